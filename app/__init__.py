@@ -1,0 +1,95 @@
+"""Yimatong 一码通城: one identity and one city code in front of every public service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BaseConfig, ProductionConfig, config_for
+
+
+def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Flask:
+    """Build the application: settings, extensions, error handlers, blueprints and commands."""
+    config_cls = config if isinstance(config, type) else config_for(config)
+    if issubclass(config_cls, ProductionConfig):
+        config_cls.check()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_cls)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_kernel(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    return app
+
+
+def _init_kernel(app: Flask) -> None:
+    from app.core import i18n, pii
+
+    pii.configure(app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"], app.config["SECRET_KEY"])
+    i18n.localize_validation_messages()
+    i18n.compile_catalogs(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - every table is known before migrations and queries
+    from app.core import api as core_api
+    from app.core import errors, i18n
+    from app.extensions import api, babel, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    limiter.init_app(app)
+    api.init_app(app, spec_kwargs=_spec_kwargs())
+    errors.register_error_handlers(app)
+    app.before_request(core_api.require_json_body)
+    app.before_request(core_api.authenticate_request)
+    app.after_request(i18n.add_content_language)
+
+
+def _spec_kwargs() -> dict:
+    return {
+        "info": {
+            "description": (
+                "One resident identity and one dynamic city code in front of every public service. "
+                "Errors are RFC 9457 problem documents (application/problem+json) in the caller's "
+                "language (zh-Hans by default; zh-Hant and en by Accept-Language or preference)."
+            )
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+            }
+        },
+    }
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.city.routes import blp as city_blp
+    from app.core.routes import blp as core_blp
+    from app.core.routes import web as core_web
+    from app.extensions import api
+    from app.identity.routes import blp as identity_blp
+
+    app.register_blueprint(core_web)
+    api.register_blueprint(core_blp)
+    api.register_blueprint(identity_blp, url_prefix="/api/v1")
+    api.register_blueprint(city_blp, url_prefix="/api/v1")
+
+    from app.identity import services as identity_services
+
+    identity_services.install_authenticator()
+
+
+def _register_commands(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,66 @@
+"""Reference data of the city: look-ups and the idempotent upserts demo data uses."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.city.models import Department, District, Street
+from app.core.errors import NotFound
+from app.extensions import db
+
+
+def list_districts() -> list[District]:
+    """All districts with their streets, by division code."""
+    return list(db.session.scalars(db.select(District).order_by(District.code)))
+
+
+def list_departments(district_id: uuid.UUID | None = None) -> list[Department]:
+    """Departments, city-wide ones first, optionally those of one district."""
+    stmt = db.select(Department).order_by(Department.code)
+    if district_id is not None:
+        stmt = stmt.where(Department.district_id == district_id)
+    return list(db.session.scalars(stmt))
+
+
+def get_department(department_id: uuid.UUID) -> Department:
+    """One department (404 if unknown)."""
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise NotFound()
+    return department
+
+
+def department_by_code(code: str) -> Department | None:
+    """Look a department up by its code."""
+    return db.session.scalar(db.select(Department).where(Department.code == code))
+
+
+def upsert_district(code: str, name_zh: str, name_en: str) -> District:
+    """Create or update a district by code."""
+    district = db.session.scalar(db.select(District).where(District.code == code))
+    if district is None:
+        district = District(code=code)
+        db.session.add(district)
+    district.name_zh, district.name_en = name_zh, name_en
+    return district
+
+
+def upsert_street(district: District, code: str, name_zh: str, name_en: str) -> Street:
+    """Create or update a street of a district by code."""
+    street = db.session.scalar(db.select(Street).where(Street.code == code))
+    if street is None:
+        street = Street(code=code, district=district)
+        db.session.add(street)
+    street.name_zh, street.name_en, street.district = name_zh, name_en, district
+    return street
+
+
+def upsert_department(code: str, name_zh: str, name_en: str, district: District | None = None) -> Department:
+    """Create or update a department by code."""
+    department = department_by_code(code)
+    if department is None:
+        department = Department(code=code)
+        db.session.add(department)
+    department.name_zh, department.name_en = name_zh, name_en
+    department.district_id = district.id if district is not None else None
+    return department

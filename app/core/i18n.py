@@ -1,0 +1,132 @@
+"""Locale choice, catalog compilation and localized validation messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import marshmallow as ma
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, g, has_request_context, request
+from flask_babel import lazy_gettext as _l
+
+SUPPORTED_LOCALES = ("zh_Hans", "zh_Hant", "en")
+DEFAULT_LOCALE = "zh_Hans"
+
+_TRADITIONAL_REGIONS = {"tw", "hk", "mo"}
+
+
+def normalize_locale(tag: str | None) -> str | None:
+    """Map a BCP 47 or POSIX tag (zh-CN, zh_TW, zh-Hant-HK, en-US) to a supported locale."""
+    if not tag:
+        return None
+    parts = [p.lower() for p in tag.replace("_", "-").split("-") if p]
+    if not parts:
+        return None
+    if parts[0] == "en":
+        return "en"
+    if parts[0] != "zh":
+        return None
+    if "hant" in parts or _TRADITIONAL_REGIONS.intersection(parts[1:]):
+        return "zh_Hant"
+    return "zh_Hans"
+
+
+def locale_from_accept_language() -> str | None:
+    """Return the best supported locale the client's Accept-Language asks for."""
+    for tag, _quality in request.accept_languages:
+        locale = normalize_locale(tag)
+        if locale:
+            return locale
+    return None
+
+
+def select_locale() -> str:
+    """Signed-in user's preference, then Accept-Language, then zh_Hans."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
+    preferred = normalize_locale(getattr(g, "preferred_locale", None))
+    return preferred or locale_from_accept_language() or DEFAULT_LOCALE
+
+
+def compile_catalogs(directory: Path, force: bool = False) -> list[Path]:
+    """Compile each ``messages.po`` into ``messages.mo`` when missing or stale."""
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        written.append(mo_path)
+    return written
+
+
+def add_content_language(response):
+    """Tell the client which language the response is in."""
+    if has_request_context():
+        response.headers.setdefault("Content-Language", select_locale().replace("_", "-"))
+    return response
+
+
+def app_locales_dir() -> Path:
+    """The catalog directory of the running app."""
+    return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+
+
+# Marshmallow's built-in messages, wrapped so they are translated per request.
+_FIELD_MESSAGES = {
+    ma.fields.Field: {
+        "required": _l("Missing data for required field."),
+        "null": _l("Field may not be null."),
+        "validator_failed": _l("Invalid value."),
+    },
+    ma.fields.String: {"invalid": _l("Not a valid string.")},
+    ma.fields.Integer: {"invalid": _l("Not a valid integer."), "too_large": _l("Number too large.")},
+    ma.fields.Number: {"invalid": _l("Not a valid number."), "too_large": _l("Number too large.")},
+    ma.fields.Float: {"special": _l("Special numeric values (nan or infinity) are not permitted.")},
+    ma.fields.Boolean: {"invalid": _l("Not a valid boolean.")},
+    ma.fields.DateTime: {
+        "invalid": _l("Not a valid datetime."),
+        "invalid_awareness": _l("Not a valid {awareness} datetime."),
+        "format": _l('"{input}" cannot be formatted as a datetime.'),
+    },
+    ma.fields.Date: {
+        "invalid": _l("Not a valid date."),
+        "format": _l('"{input}" cannot be formatted as a date.'),
+    },
+    ma.fields.Email: {"invalid": _l("Not a valid email address.")},
+    ma.fields.URL: {"invalid": _l("Not a valid URL.")},
+    ma.fields.UUID: {"invalid_uuid": _l("Not a valid UUID.")},
+    ma.fields.List: {"invalid": _l("Not a valid list.")},
+    ma.fields.Dict: {"invalid": _l("Not a valid mapping type.")},
+    ma.fields.Nested: {"type": _l("Invalid type.")},
+    ma.fields.Enum: {"unknown": _l("Must be one of: {choices}.")},
+}
+
+_VALIDATOR_MESSAGES = {
+    ma.validate.Length: {
+        "message_min": _l("Shorter than minimum length {min}."),
+        "message_max": _l("Longer than maximum length {max}."),
+        "message_all": _l("Length must be between {min} and {max}."),
+        "message_equal": _l("Length must be {equal}."),
+    },
+    ma.validate.OneOf: {"default_message": _l("Must be one of: {choices}.")},
+    ma.validate.Regexp: {"default_message": _l("String does not match expected pattern.")},
+    ma.validate.Email: {"default_message": _l("Not a valid email address.")},
+    ma.validate.URL: {"default_message": _l("Not a valid URL.")},
+}
+
+_SCHEMA_MESSAGES = {"unknown": _l("Unknown field."), "type": _l("Invalid input type.")}
+
+
+def localize_validation_messages() -> None:
+    """Make marshmallow's default messages follow the request's locale."""
+    for field_cls, messages in _FIELD_MESSAGES.items():
+        field_cls.default_error_messages = {**field_cls.default_error_messages, **messages}
+    for validator_cls, messages in _VALIDATOR_MESSAGES.items():
+        for attr, message in messages.items():
+            setattr(validator_cls, attr, message)
+    ma.Schema._default_error_messages = {**ma.Schema._default_error_messages, **_SCHEMA_MESSAGES}

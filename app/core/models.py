@@ -1,0 +1,72 @@
+"""Kernel tables: audit log and the working-day calendar."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Date, DateTime, Index, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.ids import new_id
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; the only clock the database sees."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite loses tzinfo)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Python value to database value."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        """Database value to Python value."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class IdMixin:
+    """UUIDv7 primary key and creation time."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class AuditEntry(IdMixin, db.Model):
+    """Who read or changed whose personal data, when, through which client, and why."""
+
+    __tablename__ = "audit_entries"
+
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    on_behalf_of_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    subject_person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    action: Mapped[str] = mapped_column(String(20))
+    resource: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(String(255), default="")
+
+    __table_args__ = (Index("ix_audit_entries_subject_created", "subject_person_id", "created_at"),)
+
+
+class CalendarDay(db.Model):
+    """A date that breaks the weekly pattern: a public holiday or a make-up working day (调休)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "holiday" | "workday"
+    name: Mapped[str] = mapped_column(String(60), default="")

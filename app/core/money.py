@@ -1,0 +1,87 @@
+"""Money as integer fen (分) plus currency; never floats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import marshmallow as ma
+from babel.numbers import format_currency
+
+FEN_PER_YUAN = 100
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in the currency's minor unit (fen for CNY)."""
+
+    fen: int
+    currency: str = "CNY"
+
+    def __post_init__(self):
+        if not isinstance(self.fen, int) or isinstance(self.fen, bool):
+            raise TypeError("money is held in whole fen (int)")
+
+    def __add__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.fen + other.fen, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same_currency(other)
+        return Money(self.fen - other.fen, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.fen, self.currency)
+
+    def _same_currency(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} and {other.currency}")
+
+    def times(self, quantity: int | Decimal) -> Money:
+        """Multiply by a quantity, rounding half up to the fen."""
+        result = (Decimal(self.fen) * Decimal(quantity)).quantize(Decimal(1), ROUND_HALF_UP)
+        return Money(int(result), self.currency)
+
+    @classmethod
+    def from_yuan(cls, text: str | Decimal, currency: str = "CNY") -> Money:
+        """Parse ``"12.34"`` yuan exactly; more than two decimals is an error."""
+        try:
+            amount = Decimal(str(text))
+        except InvalidOperation as exc:
+            raise ValueError(f"not an amount: {text!r}") from exc
+        fen = amount * FEN_PER_YUAN
+        if fen != fen.to_integral_value():
+            raise ValueError("amounts have at most two decimal places")
+        return cls(int(fen), currency)
+
+    def to_yuan(self) -> Decimal:
+        """The amount in yuan as an exact Decimal."""
+        return Decimal(self.fen) / FEN_PER_YUAN
+
+    def format(self, locale: str = "zh_Hans_CN") -> str:
+        """``¥12.34`` in the given locale."""
+        return format_currency(self.to_yuan(), self.currency, locale=locale)
+
+    @classmethod
+    def total(cls, amounts: list[Money], currency: str = "CNY") -> Money:
+        """Sum a list (empty list is zero)."""
+        result = cls(0, currency)
+        for amount in amounts:
+            result = result + amount
+        return result
+
+
+class MoneySchema(ma.Schema):
+    """How money appears in the API: ``{"amount_fen": 1234, "currency": "CNY"}``."""
+
+    amount_fen = ma.fields.Integer(
+        required=True, attribute="fen", metadata={"description": "Amount in fen (分)"}
+    )
+    currency = ma.fields.String(
+        load_default="CNY", validate=ma.validate.OneOf(["CNY"]), metadata={"description": "ISO 4217 code"}
+    )
+
+    @ma.post_load
+    def to_money(self, data, **kwargs) -> Money:
+        """Build the value object."""
+        return Money(data["fen"], data["currency"])

@@ -1,0 +1,112 @@
+"""Demo data: a small believable city (Guiyang districts), its departments and demo accounts."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from app.city import services as city
+from app.core.actors import Actor, Role
+from app.core.calendar import read_calendar_csv, save_calendar_days
+from app.extensions import db
+from app.identity import services as identity
+
+CALENDAR_FILE = Path(__file__).parent / "core" / "data" / "calendar_cn_2026.csv"
+DEMO_MERCHANT_ID = uuid.uuid5(uuid.NAMESPACE_URL, "yimatong:demo-merchant:社区便民超市")
+
+DISTRICTS = [
+    (
+        "520102",
+        "南明区",
+        "Nanming District",
+        [
+            ("520102001", "新华路街道", "Xinhualu Subdistrict"),
+            ("520102002", "中华南路街道", "Zhonghua South Road Subdistrict"),
+            ("520102003", "花果园街道", "Huaguoyuan Subdistrict"),
+        ],
+    ),
+    (
+        "520103",
+        "云岩区",
+        "Yunyan District",
+        [
+            ("520103001", "中华北路街道", "Zhonghua North Road Subdistrict"),
+            ("520103002", "黔灵东路街道", "Qianling East Road Subdistrict"),
+        ],
+    ),
+    (
+        "520115",
+        "观山湖区",
+        "Guanshanhu District",
+        [
+            ("520115001", "世纪城街道", "Shijicheng Subdistrict"),
+            ("520115002", "金华园街道", "Jinhuayuan Subdistrict"),
+        ],
+    ),
+]
+
+CITY_DEPARTMENTS = [
+    ("city-urban-management", "市城市管理局", "Municipal Urban Management Bureau"),
+    ("city-ecology-environment", "市生态环境局", "Municipal Ecology and Environment Bureau"),
+    ("city-housing", "市住房和城乡建设局", "Municipal Housing and Urban-Rural Development Bureau"),
+    ("city-market-regulation", "市市场监督管理局", "Municipal Market Regulation Administration"),
+    ("city-civil-affairs", "市民政局", "Municipal Civil Affairs Bureau"),
+    ("city-traffic-police", "市公安局交通管理局", "Municipal Traffic Police Bureau"),
+    ("city-water", "市水务集团", "City Water Group"),
+    ("city-power", "市供电局", "City Power Supply Bureau"),
+    ("city-gas", "市燃气集团", "City Gas Group"),
+    (
+        "city-social-security",
+        "市人力资源和社会保障局",
+        "Municipal Human Resources and Social Security Bureau",
+    ),
+    ("city-12345", "市12345政务服务便民热线", "City 12345 Government Service Hotline"),
+]
+
+DISTRICT_OFFICES = {
+    "520102": ("nanming-office", "南明区人民政府办公室", "Nanming District Government Office"),
+    "520103": ("yunyan-office", "云岩区人民政府办公室", "Yunyan District Government Office"),
+    "520115": ("guanshanhu-office", "观山湖区人民政府办公室", "Guanshanhu District Government Office"),
+}
+
+# phone, display name, role, department code or None
+DEMO_PEOPLE = [
+    ("+8613800000001", "李小明", None, None),
+    ("+8613800000002", "王芳（话务员）", Role.HOTLINE_AGENT, None),
+    ("+8613800000003", "赵强（派单员）", Role.DISPATCHER, None),
+    ("+8613800000004", "陈静（城管承办）", Role.DEPARTMENT_HANDLER, "city-urban-management"),
+    ("+8613800000005", "刘洋（督办）", Role.SUPERVISOR, None),
+    ("+8613800000006", "周敏（管理员）", Role.ADMIN, None),
+    ("+8613800000007", "孙丽（社区工作者）", Role.COMMUNITY_WORKER, None),
+    ("+8613800000008", "吴刚（商户）", Role.MERCHANT_OWNER, None),
+    ("+8613800000009", "李奶奶", None, None),
+]
+
+
+def seed_demo() -> dict[str, int]:
+    """Create or refresh the demo city; safe to run again."""
+    system = Actor.system()
+    for code, name_zh, name_en, streets in DISTRICTS:
+        district = city.upsert_district(code, name_zh, name_en)
+        db.session.flush()
+        for street_code, street_zh, street_en in streets:
+            city.upsert_street(district, street_code, street_zh, street_en)
+        office = DISTRICT_OFFICES[code]
+        city.upsert_department(*office, district=district)
+    for code, name_zh, name_en in CITY_DEPARTMENTS:
+        city.upsert_department(code, name_zh, name_en)
+    db.session.flush()
+    days = save_calendar_days(read_calendar_csv(CALENDAR_FILE))
+    for phone, name, role, department in DEMO_PEOPLE:
+        person, _ = identity.get_or_create_person(phone, name)
+        person.display_name = name
+        if role is not None:
+            merchant = DEMO_MERCHANT_ID if role == Role.MERCHANT_OWNER else None
+            identity.grant_role(system, person, role, department_code=department, merchant_id=merchant)
+    db.session.commit()
+    return {
+        "districts": len(DISTRICTS),
+        "departments": len(CITY_DEPARTMENTS) + len(DISTRICT_OFFICES),
+        "calendar_days": days,
+        "people": len(DEMO_PEOPLE),
+    }

@@ -1,0 +1,1 @@
+"""People, roles, sign-in, tokens and the city code."""

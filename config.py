@@ -1,0 +1,114 @@
+"""Settings from environment variables, one class per environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+class BaseConfig:
+    """Settings every environment shares; each value can come from the environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'yimatong.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = _env("REDIS_URL")
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+    JSON_SORT_KEYS = False
+
+    # i18n
+    BABEL_DEFAULT_LOCALE = "zh_Hans"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "locales")
+    SUPPORTED_LOCALES = ("zh_Hans", "zh_Hant", "en")
+    BUSINESS_TIMEZONE = "Asia/Shanghai"
+
+    # PII keys: 32 bytes, urlsafe base64. Development keys are derived, never used in production.
+    PII_ENCRYPTION_KEY = _env("PII_ENCRYPTION_KEY")
+    PII_HASH_KEY = _env("PII_HASH_KEY")
+
+    # OpenAPI (flask-smorest)
+    API_TITLE = "Yimatong 一码通城 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/static/"
+
+    # Rate limiting (Flask-Limiter): Redis storage when configured, memory otherwise.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Tokens: the issuer URL names this deployment in every token it signs.
+    OIDC_ISSUER = _env("OIDC_ISSUER", "http://127.0.0.1:5000")
+    API_AUDIENCE = "yimatong-api"
+    ACCESS_TOKEN_TTL_SECONDS = _int("ACCESS_TOKEN_TTL_SECONDS", 600)
+
+    # Reverse proxy hops to trust for scheme and client address (0 = none).
+    PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
+
+    # Demo data and sandbox providers are allowed outside production.
+    SANDBOX_PROVIDERS = True
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local development on the embedded default: SQLite in instance/, jobs inline."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+
+
+class TestConfig(BaseConfig):
+    """The test suite: DATABASE_URL and REDIS_URL choose PostgreSQL and Redis."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"  # noqa: S105 - the test suite only
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "test.db"))
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(BaseConfig):
+    """Production: every secret must come from the environment."""
+
+    ENV_NAME = "production"
+    SANDBOX_PROVIDERS = False
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start without real secrets."""
+        missing = [
+            name
+            for name in ("SECRET_KEY", "DATABASE_URL", "PII_ENCRYPTION_KEY", "PII_HASH_KEY")
+            if not _env(name)
+        ]
+        if missing:
+            raise RuntimeError("production needs these environment variables: " + ", ".join(missing))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(name: str | None = None) -> type[BaseConfig]:
+    """Return the settings class named by the argument or YIMATONG_ENV."""
+    key = name or _env("YIMATONG_ENV", "development")
+    if key not in CONFIGS:
+        raise RuntimeError(f"unknown YIMATONG_ENV {key!r}; choose one of {', '.join(CONFIGS)}")
+    return CONFIGS[key]
