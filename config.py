@@ -60,6 +60,10 @@ class BaseConfig:
     # Reverse proxy hops to trust for scheme and client address (0 = none).
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
 
+    # SMS: the sandbox provider records messages (`flask sms log`); numbers listed here fail.
+    SMS_PROVIDER = _env("SMS_PROVIDER", "sandbox")
+    SMS_SANDBOX_FAILING = _env("SMS_SANDBOX_FAILING", "")
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 

@@ -23,6 +23,7 @@ seed_cli = AppGroup("seed", help="Load data.")
 staff_cli = AppGroup("staff", help="Manage staff roles.")
 translate_cli = AppGroup("translate", help="Extract, update and compile message catalogs.")
 calendar_cli = AppGroup("calendar", help="The working-day calendar.")
+sms_cli = AppGroup("sms", help="The sandbox SMS provider.")
 
 
 def _phone(value: str) -> str:
@@ -98,6 +99,17 @@ def calendar_import(path):
     click.echo(f"{count} calendar days saved")
 
 
+@sms_cli.command("log")
+@click.option("--phone", required=True, help="The recipient's phone number.")
+@click.option("--limit", default=20, show_default=True)
+def sms_log(phone, limit):
+    """Show the messages the sandbox SMS provider recorded for a number, newest first."""
+    from app.core.sms import sandbox_log
+
+    for message in sandbox_log(_phone(phone), limit):
+        click.echo(f"{message.created_at:%Y-%m-%d %H:%M:%S}Z {message.phone} {message.body}")
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
@@ -138,5 +150,5 @@ def translate_compile():
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for command in (seed_cli, staff_cli, translate_cli, calendar_cli, token_command):
+    for command in (seed_cli, staff_cli, translate_cli, calendar_cli, sms_cli, token_command):
         app.cli.add_command(command)

@@ -2,4 +2,5 @@
 
 from app.city import models as city_models  # noqa: F401
 from app.core import models as core_models  # noqa: F401
+from app.core import sms as core_sms  # noqa: F401
 from app.identity import models as identity_models  # noqa: F401

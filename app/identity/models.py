@@ -54,3 +54,14 @@ class SigningKey(IdMixin, db.Model):
     private_jwk: Mapped[str] = mapped_column(EncryptedString)  # JSON, encrypted at rest
     public_jwk: Mapped[dict] = mapped_column(JSON)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountLink(IdMixin, db.Model):
+    """A person's account on another front end (the Telegram bot), by that front end's user id."""
+
+    __tablename__ = "account_links"
+    __table_args__ = (UniqueConstraint("provider", "external_id"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))  # "telegram"
+    external_id: Mapped[str] = mapped_column(String(64))  # Telegram chat id

@@ -16,7 +16,7 @@ from app.core.pagination import Page
 from app.core.policy import require_person, require_role
 from app.extensions import db
 from app.identity import tokens
-from app.identity.models import Person, RoleGrant
+from app.identity.models import AccountLink, Person, RoleGrant
 
 ROLES_NEEDING_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 ROLES_NEEDING_MERCHANT = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
@@ -119,3 +119,12 @@ def access_log(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     if actor.kind is ActorKind.PROXY:
         raise NotFound()
     return audit.entries_about(person_id, cursor=cursor, limit=limit)
+
+
+def linked_account_id(person_id: uuid.UUID, provider: str) -> str | None:
+    """The person's id on another front end (e.g. their Telegram chat id), if they linked one."""
+    return db.session.scalar(
+        db.select(AccountLink.external_id).where(
+            AccountLink.person_id == person_id, AccountLink.provider == provider
+        )
+    )
