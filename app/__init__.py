@@ -18,6 +18,8 @@ def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Fla
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_cls)
     app.config.update(overrides)
+    app.json.ensure_ascii = False  # Chinese stays readable in every JSON response
+    app.json.sort_keys = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _init_kernel(app)
