@@ -76,6 +76,8 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from app.city.routes import blp as city_blp
+    from app.complaints.routes import blp as complaints_blp
+    from app.complaints.routes import staff as complaints_staff_blp
     from app.core.routes import blp as core_blp
     from app.core.routes import web as core_web
     from app.extensions import api
@@ -85,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(core_blp)
     api.register_blueprint(identity_blp, url_prefix="/api/v1")
     api.register_blueprint(city_blp, url_prefix="/api/v1")
+    api.register_blueprint(complaints_blp, url_prefix="/api/v1")
+    api.register_blueprint(complaints_staff_blp, url_prefix="/api/v1")
 
     from app.identity import services as identity_services
 

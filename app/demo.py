@@ -6,8 +6,10 @@ import uuid
 from pathlib import Path
 
 from app.city import services as city
-from app.core.actors import Actor, Role
+from app.complaints import services as complaints
+from app.core.actors import Actor, ActorKind, Role
 from app.core.calendar import read_calendar_csv, save_calendar_days
+from app.core.geo import Point
 from app.extensions import db
 from app.identity import services as identity
 
@@ -20,9 +22,9 @@ DISTRICTS = [
         "南明区",
         "Nanming District",
         [
-            ("520102001", "新华路街道", "Xinhualu Subdistrict"),
-            ("520102002", "中华南路街道", "Zhonghua South Road Subdistrict"),
-            ("520102003", "花果园街道", "Huaguoyuan Subdistrict"),
+            ("520102001", "新华路街道", "Xinhualu Subdistrict", (26.5650, 106.7140)),
+            ("520102002", "中华南路街道", "Zhonghua South Road Subdistrict", (26.5725, 106.7128)),
+            ("520102003", "花果园街道", "Huaguoyuan Subdistrict", (26.5560, 106.6905)),
         ],
     ),
     (
@@ -30,8 +32,8 @@ DISTRICTS = [
         "云岩区",
         "Yunyan District",
         [
-            ("520103001", "中华北路街道", "Zhonghua North Road Subdistrict"),
-            ("520103002", "黔灵东路街道", "Qianling East Road Subdistrict"),
+            ("520103001", "中华北路街道", "Zhonghua North Road Subdistrict", (26.5905, 106.7132)),
+            ("520103002", "黔灵东路街道", "Qianling East Road Subdistrict", (26.5960, 106.7035)),
         ],
     ),
     (
@@ -39,8 +41,8 @@ DISTRICTS = [
         "观山湖区",
         "Guanshanhu District",
         [
-            ("520115001", "世纪城街道", "Shijicheng Subdistrict"),
-            ("520115002", "金华园街道", "Jinhuayuan Subdistrict"),
+            ("520115001", "世纪城街道", "Shijicheng Subdistrict", (26.6230, 106.6300)),
+            ("520115002", "金华园街道", "Jinhuayuan Subdistrict", (26.6150, 106.6450)),
         ],
     ),
 ]
@@ -89,8 +91,8 @@ def seed_demo() -> dict[str, int]:
     for code, name_zh, name_en, streets in DISTRICTS:
         district = city.upsert_district(code, name_zh, name_en)
         db.session.flush()
-        for street_code, street_zh, street_en in streets:
-            city.upsert_street(district, street_code, street_zh, street_en)
+        for street_code, street_zh, street_en, (lat, lng) in streets:
+            city.upsert_street(district, street_code, street_zh, street_en, Point(lat, lng))
         office = DISTRICT_OFFICES[code]
         city.upsert_department(*office, district=district)
     for code, name_zh, name_en in CITY_DEPARTMENTS:
@@ -103,10 +105,57 @@ def seed_demo() -> dict[str, int]:
         if role is not None:
             merchant = DEMO_MERCHANT_ID if role == Role.MERCHANT_OWNER else None
             identity.grant_role(system, person, role, department_code=department, merchant_id=merchant)
+    categories = complaints.seed_categories()
+    rules = _seed_routing_rules()
     db.session.commit()
     return {
+        "categories": categories,
+        "routing_rules": rules,
         "districts": len(DISTRICTS),
         "departments": len(CITY_DEPARTMENTS) + len(DISTRICT_OFFICES),
         "calendar_days": days,
         "people": len(DEMO_PEOPLE),
     }
+
+
+# name, category prefixes, district codes, keywords, department, assisting, priority
+DEMO_RULES = [
+    ("噪音扰民", ["0101"], [], [], "city-ecology-environment", [], 0),
+    ("工地夜间施工噪音", ["0101"], [], ["工地", "施工"], "city-housing", ["city-ecology-environment"], 10),
+    ("大气与水污染", ["0102", "0103"], [], [], "city-ecology-environment", [], 0),
+    ("市容与道路", ["02"], [], [], "city-urban-management", [], 0),
+    ("南明区占道经营", ["0204"], ["520102"], [], "nanming-office", ["city-urban-management"], 5),
+    ("停水", ["0301"], [], [], "city-water", [], 0),
+    ("停电", ["0302"], [], [], "city-power", [], 0),
+    ("燃气", ["0303", "0304"], [], [], "city-gas", [], 0),
+    ("违法停车", ["0401"], [], [], "city-traffic-police", [], 0),
+    ("物业与电梯", ["0501", "0502"], [], [], "city-housing", [], 0),
+    ("价格与食品", ["06"], [], [], "city-market-regulation", [], 0),
+    ("养老服务", ["0701"], [], [], "city-civil-affairs", [], 0),
+    ("社保医保", ["0702"], [], [], "city-social-security", [], 0),
+]
+
+
+def _seed_routing_rules() -> int:
+    """Create the demo routing rules once (supervisors manage them afterwards)."""
+    existing = {rule.name for rule in complaints.list_rules(_demo_supervisor())}
+    for name, prefixes, districts, keywords, department, assisting, priority in DEMO_RULES:
+        if name in existing:
+            continue
+        complaints.save_rule(
+            _demo_supervisor(),
+            {
+                "name": name,
+                "category_prefixes": prefixes,
+                "district_codes": districts,
+                "keywords": keywords,
+                "department_code": department,
+                "assisting_codes": assisting,
+                "priority": priority,
+            },
+        )
+    return len(DEMO_RULES)
+
+
+def _demo_supervisor() -> Actor:
+    return Actor(kind=ActorKind.PERSON, roles=frozenset({Role.SUPERVISOR}))

@@ -6,7 +6,8 @@ the services) and returns the path parameters plus a ``secret`` string that must
 another resident's response. ``tests/test_bola_sweep.py`` then calls the route as the owner
 (it must succeed) and as a second resident (404/403, or for collection routes 200 without the
 secret). Routes under ``/api/v1`` that take a path parameter and have no case fail the sweep unless
-``exempt`` names them with a reason.
+``exempt`` names them with a reason. ``body`` is sent as JSON; ``form`` (a function returning
+fresh multipart fields, files as ``(BytesIO, name)``) as multipart/form-data.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class BolaCase:
     path: str
     setup: Callable[[BolaContext], dict]
     body: dict | None = None
+    form: Callable[[], dict] | None = None
     collection: bool = False
     owner_status: tuple[int, ...] = field(default=(200, 201, 204))
 
@@ -45,7 +47,13 @@ EXEMPT: dict[str, str] = {}
 
 
 def bola_case(
-    method: str, path: str, *, body: dict | None = None, collection: bool = False, owner_status=None
+    method: str,
+    path: str,
+    *,
+    body: dict | None = None,
+    form: Callable[[], dict] | None = None,
+    collection: bool = False,
+    owner_status=None,
 ):
     """Register the decorated setup function as a BOLA case for ``method path``."""
 
@@ -57,6 +65,7 @@ def bola_case(
                 path=path,
                 setup=setup,
                 body=body,
+                form=form,
                 collection=collection,
                 owner_status=tuple(owner_status or (200, 201, 204)),
             )

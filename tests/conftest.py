@@ -62,10 +62,15 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     """The application, its schema built by the migrations, signing keys created once."""
     _reset_database(database_url)
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=REDIS_URL or None)
+    application = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url,
+        REDIS_URL=REDIS_URL or None,
+        UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")),
+    )
     with application.app_context():
         upgrade()
         keys.forget_cached_keys()

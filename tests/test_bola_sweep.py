@@ -15,6 +15,12 @@ for module in sorted(Path(__file__).parent.glob("*/bola_cases.py")):
     importlib.import_module(f"tests.{module.parent.name}.bola_cases")
 
 
+def _payload(case) -> dict:
+    if case.form is not None:
+        return {"data": case.form(), "content_type": "multipart/form-data"}
+    return {"json": case.body}
+
+
 def _rule_of(path: str) -> str:
     return re.sub(r"\{(\w+)\}", r"<\1>", path)
 
@@ -28,10 +34,10 @@ def test_other_resident_is_refused(case, client, auth, db, make_person):
     secret = str(params.pop("secret"))
     path = case.path.format(**params)
 
-    as_owner = client.open(path, method=case.method, headers=auth(owner), json=case.body)
+    as_owner = client.open(path, method=case.method, headers=auth(owner), **_payload(case))
     assert as_owner.status_code in case.owner_status, as_owner.get_data(as_text=True)
 
-    as_intruder = client.open(path, method=case.method, headers=auth(intruder), json=case.body)
+    as_intruder = client.open(path, method=case.method, headers=auth(intruder), **_payload(case))
     body = as_intruder.get_data(as_text=True)
     if case.collection:
         assert as_intruder.status_code == 200

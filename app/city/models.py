@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import Float, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin
@@ -31,6 +31,8 @@ class Street(IdMixin, db.Model):
     district_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("districts.id"), index=True)
     name_zh: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(80))
+    center_lat: Mapped[float | None] = mapped_column(Float)  # WGS84
+    center_lng: Mapped[float | None] = mapped_column(Float)
     district: Mapped[District] = relationship(back_populates="streets")
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from app.city.models import Department, District, Street
 from app.core.errors import NotFound
+from app.core.geo import Point, distance_m
 from app.extensions import db
 
 
@@ -45,14 +47,55 @@ def upsert_district(code: str, name_zh: str, name_en: str) -> District:
     return district
 
 
-def upsert_street(district: District, code: str, name_zh: str, name_en: str) -> Street:
+def upsert_street(
+    district: District, code: str, name_zh: str, name_en: str, center: Point | None = None
+) -> Street:
     """Create or update a street of a district by code."""
     street = db.session.scalar(db.select(Street).where(Street.code == code))
     if street is None:
         street = Street(code=code, district=district)
         db.session.add(street)
     street.name_zh, street.name_en, street.district = name_zh, name_en, district
+    if center is not None:
+        street.center_lat, street.center_lng = center.lat, center.lng
     return street
+
+
+# A point farther than this from every street centre is outside the city's streets.
+STREET_RADIUS_M = 5000
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where something is, as far as the city knows: a district and maybe a street."""
+
+    district: District | None
+    street: Street | None
+
+
+def locate(address: str = "", point: Point | None = None) -> Place:
+    """Find the district and street: by names in the address first, else the nearest street centre."""
+    streets = list(db.session.scalars(db.select(Street)))
+    named = [s for s in streets if s.name_zh and s.name_zh in address]
+    if named:
+        street = max(named, key=lambda s: len(s.name_zh))
+        return Place(street.district, street)
+    if point is not None:
+        located = [s for s in streets if s.center_lat is not None]
+        nearest = min(
+            located, key=lambda s: distance_m(point, Point(s.center_lat, s.center_lng)), default=None
+        )
+        if nearest and distance_m(point, Point(nearest.center_lat, nearest.center_lng)) <= STREET_RADIUS_M:
+            return Place(nearest.district, nearest)
+    districts = [d for d in db.session.scalars(db.select(District)) if d.name_zh in address]
+    return Place(districts[0] if districts else None, None)
+
+
+def district_office(district_id: uuid.UUID) -> Department | None:
+    """The district's default department (its government office), where unclear matters go."""
+    return db.session.scalar(
+        db.select(Department).where(Department.district_id == district_id).order_by(Department.code)
+    )
 
 
 def upsert_department(code: str, name_zh: str, name_en: str, district: District | None = None) -> Department:

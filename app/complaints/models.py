@@ -1,0 +1,171 @@
+"""12345 work orders: categories, routing rules, complaints, their timeline and deadlines."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import IdMixin, UTCDateTime
+from app.core.pii import EncryptedString
+from app.extensions import db
+
+
+class Category(IdMixin, db.Model):
+    """A node of the 12345 category tree; leaves are what residents pick."""
+
+    __tablename__ = "complaint_categories"
+
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    name_zh_hans: Mapped[str] = mapped_column(String(60))
+    name_zh_hant: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(80))
+    sla_class: Mapped[str] = mapped_column(String(12))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RoutingRuleRecord(IdMixin, db.Model):
+    """A routing rule as supervisors manage it; loaded into the engine on every change."""
+
+    __tablename__ = "routing_rules"
+
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    category_prefixes: Mapped[list] = mapped_column(JSON, default=list)
+    district_codes: Mapped[list] = mapped_column(JSON, default=list)
+    street_codes: Mapped[list] = mapped_column(JSON, default=list)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    department_code: Mapped[str] = mapped_column(String(40))
+    assisting_codes: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Complaint(IdMixin, db.Model):
+    """One citizen request (诉求), from intake to a rated close."""
+
+    __tablename__ = "complaints"
+
+    tracking_number: Mapped[str] = mapped_column(String(24), unique=True)
+    channel: Mapped[str] = mapped_column(String(12))  # app | hotline | telegram | open311
+    reporter_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    caller_phone: Mapped[str | None] = mapped_column(EncryptedString)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
+    open311_client_id: Mapped[str | None] = mapped_column(String(64))
+    category_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaint_categories.id"))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    district_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("districts.id"), index=True)
+    street_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("streets.id"))
+    contact_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
+    identity_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    sla_class: Mapped[str] = mapped_column(String(12))
+    dispatch_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    feedback_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lead_department_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("departments.id"), index=True
+    )
+    routing_rule_number: Mapped[int | None] = mapped_column(Integer)
+    routing_reason: Mapped[str] = mapped_column(String(300), default="")
+    reply: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    duplicate_candidate_ids: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    category: Mapped[Category] = relationship()
+    assists: Mapped[list[ComplaintAssist]] = relationship(cascade="all, delete-orphan")
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="ComplaintEvent.id", back_populates="complaint"
+    )
+    photos: Mapped[list[ComplaintPhoto]] = relationship(cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ComplaintAssist(IdMixin, db.Model):
+    """A department assisting the lead department on a complaint."""
+
+    __tablename__ = "complaint_assists"
+    __table_args__ = (UniqueConstraint("complaint_id", "department_id"),)
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    department_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("departments.id"))
+
+
+class ComplaintEvent(IdMixin, db.Model):
+    """One step of the timeline; residents see ``public_note``, staff also ``internal_note``."""
+
+    __tablename__ = "complaint_events"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    status_after: Mapped[str] = mapped_column(String(16))
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    actor_person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    department_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("departments.id"))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # for the localized summary
+    public_note: Mapped[str] = mapped_column(Text, default="")  # free text residents see (the reply)
+    internal_note: Mapped[str] = mapped_column(Text, default="")
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class ComplaintPhoto(IdMixin, db.Model):
+    """A photo attached at intake, stored behind the storage interface."""
+
+    __tablename__ = "complaint_photos"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class ComplaintSubscription(IdMixin, db.Model):
+    """A resident following a complaint: its reporter, and reporters of duplicates merged into it."""
+
+    __tablename__ = "complaint_subscriptions"
+    __table_args__ = (UniqueConstraint("complaint_id", "person_id"),)
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+
+
+class DeadlineBreach(IdMixin, db.Model):
+    """A missed dispatch or feedback deadline, recorded once and escalated to supervisors."""
+
+    __tablename__ = "complaint_breaches"
+    __table_args__ = (UniqueConstraint("complaint_id", "kind", "due_at"),)
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # dispatch | feedback
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    department_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("departments.id"))
+
+
+class DeadlineExtension(IdMixin, db.Model):
+    """A department's request for more time, approved or refused by a supervisor."""
+
+    __tablename__ = "complaint_extensions"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
+    requested_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    requested_due: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | approved | refused
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))

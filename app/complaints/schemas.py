@@ -1,0 +1,270 @@
+"""How complaints appear to residents (no internal notes) and to staff (in full)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask_babel import get_locale, gettext
+
+from app.city import services as city
+from app.complaints import services
+from app.core.geo import LocationSchema
+from app.core.validation import PhoneNumber, Range, StrictSchema
+
+
+def _category_name(category) -> str:
+    locale = str(get_locale())
+    return {"en": category.name_en, "zh_Hant": category.name_zh_hant}.get(locale, category.name_zh_hans)
+
+
+class CategorySchema(ma.Schema):
+    """A category of the 12345 tree."""
+
+    code = ma.fields.String(dump_only=True)
+    parent_code = ma.fields.String(dump_only=True, allow_none=True)
+    name = ma.fields.Function(_category_name, dump_only=True)
+    sla_class = ma.fields.String(dump_only=True)
+
+
+class ComplaintCreateSchema(StrictSchema):
+    """A new complaint from a resident."""
+
+    category = ma.fields.String(required=True, metadata={"description": "Leaf category code, e.g. 0101"})
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=5, max=2000))
+    address = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    location = ma.fields.Nested(LocationSchema, load_default=None)
+    contact_allowed = ma.fields.Boolean(load_default=True)
+    identity_visible = ma.fields.Boolean(
+        load_default=False, metadata={"description": "May the department see who I am?"}
+    )
+    urgent = ma.fields.Boolean(load_default=False)
+
+    @ma.validates_schema
+    def _somewhere(self, data, **kwargs):
+        if not data.get("address") and not data.get("location"):
+            raise ma.ValidationError(gettext("Give an address or a location."), "address")
+
+
+class CallRecordSchema(ComplaintCreateSchema):
+    """A call recorded by a hotline agent."""
+
+    caller_phone = PhoneNumber(required=True)
+
+
+class PublicEventSchema(ma.Schema):
+    """A step of the timeline as the resident sees it."""
+
+    kind = ma.fields.String(dump_only=True)
+    status_after = ma.fields.String(dump_only=True)
+    summary = ma.fields.Function(lambda e: services.event_summary(e, str(get_locale())), dump_only=True)
+    note = ma.fields.String(attribute="public_note", dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class StaffEventSchema(PublicEventSchema):
+    """A step of the timeline as staff see it."""
+
+    internal_note = ma.fields.String(dump_only=True)
+    actor_kind = ma.fields.String(dump_only=True)
+    department_id = ma.fields.UUID(dump_only=True, allow_none=True)
+
+
+class DeadlineSchema(ma.Schema):
+    """The clock that runs now."""
+
+    kind = ma.fields.String(dump_only=True)
+    due_at = ma.fields.DateTime(dump_only=True)
+    overdue = ma.fields.Boolean(dump_only=True)
+    seconds_left = ma.fields.Integer(dump_only=True)
+
+
+def _department_name(complaint) -> str | None:
+    if complaint.lead_department_id is None:
+        return None
+    department = city.get_department(complaint.lead_department_id)
+    return department.name_en if str(get_locale()) == "en" else department.name_zh
+
+
+class ComplaintSchema(ma.Schema):
+    """A complaint as its reporter (and residents following it) see it."""
+
+    id = ma.fields.UUID(dump_only=True)
+    tracking_number = ma.fields.String(dump_only=True)
+    status = ma.fields.String(dump_only=True)
+    channel = ma.fields.String(dump_only=True)
+    category = ma.fields.Nested(CategorySchema, dump_only=True)
+    description = ma.fields.String(dump_only=True)
+    address = ma.fields.String(dump_only=True)
+    lat = ma.fields.Float(dump_only=True, allow_none=True)
+    lng = ma.fields.Float(dump_only=True, allow_none=True)
+    department = ma.fields.Function(_department_name, dump_only=True, allow_none=True)
+    deadline = ma.fields.Function(
+        lambda c: DeadlineSchema().dump(services.deadline_clock(c)) if services.deadline_clock(c) else None,
+        dump_only=True,
+        allow_none=True,
+    )
+    reply = ma.fields.String(dump_only=True, allow_none=True)
+    rating = ma.fields.Integer(dump_only=True, allow_none=True)
+    photo_ids = ma.fields.Function(lambda c: [str(p.id) for p in c.photos], dump_only=True)
+    timeline = ma.fields.Function(lambda c: PublicEventSchema(many=True).dump(c.events), dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+    resolved_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    closed_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class StaffComplaintSchema(ComplaintSchema):
+    """A complaint as staff see it: version for optimistic locking, routing, internal timeline."""
+
+    version = ma.fields.Integer(dump_only=True)
+    urgent = ma.fields.Boolean(dump_only=True)
+    sla_class = ma.fields.String(dump_only=True)
+    lead_department_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    assisting_department_ids = ma.fields.Function(
+        lambda c: [str(a.department_id) for a in c.assists], dump_only=True
+    )
+    routing_rule_number = ma.fields.Integer(dump_only=True, allow_none=True)
+    routing_reason = ma.fields.String(dump_only=True)
+    duplicate_candidate_ids = ma.fields.List(ma.fields.String(), dump_only=True)
+    merged_into_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    parent_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    reopen_count = ma.fields.Integer(dump_only=True)
+    contact_allowed = ma.fields.Boolean(dump_only=True)
+    identity_visible = ma.fields.Boolean(dump_only=True)
+    timeline = ma.fields.Function(lambda c: StaffEventSchema(many=True).dump(c.events), dump_only=True)
+
+
+class ReporterSchema(ma.Schema):
+    """Who reported it, for staff allowed to know."""
+
+    name = ma.fields.String(dump_only=True, allow_none=True)
+    phone = ma.fields.String(dump_only=True, allow_none=True)
+
+
+class StaffComplaintDetailSchema(StaffComplaintSchema):
+    """One complaint for staff, with the reporter when they may see them."""
+
+    reporter = ma.fields.Nested(ReporterSchema, dump_only=True, allow_none=True)
+
+
+class VersionedSchema(StrictSchema):
+    """Every staff step names the version it saw (409 when someone acted first)."""
+
+    version = ma.fields.Integer(required=True, validate=Range(1, None))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=1000))
+
+
+class DispatchSchema(VersionedSchema):
+    """Dispatch or reassign."""
+
+    department_code = ma.fields.String(required=True)
+    assisting_codes = ma.fields.List(ma.fields.String(), load_default=list)
+
+
+class SendBackSchema(VersionedSchema):
+    """Return a complaint that is not the department's (退单)."""
+
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=1000))
+
+
+class ResolveSchema(VersionedSchema):
+    """The written reply to the resident."""
+
+    reply = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=2000))
+
+
+class MergeSchema(VersionedSchema):
+    """Merge this complaint into another."""
+
+    into_id = ma.fields.UUID(required=True)
+
+
+class SplitPartSchema(StrictSchema):
+    """One part of a split complaint."""
+
+    category_code = ma.fields.String(required=True)
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=5, max=2000))
+    department_code = ma.fields.String(required=True)
+
+
+class SplitSchema(VersionedSchema):
+    """Split into parts."""
+
+    parts = ma.fields.List(
+        ma.fields.Nested(SplitPartSchema), required=True, validate=ma.validate.Length(min=2, max=10)
+    )
+
+
+class RatingSchema(StrictSchema):
+    """The resident's rating of the reply."""
+
+    rating = ma.fields.Integer(required=True, validate=Range(1, 5))
+    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class ExtensionRequestSchema(StrictSchema):
+    """A request for a later feedback deadline."""
+
+    requested_due = ma.fields.AwareDateTime(required=True)
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=2, max=500))
+
+
+class ExtensionSchema(ma.Schema):
+    """An extension request and its decision."""
+
+    id = ma.fields.UUID(dump_only=True)
+    complaint_id = ma.fields.UUID(dump_only=True)
+    requested_due = ma.fields.DateTime(dump_only=True)
+    reason = ma.fields.String(dump_only=True)
+    status = ma.fields.String(dump_only=True)
+
+
+class ExtensionDecisionSchema(StrictSchema):
+    """Approve or refuse."""
+
+    approve = ma.fields.Boolean(required=True)
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class RoutingRuleSchema(StrictSchema):
+    """A routing rule: every non-empty criterion must match."""
+
+    id = ma.fields.UUID(dump_only=True)
+    number = ma.fields.Integer(dump_only=True)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    priority = ma.fields.Integer(load_default=0, validate=Range(-1000, 1000))
+    category_prefixes = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=12)), load_default=list
+    )
+    district_codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=12)), load_default=list)
+    street_codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=16)), load_default=list)
+    keywords = ma.fields.List(ma.fields.String(validate=ma.validate.Length(min=1, max=40)), load_default=list)
+    department_code = ma.fields.String(required=True)
+    assisting_codes = ma.fields.List(ma.fields.String(), load_default=list)
+    active = ma.fields.Boolean(dump_only=True)
+
+
+class ComplaintQuerySchema(ma.Schema):
+    """Filters of the resident's list."""
+
+    status = ma.fields.String(load_default=None)
+
+
+class StaffQuerySchema(ma.Schema):
+    """Filters of staff work lists."""
+
+    status = ma.fields.String(load_default=None)
+    department_id = ma.fields.UUID(load_default=None)
+    overdue = ma.fields.Boolean(load_default=False)
+
+
+class PhotoSchema(ma.Schema):
+    """An attached photo."""
+
+    id = ma.fields.UUID(dump_only=True)
+    content_type = ma.fields.String(dump_only=True)
+    size = ma.fields.Integer(dump_only=True)
+
+
+class PhotoUploadSchema(ma.Schema):
+    """A photo file (multipart/form-data field ``photo``)."""
+
+    photo = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
