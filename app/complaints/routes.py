@@ -6,7 +6,7 @@ import uuid
 
 from flask import Response
 
-from app.complaints import services
+from app.complaints import metrics, services
 from app.complaints.schemas import (
     CallRecordSchema,
     CategorySchema,
@@ -18,6 +18,8 @@ from app.complaints.schemas import (
     ExtensionRequestSchema,
     ExtensionSchema,
     MergeSchema,
+    MetricsQuerySchema,
+    MetricsSchema,
     PhotoSchema,
     PhotoUploadSchema,
     RatingSchema,
@@ -314,3 +316,27 @@ def deactivate_rule(rule_id: uuid.UUID):
     """Switch a routing rule off."""
     services.deactivate_rule(current_actor(), rule_id)
     db.session.commit()
+
+
+@staff.route("/staff/complaints/metrics")
+@staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
+@staff.arguments(MetricsQuerySchema, location="query")
+@staff.response(200, MetricsSchema)
+def complaint_metrics(args):
+    """On-time, resolution and satisfaction rates per department; volumes; the overdue list."""
+    return metrics.compute(current_actor(), args["start"], args["end"], args["department_id"])
+
+
+@staff.route("/staff/complaints/metrics.csv")
+@staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
+@staff.arguments(MetricsQuerySchema, location="query")
+@staff.response(200, content_type="text/csv")
+def complaint_metrics_csv(args):
+    """The per-department figures as CSV (UTF-8 with BOM)."""
+    figures = metrics.compute(current_actor(), args["start"], args["end"], args["department_id"])
+    filename = f"12345-metrics-{args['start'].isoformat()}-{args['end'].isoformat()}.csv"
+    return Response(
+        metrics.to_csv(figures),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -268,3 +268,51 @@ class PhotoUploadSchema(ma.Schema):
     """A photo file (multipart/form-data field ``photo``)."""
 
     photo = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class MetricsQuerySchema(ma.Schema):
+    """The period (Asia/Shanghai dates, inclusive) and optionally one department."""
+
+    start = ma.fields.Date(required=True)
+    end = ma.fields.Date(required=True)
+    department_id = ma.fields.UUID(load_default=None)
+
+
+class DepartmentFiguresSchema(ma.Schema):
+    """One department's figures."""
+
+    department_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    department_code = ma.fields.String(dump_only=True)
+    department_name = ma.fields.String(dump_only=True)
+    received = ma.fields.Integer(dump_only=True)
+    replied = ma.fields.Integer(dump_only=True)
+    replied_on_time = ma.fields.Integer(dump_only=True)
+    on_time_rate = ma.fields.Float(dump_only=True, allow_none=True)
+    resolved = ma.fields.Integer(dump_only=True)
+    resolution_rate = ma.fields.Float(dump_only=True, allow_none=True)
+    rated = ma.fields.Integer(dump_only=True)
+    satisfied = ma.fields.Integer(dump_only=True)
+    satisfaction_rate = ma.fields.Float(dump_only=True, allow_none=True)
+    overdue_open = ma.fields.Integer(dump_only=True)
+
+
+class OverdueSchema(ma.Schema):
+    """An overdue complaint in the oversight list."""
+
+    id = ma.fields.UUID(dump_only=True)
+    tracking_number = ma.fields.String(dump_only=True)
+    status = ma.fields.String(dump_only=True)
+    lead_department_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    dispatch_due = ma.fields.DateTime(dump_only=True)
+    feedback_due = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class MetricsSchema(ma.Schema):
+    """Figures of a period."""
+
+    start = ma.fields.Date(dump_only=True)
+    end = ma.fields.Date(dump_only=True)
+    departments = ma.fields.List(ma.fields.Nested(DepartmentFiguresSchema), dump_only=True)
+    by_category = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), dump_only=True)
+    by_district = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), dump_only=True)
+    overdue = ma.fields.List(ma.fields.Nested(OverdueSchema), dump_only=True)
