@@ -11,7 +11,6 @@ from pathlib import Path
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.city import services as city
 from app.complaints import sla
@@ -31,7 +30,7 @@ from app.complaints.similarity import similarity
 from app.core import audit
 from app.core.actors import Actor, ActorKind, Role
 from app.core.calendar import SHANGHAI, load_calendar
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from app.core.geo import Point, distance_m
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
@@ -55,14 +54,6 @@ RATING_WINDOW = timedelta(days=7)
 SATISFIED_FROM = 3  # ratings 3-5 satisfied (满意/基本满意), 1-2 unsatisfied
 MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-
-
-class StaleComplaint(Conflict):
-    """Someone else changed the complaint first."""
-
-    code = "stale-complaint"
-    title = _l("The complaint was changed by someone else")
-    default_detail = _l("Reload the complaint and try again.")
 
 
 class InvalidTransition(Conflict):
@@ -518,19 +509,15 @@ SPLIT = "split"
 def _editable(actor: Actor, complaint_id: uuid.UUID, version: int, allowed: tuple[str, ...]) -> Complaint:
     complaint = staff_complaint(actor, complaint_id)
     if complaint.version != version:
-        raise StaleComplaint()
+        raise StaleVersion()
     if complaint.status not in allowed:
         raise InvalidTransition()
     return complaint
 
 
 def _save(complaint: Complaint) -> Complaint:
-    """Flush now so a concurrent change surfaces as 409, not at commit."""
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise StaleComplaint() from None
+    """Flush now: a concurrent change raises StaleDataError, which every front end answers with 409."""
+    db.session.flush()
     return complaint
 
 

@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import Flask, Response, json, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,14 @@ class Conflict(AppError):
     status, code = 409, "conflict"
     title = _l("Conflict")
     default_detail = _l("The request conflicts with the current state of the resource.")
+
+
+class StaleVersion(Conflict):
+    """Optimistic locking: someone else changed the record after the caller read it."""
+
+    code = "stale-version"
+    title = _l("Changed by someone else")
+    default_detail = _l("Someone else changed this first. Reload it and try again.")
 
 
 class PayloadTooLarge(AppError):
@@ -230,6 +239,13 @@ def register_error_handlers(app: Flask) -> None:
         messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
         return problem_response(ValidationFailed(messages))
 
+    @app.errorhandler(StaleDataError)
+    def _stale(error: StaleDataError):
+        from app.extensions import db
+
+        db.session.rollback()
+        return problem_response(StaleVersion())
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         return problem_response(_from_http_exception(error))
@@ -252,4 +268,4 @@ class ProblemSchema(ma.Schema):
     retry_after = ma.fields.Integer(metadata={"description": "Seconds to wait (rate limits)"})
 
 
-PROBLEM_TYPES: tuple[type[AppError], ...] = (AppError, *_HTTP_TO_ERROR.values())
+PROBLEM_TYPES: tuple[type[AppError], ...] = (AppError, *_HTTP_TO_ERROR.values(), StaleVersion)

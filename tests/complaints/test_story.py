@@ -148,7 +148,7 @@ def test_two_dispatchers_at_once_one_wins(client, auth, city, staff, resident, r
     )
     assert first.status_code == 200
     assert second.status_code == 409
-    assert second.get_json()["code"] == "stale-complaint"
+    assert second.get_json()["code"] == "stale-version"
 
 
 def test_handler_sees_reporter_only_when_allowed_and_reads_are_audited(
