@@ -93,15 +93,23 @@ class RuleSet:
             for prefix in rule.category_prefixes or ("",):
                 self._by_prefix[prefix].append(rule)
         self._lengths = sorted({len(p) for p in self._by_prefix})
+        self._per_category: dict[str, list[RoutingRule]] = {}
+
+    def _candidates(self, category_code: str) -> list[RoutingRule]:
+        """Rules whose category criterion admits this code, best first (memoized per code)."""
+        cached = self._per_category.get(category_code)
+        if cached is None:
+            found: set[RoutingRule] = set()
+            for length in self._lengths:
+                if length <= len(category_code):
+                    found.update(self._by_prefix.get(category_code[:length], ()))
+            cached = self._per_category[category_code] = sorted(found, key=_rank)
+        return cached
 
     def route(self, facts: ComplaintFacts) -> RoutingDecision | None:
         """The winning rule for these facts, or None (the complaint goes to the dispatchers)."""
         text = facts.text.lower()
-        candidates: list[RoutingRule] = []
-        for length in self._lengths:
-            if length <= len(facts.category_code):
-                candidates.extend(self._by_prefix.get(facts.category_code[:length], ()))
-        for rule in sorted(set(candidates), key=_rank):
+        for rule in self._candidates(facts.category_code):
             reasons = _matches(rule, facts, text)
             if reasons is not None:
                 return RoutingDecision(rule=rule, reasons=reasons)
