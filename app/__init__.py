@@ -76,6 +76,7 @@ def _spec_kwargs() -> dict:
 
 def _register_blueprints(app: Flask) -> None:
     from app.city.routes import blp as city_blp
+    from app.complaints.open311 import blp as open311_blp
     from app.complaints.routes import blp as complaints_blp
     from app.complaints.routes import staff as complaints_staff_blp
     from app.core.routes import blp as core_blp
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(city_blp, url_prefix="/api/v1")
     api.register_blueprint(complaints_blp, url_prefix="/api/v1")
     api.register_blueprint(complaints_staff_blp, url_prefix="/api/v1")
+    api.register_blueprint(open311_blp, url_prefix="/open311/v2")
 
     from app.identity import services as identity_services
 

@@ -107,3 +107,9 @@ def upsert_department(code: str, name_zh: str, name_en: str, district: District 
     department.name_zh, department.name_en = name_zh, name_en
     department.district_id = district.id if district is not None else None
     return department
+
+
+def street_name(street_id: uuid.UUID) -> str | None:
+    """A street's Chinese name."""
+    street = db.session.get(Street, street_id)
+    return street.name_zh if street else None

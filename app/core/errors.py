@@ -187,7 +187,7 @@ def problem_response(error: AppError) -> Response:
     return response
 
 
-def _from_http_exception(exc: HTTPException) -> AppError:
+def from_http_exception(exc: HTTPException) -> AppError:
     """Map a werkzeug/webargs HTTP exception onto our hierarchy."""
     data = getattr(exc, "data", None) or {}
     status = exc.code or 500
@@ -248,7 +248,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        return problem_response(_from_http_exception(error))
+        return problem_response(from_http_exception(error))
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -1,0 +1,74 @@
+"""An Open311 GeoReport v2 client's view of the 12345 hotline."""
+
+import xml.etree.ElementTree as ET  # noqa: N817
+
+REQUEST_FIELDS = {
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+}
+
+
+def test_discovery_lists_both_formats(client, city):
+    body = client.get("/open311/v2/discovery.json").get_json()
+    endpoint = body["endpoints"][0]
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert set(endpoint["formats"]) == {"application/json", "text/xml"}
+    assert endpoint["url"].endswith("/open311/v2/")
+
+
+def test_services_are_the_leaf_categories_in_json_and_xml(client, city):
+    services = client.get("/open311/v2/services.json", headers={"Accept-Language": "en"}).get_json()
+    by_code = {s["service_code"]: s for s in services}
+    assert by_code["0101"]["service_name"] == "Noise nuisance"
+    assert by_code["0101"]["group"] == "Environment"
+    assert "01" not in by_code and by_code["0101"]["metadata"] is False
+    xml = ET.fromstring(client.get("/open311/v2/services.xml").data)
+    assert xml.tag == "services"
+    assert {s.findtext("service_code") for s in xml.findall("service")} == set(by_code)
+    definition = client.get("/open311/v2/services/0101.json").get_json()
+    assert definition == {"service_code": "0101", "attributes": []}
+
+
+def test_requests_hide_private_details_of_other_channels(client, city, resident, report):
+    mine = report(resident)
+    listed = client.get("/open311/v2/requests.json").get_json()
+    assert [r["service_request_id"] for r in listed] == [mine["id"]]
+    entry = listed[0]
+    assert set(entry) == REQUEST_FIELDS
+    assert entry["status"] == "open" and entry["service_code"] == "0202"
+    assert entry["description"] is None and entry["lat"] is None  # reported in the app: private
+    assert entry["address"] == "花果园街道"
+    assert entry["agency_responsible"] == "市城市管理局"
+    assert resident.phone not in str(listed)
+    one = client.get(f"/open311/v2/requests/{mine['id']}.xml")
+    root = ET.fromstring(one.data)
+    assert root.tag == "service_requests" and root.find("request/status").text == "open"
+
+
+def test_filters_and_errors_in_georeport_format(client, city, resident, report):
+    report(resident)
+    assert client.get("/open311/v2/requests.json?status=closed").get_json() == []
+    assert client.get("/open311/v2/requests.json?service_code=0101").get_json() == []
+    bad = client.get("/open311/v2/requests.json?status=pending")
+    assert bad.status_code == 400
+    assert bad.get_json()[0]["code"] == 400
+    missing = client.get("/open311/v2/requests/not-an-id.xml")
+    assert missing.status_code == 400
+    assert ET.fromstring(missing.data).find("error/code").text == "400"
+    unknown = client.get("/open311/v2/services/7777.json")
+    assert unknown.status_code == 404 and unknown.get_json()[0]["description"]
