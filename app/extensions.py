@@ -11,7 +11,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.errors import ProblemSchema
@@ -32,6 +32,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def enable_sqlite_transactions(engine) -> None:
+    """Make SQLAlchemy, not the sqlite3 module, begin SQLite transactions, so savepoints nest.
+
+    The sqlite3 module opens a transaction only before INSERT/UPDATE/DELETE; a SAVEPOINT issued first
+    then starts the transaction itself and its RELEASE commits everything (SQLAlchemy's documented
+    pysqlite recipe).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
 migrate = Migrate()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
