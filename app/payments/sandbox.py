@@ -313,16 +313,25 @@ def deliver_callback(charge_id: uuid.UUID, now: datetime | None = None) -> bool 
     if not claimed:
         return None
     charge = db.session.get(SandboxCharge, charge_id)
-    status, answer = _post(signed_callback(charge))
+    callback, attempt, intent_id = signed_callback(charge), charge.callback_attempts, charge.intent_id
+    db.session.commit()  # hold no lock while the application handles the callback
+    status, answer = _post(callback)
     delivered = 200 <= status < 300
     if delivered:
-        charge.callback_delivered_at, charge.callback_due_at, charge.callback_last_error = now, None, None
+        changes = {"callback_delivered_at": now, "callback_due_at": None, "callback_last_error": None}
     else:
-        log.warning("sandbox callback for %s refused: %s %s", charge.intent_id, status, answer)
-        attempt = charge.callback_attempts
+        log.warning("sandbox callback for %s refused: %s %s", intent_id, status, answer)
         retry = RETRY_DELAYS[attempt - 1] if attempt <= len(RETRY_DELAYS) else None
-        charge.callback_due_at = now + timedelta(seconds=retry) if retry is not None else None
-        charge.callback_last_error = f"{status} {answer}"[:200]
+        changes = {
+            "callback_due_at": now + timedelta(seconds=retry) if retry is not None else None,
+            "callback_last_error": f"{status} {answer}"[:200],
+        }
+    db.session.execute(
+        db.update(SandboxCharge)
+        .where(SandboxCharge.id == charge_id)
+        .values(**changes)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return delivered
 
