@@ -88,6 +88,16 @@ class PaymentIntent(IdMixin, db.Model):
         """How much has been refunded so far."""
         return Money(self.refunded_fen, self.currency)
 
+    @property
+    def payee(self) -> dict:
+        """Who is paid, as the API shows it."""
+        return {"kind": self.payee_kind, "id": self.payee_id}
+
+    @property
+    def purpose(self) -> dict:
+        """What is paid for, as the API shows it."""
+        return {"domain": self.purpose_domain, "ids": list(self.purpose_ids), "description": self.description}
+
 
 class PaymentClaim(db.Model):
     """While an intent is pending or succeeded, it alone holds each thing it pays for."""

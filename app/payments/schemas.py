@@ -19,17 +19,15 @@ STATUSES = [status.value for status in PaymentStatus]
 class PayeeSchema(ma.Schema):
     """Who is paid."""
 
-    kind = ma.fields.String(
-        dump_only=True, attribute="payee_kind", metadata={"description": ", ".join(PAYEE_KINDS)}
-    )
-    id = ma.fields.String(dump_only=True, attribute="payee_id")
+    kind = ma.fields.String(dump_only=True, metadata={"description": " | ".join(PAYEE_KINDS)})
+    id = ma.fields.String(dump_only=True)
 
 
 class PurposeSchema(ma.Schema):
     """What the payment is for: a domain (bills, parking, commerce) and its records' ids."""
 
-    domain = ma.fields.String(dump_only=True, attribute="purpose_domain")
-    ids = ma.fields.List(ma.fields.String(), dump_only=True, attribute="purpose_ids")
+    domain = ma.fields.String(dump_only=True)
+    ids = ma.fields.List(ma.fields.String(), dump_only=True)
     description = ma.fields.String(dump_only=True)
 
 
@@ -51,8 +49,8 @@ class PaymentSchema(ma.Schema):
     status = ma.fields.String(dump_only=True, metadata={"description": " | ".join(STATUSES)})
     amount = ma.fields.Nested(MoneySchema, dump_only=True)
     refunded = ma.fields.Nested(MoneySchema, dump_only=True)
-    payee = ma.fields.Function(lambda intent: PayeeSchema().dump(intent), dump_only=True)
-    purpose = ma.fields.Function(lambda intent: PurposeSchema().dump(intent), dump_only=True)
+    payee = ma.fields.Nested(PayeeSchema, dump_only=True)
+    purpose = ma.fields.Nested(PurposeSchema, dump_only=True)
     provider = ma.fields.String(dump_only=True)
     client_action = ma.fields.Dict(
         dump_only=True,
