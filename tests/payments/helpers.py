@@ -7,10 +7,9 @@ outcome they hear, so a test can check each intent was reported exactly once.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.core.actors import Actor, ActorKind
-from app.core.models import utcnow
 from app.core.money import Money
 from app.extensions import db
 from app.payments import sandbox, services
@@ -72,16 +71,6 @@ def run_sandbox(now: datetime | None = None) -> sandbox.SandboxRun:
     return sandbox.run(now)
 
 
-def later(seconds: int) -> datetime:
-    """A moment ``seconds`` from now."""
-    return utcnow() + timedelta(seconds=seconds)
-
-
 def outcomes_for(intent_id) -> list[services.PaymentOutcome]:
     """What the purpose domain heard about one intent."""
     return [outcome for outcome in settled if outcome.intent_id == intent_id]
-
-
-def fen(amount: Money) -> int:
-    """Whole fen of an amount."""
-    return amount.fen

@@ -161,3 +161,11 @@ def test_the_sandbox_retries_a_callback_the_app_could_not_take(db, resident, hea
     retried = sandbox.run(utcnow() + timedelta(seconds=sandbox.RETRY_DELAYS[0] + 1))
     assert retried.delivered == 1
     assert db.session.get(PaymentIntent, intent.id).status == "succeeded"
+
+
+def test_payment_problems_are_listed_in_the_problem_catalogue(client):
+    listed = {problem["code"]: problem for problem in client.get("/problems").get_json()}
+    assert listed["callback-replayed"]["status"] == 409
+    assert listed["callback-signature-invalid"]["status"] == 401
+    assert listed["payment-already-paid"]["title"] == "已支付"
+    assert listed["idempotency-key-reused"]["status"] == 422

@@ -199,3 +199,25 @@ def test_active_intent_for_tells_a_domain_who_holds_a_record(db, resident, heard
     intent = pay(resident, 100, refs=["order-77"])
     assert services.active_intent_for(TEST_DOMAIN, "order-77").id == intent.id
     assert services.active_intent_for(TEST_DOMAIN, "order-78") is None
+
+
+def test_a_proxy_sees_only_the_payments_its_mandate_covers(db, resident, other_resident, heard):
+    intent = pay(resident, 100)
+
+    def proxy(scopes):
+        return Actor(
+            kind=ActorKind.PROXY,
+            person_id=other_resident.id,
+            principal_id=resident.id,
+            mandate_id=uuid.uuid4(),
+            proxy_scopes=frozenset(scopes),
+        )
+
+    covered = services.list_intents(proxy({TEST_DOMAIN}), cursor=None, limit=10)
+    assert [item.id for item in covered.items] == [intent.id]
+    assert services.list_intents(proxy({"appointments"}), cursor=None, limit=10).items == []
+    assert services.get_intent(proxy({TEST_DOMAIN}), intent.id).id == intent.id
+    with pytest.raises(NotFound):
+        services.get_intent(proxy({"appointments"}), intent.id)
+    about_resident = db.select(AuditEntry.action).where(AuditEntry.subject_person_id == resident.id)
+    assert set(db.session.scalars(about_resident)) == {"list", "read"}
