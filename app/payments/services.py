@@ -677,9 +677,16 @@ def _settlement_lines(journals) -> list[SettlementLine]:
 
 
 def _require_settlement_reader(actor: Actor, payee: Payee) -> None:
-    """Finance staff (administrators for now), or the payee's own client with ``payments:read``."""
+    """Administrators (finance), the payee's own client with ``payments:read``, or the merchant's owner."""
     if actor.kind is ActorKind.PERSON and actor.has_role(Role.ADMIN):
         return
     if actor.kind is ActorKind.CLIENT and actor.client_id == payee.id and actor.has_scope(READ_SCOPE):
+        return
+    if (
+        actor.kind is ActorKind.PERSON
+        and payee.kind == PayeeKind.MERCHANT
+        and actor.has_role(Role.MERCHANT_OWNER)
+        and payee.id in {str(merchant_id) for merchant_id in actor.merchant_ids}
+    ):
         return
     raise Forbidden(gettext("Only finance staff or the payee itself may read its settlement."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -12,6 +13,8 @@ from app.core.actors import Actor
 from app.core.calendar import SHANGHAI
 from app.core.models import utcnow
 from app.core.money import Money
+from app.identity import services as identity
+from app.identity import tokens
 from app.payments import services
 from tests.payments.helpers import MERCHANT, pay, run_sandbox
 
@@ -130,3 +133,22 @@ def test_formulas_never_reach_a_spreadsheet(db, resident, heard):
         refunds_count=0,
     )
     assert "'=HYPERLINK(1)" in settlement_csv(report)
+
+
+def test_a_merchant_owner_reads_the_settlement_of_their_own_shop_only(client, db, resident, heard):
+    shop = uuid.uuid4()
+    owner = make_merchant_owner(db, shop)
+    pay(resident, 600, payee=services.Payee("merchant", str(shop)))
+    run_sandbox()
+    token = {"Authorization": f"Bearer {tokens.issue_access_token(owner, client_id='t', scopes=['openid'])}"}
+
+    own = client.get(_url(services.Payee("merchant", str(shop))), headers=token)
+    assert own.status_code == 200 and own.get_json()["paid"]["amount_fen"] == 600
+    assert client.get(_url(MERCHANT), headers=token).status_code == 403
+
+
+def make_merchant_owner(db, shop):
+    person, _ = identity.get_or_create_person("+8613600000001", "店主")
+    identity.grant_role(Actor.system(), person, "merchant_owner", merchant_id=shop)
+    db.session.flush()
+    return person
