@@ -76,7 +76,7 @@ def refund_payment(body, payment_id):
     description="The settlement report; as CSV (details, then a summary) with Accept: text/csv",
 )
 def settlement(args):
-    """A payee's settlement for one business day (finance staff, or the payee's client with payments:read).
+    """A payee's settlement for one business day (administrators, the payee's client, a shop's owner).
 
     Send ``Accept: text/csv`` (or use the ``.csv`` route) for the CSV export.
     """
