@@ -64,6 +64,25 @@ class BaseConfig:
     SMS_PROVIDER = _env("SMS_PROVIDER", "sandbox")
     SMS_SANDBOX_FAILING = _env("SMS_SANDBOX_FAILING", "")
 
+    # Idempotency keys of requests that move money: kept at least this long (never under 24 h);
+    # a request still marked in flight after IDEMPOTENCY_LOCK_SECONDS is presumed dead and may be retried.
+    IDEMPOTENCY_KEY_TTL_HOURS = _int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
+    IDEMPOTENCY_LOCK_SECONDS = _int("IDEMPOTENCY_LOCK_SECONDS", 60)
+
+    # Payments: the provider that charges residents (only the sandbox exists until a contract is signed).
+    PAYMENTS_PROVIDER = _env("PAYMENTS_PROVIDER", "sandbox")
+    # Provider callbacks older or newer than this are refused (replay protection).
+    PAYMENTS_CALLBACK_TOLERANCE_SECONDS = _int("PAYMENTS_CALLBACK_TOLERANCE_SECONDS", 300)
+    # Intents pending this long are asked of the provider; pending past the expiry they are closed.
+    PAYMENTS_RECONCILE_AFTER_SECONDS = _int("PAYMENTS_RECONCILE_AFTER_SECONDS", 300)
+    PAYMENTS_INTENT_EXPIRY_SECONDS = _int("PAYMENTS_INTENT_EXPIRY_SECONDS", 1800)
+    # The sandbox provider: its callback signing secret (derived from SECRET_KEY when unset), how long
+    # after an intent is created the simulated payer pays, and where it posts callbacks (empty: into
+    # this application in-process, through the same HTTP handler a real provider reaches).
+    PAYMENTS_SANDBOX_SECRET = _env("PAYMENTS_SANDBOX_SECRET")
+    PAYMENTS_SANDBOX_PAY_DELAY_SECONDS = _int("PAYMENTS_SANDBOX_PAY_DELAY_SECONDS", 0)
+    PAYMENTS_SANDBOX_CALLBACK_URL = _env("PAYMENTS_SANDBOX_CALLBACK_URL")
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 

@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import web as core_web
     from app.extensions import api
     from app.identity.routes import blp as identity_blp
+    from app.payments.routes import blp as payments_blp
 
     app.register_blueprint(core_web)
     api.register_blueprint(core_blp)
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(complaints_blp, url_prefix="/api/v1")
     api.register_blueprint(complaints_staff_blp, url_prefix="/api/v1")
     api.register_blueprint(open311_blp, url_prefix="/open311/v2")
+    api.register_blueprint(payments_blp, url_prefix="/api/v1")
 
     from app.identity import services as identity_services
 

@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask seed``, ``flask staff``, ``flask token``, ``flask translate``."""
+"""Command-line entry points: ``flask seed``, ``staff``, ``token``, ``translate``, ``payments``, ..."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ staff_cli = AppGroup("staff", help="Manage staff roles.")
 translate_cli = AppGroup("translate", help="Extract, update and compile message catalogs.")
 calendar_cli = AppGroup("calendar", help="The working-day calendar.")
 sms_cli = AppGroup("sms", help="The sandbox SMS provider.")
+payments_cli = AppGroup("payments", help="Payments: the sandbox provider, reconciliation, the ledger.")
+idempotency_cli = AppGroup("idempotency", help="Idempotency keys of requests that move money.")
 
 
 def _phone(value: str) -> str:
@@ -110,6 +112,68 @@ def sms_log(phone, limit):
         click.echo(f"{message.created_at:%Y-%m-%d %H:%M:%S}Z {message.phone} {message.body}")
 
 
+@payments_cli.command("sandbox-settle")
+def payments_sandbox_settle():
+    """Let the sandbox's simulated payers answer due charges and deliver the signed callbacks."""
+    from app.payments import jobs
+
+    if not current_app.config["SANDBOX_PROVIDERS"]:
+        raise click.ClickException("the sandbox payment provider does not run in production")
+    run = jobs.run_sandbox_provider()
+    click.echo(
+        f"sandbox: {run.captured} captured, {run.declined} declined, "
+        f"{run.delivered} callbacks delivered, {run.undelivered} to retry"
+    )
+
+
+@payments_cli.command("reconcile")
+@click.option(
+    "--older-than", type=int, default=None, help="Seconds pending (default PAYMENTS_RECONCILE_AFTER_SECONDS)."
+)
+def payments_reconcile(older_than):
+    """Ask the provider about payments pending too long, and settle or expire them."""
+    from datetime import timedelta
+
+    from app.payments import services
+
+    age = timedelta(seconds=older_than) if older_than is not None else None
+    counts = services.reconcile_pending(older_than=age)
+    db.session.commit()
+    click.echo(
+        "reconciled: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing pending")
+    )
+
+
+@payments_cli.command("purge")
+def payments_purge():
+    """Delete idempotency keys past retention and callback event ids past the replay window."""
+    from app.payments import jobs
+
+    counts = jobs.purge_payment_records()
+    click.echo("purged: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@payments_cli.command("ledger-check")
+def payments_ledger_check():
+    """Verify that every ledger journal balances (exit status 1 otherwise)."""
+    from app.payments import ledger
+
+    bad = ledger.unbalanced_journal_ids()
+    if bad:
+        raise click.ClickException("unbalanced journals: " + ", ".join(str(j) for j in bad))
+    click.echo("ledger balanced")
+
+
+@idempotency_cli.command("purge")
+def idempotency_purge():
+    """Delete idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS (at least 24 h)."""
+    from app.core import idempotency
+
+    count = idempotency.purge_expired()
+    db.session.commit()
+    click.echo(f"{count} idempotency keys purged")
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
@@ -150,5 +214,14 @@ def translate_compile():
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for command in (seed_cli, staff_cli, translate_cli, calendar_cli, sms_cli, token_command):
+    for command in (
+        seed_cli,
+        staff_cli,
+        translate_cli,
+        calendar_cli,
+        sms_cli,
+        payments_cli,
+        idempotency_cli,
+        token_command,
+    ):
         app.cli.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from copy import deepcopy
 
 from flask import current_app, g, request
 from flask_babel import gettext
@@ -110,6 +111,22 @@ class ApiBlueprint(Blueprint):
             if notes:
                 documented = self.doc(description=_append_description(func, notes))(documented)
             return documented
+
+        return decorator
+
+    def idempotent(self):
+        """Require an ``Idempotency-Key`` and run the route at most once per caller and key.
+
+        Place it under ``auth`` and above ``arguments``/``response``; see app.core.idempotency.
+        """
+        from app.core import idempotency
+
+        def decorator(func):
+            wrapper = idempotency.idempotent(func)
+            wrapper._apidoc = deepcopy(getattr(func, "_apidoc", {}))
+            arguments = wrapper._apidoc.setdefault("arguments", {})
+            arguments.setdefault("parameters", []).append(dict(idempotency.HEADER_PARAMETER))
+            return wrapper
 
         return decorator
 

@@ -151,6 +151,38 @@ class ServiceUnavailable(AppError):
     default_detail = _l("The service is temporarily unavailable.")
 
 
+class IdempotencyKeyMissing(BadRequest):
+    """A request that can move money came without an ``Idempotency-Key`` header."""
+
+    code = "idempotency-key-missing"
+    title = _l("Idempotency key required")
+    default_detail = _l("Send an Idempotency-Key header (a unique value per operation, e.g. a UUID).")
+
+
+class IdempotencyKeyInvalid(BadRequest):
+    """The ``Idempotency-Key`` header is empty, too long or not printable ASCII."""
+
+    code = "idempotency-key-invalid"
+    title = _l("Invalid idempotency key")
+    default_detail = _l("An Idempotency-Key is 1 to 255 printable ASCII characters.")
+
+
+class IdempotencyKeyReused(AppError):
+    """The key was already used for a different request."""
+
+    status, code = 422, "idempotency-key-reused"
+    title = _l("Idempotency key reused")
+    default_detail = _l("This Idempotency-Key was already used with a different request. Use a new key.")
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """A request with the same key is still being processed."""
+
+    code = "idempotency-key-in-flight"
+    title = _l("Request in progress")
+    default_detail = _l("A request with this Idempotency-Key is still in progress. Retry shortly.")
+
+
 _HTTP_TO_ERROR: dict[int, type[AppError]] = {
     cls.status: cls
     for cls in (
@@ -268,4 +300,15 @@ class ProblemSchema(ma.Schema):
     retry_after = ma.fields.Integer(metadata={"description": "Seconds to wait (rate limits)"})
 
 
-PROBLEM_TYPES: tuple[type[AppError], ...] = (AppError, *_HTTP_TO_ERROR.values(), StaleVersion)
+PROBLEM_TYPES: tuple[type[AppError], ...] = (AppError, *_HTTP_TO_ERROR.values())
+
+
+def problem_types() -> list[type[AppError]]:
+    """Every problem type defined so far (the kernel's and each domain's), one per code."""
+    found: dict[str, type[AppError]] = {}
+    pending: list[type[AppError]] = [AppError]
+    while pending:
+        cls = pending.pop(0)
+        found.setdefault(cls.code, cls)
+        pending.extend(cls.__subclasses__())
+    return sorted(found.values(), key=lambda cls: (cls.status, cls.code))

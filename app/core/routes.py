@@ -6,8 +6,9 @@ from flask import Blueprint, send_from_directory
 from flask_babel import gettext
 from sqlalchemy import text
 
+from app.core import errors
 from app.core.api import ApiBlueprint
-from app.core.errors import PROBLEM_TYPES, ServiceUnavailable
+from app.core.errors import ServiceUnavailable
 from app.core.schemas import HealthSchema, ProblemTypeSchema
 from app.extensions import db, get_redis
 
@@ -60,7 +61,7 @@ def problem_types():
     """Every problem type this API returns, with its status and localized title."""
     return [
         {"type": "/problems/" + cls.code, "code": cls.code, "status": cls.status, "title": str(cls.title)}
-        for cls in PROBLEM_TYPES
+        for cls in errors.problem_types()
     ]
 
 

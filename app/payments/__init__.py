@@ -1,0 +1,1 @@
+"""Payments: one ledger for bills, parking and commerce — intents, refunds, providers, settlement."""
