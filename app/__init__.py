@@ -52,11 +52,15 @@ def _init_extensions(app: Flask) -> None:
     errors.register_error_handlers(app)
     app.before_request(core_api.require_json_body)
     app.before_request(core_api.authenticate_request)
+    app.after_request(core_api.audit_proxy_request)
     app.after_request(i18n.add_content_language)
 
 
 def _spec_kwargs() -> dict:
+    from app.core.api import ProxyHeaderPlugin
+
     return {
+        "extra_plugins": [ProxyHeaderPlugin()],
         "info": {
             "description": (
                 "One resident identity and one dynamic city code in front of every public service. "
@@ -77,15 +81,25 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import blp as core_blp
     from app.core.routes import web as core_web
     from app.extensions import api
-    from app.identity.routes import blp as identity_blp
+    from app.identity import routes as identity_routes
+    from app.identity.web import web as oidc_web
 
     app.register_blueprint(core_web)
+    app.register_blueprint(oidc_web)
     api.register_blueprint(core_blp)
-    api.register_blueprint(identity_blp, url_prefix="/api/v1")
+    for blueprint in (
+        identity_routes.auth_blp,
+        identity_routes.blp,
+        identity_routes.citycode_blp,
+        identity_routes.staff_blp,
+    ):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
     api.register_blueprint(city_blp, url_prefix="/api/v1")
 
+    from app.identity import oauth
     from app.identity import services as identity_services
 
+    oauth.init_app(app)
     identity_services.install_authenticator()
 
 

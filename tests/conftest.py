@@ -63,13 +63,14 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    """The application, its schema built by the migrations, signing keys created once."""
+    """The application, its schema built by the migrations, signing keys (every purpose) created once."""
     _reset_database(database_url)
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, REDIS_URL=REDIS_URL or None)
     with application.app_context():
         upgrade()
         keys.forget_cached_keys()
-        keys.active_key(tokens.ACCESS_PURPOSE)
+        for purpose in keys.PURPOSE_ALGS:
+            keys.active_key(purpose)
         _db.session.commit()
     yield application
     with application.app_context():
