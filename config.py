@@ -51,6 +51,9 @@ class BaseConfig:
     # Rate limiting (Flask-Limiter): Redis storage when configured, memory otherwise.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter would overwrite a precise Retry-After (e.g. the per-phone SMS wait) with its own
+    # window's reset; it reports that in this header instead, and 429 problems carry Retry-After.
+    RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
 
     # Tokens: the issuer URL names this deployment in every token it signs.
     OIDC_ISSUER = _env("OIDC_ISSUER", "http://127.0.0.1:5000")

@@ -42,8 +42,9 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every table is known before migrations and queries
     from app.core import api as core_api
     from app.core import errors, i18n
-    from app.extensions import api, babel, db, limiter, migrate
+    from app.extensions import api, babel, db, enable_sqlite_transactions, limiter, migrate
 
+    enable_sqlite_transactions()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import sqlite3
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -11,7 +12,8 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.errors import ProblemSchema
@@ -32,6 +34,31 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def _sqlite_autocommit_off(dbapi_connection, _record) -> None:
+    """Let SQLAlchemy, not the sqlite3 module, decide where transactions begin."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def enable_sqlite_transactions() -> None:
+    """Make SQLite transactions and SAVEPOINTs behave as on PostgreSQL.
+
+    The sqlite3 module begins transactions only before data changes, so a SAVEPOINT issued first
+    starts (and its RELEASE commits) the whole transaction: nested transactions, and tests that
+    roll back, silently break. SQLAlchemy's documented remedy: emit BEGIN ourselves.
+    """
+    if not event.contains(Engine, "connect", _sqlite_autocommit_off):
+        event.listen(Engine, "connect", _sqlite_autocommit_off)
+        event.listen(Engine, "begin", _sqlite_begin)
+
+
 migrate = Migrate()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
