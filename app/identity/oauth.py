@@ -219,6 +219,14 @@ def person_for_userinfo(access_token: str) -> tuple[Person, str]:
     return person, scope
 
 
+def prune(now: datetime) -> int:
+    """Delete authorization codes and refresh tokens past their expiry; returns how many."""
+    removed = 0
+    for model in (AuthorizationCode, RefreshToken):
+        removed += db.session.execute(db.delete(model).where(model.expires_at < now)).rowcount or 0
+    return removed
+
+
 def discovery_document() -> dict:
     """OpenID Provider Metadata (OpenID Connect Discovery 1.0, RFC 8414)."""
     issuer = current_app.config["OIDC_ISSUER"]

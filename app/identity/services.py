@@ -576,13 +576,14 @@ def verify_city_code(actor: Actor, code: str, purpose: str) -> citycode.Verifica
 
 
 def prune_expired() -> dict[str, int]:
-    """Delete expired codes, revocations and replay records."""
+    """Delete expired sign-in, link and authorization codes, refresh tokens, revocations, replay records."""
     now = utcnow()
     link_codes = db.session.execute(
         db.delete(AccountLinkCode).where(AccountLinkCode.expires_at < now - timedelta(days=1))
     ).rowcount
     return {
         "sign_in_codes": otp.prune(now),
+        "oauth_codes_and_refresh_tokens": oauth.prune(now),
         "link_codes": link_codes or 0,
         "revocations": revocation.prune(now),
         "city_codes_seen": citycode.prune(now),
