@@ -66,13 +66,19 @@ def _spec_kwargs() -> dict:
             "description": (
                 "One resident identity and one dynamic city code in front of every public service. "
                 "Errors are RFC 9457 problem documents (application/problem+json) in the caller's "
-                "language (zh-Hans by default; zh-Hant and en by Accept-Language or preference)."
+                "language (zh-Hans by default; zh-Hant and en by Accept-Language or preference).\n\n"
+                "Tokens come from the OpenID Connect provider (/.well-known/openid-configuration): "
+                "residents through the apps (authorization code + PKCE), institutions by client "
+                "credentials. A person holding a mandate (帮办代办) acts for its grantor by sending "
+                "the header X-On-Behalf-Of: <grantor's person id> with their own token, on the "
+                "operations that list it; every such request appears in the grantor's access log."
             )
         },
         "components": {
+            "parameters": {ProxyHeaderPlugin.COMPONENT: ProxyHeaderPlugin.PARAMETER},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            }
+            },
         },
     }
 

@@ -83,6 +83,7 @@ def audit_proxy_request(response):
 class ProxyHeaderPlugin(BasePlugin):
     """Documents the ``X-On-Behalf-Of`` header on every operation a proxy may call."""
 
+    COMPONENT = "OnBehalfOf"
     PARAMETER = {
         "in": "header",
         "name": ON_BEHALF_OF,
@@ -99,7 +100,9 @@ class ProxyHeaderPlugin(BasePlugin):
         """Add the header to operations marked by ``ApiBlueprint.auth`` as open to proxies."""
         for operation in (operations or {}).values():
             if isinstance(operation, dict) and operation.pop("x-accepts-proxy", False):
-                operation.setdefault("parameters", []).append(dict(self.PARAMETER))
+                operation.setdefault("parameters", []).append(
+                    {"$ref": f"#/components/parameters/{self.COMPONENT}"}
+                )
 
 
 def current_actor() -> Actor:

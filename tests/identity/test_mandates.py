@@ -234,11 +234,14 @@ def test_openapi_documents_the_on_behalf_of_header(client):
     ]
     assert ("/api/v1/me", "get") not in header_routes, "identity routes are the person's own"
     assert "x-accepts-proxy" not in str(spec)
+    header = spec["components"]["parameters"]["OnBehalfOf"]
+    assert (header["in"], header["name"], header["schema"]["format"]) == ("header", "X-On-Behalf-Of", "uuid")
+    assert "X-On-Behalf-Of" in spec["info"]["description"]
 
 
 def test_the_header_is_documented_on_routes_a_proxy_may_call(probe_app):
     view = probe_app.view_functions["probe.whose_bills"]
     operations = {"get": dict(view._apidoc["manual_doc"])}
     ProxyHeaderPlugin().operation_helper(path="/api/v1/probe/bills", operations=operations)
-    assert [(p["in"], p["name"]) for p in operations["get"]["parameters"]] == [("header", "X-On-Behalf-Of")]
+    assert operations["get"]["parameters"] == [{"$ref": "#/components/parameters/OnBehalfOf"}]
     assert "x-accepts-proxy" not in operations["get"]
