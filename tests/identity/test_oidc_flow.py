@@ -347,3 +347,38 @@ def test_institutions_cannot_use_the_authorization_endpoint(app, scanner):
     params = {"response_type": "code", "client_id": client.client_id, "redirect_uri": REDIRECT_URI}
     response = Browser(app).open(f"/oauth/authorize?{httpx.QueryParams(params)}")
     assert response.status_code == 400
+
+
+def test_userinfo_needs_a_valid_token_with_openid(transport, metadata, resident, token_for):
+    http = httpx.Client(transport=transport)
+    missing = http.get(metadata["userinfo_endpoint"])
+    assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
+    no_openid = token_for(resident, scopes=("profile",))
+    assert (
+        http.get(metadata["userinfo_endpoint"], headers={"Authorization": f"Bearer {no_openid}"}).status_code
+        == 401
+    )
+    with_openid = token_for(resident, scopes=("openid", "profile"))
+    claims = http.get(
+        metadata["userinfo_endpoint"], headers={"Authorization": f"Bearer {with_openid}"}
+    ).json()
+    assert claims == {"sub": str(resident.id), "name": resident.display_name, "locale": "zh-Hans"}
+
+
+def test_a_refresh_token_works_only_for_its_own_client(
+    app, transport, metadata, mini_program, third_party_app
+):
+    oauth = _client(transport, mini_program.client_id)
+    _browser, landing, verifier, _nonce = _authorize(app, oauth, metadata)
+    token = oauth.fetch_token(
+        metadata["token_endpoint"], authorization_response=landing.headers["location"], code_verifier=verifier
+    )
+    stolen = httpx.Client(transport=transport).post(
+        metadata["token_endpoint"],
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": token["refresh_token"],
+            "client_id": third_party_app.client_id,
+        },
+    )
+    assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
