@@ -17,15 +17,17 @@ from app.extensions import db
 from app.identity import citycode, otp
 from app.identity.models import CityCodeScan, CityCodeSeen, OtpChallenge, OtpThrottle, Person
 from config import TestConfig
-from tests.conftest import DATABASE_URL, REDIS_URL
+from tests.conftest import REDIS_URL
 
 SCANNER = Actor(kind=ActorKind.CLIENT, client_id="concurrency-gate", scopes=frozenset({"citycode:verify"}))
 
 
 @contextmanager
-def _side_app(redis_url):
+def _side_app(app, redis_url):
     """An app on the test database whose sessions are real, separate connections."""
-    side = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=DATABASE_URL or "sqlite://", REDIS_URL=redis_url)
+    side = create_app(
+        TestConfig, SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url
+    )
     try:
         yield side
     finally:
@@ -42,8 +44,9 @@ def _run_together(app, work, count=2):
         with app.app_context():
             barrier.wait()
             try:
-                results.append(work())
+                result = work()
                 db.session.commit()
+                results.append(result)
             except Exception as exc:  # noqa: BLE001 - the outcome is what the test counts
                 db.session.rollback()
                 results.append(exc)
@@ -86,21 +89,22 @@ def _verify_twice_at_once(app, code):
 
 
 @pytest.mark.postgres
-def test_two_simultaneous_verifications_on_postgresql_accept_exactly_one(committed_code):
-    with _side_app(redis_url=None) as side:  # the database path: a unique jti row
+def test_two_simultaneous_verifications_on_postgresql_accept_exactly_one(app, committed_code):
+    with _side_app(app, redis_url=None) as side:  # the database path: a unique jti row
         assert _verify_twice_at_once(side, committed_code) == [(False, "replayed"), (True, None)]
 
 
 @pytest.mark.redis
-def test_two_simultaneous_verifications_with_redis_accept_exactly_one(committed_code):
-    with _side_app(redis_url=REDIS_URL) as side:  # the Redis path: SET NX with expiry
+@pytest.mark.postgres  # SQLite cannot take two writers at once, whatever Redis does
+def test_two_simultaneous_verifications_with_redis_accept_exactly_one(app, committed_code):
+    with _side_app(app, redis_url=REDIS_URL) as side:  # the Redis path: SET NX with expiry
         assert _verify_twice_at_once(side, committed_code) == [(False, "replayed"), (True, None)]
 
 
 @pytest.mark.postgres
 def test_two_simultaneous_code_requests_for_one_phone_send_exactly_one(app):
     phone = f"+86136{uuid.uuid4().int % 10**8:08d}"
-    with _side_app(redis_url=None) as side:
+    with _side_app(app, redis_url=None) as side:
         try:
             outcomes = _run_together(side, lambda: otp.send_code(phone).id)
             assert sorted(type(o).__name__ for o in outcomes) == ["RateLimited", "UUID"], outcomes

@@ -382,3 +382,21 @@ def test_a_refresh_token_works_only_for_its_own_client(
         },
     )
     assert stolen.status_code == 400 and stolen.json()["error"] == "invalid_grant"
+
+
+def test_the_hosted_page_escapes_what_a_client_registered(app, db):
+    from app.identity import clients
+
+    clients.register_client(
+        "public", "<script>alert(1)</script>", redirect_uris=[REDIRECT_URI], client_id="xss"
+    )
+    params = {
+        "response_type": "code",
+        "client_id": "xss",
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid",
+        "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
+        "code_challenge_method": "S256",
+    }
+    page = Browser(app).open(f"/oauth/authorize?{httpx.QueryParams(params)}")
+    assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
