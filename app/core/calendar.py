@@ -44,7 +44,7 @@ class WorkCalendar:
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
         """The moment ``amount`` of working-day time after ``start`` (time stops on days off)."""
-        local = start.astimezone(self.tz)
+        local = _aware(start).astimezone(self.tz)
         remaining = amount
         cursor = local
         while True:
@@ -60,8 +60,8 @@ class WorkCalendar:
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """How much working-day time lies between two moments (zero if end <= start)."""
         total = timedelta()
-        cursor = start.astimezone(self.tz)
-        end_local = end.astimezone(self.tz)
+        cursor = _aware(start).astimezone(self.tz)
+        end_local = _aware(end).astimezone(self.tz)
         while cursor < end_local:
             day_end = datetime.combine(cursor.date() + DAY, time(), self.tz)
             segment_end = min(day_end, end_local)
@@ -71,8 +71,16 @@ class WorkCalendar:
         return total
 
 
+def _aware(moment: datetime) -> datetime:
+    """Refuse naive datetimes: their zone would silently be the server's."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("pass an aware datetime (naive ones would be read in the server's zone)")
+    return moment
+
+
 def calendar_from_days(days: Iterable[tuple[date, str]]) -> WorkCalendar:
     """Build a calendar from (date, kind) pairs, kind being ``holiday`` or ``workday``."""
+    days = list(days)
     holidays = frozenset(d for d, kind in days if kind == "holiday")
     workdays = frozenset(d for d, kind in days if kind == "workday")
     return WorkCalendar(holidays=holidays, makeup_workdays=workdays)
