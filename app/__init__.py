@@ -42,9 +42,12 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401 - every table is known before migrations and queries
     from app.core import api as core_api
     from app.core import errors, i18n
-    from app.extensions import api, babel, db, limiter, migrate
+    from app.extensions import api, babel, db, limiter, migrate, use_sqlite_transactions
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            use_sqlite_transactions(engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
