@@ -12,6 +12,7 @@ from app.extensions import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = timedelta(days=1)
+KINDS = ("holiday", "workday")
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def save_calendar_days(days: Iterable[tuple[date, str, str]]) -> int:
     """Insert or update (date, kind, name) rows; returns how many were written."""
     count = 0
     for day, kind, name in days:
-        if kind not in ("holiday", "workday"):
+        if kind not in KINDS:
             raise ValueError(f"calendar kind must be holiday or workday, not {kind!r}")
         db.session.merge(CalendarDay(day=day, kind=kind, name=name))
         count += 1
@@ -104,11 +105,21 @@ def save_calendar_days(days: Iterable[tuple[date, str, str]]) -> int:
 
 
 def read_calendar_csv(path) -> list[tuple[date, str, str]]:
-    """Parse a ``date,kind,name`` CSV of holidays and make-up working days."""
+    """Parse a ``date,kind,name`` CSV of holidays and make-up working days; ValueError names the bad line."""
     import csv
 
-    with open(path, encoding="utf-8") as handle:
-        return [
-            (date.fromisoformat(row["date"]), row["kind"].strip(), row["name"].strip())
-            for row in csv.DictReader(handle)
-        ]
+    with open(path, encoding="utf-8-sig") as handle:  # -sig: spreadsheets often start with a BOM
+        reader = csv.DictReader(handle)
+        if not {"date", "kind", "name"} <= set(reader.fieldnames or ()):
+            raise ValueError("the first line must name the columns date,kind,name")
+        days = []
+        for row in reader:
+            try:
+                day = date.fromisoformat((row["date"] or "").strip())
+                kind = (row["kind"] or "").strip()
+                if kind not in KINDS:
+                    raise ValueError(f"kind must be holiday or workday, not {kind!r}")
+            except ValueError as exc:
+                raise ValueError(f"line {reader.line_num}: {exc}") from exc
+            days.append((day, kind, (row["name"] or "").strip()))
+        return days
