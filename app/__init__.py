@@ -8,9 +8,11 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.i18n import localize_validation_messages
+from app.core.validation import refuse_nul_characters
 from config import BaseConfig, ProductionConfig, config_for
 
 localize_validation_messages()
+refuse_nul_characters()
 
 
 def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Flask:

@@ -161,12 +161,16 @@ _HTTP_TO_ERROR: dict[int, type[AppError]] = {
 
 
 def _stringify(value: Any) -> Any:
-    """Turn lazy strings inside nested error messages into plain strings."""
+    """Turn nested error messages into plain strings in the request's language.
+
+    Lazy strings are rendered; plain ones that are catalog entries (marshmallow's own English
+    messages, which some fields insist on) are translated.
+    """
     if isinstance(value, dict):
         return {str(k): _stringify(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_stringify(v) for v in value]
-    return str(value)
+    return gettext(value) if isinstance(value, str) else str(value)
 
 
 def problem_response(error: AppError) -> Response:

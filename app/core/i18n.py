@@ -98,8 +98,8 @@ _FIELD_MESSAGES = {
         "invalid": _l("Not a valid date."),
         "format": _l('"{input}" cannot be formatted as a date.'),
     },
-    ma.fields.Email: {"invalid": _l("Not a valid email address.")},
-    ma.fields.URL: {"invalid": _l("Not a valid URL.")},
+    # Email and URL fields hand their message to a validator and insist it is a plain str;
+    # the error handler translates it (app.core.errors).
     ma.fields.UUID: {"invalid_uuid": _l("Not a valid UUID.")},
     ma.fields.List: {"invalid": _l("Not a valid list.")},
     ma.fields.Dict: {"invalid": _l("Not a valid mapping type.")},

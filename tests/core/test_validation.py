@@ -80,3 +80,40 @@ def test_every_field_error_is_a_list_of_chinese_messages(app):
 def test_null_and_wrong_types(app):
     errors = _errors(app, {"phone": None, "age": "many"}, "en")
     assert errors == {"phone": ["Field may not be null."], "age": ["Not a valid integer."]}
+
+
+def test_nul_characters_are_refused_in_every_string_field(app):
+    class NoteSchema(ma.Schema):
+        note = ma.fields.String()
+        contact = ma.fields.Email()
+
+    english = app.test_request_context(headers={"Accept-Language": "en"})
+    with english, pytest.raises(ma.ValidationError) as refused:
+        NoteSchema().load({"note": "a\x00b", "contact": "li\x00@example.com"})
+    assert refused.value.messages == {
+        "note": ["Must not contain NUL characters."],
+        "contact": ["Must not contain NUL characters."],
+    }
+
+
+def test_a_nul_in_a_request_body_is_a_422_on_every_database(client, resident, auth):
+    response = client.patch("/api/v1/me", json={"display_name": "李\x00"}, headers=auth(resident))
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"display_name": ["不能包含空字符（NUL）。"]}
+
+
+def test_email_and_url_fields_work_and_speak_the_callers_language(app):
+    class ContactSchema(ma.Schema):
+        email = ma.fields.Email()
+        homepage = ma.fields.URL()
+
+    body = {"email": "not-an-address", "homepage": "nowhere"}
+    for language, email, url in (
+        ("en", "Not a valid email address.", "Not a valid URL."),
+        ("zh-CN", "不是有效的电子邮箱地址。", "不是有效的网址。"),
+    ):
+        with app.test_request_context(headers={"Accept-Language": language}):
+            with pytest.raises(ma.ValidationError) as refused:
+                ContactSchema().load(body)
+            errors = app.handle_user_exception(refused.value).get_json()["errors"]
+        assert errors == {"email": [email], "homepage": [url]}
