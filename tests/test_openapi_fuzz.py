@@ -7,6 +7,8 @@ read from the live OpenAPI document. Everything the fuzzer creates is rolled bac
 
 from __future__ import annotations
 
+import os
+
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,13 +31,23 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-BOUNDS = settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+# The whole run shares a budget of examples, so it stays a few seconds as routes are added;
+# FUZZ_EXAMPLES=500 runs that many examples per operation for a deeper look.
+TOTAL_EXAMPLES = 240
+PER_OPERATION = (5, 30)
+
+
+def _bounds(operation_count: int) -> settings:
+    wanted = os.environ.get("FUZZ_EXAMPLES")
+    low, high = PER_OPERATION
+    examples = int(wanted) if wanted else max(low, min(high, TOTAL_EXAMPLES // max(operation_count, 1)))
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
 
 
 def _operations(app):
@@ -46,13 +58,13 @@ def _operations(app):
     return operations
 
 
-def _fuzz(operation, headers: dict) -> str | None:
+def _fuzz(operation, headers: dict, bounds: settings) -> str | None:
     """Run one operation's bounded examples; the failure text, or None when every check held."""
     strategy = st.one_of(
         operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE)
     )
 
-    @BOUNDS
+    @bounds
     @given(case=strategy)
     def exercise(case):
         case.call_and_validate(headers=headers, checks=CHECKS)
@@ -69,5 +81,6 @@ def test_every_operation_keeps_its_documented_contract(app, demo, token_for):
     headers = {"Authorization": f"Bearer {token_for(resident)}"}
     operations = _operations(app)
     assert len(operations) >= 6, "the OpenAPI document lost its operations"
-    failures = [text for text in (_fuzz(op, headers) for op in operations) if text]
+    bounds = _bounds(len(operations))
+    failures = [text for text in (_fuzz(op, headers, bounds) for op in operations) if text]
     assert not failures, "\n\n".join(failures)
