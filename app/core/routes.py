@@ -7,7 +7,7 @@ from flask_babel import gettext
 from sqlalchemy import text
 
 from app.core.api import ApiBlueprint
-from app.core.errors import PROBLEM_TYPES, ServiceUnavailable
+from app.core.errors import ServiceUnavailable, problem_types
 from app.core.schemas import HealthSchema, ProblemTypeSchema
 from app.extensions import db, get_redis
 
@@ -56,11 +56,11 @@ def _check_redis() -> str:
 
 @blp.route("/problems")
 @blp.response(200, ProblemTypeSchema(many=True))
-def problem_types():
+def list_problem_types():
     """Every problem type this API returns, with its status and localized title."""
     return [
         {"type": "/problems/" + cls.code, "code": cls.code, "status": cls.status, "title": str(cls.title)}
-        for cls in PROBLEM_TYPES
+        for cls in problem_types()
     ]
 
 

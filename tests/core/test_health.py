@@ -6,7 +6,9 @@ from unittest import mock
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
+from app.core.errors import Conflict
 from app.extensions import db as _db
 from tests.contract import assert_documented
 
@@ -69,3 +71,25 @@ def test_the_not_ready_problem_matches_the_documented_schema(client, app, monkey
         response = client.get("/readyz")
     assert response.status_code == 503
     assert_documented(app, "GET", "/readyz", response)
+
+
+class SlotTaken(Conflict):
+    """What a booking domain would add: its own problem type."""
+
+    code = "test-slot-taken"
+    title = _l("Conflict")
+
+
+def test_problem_catalogue_lists_kernel_and_domain_types_in_the_callers_language(client):
+    response = client.get("/problems", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    types = {problem["code"]: problem for problem in response.get_json()}
+    assert types["not-found"] == {
+        "type": "/problems/not-found",
+        "code": "not-found",
+        "status": 404,
+        "title": "Not found",
+    }
+    assert types["test-slot-taken"]["status"] == 409
+    assert {"internal-error", "validation-failed", "rate-limited", "service-unavailable"} <= set(types)
+    assert client.get("/problems").get_json()[0]["title"] == "服务器内部错误"
