@@ -63,6 +63,14 @@ def test_readyz_is_503_when_redis_is_configured_but_down(client, app, monkeypatc
     body = response.get_json()
     assert body["checks"] == {"database": "ok", "redis": "unreachable"}
     assert body["title"] == "服务暂不可用"
+    assert body["detail"] == "尚未就绪：无法连接Redis。"
+
+
+def test_the_not_ready_detail_names_the_dependency_in_the_callers_language(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    with _database_down():
+        hant = client.get("/readyz", headers={"Accept-Language": "zh-TW"}).get_json()
+    assert hant["detail"] == "尚未就緒：無法連接資料庫。"
 
 
 def test_the_not_ready_problem_matches_the_documented_schema(client, app, monkeypatch):
