@@ -19,7 +19,7 @@ from app.extensions import db
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
-CURSOR_PATTERN = r"^[A-Za-z0-9_-]{22}$"
+CURSOR_PATTERN = r"^([A-Za-z0-9_-]{22})?$"  # empty: the first page
 
 
 class PageArgsSchema(ma.Schema):

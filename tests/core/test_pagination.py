@@ -108,6 +108,14 @@ def test_any_cursor_of_the_documented_shape_is_accepted(client, auth, resident, 
     assert response.get_json()["items"] == []
 
 
+def test_an_empty_cursor_is_the_first_page(client, auth, resident, entries):
+    response = _get(client, auth, resident, cursor="", limit=5)
+    assert response.status_code == 200
+    assert [item["resource"] for item in response.get_json()["items"]] == [
+        f"record-{n}" for n in (24, 23, 22, 21, 20)
+    ]
+
+
 @pytest.mark.parametrize(
     ("limit", "message"),
     [
