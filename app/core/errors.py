@@ -264,12 +264,15 @@ class ProblemSchema(ma.Schema):
     retry_after = ma.fields.Integer(metadata={"description": "Seconds to wait (rate limits)"})
 
 
+PROBLEM_TYPES: tuple[type[AppError], ...] = (AppError, *_HTTP_TO_ERROR.values())
+
+
 def problem_types() -> list[type[AppError]]:
-    """Every problem type: the kernel's and each subclass a domain adds, one per code."""
+    """Every problem type defined so far (the kernel's and each domain's), one per code."""
     found: dict[str, type[AppError]] = {}
     pending: list[type[AppError]] = [AppError]
     while pending:
         cls = pending.pop(0)
         found.setdefault(cls.code, cls)
         pending.extend(cls.__subclasses__())
-    return list(found.values())
+    return sorted(found.values(), key=lambda cls: (cls.status, cls.code))

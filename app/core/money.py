@@ -9,7 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import marshmallow as ma
 from babel.numbers import format_currency
 
+from app.core.validation import Range
+
 FEN_PER_YUAN = 100
+# The largest amount the API accepts (one trillion yuan); fits a 64-bit column with room to sum.
+MAX_FEN = 10**14
 
 
 @functools.total_ordering
@@ -89,7 +93,11 @@ class MoneySchema(ma.Schema):
     """How money appears in the API: ``{"amount_fen": 1234, "currency": "CNY"}``."""
 
     amount_fen = ma.fields.Integer(
-        required=True, strict=True, attribute="fen", metadata={"description": "Amount in fen (分)"}
+        required=True,
+        strict=True,
+        attribute="fen",
+        validate=Range(-MAX_FEN, MAX_FEN),
+        metadata={"description": "Amount in whole fen (分): an integer, never a decimal or a string"},
     )
     currency = ma.fields.String(
         load_default="CNY", validate=ma.validate.OneOf(["CNY"]), metadata={"description": "ISO 4217 code"}

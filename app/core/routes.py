@@ -7,8 +7,9 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
+from app.core import errors
 from app.core.api import ApiBlueprint
-from app.core.errors import ServiceUnavailable, problem_types
+from app.core.errors import ServiceUnavailable
 from app.core.schemas import HealthSchema, ProblemTypeSchema
 from app.extensions import db, get_redis
 
@@ -62,11 +63,11 @@ def _check_redis() -> str:
 
 @blp.route("/problems")
 @blp.response(200, ProblemTypeSchema(many=True))
-def list_problem_types():
+def problem_types():
     """Every problem type this API returns, with its status and localized title."""
     return [
         {"type": "/problems/" + cls.code, "code": cls.code, "status": cls.status, "title": str(cls.title)}
-        for cls in problem_types()
+        for cls in errors.problem_types()
     ]
 
 
