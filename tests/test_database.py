@@ -32,8 +32,3 @@ def test_a_rolled_back_savepoint_undoes_only_its_own_work(db):
         nested.rollback()
     assert _probe_count(db) == 1
     assert db.session.scalar(sa.select(District).where(District.code == "999902")) is None
-
-
-def test_the_client_fixture_leaves_app_test_client_plain(app, client):
-    assert type(client).__name__ == "IsolatedClient"
-    assert type(app.test_client()) is not type(client)  # threads and other apps build plain clients
