@@ -39,6 +39,25 @@ DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
 
 
+GEOREPORT_ERRORS = {
+    "description": "GeoReport v2 errors, in the requested format",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                    "required": ["code", "description"],
+                },
+            }
+        },
+        "text/xml": {"schema": {"type": "string"}},
+    },
+}
+georeport_errors = blp.doc(responses={"default": GEOREPORT_ERRORS})
+
+
 class Open311Error(Exception):
     """An error rendered in GeoReport format."""
 
@@ -115,6 +134,7 @@ def _name(category: Category) -> str:
 
 
 @blp.route("/discovery.<fmt>")
+@georeport_errors
 @blp.response(200)
 def discovery(fmt: str):
     """Where this GeoReport v2 endpoint lives and which formats it speaks."""
@@ -156,6 +176,7 @@ def _leaves() -> tuple[list[Category], dict[str, str]]:
 
 
 @blp.route("/services.<fmt>")
+@georeport_errors
 @blp.response(200)
 def service_list(fmt: str):
     """The request types (our leaf 12345 categories)."""
@@ -164,6 +185,7 @@ def service_list(fmt: str):
 
 
 @blp.route("/services/<service_code>.<fmt>")
+@georeport_errors
 @blp.response(200)
 def service_definition(service_code: str, fmt: str):
     """A request type's definition (none of ours needs extra attributes)."""
@@ -215,6 +237,7 @@ class RequestQuerySchema(ma.Schema):
 
 
 @blp.route("/requests.<fmt>")
+@georeport_errors
 @blp.arguments(RequestQuerySchema, location="query")
 @blp.response(200)
 def request_list(args, fmt: str):
@@ -248,6 +271,7 @@ def _ids(text: str) -> list[uuid.UUID]:
 
 
 @blp.route("/requests/<service_request_id>.<fmt>")
+@georeport_errors
 @blp.response(200)
 def request_detail(service_request_id: str, fmt: str):
     """One service request."""
@@ -281,6 +305,7 @@ class RequestCreateSchema(ma.Schema):
 
 
 @blp.route("/requests.<fmt>", methods=["POST"])
+@georeport_errors
 @accepts("application/x-www-form-urlencoded", "multipart/form-data")
 @blp.arguments(RequestCreateSchema, location="form")
 @blp.response(201)
