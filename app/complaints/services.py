@@ -415,6 +415,16 @@ def resident_complaint(actor: Actor, complaint_id: uuid.UUID) -> Complaint:
     return complaint
 
 
+def resident_complaint_by_number(actor: Actor, tracking_number: str) -> Complaint:
+    """One of the resident's complaints by its tracking number (what the hotline reads out)."""
+    complaint = db.session.scalar(
+        db.select(Complaint).where(Complaint.tracking_number == tracking_number.strip())
+    )
+    if complaint is None:
+        raise NotFound()
+    return resident_complaint(actor, complaint.id)
+
+
 def _follows(person_id: uuid.UUID, complaint: Complaint) -> bool:
     if complaint.reporter_id == person_id:
         return True
