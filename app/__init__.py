@@ -39,7 +39,7 @@ def _init_kernel(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401 - every table is known before migrations and queries
+    from app import jobs, models  # noqa: F401 - every table and every periodic job is known
     from app.core import api as core_api
     from app.core import errors, i18n
     from app.extensions import api, babel, db, limiter, migrate
@@ -78,11 +78,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import web as core_web
     from app.extensions import api
     from app.identity.routes import blp as identity_blp
+    from app.notifications.routes import blp as notifications_blp
+    from app.notifications.routes import staff_blp as notifications_staff_blp
 
     app.register_blueprint(core_web)
     api.register_blueprint(core_blp)
     api.register_blueprint(identity_blp, url_prefix="/api/v1")
     api.register_blueprint(city_blp, url_prefix="/api/v1")
+    api.register_blueprint(notifications_blp, url_prefix="/api/v1")
+    api.register_blueprint(notifications_staff_blp, url_prefix="/api/v1/staff")
 
     from app.identity import services as identity_services
 
