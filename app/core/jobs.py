@@ -37,6 +37,7 @@ DEFAULT = "default"
 SCHEDULED = "scheduled"
 QUEUES = (NOTIFICATIONS, DEFAULT, SCHEDULED)
 ALIVE_STATES = frozenset({"queued", "scheduled", "deferred", "started"})
+MAX_INLINE_CHAIN = 1000  # jobs one commit may set off inline, counting the jobs those jobs enqueue
 
 _PENDING = "yimatong.jobs.pending"
 _inline_backlog: contextvars.ContextVar[list | None] = contextvars.ContextVar("inline_backlog", default=None)
@@ -300,8 +301,11 @@ def _run_inline(app: Flask, requests: list[JobRequest]) -> None:
     backlog = list(requests)
     token = _inline_backlog.set(backlog)
     try:
-        while backlog:
+        for _ in range(MAX_INLINE_CHAIN):
+            if not backlog:
+                return
             _run_one_inline(app, backlog.pop(0))
+        log.error("inline jobs kept enqueueing jobs; %d left undone after %d", len(backlog), MAX_INLINE_CHAIN)
     finally:
         _inline_backlog.reset(token)
 

@@ -116,6 +116,7 @@ def _write_outbox(dedupe_key: str, values: dict) -> OutboxMessage:
         "job_seq": 0,
         **values,
     }
+    db.session.flush()  # the caller's pending rows (the recipient, the change reported) go first
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
         insert(OutboxMessage.__table__)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, format_time, get_datetime_format
 from flask import current_app
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -130,7 +130,9 @@ def _format(value, locale: str):
         return Money(int(data[0]), data[1]).format(_babel_locale(locale))
     if tag == "$datetime":
         moment = datetime.fromisoformat(data).astimezone(_timezone())
-        return format_skeleton("yMMMdHm", moment, locale=_babel_locale(locale))
+        day = format_skeleton("yMMMd", moment, locale=_babel_locale(locale))
+        hour = format_time(moment, "short", tzinfo=_timezone(), locale=_babel_locale(locale))
+        return get_datetime_format("medium", locale=_babel_locale(locale)).format(hour, day)
     if tag == "$date":
         return format_skeleton("yMMMd", date.fromisoformat(data), locale=_babel_locale(locale))
     if tag == "$text":

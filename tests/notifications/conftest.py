@@ -13,8 +13,12 @@ DAYTIME = shanghai(2026, 6, 1, 10, 0)
 
 @pytest.fixture(autouse=True)
 def clock():
-    """Deliveries are decided at 10:00 Shanghai time unless a test moves the clock."""
-    with mock.patch("app.notifications.delivery.clock", return_value=DAYTIME) as patched:
+    """Deliveries (and inline jobs) run at 10:00 Shanghai time unless a test moves the clock."""
+    patched = mock.Mock(return_value=DAYTIME)
+    with (
+        mock.patch("app.notifications.delivery.clock", new=patched),
+        mock.patch("app.core.jobs.utcnow", new=patched),
+    ):
         yield patched
 
 
