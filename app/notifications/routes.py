@@ -95,9 +95,9 @@ def list_webhook_endpoints(args):
 @staff_blp.response(201, WebhookEndpointCreatedSchema)
 def create_webhook_endpoint(data):
     """Register an endpoint of an institutional client; the signing secret is shown only in this answer."""
-    endpoint, secret = services.create_webhook_endpoint(current_actor(), **data)
+    endpoint = services.create_webhook_endpoint(current_actor(), **data)
     db.session.commit()
-    return {**WebhookEndpointSchema().dump(endpoint), "secret": secret}
+    return endpoint
 
 
 @staff_blp.route("/webhook-endpoints/<uuid:endpoint_id>", methods=["DELETE"])

@@ -383,8 +383,8 @@ def _timezone_name() -> str:
 
 def create_webhook_endpoint(
     actor: Actor, *, client_id: str, url: str, events: list[str], description: str = ""
-) -> tuple[WebhookEndpoint, str]:
-    """Register where a client receives webhooks; returns the endpoint and its secret (shown once)."""
+) -> WebhookEndpoint:
+    """Register where a client receives webhooks, with a new signing secret (shown once, by the caller)."""
     _require_endpoint_admin(actor)
     _check_url(url)
     bad = [e for e in events if not e or set(e) - WEBHOOK_EVENT_CHARS]
@@ -396,7 +396,7 @@ def create_webhook_endpoint(
     )
     db.session.add(endpoint)
     db.session.flush()
-    return endpoint, secret
+    return endpoint
 
 
 def list_webhook_endpoints(actor: Actor, *, client_id: str | None, cursor: str | None, limit: int) -> Page:

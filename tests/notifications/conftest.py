@@ -59,6 +59,9 @@ def webhook_receiver():
             return httpx.Response(self.statuses.pop(0) if self.statuses else 200)
 
     receiver = Receiver()
-    client = httpx.Client(transport=httpx.MockTransport(receiver.handle))
-    with mock.patch("app.notifications.channels.http_client", return_value=client):
+
+    def client() -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(receiver.handle))
+
+    with mock.patch("app.notifications.channels.http_client", side_effect=client):
         yield receiver
