@@ -17,6 +17,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ DEFAULT = "default"
 SCHEDULED = "scheduled"
 QUEUES = (NOTIFICATIONS, DEFAULT, SCHEDULED)
 ALIVE_STATES = frozenset({"queued", "scheduled", "deferred", "started"})
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")  # what RQ accepts
 MAX_INLINE_CHAIN = 1000  # jobs one commit may set off inline, counting the jobs those jobs enqueue
 
 _PENDING = "yimatong.jobs.pending"
@@ -198,7 +200,11 @@ def run_periodic(name: str) -> None:
 
 
 def _request(request: JobRequest) -> None:
+    if request.job_id is not None and not JOB_ID.fullmatch(request.job_id):
+        raise ValueError(f"job ids are letters, digits, '-' and '_' (at most 128): {request.job_id!r}")
     session = db.session()
+    if session.get_transaction() is None:
+        session.connection()  # begin the transaction this request belongs to (a rollback must drop it)
     session.info.setdefault(_PENDING, []).append((_current_transaction(session), request))
 
 
@@ -322,7 +328,7 @@ def _run_one_inline(app: Flask, request: JobRequest) -> None:
 
 def _defer(app: Flask, request: JobRequest) -> None:
     with app.app_context():
-        job_id = request.job_id or f"deferred:{uuid.uuid4()}"
+        job_id = request.job_id or f"deferred-{uuid.uuid4()}"
         if db.session.scalar(db.select(DeferredJob.id).where(DeferredJob.job_id == job_id)) is None:
             db.session.add(
                 DeferredJob(
@@ -342,7 +348,7 @@ def _defer(app: Flask, request: JobRequest) -> None:
 def schedule_periodic(connection, config, *, now: datetime | None = None, names=None, run_now=False) -> None:
     """Make sure each periodic job's next run is scheduled on RQ (safe from any number of workers).
 
-    Runs get ids ``periodic:<name>:<slot start>``, so however many workers ask, each slot runs once.
+    Runs get ids made of the name and the slot's start, so however many workers ask, each slot runs once.
     ``run_now`` also runs each job at once (once per slot): a starting worker catches up.
     """
     moment = (now or utcnow()).timestamp()
@@ -358,10 +364,15 @@ def schedule_periodic(connection, config, *, now: datetime | None = None, names=
             result_ttl=max(2 * every, 60),
         )
         if run_now:
-            submit(connection, config, replace(request, job_id=f"periodic:{name}:start:{current}"))
+            submit(connection, config, replace(request, job_id=periodic_job_id(name, current, "start")))
         nxt = current + every
         at = datetime.fromtimestamp(nxt, UTC)
-        submit(connection, config, replace(request, job_id=f"periodic:{name}:{nxt}", run_at=at))
+        submit(connection, config, replace(request, job_id=periodic_job_id(name, nxt), run_at=at))
+
+
+def periodic_job_id(name: str, slot: int, kind: str = "run") -> str:
+    """RQ job id of a periodic job's run in the slot starting at ``slot`` (epoch seconds)."""
+    return f"periodic-{kind}-{re.sub(r'[^A-Za-z0-9_-]', '_', name)}-{slot}"
 
 
 def run_due(now: datetime | None = None, *, periodic_names: Iterable[str] = ()) -> int:

@@ -65,7 +65,7 @@ class OutboxMessage(IdMixin, db.Model):
 
 def job_id_for(message_id: uuid.UUID, seq: int) -> str:
     """RQ job id of relay number ``seq`` of a message (0 is the relay right after commit)."""
-    return f"notify:{message_id}:{seq}"
+    return f"notify-{message_id}-{seq}"
 
 
 class Delivery(IdMixin, db.Model):
