@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,6 +29,23 @@ def wait_until(
         time.sleep(interval)
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
 class Worker:
     """One ``flask rq worker`` process (with its work horses and scheduler) in its own process group."""
 
@@ -52,14 +70,16 @@ class Worker:
         )
 
     def kill(self) -> None:
-        """SIGKILL the worker and every process it started, as a crash or the OOM killer would."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        """SIGKILL the worker and every process it started (work horses run in their own process group)."""
+        for pid in [self.process.pid, *_descendants(self.process.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> str:
         """Warm shutdown (SIGTERM), then SIGKILL if it lingers; returns what it logged."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.kill(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -72,4 +92,4 @@ class Worker:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.stop()
+        print(self.stop())  # shown by pytest when the test fails

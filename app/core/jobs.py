@@ -168,7 +168,8 @@ def job_status(job_id: str) -> str | None:
         job = Job.fetch(job_id, connection=_redis(current_app), serializer=JSONSerializer)
     except NoSuchJobError:
         return None
-    return str(job.get_status(refresh=False))
+    status = job.get_status(refresh=False)
+    return getattr(status, "value", status)
 
 
 def execute(func: str, args: list | None = None) -> None:

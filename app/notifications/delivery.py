@@ -119,6 +119,8 @@ def _plan(message: OutboxMessage, outgoing: Outgoing) -> list[Delivery]:
 
 
 def _endpoints_for(message: OutboxMessage) -> list[uuid.UUID]:
+    if message.template == services.PING_EVENT:
+        return [uuid.UUID(message.params["endpoint_id"])]
     endpoints = db.session.scalars(
         db.select(WebhookEndpoint).where(
             WebhookEndpoint.client_id == message.client_id, WebhookEndpoint.active.is_(True)

@@ -60,6 +60,7 @@ DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     "account": ("inbox", "sms", "telegram"),
 }
 WEBHOOK_EVENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+PING_EVENT = "ping"  # sent to a new endpoint only, so its owner can check their receiver
 
 
 # ---------------------------------------------------------------- the outbox
@@ -165,6 +166,7 @@ def sweep_outbox(now: datetime | None = None, limit: int = 500) -> int:
         .order_by(OutboxMessage.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)  # the locked rows as they are now, not as once loaded
     )
     handed = 0
     for message in db.session.scalars(stmt).all():
@@ -384,7 +386,7 @@ def _timezone_name() -> str:
 def create_webhook_endpoint(
     actor: Actor, *, client_id: str, url: str, events: list[str], description: str = ""
 ) -> WebhookEndpoint:
-    """Register where a client receives webhooks, with a new signing secret (shown once, by the caller)."""
+    """Register where a client receives webhooks, with a new signing secret; a ``ping`` event follows."""
     _require_endpoint_admin(actor)
     _check_url(url)
     bad = [e for e in events if not e or set(e) - WEBHOOK_EVENT_CHARS]
@@ -396,6 +398,12 @@ def create_webhook_endpoint(
     )
     db.session.add(endpoint)
     db.session.flush()
+    notify_client(
+        client_id,
+        PING_EVENT,
+        {"endpoint_id": str(endpoint.id), "url": url},
+        dedupe_key=f"webhook-ping-{endpoint.id}",
+    )
     return endpoint
 
 

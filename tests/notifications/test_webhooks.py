@@ -33,7 +33,7 @@ def admin(make_person):
 
 
 @pytest.fixture
-def endpoint(client, admin, auth):
+def endpoint(client, admin, auth, webhook_receiver):
     """The water utility's endpoint, registered through the staff API; returns its JSON (with the secret)."""
     response = client.post(
         ENDPOINTS,
@@ -45,6 +45,8 @@ def endpoint(client, admin, auth):
         headers=auth(admin),
     )
     assert response.status_code == 201, response.get_json()
+    assert [r.headers["Yimatong-Event"] for r in webhook_receiver.requests] == ["ping"]
+    webhook_receiver.requests.clear()
     return response.get_json()
 
 
@@ -72,6 +74,23 @@ def test_an_event_reaches_the_client_signed(db, endpoint, webhook_receiver):
     assert document["data"] == {"bill_id": "B-1", "amount_fen": 12345}
     (delivery,) = _deliveries(message)
     assert (delivery.channel, delivery.target, delivery.status) == ("webhook", endpoint["id"], "delivered")
+
+
+def test_a_new_endpoint_gets_a_signed_ping_and_no_other_endpoint_does(
+    client, db, admin, auth, webhook_receiver
+):
+    def register(url):
+        response = client.post(
+            ENDPOINTS, json={"client_id": "water-utility", "url": url}, headers=auth(admin)
+        )
+        return response.get_json()
+
+    first = register("https://hooks.water.example/a")
+    second = register("https://hooks.water.example/b")
+    assert [str(r.url) for r in webhook_receiver.requests] == [first["url"], second["url"]]
+    ping = webhook_receiver.requests[1]
+    assert verify(second["secret"], ping.headers, ping.content)
+    assert json.loads(ping.content)["data"] == {"endpoint_id": second["id"], "url": second["url"]}
 
 
 def test_a_forged_or_stale_request_does_not_verify(db, endpoint, webhook_receiver):
@@ -113,6 +132,7 @@ def test_endpoints_receive_only_their_events(client, db, admin, auth, endpoint, 
         json={"client_id": "water-utility", "url": "https://audit.water.example/all"},
         headers=auth(admin),
     ).get_json()
+    webhook_receiver.requests.clear()  # its ping
     services.notify_client("water-utility", "bill.overdue", {"bill_id": "B-2"}, dedupe_key="test:overdue")
     db.session.commit()
     assert [str(r.url) for r in webhook_receiver.requests] == [everything["url"]]
@@ -156,12 +176,12 @@ def test_endpoint_secrets_are_shown_once_and_only_to_administrators(client, admi
         {"client_id": "x", "url": "https://x.example", "secret": "mine"},
     ],
 )
-def test_bad_endpoints_are_refused(client, admin, auth, body):
+def test_bad_endpoints_are_refused(client, admin, auth, body, webhook_receiver):
     response = client.post(ENDPOINTS, json=body, headers=auth(admin))
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
 
 
-def test_production_accepts_only_https(app, client, admin, auth):
+def test_production_accepts_only_https(app, client, admin, auth, webhook_receiver):
     from unittest import mock
 
     with mock.patch.dict(app.config, {"WEBHOOK_REQUIRE_HTTPS": True}):
