@@ -353,7 +353,7 @@ def schedule_periodic(connection, config, *, now: datetime | None = None, names=
     ``run_now`` also runs each job at once (once per slot): a starting worker catches up.
     """
     moment = (now or utcnow()).timestamp()
-    for name in names or list(PERIODIC):
+    for name in list(PERIODIC) if names is None else names:
         entry = PERIODIC[name]
         every = entry.interval(config)
         current = int(moment // every) * every
@@ -425,7 +425,8 @@ def run_worker(app: Flask, options: WorkerOptions) -> bool:
     app.config["JOBS_INLINE"] = False
     bind_process_app(app)
     connection = redis.Redis.from_url(app.config["REDIS_URL"])
-    schedule_periodic(connection, app.config, run_now=True)
+    periodic_here = [name for name, entry in PERIODIC.items() if entry.queue in options.queues]
+    schedule_periodic(connection, app.config, names=periodic_here, run_now=True)
     worker = _worker_class()(
         list(options.queues),
         connection=connection,
@@ -434,6 +435,7 @@ def run_worker(app: Flask, options: WorkerOptions) -> bool:
         maintenance_interval=app.config["JOBS_MAINTENANCE_SECONDS"],
     )
     worker.app_config = app.config
+    worker.periodic_names = periodic_here
     return worker.work(burst=options.burst, with_scheduler=options.with_scheduler, max_jobs=options.max_jobs)
 
 
@@ -445,11 +447,14 @@ def _worker_class():
         """RQ's forking worker that also keeps periodic work scheduled during maintenance."""
 
         app_config: dict = {}
+        periodic_names: list[str] = []
 
         def run_maintenance_tasks(self):
             super().run_maintenance_tasks()
+            if not self.periodic_names:
+                return
             try:
-                schedule_periodic(self.connection, self.app_config)
+                schedule_periodic(self.connection, self.app_config, names=self.periodic_names)
             except RedisError:
                 log.warning("could not schedule periodic jobs; will try again at the next maintenance")
 

@@ -15,6 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import httpx
@@ -52,6 +53,7 @@ class Outgoing:
     body: str = ""
     locale: str = ""
     recipient: Recipient | None = None
+    quiet_until: datetime | None = None  # the person's quiet hours hold SMS and Telegram until then
 
 
 @dataclass(frozen=True)

@@ -56,13 +56,13 @@ def deliver(message_id: uuid.UUID) -> None:
     if message is None:
         return
     try:
-        outgoing = _outgoing(message)
+        outgoing = _outgoing(message, now)
     except NotFound:
         _finish(message, now, failed=["recipient: no such person"])
         return
     deliveries = _plan(message, outgoing)
-    for delivery in deliveries:
-        _deliver_one(message, outgoing, delivery, now)
+    for delivery in _start_attempts(message, outgoing, deliveries, now):
+        _send(message, outgoing, delivery, now)
     _conclude(message, deliveries, now)
 
 
@@ -85,7 +85,7 @@ def _claim(message_id: uuid.UUID, now: datetime) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
 
 
-def _outgoing(message: OutboxMessage) -> Outgoing:
+def _outgoing(message: OutboxMessage, now: datetime) -> Outgoing:
     if message.recipient_id is None:
         return Outgoing(message=message)
     person = identity.get_person(message.recipient_id)
@@ -97,7 +97,8 @@ def _outgoing(message: OutboxMessage) -> Outgoing:
         telegram_chat_id=identity.linked_account_id(person.id, "telegram"),
     )
     rendered = render(message.template, message.params, locale)
-    return Outgoing(message, rendered.title, rendered.body, rendered.locale, recipient)
+    quiet_until = None if message.urgency == "urgent" else services.quiet_hours_end(person.id, now)
+    return Outgoing(message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until)
 
 
 def _plan(message: OutboxMessage, outgoing: Outgoing) -> list[Delivery]:
@@ -111,10 +112,10 @@ def _plan(message: OutboxMessage, outgoing: Outgoing) -> list[Delivery]:
         else [("webhook", str(endpoint_id)) for endpoint_id in _endpoints_for(message)] or [("webhook", "")]
     )
     deliveries = [
-        Delivery(message_id=message.id, channel=channel, target=target) for channel, target in targets
+        Delivery(message_id=message.id, channel=channel, target=target, attempts=0)
+        for channel, target in targets
     ]
     db.session.add_all(deliveries)
-    db.session.commit()
     return deliveries
 
 
@@ -129,15 +130,28 @@ def _endpoints_for(message: OutboxMessage) -> list[uuid.UUID]:
     return [e.id for e in endpoints if not e.events or message.template in e.events]
 
 
-def _deliver_one(message: OutboxMessage, outgoing: Outgoing, delivery: Delivery, now: datetime) -> None:
-    if delivery.status in DeliveryStatus.DONE or delivery.status == DeliveryStatus.FAILED:
-        return
-    if _held(message, outgoing, delivery, now):
-        return
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    delivery.status = DeliveryStatus.PENDING
-    db.session.commit()  # the attempt is on record even if this process dies while sending
+def _start_attempts(
+    message: OutboxMessage, outgoing: Outgoing, deliveries: list[Delivery], now: datetime
+) -> list[Delivery]:
+    """Hold what quiet hours hold, count an attempt for the rest; on record before anything is sent."""
+    due = []
+    for delivery in deliveries:
+        if delivery.status in DeliveryStatus.DONE or delivery.status == DeliveryStatus.FAILED:
+            continue
+        if delivery.channel in HELD_IN_QUIET_HOURS and outgoing.quiet_until is not None:
+            delivery.status = DeliveryStatus.HELD
+            delivery.not_before = outgoing.quiet_until
+            continue
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        delivery.status = DeliveryStatus.PENDING
+        due.append(delivery)
+    db.session.commit()  # the plan and the attempts stay on record even if this process dies while sending
+    return due
+
+
+def _send(message: OutboxMessage, outgoing: Outgoing, delivery: Delivery, now: datetime) -> None:
+    """One channel, in a savepoint: what it writes is kept only with its ``delivered`` mark."""
     channel = CHANNELS[delivery.channel]
     try:
         with db.session.begin_nested(), force_locale(outgoing.locale or DEFAULT_LOCALE):
@@ -157,20 +171,6 @@ def _deliver_one(message: OutboxMessage, outgoing: Outgoing, delivery: Delivery,
         delivery.status = DeliveryStatus.PENDING
         delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
     db.session.commit()
-
-
-def _held(message: OutboxMessage, outgoing: Outgoing, delivery: Delivery, now: datetime) -> bool:
-    """Quiet hours hold SMS and Telegram until they end, unless the message is urgent."""
-    if delivery.channel not in HELD_IN_QUIET_HOURS or message.urgency == "urgent":
-        return False
-    until = services.quiet_hours_end(outgoing.recipient.person_id, now)
-    if until is None:
-        return False
-    if delivery.status != DeliveryStatus.HELD or delivery.not_before != until:
-        delivery.status = DeliveryStatus.HELD
-        delivery.not_before = until
-        db.session.commit()
-    return True
 
 
 def _conclude(message: OutboxMessage, deliveries: list[Delivery], now: datetime) -> None:
