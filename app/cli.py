@@ -123,7 +123,13 @@ def sms_log(phone, limit):
 )
 @click.option("--name", default=None, help="Worker name (default: host and pid).")
 @click.option("--max-jobs", type=int, default=None, help="Quit after this many jobs.")
-def rq_worker(queues, burst, with_scheduler, name, max_jobs):
+@click.option(
+    "--fork/--no-fork",
+    default=True,
+    show_default=True,
+    help="Run each job in a forked work horse (isolation), or in the worker itself (throughput).",
+)
+def rq_worker(queues, burst, with_scheduler, name, max_jobs, fork):
     """Run a worker on QUEUES (default: notifications default scheduled) with the scheduler."""
     from app.core import jobs
 
@@ -133,6 +139,7 @@ def rq_worker(queues, burst, with_scheduler, name, max_jobs):
         with_scheduler=with_scheduler,
         name=name,
         max_jobs=max_jobs,
+        fork=fork,
     )
     try:
         jobs.run_worker(current_app._get_current_object(), options)

@@ -7,7 +7,8 @@ Both figures come from the same run on the same Redis and PostgreSQL, in interle
 * ``app no-op``: two ``flask rq worker --burst`` processes running a job through the app's job
   runner (app context, commit) that does nothing: what the app adds before any work;
 * ``deliver``: two ``flask rq worker --burst`` processes delivering outbox messages (claim, render
-  in the recipient's language, inbox item, sandbox SMS, Telegram skipped, one row per channel).
+  in the recipient's language, inbox item, sandbox SMS, Telegram skipped, one row per channel),
+  with the default work horse per job (``fork``) and with ``--no-fork``.
 
 Throughput is measured from RQ's own timestamps (first job started to last job ended), so worker
 start-up is not counted. The queues are filled before the workers start.
@@ -43,9 +44,9 @@ PHONE_PREFIX = "+86136"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=400, help="messages per delivery round")
-    parser.add_argument("--noops", type=int, default=1000, help="no-op jobs per baseline round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--messages", type=int, default=300, help="messages per delivery round")
+    parser.add_argument("--noops", type=int, default=600, help="no-op jobs per baseline round")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     database_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
     if not database_url or not redis_url:
@@ -60,23 +61,39 @@ def main() -> None:
         for number in range(1, args.rounds + 1):
             floor = _noop_round(connection, redis_url, args.noops, plain=True)
             app_floor = _noop_round(connection, redis_url, args.noops, plain=False, database_url=database_url)
-            delivered = _deliver_round(app, connection, database_url, redis_url, people, args.messages)
-            rows.append((floor, app_floor, delivered))
+            forked = _deliver_round(
+                app, connection, database_url, redis_url, people, args.messages, fork=True
+            )
+            unforked = _deliver_round(
+                app, connection, database_url, redis_url, people, args.messages, fork=False
+            )
+            rows.append((floor, app_floor, forked, unforked))
             print(
-                f"round {number}: rq no-op {floor:7.1f}/s   app no-op {app_floor:7.1f}/s   "
-                f"delivered {delivered:6.1f} msg/s   ratio {delivered / floor:.3f}"
+                f"round {number}: rq no-op {floor:6.1f}/s  app no-op {app_floor:6.1f}/s  "
+                f"delivered {forked:5.1f} msg/s (--no-fork {unforked:5.1f})  "
+                f"ratio {forked / floor:.3f} (--no-fork {unforked / floor:.3f})"
             )
     finally:
         _clean(app)
         connection.flushdb()
-    ratios = [d / f for f, _, d in rows]
+    _summary(rows)
+
+
+def _summary(rows: list[tuple[float, float, float, float]]) -> None:
+    def median(index: int) -> float:
+        return statistics.median(row[index] for row in rows)
+
+    forked = [row[2] / row[0] for row in rows]
+    unforked = [row[3] / row[0] for row in rows]
     print(
-        f"\nmedian over {len(rows)} rounds, {WORKERS} workers: "
-        f"rq no-op {statistics.median(r[0] for r in rows):.1f} jobs/s, "
-        f"app no-op {statistics.median(r[1] for r in rows):.1f} jobs/s, "
-        f"delivered {statistics.median(r[2] for r in rows):.1f} msg/s; "
-        f"ratio delivered / rq no-op = {statistics.median(ratios):.3f} "
-        f"(min {min(ratios):.3f}, max {max(ratios):.3f})"
+        f"\nmedian of {len(rows)} rounds, {WORKERS} workers: rq no-op {median(0):.1f} jobs/s, "
+        f"app no-op {median(1):.1f} jobs/s, delivered {median(2):.1f} msg/s, "
+        f"delivered with --no-fork {median(3):.1f} msg/s"
+    )
+    print(
+        f"ratio delivered / rq no-op: {statistics.median(forked):.3f} "
+        f"(min {min(forked):.3f}, max {max(forked):.3f}); "
+        f"with --no-fork {statistics.median(unforked):.3f} (min {min(unforked):.3f}, max {max(unforked):.3f})"
     )
 
 
@@ -142,7 +159,7 @@ def _noop_round(connection, redis_url: str, count: int, *, plain: bool, database
     return _throughput(connection, ids)
 
 
-def _deliver_round(app, connection, database_url, redis_url, people, count: int) -> float:
+def _deliver_round(app, connection, database_url, redis_url, people, count: int, *, fork: bool) -> float:
     from app.extensions import db
     from app.notifications import services
 
@@ -160,7 +177,7 @@ def _deliver_round(app, connection, database_url, redis_url, people, count: int)
     ids = Queue("notifications", connection=connection, serializer=JSONSerializer).job_ids
     if len(ids) != count:
         sys.exit(f"expected {count} queued deliveries, found {len(ids)}")
-    _run_flask_workers("notifications", database_url, redis_url)
+    _run_flask_workers("notifications", database_url, redis_url, fork=fork)
     with app.app_context():
         delivered = db.session.scalar(
             sa.text(
@@ -174,7 +191,7 @@ def _deliver_round(app, connection, database_url, redis_url, people, count: int)
     return _throughput(connection, ids)
 
 
-def _run_flask_workers(queue: str, database_url: str, redis_url: str) -> None:
+def _run_flask_workers(queue: str, database_url: str, redis_url: str, *, fork: bool = True) -> None:
     env = {
         "FLASK_APP": "wsgi.py",
         "DATABASE_URL": database_url,
@@ -182,7 +199,8 @@ def _run_flask_workers(queue: str, database_url: str, redis_url: str) -> None:
         "NOTIFY_QUIET_START": "00:00",
         "NOTIFY_QUIET_END": "00:00",
     }
-    command = [sys.executable, "-m", "flask", "rq", "worker", "--burst", "--without-scheduler", queue]
+    mode = "--fork" if fork else "--no-fork"
+    command = [sys.executable, "-m", "flask", "rq", "worker", "--burst", "--without-scheduler", mode, queue]
     _run_workers(command, env)
 
 

@@ -85,6 +85,7 @@ class Periodic:
 
 
 PERIODIC: dict[str, Periodic] = {}
+WORKER_START: list[Callable[[], None]] = []
 
 
 class DeferredJob(IdMixin, db.Model):
@@ -147,6 +148,12 @@ def periodic(
         return func
 
     return decorator
+
+
+def on_worker_start(func: Callable[[], None]) -> Callable[[], None]:
+    """Run ``func`` in each worker before it forks work horses (load what every job needs once)."""
+    WORKER_START.append(func)
+    return func
 
 
 def is_inline(app: Flask | None = None) -> bool:
@@ -413,6 +420,7 @@ class WorkerOptions:
     with_scheduler: bool = True
     name: str | None = None
     max_jobs: int | None = None
+    fork: bool = True  # a work horse per job (isolation); False runs jobs in the worker (faster)
 
 
 def run_worker(app: Flask, options: WorkerOptions) -> bool:
@@ -424,10 +432,13 @@ def run_worker(app: Flask, options: WorkerOptions) -> bool:
         raise RuntimeError("the worker needs REDIS_URL; without Redis jobs run inline (see `flask rq tick`)")
     app.config["JOBS_INLINE"] = False
     bind_process_app(app)
+    with app.app_context():
+        for warm_up in WORKER_START:
+            warm_up()
     connection = redis.Redis.from_url(app.config["REDIS_URL"])
     periodic_here = [name for name, entry in PERIODIC.items() if entry.queue in options.queues]
     schedule_periodic(connection, app.config, names=periodic_here, run_now=True)
-    worker = _worker_class()(
+    worker = _worker_class(options.fork)(
         list(options.queues),
         connection=connection,
         serializer=JSONSerializer,
@@ -439,12 +450,12 @@ def run_worker(app: Flask, options: WorkerOptions) -> bool:
     return worker.work(burst=options.burst, with_scheduler=options.with_scheduler, max_jobs=options.max_jobs)
 
 
-def _worker_class():
+def _worker_class(fork: bool):
     from redis.exceptions import RedisError
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
-    class AppWorker(Worker):
-        """RQ's forking worker that also keeps periodic work scheduled during maintenance."""
+    class AppWorker(Worker if fork else SimpleWorker):
+        """RQ's worker that also keeps periodic work scheduled during maintenance."""
 
         app_config: dict = {}
         periodic_names: list[str] = []

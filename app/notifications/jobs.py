@@ -3,7 +3,9 @@
 import uuid
 
 from app.core import jobs
-from app.notifications import delivery, services
+from app.notifications import delivery, services, templates
+
+jobs.on_worker_start(templates.warm_up)
 
 
 def deliver_message(message_id: str) -> None:

@@ -122,6 +122,20 @@ def render(name: str, params: dict, locale: str | None) -> Rendered:
         )
 
 
+def warm_up() -> None:
+    """Load every catalog and the locale data rendering needs, so each delivery does not (workers)."""
+    samples = [
+        _encode(Money(100)),
+        _encode(date(2026, 1, 1)),
+        _encode(datetime(2026, 1, 1, tzinfo=_timezone())),
+    ]
+    for locale in SUPPORTED_LOCALES:
+        for template in TEMPLATES.values():
+            render(template.name, dict.fromkeys(template.placeholders, ""), locale)
+        for sample in samples:
+            _format(sample, locale)
+
+
 def _format(value, locale: str):
     if not isinstance(value, dict) or len(value) != 1:
         return value

@@ -219,14 +219,15 @@ def test_redis_unreachable_at_commit_does_not_fail_the_commit(app, db, caplog):
 
 
 @redis_only
-def test_a_worker_runs_jobs_retries_with_backoff_and_keeps_what_fails(app, db, rq_mode):
+@pytest.mark.parametrize("mode", ["--fork", "--no-fork"])
+def test_a_worker_runs_jobs_retries_with_backoff_and_keeps_what_fails(app, db, rq_mode, mode):
     key = f"probe:{uuid.uuid4().hex}"
     jobs.enqueue(job_probe.flaky, key + ":flaky", retry=jobs.RetryPolicy(2, (1,)), job_id="flaky")
     jobs.enqueue(job_probe.mark, key + ":mark", job_id="mark")
     jobs.enqueue(job_probe.explode, job_id="explode")
     jobs.enqueue(job_probe.config_value, key + ":inline", "JOBS_INLINE", job_id="config")
     db.session.commit()
-    with Worker(DATABASE_URL or app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL, "default"):
+    with Worker(DATABASE_URL or app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL, mode, "default"):
         wait_until(lambda: rq_mode.get(key + ":flaky") == b"2", what="the flaky job's retry")
         wait_until(
             lambda: "explode" in FailedJobRegistry(queue=_queue(rq_mode)).get_job_ids(), what="failure"

@@ -75,3 +75,8 @@ def test_every_template_names_a_known_topic_and_a_title_and_body():
 def test_registering_a_different_template_under_a_taken_name_fails():
     with pytest.raises(ValueError, match="already registered"):
         templates.register_template("welcome", topic="account", title="Hi", body="Hello")
+
+
+def test_every_template_renders_in_every_language(app):
+    with app.app_context():
+        templates.warm_up()  # what a worker does before its first job; fails on a broken translation
