@@ -223,7 +223,8 @@ def notify_send(phone, template, topic, params, urgent):
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
-    click.echo(f"message {message.id} queued")
+    db.session.refresh(message)
+    click.echo(f"message {message.id}: {message.status}")
 
 
 @notify_cli.command("show")

@@ -103,7 +103,13 @@ def _outgoing(message: OutboxMessage, now: datetime) -> Outgoing:
 
 def _plan(message: OutboxMessage, outgoing: Outgoing) -> list[Delivery]:
     """The message's deliveries, created on its first attempt from the recipient's choices."""
-    existing = list(db.session.scalars(db.select(Delivery).where(Delivery.message_id == message.id)))
+    existing = list(
+        db.session.scalars(
+            db.select(Delivery)
+            .where(Delivery.message_id == message.id)
+            .order_by(Delivery.channel, Delivery.target)
+        )
+    )
     if existing:
         return existing
     targets = (

@@ -55,7 +55,9 @@ class OutboxMessage(IdMixin, db.Model):
     job_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    deliveries: Mapped[list[Delivery]] = relationship(viewonly=True, order_by="Delivery.id", lazy="select")
+    deliveries: Mapped[list[Delivery]] = relationship(
+        viewonly=True, order_by=lambda: (Delivery.channel, Delivery.target), lazy="select"
+    )
 
     @property
     def job_id(self) -> str:
