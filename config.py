@@ -81,6 +81,9 @@ class BaseConfig:
     JOBS_RESULT_TTL = _int("JOBS_RESULT_TTL", 3600)
     JOBS_FAILURE_TTL = _int("JOBS_FAILURE_TTL", 7 * 24 * 3600)
     JOBS_MAINTENANCE_SECONDS = _int("JOBS_MAINTENANCE_SECONDS", 60)
+    JOBS_REDIS_RETRY_SECONDS = _int(
+        "JOBS_REDIS_RETRY_SECONDS", 5
+    )  # after a failure, don't try Redis for this long
     JOBS_ALLOWED_MODULES = ("app.",)  # a job names a function; only these modules' functions run
 
     # Notifications: the outbox relay, retries and quiet hours.

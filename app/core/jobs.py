@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -44,6 +45,7 @@ MAX_INLINE_CHAIN = 1000  # jobs one commit may set off inline, counting the jobs
 _PENDING = "yimatong.jobs.pending"
 _inline_backlog: contextvars.ContextVar[list | None] = contextvars.ContextVar("inline_backlog", default=None)
 _process_app: dict[str, Flask] = {}
+_redis_down_until: dict[str, float] = {}  # per Redis URL, in this process
 
 
 @dataclass(frozen=True)
@@ -265,11 +267,19 @@ def _hand_over_after_commit(session: Session) -> None:
 def _send_to_redis(app: Flask, requests: list[JobRequest]) -> None:
     from redis.exceptions import RedisError
 
+    if time.monotonic() < _redis_down_until.get(app.config["REDIS_URL"], 0.0):
+        log.warning(
+            "Redis was unreachable moments ago, %d job(s) not queued; sweeps recover them", len(requests)
+        )
+        return
     connection = _redis(app)
     for index, request in enumerate(requests):
         try:
             submit(connection, app.config, request)
         except RedisError as exc:
+            # Spare the next requests the connect timeout for a while; the sweeps catch up.
+            pause = app.config["JOBS_REDIS_RETRY_SECONDS"]
+            _redis_down_until[app.config["REDIS_URL"]] = time.monotonic() + pause
             log.warning(
                 "Redis unreachable, %d job(s) not queued (%s); periodic sweeps recover durable work",
                 len(requests) - index,

@@ -7,6 +7,7 @@ and a second call with the same ``dedupe_key`` changes nothing.
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ def notify_client(client_id: str, event: str, payload: dict, *, dedupe_key: str)
     """Tell an institution about an event: a signed webhook to each of its endpoints, after commit."""
     if not event or set(event) - WEBHOOK_EVENT_CHARS or len(event) > 60:
         raise ValueError("webhook events are short lower-case names such as 'bill.paid'")
+    json.dumps(payload)  # a payload that is not JSON fails here, in the caller
     values = {"client_id": client_id, "template": event, "topic": "webhook", "params": dict(payload)}
     return _write_outbox(dedupe_key, values)
 

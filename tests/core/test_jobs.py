@@ -210,12 +210,16 @@ def test_periodic_runs_are_scheduled_once_per_slot_however_many_workers_ask(app,
     ]
 
 
-@redis_only
 def test_redis_unreachable_at_commit_does_not_fail_the_commit(app, db, caplog):
-    with mock.patch.dict(app.config, {"JOBS_INLINE": False, "REDIS_URL": "redis://127.0.0.1:1/0"}):
+    down = {"JOBS_INLINE": False, "REDIS_URL": f"redis://127.0.0.1:1/{uuid.uuid4().int % 16}"}
+    with mock.patch.dict(app.config, down):
         jobs.enqueue(job_probe.record, "x")
         db.session.commit()
-    assert "Redis unreachable, 1 job(s) not queued" in caplog.text
+        assert "Redis unreachable, 1 job(s) not queued" in caplog.text
+        jobs.enqueue(job_probe.record, "y")
+        jobs.enqueue(job_probe.record, "z")
+        db.session.commit()  # the next commits do not wait for Redis again for a while
+        assert "Redis was unreachable moments ago, 2 job(s) not queued" in caplog.text
 
 
 @redis_only

@@ -63,6 +63,7 @@ def live(app):
     made: list[uuid.UUID] = []
     overrides = {
         "JOBS_INLINE": False,
+        "JOBS_REDIS_RETRY_SECONDS": 0,  # try Redis on every commit, to see it come back
         "NOTIFY_QUIET_HOURS": ("00:00", "00:00"),
         "NOTIFY_SWEEP_GRACE_SECONDS": 0,
     }
