@@ -49,7 +49,7 @@ def _descendants(pid: int) -> list[int]:
 class Worker:
     """One ``flask rq worker`` process (with its work horses and scheduler) in its own process group."""
 
-    def __init__(self, database_url: str, redis_url: str, *queues: str, **settings: object):
+    def __init__(self, database_url: str, redis_url: str, *arguments: str, **settings: object):
         env = {
             **os.environ,
             "FLASK_APP": "wsgi.py",
@@ -61,7 +61,7 @@ class Worker:
         }
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(  # noqa: S603 - our own command line
-            [sys.executable, "-m", "flask", "rq", "worker", *queues],
+            [sys.executable, "-m", "flask", "rq", "worker", *arguments],
             cwd=ROOT,
             env=env,
             stdout=self.log,

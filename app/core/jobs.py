@@ -27,7 +27,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import JSON, String, event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, configure_mappers, mapped_column
 
 from app.core.models import IdMixin, UTCDateTime, utcnow
 from app.extensions import db, redis_connection
@@ -443,6 +443,7 @@ def run_worker(app: Flask, options: WorkerOptions) -> bool:
     app.config["JOBS_INLINE"] = False
     bind_process_app(app)
     with app.app_context():
+        configure_mappers()  # once here, not in every work horse
         for warm_up in WORKER_START:
             warm_up()
     connection = redis.Redis.from_url(app.config["REDIS_URL"])

@@ -119,8 +119,9 @@ class Live:
     def delivered(self, message_id) -> bool:
         return self.message(message_id).status == "delivered"
 
-    def worker(self, *queues: str, redis_url: str = REDIS_URL, **settings) -> Worker:
-        return Worker(DATABASE_URL, redis_url, *queues, **{**FAST, **settings})
+    def worker(self, *arguments: str, redis_url: str = REDIS_URL, **settings) -> Worker:
+        """A ``flask rq worker`` (arguments: queues and options) on the test database and Redis."""
+        return Worker(DATABASE_URL, redis_url, *arguments, **{**FAST, **settings})
 
 
 def _purge(person_ids: list[uuid.UUID]) -> None:
@@ -289,7 +290,8 @@ def _ping_id(endpoint_id: str) -> uuid.UUID:
 # ---------------------------------------------------------------- a worker killed in the middle of a delivery
 
 
-def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_a_new_worker_starts(live):
+@pytest.mark.parametrize("mode", ["--fork", "--no-fork"])
+def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_a_new_worker_starts(live, mode):
     person = live.person()
     lock_engine = sa.create_engine(DATABASE_URL)
     first = None
@@ -297,7 +299,7 @@ def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_a_new_worker_s
         with lock_engine.connect() as locker:
             # Hold the sandbox SMS table so the worker stops inside the SMS delivery, its insert waiting.
             locker.exec_driver_sql("LOCK TABLE sandbox_sms IN SHARE ROW EXCLUSIVE MODE")
-            first = live.worker(NOTIFY_LEASE_SECONDS=2)
+            first = live.worker(mode, NOTIFY_LEASE_SECONDS=2)
             message_id = live.dispatched(person, f"kill-{uuid.uuid4().hex[:8]}")
             blocked = wait_until(
                 lambda: _backend_waiting_on(lock_engine, "sandbox_sms"), what="the worker mid-SMS"
@@ -312,7 +314,7 @@ def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_a_new_worker_s
         lease_end = live.message(message_id).due_at
         wait_until(lambda: time.time() > lease_end.timestamp(), what="the dead worker's lease to end")
 
-        with live.worker(NOTIFY_LEASE_SECONDS=2):
+        with live.worker(mode, NOTIFY_LEASE_SECONDS=2):
             wait_until(lambda: live.delivered(message_id), what="delivery by the new worker")
         assert (live.inbox(person), live.sms(person)) == (1, 1)
         assert live.delivery(message_id, "sms").attempts == 2
