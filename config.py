@@ -115,6 +115,7 @@ class BaseConfig:
     # this application in-process, through the same HTTP handler a real provider reaches).
     PAYMENTS_SANDBOX_SECRET = _env("PAYMENTS_SANDBOX_SECRET")
     PAYMENTS_SANDBOX_PAY_DELAY_SECONDS = _int("PAYMENTS_SANDBOX_PAY_DELAY_SECONDS", 0)
+    PAYMENTS_SANDBOX_TICK_SECONDS = _int("PAYMENTS_SANDBOX_TICK_SECONDS", 5)
     PAYMENTS_SANDBOX_CALLBACK_URL = _env("PAYMENTS_SANDBOX_CALLBACK_URL")
     # Background jobs (RQ on REDIS_URL). JOBS_INLINE unset: inline exactly when there is no REDIS_URL.
     JOBS_INLINE = _flag("JOBS_INLINE")
