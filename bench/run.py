@@ -109,6 +109,8 @@ class WrkResult:
     latency_ms: dict[int, float]  # percentile -> milliseconds (50, 75, 90, 99)
     non_2xx_3xx: int = 0
     socket_errors: dict[str, int] = field(default_factory=dict)
+    # CPU time the server's workers spent per request during the run (None where unknown)
+    cpu_ms_per_request: float | None = None
 
     @property
     def p50(self) -> float:
@@ -194,6 +196,12 @@ class Pair:
         """Endpoint requests/s divided by baseline requests/s."""
         return self.endpoint.requests_per_sec / self.baseline.requests_per_sec
 
+    @property
+    def cpu_ratio(self) -> float | None:
+        """Baseline CPU per request divided by the endpoint's: the ratio a CPU-bound server would show."""
+        ours, base = self.endpoint.cpu_ms_per_request, self.baseline.cpu_ms_per_request
+        return base / ours if ours and base else None
+
 
 Rounds = list[dict[str, Pair]]  # per round: scenario name -> its pair
 
@@ -217,6 +225,9 @@ class Summary:
     baseline_requests_per_sec: float
     baseline_p50_ms: float
     baseline_p99_ms: float
+    cpu_ratio: float | None = None
+    cpu_ms_per_request: float | None = None
+    baseline_cpu_ms_per_request: float | None = None
 
 
 def summarize(rounds: Rounds, name: str) -> Summary:
@@ -235,7 +246,16 @@ def summarize(rounds: Rounds, name: str) -> Summary:
         baseline_requests_per_sec=statistics.median(x.requests_per_sec for x in base),
         baseline_p50_ms=statistics.median(x.p50 for x in base),
         baseline_p99_ms=statistics.median(x.p99 for x in base),
+        cpu_ratio=_median_known(r[name].cpu_ratio for r in rounds),
+        cpu_ms_per_request=_median_known(x.cpu_ms_per_request for x in ours),
+        baseline_cpu_ms_per_request=_median_known(x.cpu_ms_per_request for x in base),
     )
+
+
+def _median_known(values) -> float | None:
+    """The median, or None unless every round knew the value."""
+    values = list(values)
+    return None if None in values else statistics.median(values)
 
 
 def baseline_first(round_index: int) -> bool:
@@ -290,11 +310,13 @@ class Target:
     headers: list[str] = field(default_factory=list)
     script: Path | None = None
     expect: int = 200
+    server_pid: int | None = None  # the gunicorn master whose workers' CPU time is counted
 
 
 def run_wrk(target: Target, settings: LoadSettings, seconds: int) -> WrkResult:
     """Load ``target`` for ``seconds`` and parse what wrk saw."""
     command = wrk_command(target.url, settings, seconds, target.headers, target.script)
+    cpu_before = workers_cpu(target.server_pid)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -302,12 +324,45 @@ def run_wrk(target: Target, settings: LoadSettings, seconds: int) -> WrkResult:
     if done.returncode != 0:
         raise BenchError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     result = parse_wrk_output(done.stdout)
+    result.cpu_ms_per_request = cpu_per_request(cpu_before, workers_cpu(target.server_pid), result.requests)
     if target.expect < 400 and result.non_2xx_3xx:
         raise BenchError(
             f"{target.name}: {result.non_2xx_3xx} of {result.requests} responses were errors; "
             "the figures would measure failures. Check the server log above."
         )
     return result
+
+
+# ---------------------------------------------------------------- server CPU time
+
+
+def parse_proc_stat_cpu(stat: str, ticks_per_second: int) -> float:
+    """User + system CPU seconds from the text of ``/proc/<pid>/stat`` (fields 14 and 15)."""
+    after_name = stat.rsplit(")", 1)[1].split()  # the name may hold spaces; fields resume at 3
+    return (int(after_name[11]) + int(after_name[12])) / ticks_per_second
+
+
+def workers_cpu(master_pid: int | None) -> dict[int, float] | None:
+    """CPU seconds used so far by each worker of a gunicorn master (None where /proc cannot say)."""
+    if master_pid is None:
+        return None
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return {
+            int(pid): parse_proc_stat_cpu(Path(f"/proc/{pid}/stat").read_text(), ticks) for pid in children
+        }
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def cpu_per_request(
+    before: dict[int, float] | None, after: dict[int, float] | None, requests: int
+) -> float | None:
+    """Milliseconds of worker CPU per request, unless a worker came or went during the run."""
+    if before is None or after is None or set(before) != set(after) or not requests:
+        return None
+    return sum(after[pid] - before[pid] for pid in after) * 1000 / requests
 
 
 # ---------------------------------------------------------------- servers and database
@@ -381,16 +436,24 @@ def _wait_ready(process: subprocess.Popen, url: str, log: Path) -> None:
     raise BenchError(f"{url} not ready after {READY_TIMEOUT_S}s:\n{_tail(log)}")
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running gunicorn: where it listens and its master's process id."""
+
+    url: str
+    pid: int
+
+
 @contextmanager
-def serve(app_spec: str, ready_path: str, env: dict, settings: LoadSettings, log: Path) -> Iterator[str]:
-    """Run ``app_spec`` under gunicorn until the block ends (also on error or Ctrl-C); yield its URL."""
+def serve(app_spec: str, ready_path: str, env: dict, settings: LoadSettings, log: Path) -> Iterator[Server]:
+    """Run ``app_spec`` under gunicorn until the block ends (also on error or Ctrl-C)."""
     port = free_port()
     command = gunicorn_command(app_spec, port, settings, log)
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
     try:
         base_url = f"http://{LOOPBACK}:{port}"
         _wait_ready(process, base_url + ready_path, log)
-        yield base_url
+        yield Server(base_url, process.pid)
     finally:
         _stop(process)
 
@@ -466,10 +529,10 @@ def probe(target: Target) -> None:
 
 
 def build_targets(
-    scenarios: list[Scenario], app_url: str, bare_url: str, tokens: dict[str, str], workdir: Path
+    scenarios: list[Scenario], app: Server, bare: Server, tokens: dict[str, str], workdir: Path
 ) -> list[Target]:
     """The baseline first, then one target per scenario with its headers and wrk script."""
-    targets = [Target(BASELINE, bare_url + "/")]
+    targets = [Target(BASELINE, bare.url + "/", server_pid=bare.pid)]
     for scenario in scenarios:
         headers = list(scenario.headers)
         if scenario.phone:
@@ -483,23 +546,29 @@ def build_targets(
         targets.append(
             Target(
                 scenario.name,
-                app_url + scenario.path,
+                app.url + scenario.path,
                 scenario.method,
                 scenario.body,
                 headers,
                 script,
                 scenario.expect,
+                server_pid=app.pid,
             )
         )
     return targets
 
 
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
 def _line(label: str, name: str, pair: Pair) -> str:
     ours, base = pair.endpoint, pair.baseline
     text = (
-        f"{label:>9}  {name:<12} {ours.requests_per_sec:8.1f} req/s"
+        f"{label:>5}  {name:<10} {ours.requests_per_sec:7.1f} req/s"
         f"  p50 {ours.p50:6.2f}  p99 {ours.p99:6.2f} ms"
-        f"  | baseline {base.requests_per_sec:8.1f} req/s  p99 {base.p99:6.2f} ms  | ratio {pair.ratio:.3f}"
+        f"  | bare {base.requests_per_sec:7.1f} req/s  p99 {base.p99:6.2f} ms  | ratio {pair.ratio:.3f}"
+        f"  | cpu/req {_fmt(ours.cpu_ms_per_request, '.3f')} vs {_fmt(base.cpu_ms_per_request, '.3f')} ms"
     )
     errors = {k: v for k, v in {**base.socket_errors, **ours.socket_errors}.items() if v}
     if errors:
@@ -536,19 +605,21 @@ def measure(targets: list[Target], settings: LoadSettings) -> Rounds:
 
 
 def print_summary(summaries: list[Summary], scenarios: dict[str, Scenario]) -> None:
-    """The figures to record: median ratio (and its spread), then medians of req/s, p50 and p99."""
-    print()
+    """The figures to record: median ratio (and its spread), medians of req/s, p50, p99 and CPU."""
     print(
-        f"{'scenario':<12} {'request':<28} {'ratio':>5} {'(min-max)':>11} {'req/s':>7} {'p50':>6} "
-        f"{'p99 ms':>6} | {'bare req/s':>10} {'p50':>6} {'p99 ms':>6}"
+        f"\n{'scenario':<10} {'request':<28} {'ratio':>5} {'(min-max)':>11} {'req/s':>6} {'p50':>6} "
+        f"{'p99 ms':>6} | {'bare req/s':>10} {'p50':>5} {'p99 ms':>6} | {'cpu ms/req':>10} {'bare':>5} "
+        f"{'cpu ratio':>9}"
     )
     for s in summaries:
         scenario = scenarios[s.name]
         request = f"{scenario.method} {scenario.path}"
         print(
-            f"{s.name:<12} {request[:28]:<28} {s.ratio:5.2f} {s.ratio_min:5.2f}-{s.ratio_max:<5.2f} "
-            f"{s.requests_per_sec:7.0f} {s.p50_ms:6.2f} {s.p99_ms:6.2f} | "
-            f"{s.baseline_requests_per_sec:10.0f} {s.baseline_p50_ms:6.2f} {s.baseline_p99_ms:6.2f}"
+            f"{s.name:<10} {request[:28]:<28} {s.ratio:5.2f} {s.ratio_min:5.2f}-{s.ratio_max:<5.2f} "
+            f"{s.requests_per_sec:6.0f} {s.p50_ms:6.2f} {s.p99_ms:6.2f} | "
+            f"{s.baseline_requests_per_sec:10.0f} {s.baseline_p50_ms:5.2f} {s.baseline_p99_ms:6.2f} | "
+            f"{_fmt(s.cpu_ms_per_request, '10.3f')} {_fmt(s.baseline_cpu_ms_per_request, '5.3f')} "
+            f"{_fmt(s.cpu_ratio, '9.2f')}"
         )
 
 
@@ -649,9 +720,9 @@ def run(args: argparse.Namespace) -> dict:
         per_pair = 2 * (settings.duration + 5)
         ttl = 600 + (len(scenarios) + 1) * settings.warmup + settings.rounds * len(scenarios) * per_pair
         tokens = {s.phone: access_token(env, s.phone, ttl) for s in scenarios if s.phone}
-        app_url = stack.enter_context(serve("wsgi:app", "/healthz", env, settings, workdir / "app.log"))
-        bare_url = stack.enter_context(serve("bench.bare_app:app", "/", env, settings, workdir / "bare.log"))
-        targets = build_targets(scenarios, app_url, bare_url, tokens, workdir)
+        app = stack.enter_context(serve("wsgi:app", "/healthz", env, settings, workdir / "app.log"))
+        bare = stack.enter_context(serve("bench.bare_app:app", "/", env, settings, workdir / "bare.log"))
+        targets = build_targets(scenarios, app, bare, tokens, workdir)
         for target in targets:
             probe(target)
         _print_header(settings, shown_database, versions)

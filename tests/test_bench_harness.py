@@ -8,9 +8,11 @@ from bench.run import (
     WrkResult,
     baseline_first,
     chosen_scenarios,
+    cpu_per_request,
     lua_string,
     parse_args,
     parse_duration_ms,
+    parse_proc_stat_cpu,
     parse_wrk_output,
     round_ratios,
     summarize,
@@ -119,6 +121,39 @@ def test_an_even_number_of_rounds_takes_the_middle_ratios_mean():
     rounds = [{"x": Pair(_result(r), _result(1000))} for r in (100, 400, 200, 300)]
 
     assert summarize(rounds, "x").ratio == pytest.approx(0.25)
+
+
+def test_worker_cpu_time_is_read_from_proc_stat_even_with_odd_process_names():
+    stat = "4242 (gunicorn: worker [a) b]) S 4240 4240 4240 0 -1 4194560 1234 0 0 0 250 40 0 0 20 0 1 0 77"
+
+    assert parse_proc_stat_cpu(stat, ticks_per_second=100) == pytest.approx(2.9)  # utime 250 + stime 40
+
+
+def test_cpu_per_request_counts_every_worker_and_gives_up_when_one_restarted():
+    before = {11: 1.00, 12: 2.00}
+
+    assert cpu_per_request(before, {11: 1.50, 12: 2.25}, requests=500) == pytest.approx(1.5)  # ms
+    assert cpu_per_request(before, {11: 1.50, 13: 0.10}, requests=500) is None
+    assert cpu_per_request(None, {11: 1.50}, requests=500) is None
+
+
+def test_the_cpu_ratio_compares_cost_per_request_and_needs_it_in_every_round():
+    def measured(rps, cpu_ms):
+        result = _result(rps)
+        result.cpu_ms_per_request = cpu_ms
+        return result
+
+    rounds = [
+        {"me": Pair(endpoint=measured(900, 2.0), baseline=measured(4000, 0.40))},  # 0.20
+        {"me": Pair(endpoint=measured(700, 1.6), baseline=measured(2000, 0.40))},  # 0.25
+        {"me": Pair(endpoint=measured(800, 1.8), baseline=measured(3000, 0.54))},  # 0.30
+    ]
+
+    summary = summarize(rounds, "me")
+    assert summary.cpu_ratio == pytest.approx(0.25)
+    assert (summary.cpu_ms_per_request, summary.baseline_cpu_ms_per_request) == (1.8, 0.40)
+    rounds[1]["me"].endpoint.cpu_ms_per_request = None
+    assert summarize(rounds, "me").cpu_ratio is None
 
 
 def test_the_baseline_and_the_endpoint_take_turns_going_first():
