@@ -1,1 +1,0 @@
-"""Benchmarks: ``python bench/run.py`` (see docs/performance.md)."""
