@@ -487,8 +487,32 @@ def flask(env: dict, *args: str) -> str:
     except subprocess.TimeoutExpired as exc:
         raise BenchError(f"`flask {' '.join(args)}` took longer than {COMMAND_TIMEOUT_S}s") from exc
     if done.returncode != 0:
-        raise BenchError(f"`flask {' '.join(args)}` failed:\n{done.stderr or done.stdout}")
+        output = "\n".join((done.stderr or done.stdout).splitlines()[-12:])
+        hint = ""
+        if "InvalidTag" in output:
+            hint = (
+                "\nThis database holds data encrypted under another SECRET_KEY: run with the SECRET_KEY "
+                "that seeded it, or start it afresh with --reset-database."
+            )
+        raise BenchError(f"`flask {' '.join(args)}` failed:\n{output}{hint}")
     return done.stdout
+
+
+def reset_database(url: str) -> None:
+    """Drop and recreate the public schema of a PostgreSQL database: every table and row goes."""
+    import sqlalchemy as sa
+
+    if not url.startswith("postgresql"):
+        raise BenchError("--reset-database is for PostgreSQL (the default SQLite database is new each run)")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.SQLAlchemyError as exc:
+        raise BenchError(f"could not reset the database: {exc}") from exc
+    finally:
+        engine.dispose()
 
 
 def prepare_database(env: dict) -> None:
@@ -658,6 +682,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     load.add_argument("--workers", type=_bounded(1, 16), default=2, help="gunicorn sync workers [2]")
     where = parser.add_argument_group("database")
     where.add_argument("--database-url", help="a local database to migrate, seed and use [temporary SQLite]")
+    where.add_argument(
+        "--reset-database",
+        action="store_true",
+        help="drop every table of the --database-url (PostgreSQL) first: for a database kept for benchmarks",
+    )
     where.add_argument("--redis-url", help="Redis for the app (default: none, like the embedded default)")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     return parser.parse_args(argv)
@@ -715,6 +744,9 @@ def run(args: argparse.Namespace) -> dict:
         database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
         shown_database = check_database_url(database_url)
         env = app_environment(database_url, args.redis_url)
+        if args.reset_database:
+            print(f"database {shown_database}: dropping every table", flush=True)
+            reset_database(database_url)
         print(f"database {shown_database}: migrating and loading the demo city", flush=True)
         prepare_database(env)
         per_pair = 2 * (settings.duration + 5)
