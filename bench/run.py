@@ -5,13 +5,13 @@ From the repository root, with the project's virtualenv::
     .venv/bin/python bench/run.py healthz me districts
     .venv/bin/python bench/run.py --path /api/v1/city/departments
     .venv/bin/python bench/run.py --path /api/v1/me --phone 13800000001 --rounds 3
-    .venv/bin/python bench/run.py me \\
+    .venv/bin/python bench/run.py me --reset-database \\
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/yimatong_bench
 
 The real app (``wsgi:app``) and the baseline (``bench.bare_app:app``) run under gunicorn with the
 same settings, on a database the runner prepares (a temporary SQLite file by default). After a
-warm-up, each round measures the baseline and every scenario with ``wrk``; the figure reported
-for a scenario is the median over rounds of (scenario req/s / baseline req/s in that round).
+warm-up, each round measures every scenario with ``wrk`` back to back with a baseline run; the
+figure reported for a scenario is the median over rounds of (scenario req/s / baseline req/s).
 docs/performance.md explains the method and records the figures.
 """
 
