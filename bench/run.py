@@ -84,6 +84,19 @@ SCENARIOS: dict[str, Scenario] = {
             "/api/v1/city/districts",
             description="public reference data: the districts and their streets",
         ),
+        Scenario(
+            "complaint_intake",
+            "/api/v1/complaints",
+            method="POST",
+            phone="13800000001",
+            body=(
+                '{"category": "0202", "description": "花果园小区门口路灯坏了，晚上一片漆黑", '
+                '"address": "南明区花果园街道", "location": {"lat": 26.5561, "lng": 106.6906}}'
+            ),
+            headers=("Content-Type: application/json",),
+            expect=201,
+            description="12345 intake: validation, locating, duplicate check, rule routing, timeline, outbox",
+        ),
     )
 }
 

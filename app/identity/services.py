@@ -17,6 +17,7 @@ from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
+from sqlalchemy.orm import joinedload
 
 from app.city import services as city_services
 from app.core import audit
@@ -130,8 +131,8 @@ def get_or_create_person(phone: str, display_name: str = "") -> tuple[Person, bo
 
 
 def get_person(person_id: uuid.UUID) -> Person:
-    """One person (404 if unknown)."""
-    person = db.session.get(Person, person_id)
+    """One person with their roles, in one round trip (404 if unknown)."""
+    person = db.session.get(Person, person_id, options=[joinedload(Person.roles)])
     if person is None:
         raise NotFound()
     return person
