@@ -37,8 +37,6 @@ from app.notifications.templates import render
 
 log = logging.getLogger(__name__)
 
-DELIVER_JOB = "app.notifications.jobs.deliver_message"
-
 
 class DeliveryFailed(Exception):
     """Some channel failed; raised so RQ retries the job with backoff (or records it as failed)."""
@@ -216,7 +214,9 @@ def _hold(message: OutboxMessage, until: datetime) -> None:
     message.status = MessageStatus.PENDING
     message.due_at = until
     message.job_seq += 1
-    jobs.enqueue_at(until, DELIVER_JOB, str(message.id), queue=jobs.NOTIFICATIONS, job_id=message.job_id)
+    jobs.enqueue_at(
+        until, services.DELIVER_JOB, str(message.id), queue=jobs.NOTIFICATIONS, job_id=message.job_id
+    )
     db.session.commit()
 
 
