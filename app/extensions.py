@@ -36,20 +36,29 @@ db = SQLAlchemy(model_class=Base)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_leave_transactions_to_sqlalchemy(dbapi_connection, _record) -> None:
-    """Stop pysqlite from opening and committing transactions on its own.
+    """Stop pysqlite from opening and committing transactions on its own; let writers wait.
 
     pysqlite begins a transaction only before DML and treats ``SAVEPOINT`` outside one as a
     transaction of its own, so ``RELEASE`` commits: savepoints (``begin_nested``) would not nest.
     SQLAlchemy's documented fix: autocommit at the driver, ``BEGIN`` emitted on SQLAlchemy's begin.
+    WAL lets readers work beside a writer; the busy timeout makes a second writer wait, not fail.
     """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        dbapi_connection.execute("PRAGMA synchronous = NORMAL")  # WAL: durable at checkpoints, never corrupt
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
+    """``BEGIN IMMEDIATE`` on SQLite: take the write lock up front.
+
+    Two requests that read then write then queue behind each other instead of deadlocking into
+    "database is locked" (the embedded default serves with several threads or workers).
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 migrate = Migrate()

@@ -7,7 +7,6 @@ from app.extensions import db as _db
 
 
 def test_models_and_migrations_agree(app, db):
-    with _db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = compare_metadata(context, _db.metadata)
+    context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
+    diff = compare_metadata(context, _db.metadata)
     assert diff == [], f"models and migrations disagree; run `flask db migrate`: {diff}"

@@ -53,6 +53,8 @@ STAFF_READERS = (Role.HOTLINE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMI
 DUPLICATE_RADIUS_M = 200
 DUPLICATE_WINDOW = timedelta(hours=72)
 DUPLICATE_MIN_SIMILARITY = 0.3
+DUPLICATE_SCAN_LIMIT = 50  # the newest nearby complaints compared
+DUPLICATE_CANDIDATES = 5  # the most alike shown to the dispatcher
 RATING_WINDOW = timedelta(days=7)
 SATISFIED_FROM = 3  # ratings 3-5 satisfied (满意/基本满意), 1-2 unsatisfied
 MAX_PHOTOS = 6
@@ -395,12 +397,14 @@ def find_duplicates(complaint: Complaint) -> list[Complaint]:
         Complaint.lng.between(complaint.lng - delta, complaint.lng + delta),
     )
     here = Point(complaint.lat, complaint.lng)
-    return [
-        other
-        for other in db.session.scalars(stmt)
+    nearby = db.session.scalars(stmt.order_by(Complaint.id.desc()).limit(DUPLICATE_SCAN_LIMIT))
+    scored = [
+        (similarity(other.description, complaint.description), other)
+        for other in nearby
         if distance_m(here, Point(other.lat, other.lng)) <= DUPLICATE_RADIUS_M
-        and similarity(other.description, complaint.description) >= DUPLICATE_MIN_SIMILARITY
     ]
+    alike = sorted((pair for pair in scored if pair[0] >= DUPLICATE_MIN_SIMILARITY), key=lambda p: -p[0])
+    return [other for _score, other in alike[:DUPLICATE_CANDIDATES]]
 
 
 # --- reading ------------------------------------------------------------------------------
