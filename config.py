@@ -83,6 +83,11 @@ class BaseConfig:
     PAYMENTS_SANDBOX_PAY_DELAY_SECONDS = _int("PAYMENTS_SANDBOX_PAY_DELAY_SECONDS", 0)
     PAYMENTS_SANDBOX_CALLBACK_URL = _env("PAYMENTS_SANDBOX_CALLBACK_URL")
 
+    # Bills: a biller answers a dispute within this many working days (Asia/Shanghai calendar);
+    # residents are reminded this many days before a bill is due.
+    BILLS_DISPUTE_ANSWER_WORKING_DAYS = _int("BILLS_DISPUTE_ANSWER_WORKING_DAYS", 3)
+    BILLS_REMINDER_DAYS = _int("BILLS_REMINDER_DAYS", 3)
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 
