@@ -55,14 +55,6 @@ class BillCancelled(Conflict):
     default_detail = _l("The biller has withdrawn this bill.")
 
 
-class BillBusy(Conflict):
-    """Someone else is working on the bill at this moment (paying it, or the biller updating it)."""
-
-    code = "bill-busy"
-    title = _l("Bill busy")
-    default_detail = _l("This bill is being paid or updated right now. Try again in a moment.")
-
-
 class BillAlreadySettled(Conflict):
     """The bill was paid (through Yimatong or elsewhere) or withdrawn: it can no longer change."""
 
