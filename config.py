@@ -51,11 +51,29 @@ class BaseConfig:
     # Rate limiting (Flask-Limiter): Redis storage when configured, memory otherwise.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Limiter would overwrite a precise Retry-After (e.g. the per-phone SMS wait) with its own
+    # window's reset; it reports that in this header instead, and 429 problems carry Retry-After.
+    RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
 
     # Tokens: the issuer URL names this deployment in every token it signs.
     OIDC_ISSUER = _env("OIDC_ISSUER", "http://127.0.0.1:5000")
     API_AUDIENCE = "yimatong-api"
     ACCESS_TOKEN_TTL_SECONDS = _int("ACCESS_TOKEN_TTL_SECONDS", 600)
+    REFRESH_TOKEN_TTL_SECONDS = _int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+    # The city code's lifetime (at most 120 s).
+    CITYCODE_TTL_SECONDS = _int("CITYCODE_TTL_SECONDS", 60)
+
+    # Sign-in: per client address (Flask-Limiter syntax), on top of the per-phone SMS limits;
+    # how long the hosted sign-in page remembers a person (its session cookie).
+    SIGN_IN_ADDRESS_RATE_LIMIT = _env("SIGN_IN_ADDRESS_RATE_LIMIT", "10 per minute;60 per hour")
+    SIGN_IN_SESSION_SECONDS = _int("SIGN_IN_SESSION_SECONDS", 12 * 3600)
+    PERMANENT_SESSION_LIFETIME = SIGN_IN_SESSION_SECONDS
+    SESSION_COOKIE_NAME = "ymt_signin"
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+
+    # The Telegram bot's username, for deep links that carry an account-link code.
+    TELEGRAM_BOT_USERNAME = _env("TELEGRAM_BOT_USERNAME")
 
     # Reverse proxy hops to trust for scheme and client address (0 = none).
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)
@@ -114,6 +132,7 @@ class ProductionConfig(BaseConfig):
 
     ENV_NAME = "production"
     SANDBOX_PROVIDERS = False
+    SESSION_COOKIE_SECURE = True
 
     @classmethod
     def check(cls) -> None:

@@ -57,22 +57,32 @@ def _init_extensions(app: Flask) -> None:
     errors.register_error_handlers(app)
     app.before_request(core_api.require_json_body)
     app.before_request(core_api.authenticate_request)
+    app.after_request(core_api.audit_proxy_request)
     app.after_request(i18n.add_content_language)
 
 
 def _spec_kwargs() -> dict:
+    from app.core.api import ProxyHeaderPlugin
+
     return {
+        "extra_plugins": [ProxyHeaderPlugin()],
         "info": {
             "description": (
                 "One resident identity and one dynamic city code in front of every public service. "
                 "Errors are RFC 9457 problem documents (application/problem+json) in the caller's "
-                "language (zh-Hans by default; zh-Hant and en by Accept-Language or preference)."
+                "language (zh-Hans by default; zh-Hant and en by Accept-Language or preference).\n\n"
+                "Tokens come from the OpenID Connect provider (/.well-known/openid-configuration): "
+                "residents through the apps (authorization code + PKCE), institutions by client "
+                "credentials. A person holding a mandate (帮办代办) acts for its grantor by sending "
+                "the header X-On-Behalf-Of: <grantor's person id> with their own token, on the "
+                "operations that list it; every such request appears in the grantor's access log."
             )
         },
         "components": {
+            "parameters": {ProxyHeaderPlugin.COMPONENT: ProxyHeaderPlugin.PARAMETER},
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-            }
+            },
         },
     }
 
@@ -88,12 +98,20 @@ def _register_blueprints(app: Flask) -> None:
     from app.core.routes import blp as core_blp
     from app.core.routes import web as core_web
     from app.extensions import api
-    from app.identity.routes import blp as identity_blp
+    from app.identity import routes as identity_routes
+    from app.identity.web import web as oidc_web
     from app.payments.routes import blp as payments_blp
 
     app.register_blueprint(core_web)
+    app.register_blueprint(oidc_web)
     api.register_blueprint(core_blp)
-    api.register_blueprint(identity_blp, url_prefix="/api/v1")
+    for blueprint in (
+        identity_routes.auth_blp,
+        identity_routes.blp,
+        identity_routes.citycode_blp,
+        identity_routes.staff_blp,
+    ):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
     api.register_blueprint(city_blp, url_prefix="/api/v1")
     api.register_blueprint(complaints_blp, url_prefix="/api/v1")
     api.register_blueprint(complaints_staff_blp, url_prefix="/api/v1")
@@ -104,8 +122,10 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(bills_staff_blp, url_prefix="/api/v1/staff")
 
     from app.bills import services as bills_services
+    from app.identity import oauth
     from app.identity import services as identity_services
 
+    oauth.init_app(app)
     identity_services.install_authenticator()
     bills_services.install()
 

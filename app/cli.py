@@ -1,4 +1,4 @@
-"""Command-line entry points: ``flask seed``, ``staff``, ``token``, ``translate``, ``payments``, ..."""
+"""Command-line entry points: seed, staff, clients, identity, token, translate, calendar, sms, payments."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ calendar_cli = AppGroup("calendar", help="The working-day calendar.")
 sms_cli = AppGroup("sms", help="The sandbox SMS provider.")
 payments_cli = AppGroup("payments", help="Payments: the sandbox provider, reconciliation, the ledger.")
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of requests that move money.")
+clients_cli = AppGroup("clients", help="OAuth clients: apps and institutions.")
+identity_cli = AppGroup("identity", help="Signing keys and housekeeping of the identity provider.")
 
 
 def _phone(value: str) -> str:
@@ -174,6 +176,77 @@ def idempotency_purge():
     click.echo(f"{count} idempotency keys purged")
 
 
+@clients_cli.command("create")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(
+        ["public", "biller", "parking_operator", "hospital", "social_security", "open311", "scanner"]
+    ),
+    help="public (an app: authorization code + PKCE) or an institution (client credentials).",
+)
+@click.option("--name", required=True, help="What residents and staff see.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, help="Public clients: repeat for each URI.")
+@click.option("--scopes", default="", help="Space- or comma-separated scopes (default: the kind's own).")
+@click.option("--first-party", is_flag=True, help="Our own app: no consent page, tokens for the API.")
+def clients_create(kind, name, redirect_uris, scopes, first_party):
+    """Register a client; prints its client_id and, once, its client_secret (or api_key)."""
+    from app.identity import clients
+
+    try:
+        client, secret = clients.register_client(
+            kind,
+            name,
+            redirect_uris=list(redirect_uris),
+            scopes=scopes.replace(",", " ").split(),
+            first_party=first_party,
+        )
+    except AppError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"client_id: {client.client_id}")
+    if secret:
+        label = "api_key" if kind == "open311" else "client_secret"
+        click.echo(f"{label}: {secret}")
+        click.echo("(shown once: only its hash is stored)")
+    click.echo(f"scopes: {' '.join(client.scopes)}")
+    for uri in client.redirect_uris:
+        click.echo(f"redirect_uri: {uri}")
+
+
+@clients_cli.command("list")
+def clients_list():
+    """Every registered client (never a secret)."""
+    from app.identity import clients
+
+    for client in clients.list_clients():
+        state = " (disabled)" if client.disabled_at else ""
+        scopes = " ".join(client.scopes)
+        click.echo(f"{client.kind:17} {client.client_id:36} {client.name}{state}  [{scopes}]")
+
+
+@identity_cli.command("rotate-key")
+@click.option("--purpose", required=True, type=click.Choice(["access", "id_token", "citycode"]))
+def rotate_key(purpose):
+    """Sign with a new key from now on; the old one stays published until its tokens expire."""
+    from app.identity import keys
+
+    key = keys.rotate_key(purpose)
+    db.session.commit()
+    keys.forget_cached_keys()
+    click.echo(f"{purpose}: now signing with {key.kid}")
+
+
+@identity_cli.command("prune")
+def prune():
+    """Delete expired sign-in codes, link codes, revocations and replay records."""
+    from app.identity import services
+
+    counts = services.prune_expired()
+    db.session.commit()
+    click.echo("pruned: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
@@ -222,6 +295,8 @@ def register_cli(app: Flask) -> None:
         sms_cli,
         payments_cli,
         idempotency_cli,
+        clients_cli,
+        identity_cli,
         token_command,
     ):
         app.cli.add_command(command)

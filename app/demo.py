@@ -5,12 +5,15 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from flask import current_app
+
 from app.city import services as city
 from app.complaints import services as complaints
 from app.core.actors import Actor, ActorKind, Role
 from app.core.calendar import read_calendar_csv, save_calendar_days
 from app.core.geo import Point
 from app.extensions import db
+from app.identity import clients
 from app.identity import services as identity
 
 CALENDAR_FILE = Path(__file__).parent / "core" / "data" / "calendar_cn_2026.csv"
@@ -85,6 +88,38 @@ DEMO_PEOPLE = [
 ]
 
 
+# The apps and institutions of the demo, with fixed credentials so the README can list them.
+# Outside production only: real clients are registered with `flask clients create`.
+DEMO_REDIRECT_URIS = ["http://127.0.0.1:8765/callback", "yimatong://oauth/callback"]
+DEMO_PUBLIC_CLIENTS = [
+    # client_id, name, first party
+    ("yimatong-mini-program", "一码通城小程序", True),
+    ("demo-green-travel", "绿色出行（第三方应用）", False),
+]
+DEMO_INSTITUTIONS = [
+    # kind, client_id, name, secret (the api_key of the Open311 client)
+    ("biller", "demo-water-biller", "市水务集团缴费平台", "demo-water-biller-secret"),
+    ("parking_operator", "demo-parking-operator", "城市智慧停车运营公司", "demo-parking-operator-secret"),
+    ("hospital", "demo-hospital", "市第一人民医院", "demo-hospital-secret"),
+    ("social_security", "demo-social-security", "市社会保险事业管理局", "demo-social-security-secret"),
+    ("open311", "demo-open311", "Open311 接入方（示例）", "demo-open311-api-key"),
+    ("scanner", "demo-gate-scanner", "地铁1号线闸机", "demo-gate-scanner-secret"),
+]
+
+
+def seed_demo_clients() -> int:
+    """Register the demo apps and one client of each institutional kind (not in production)."""
+    if not current_app.config["SANDBOX_PROVIDERS"]:
+        return 0
+    for client_id, name, first_party in DEMO_PUBLIC_CLIENTS:
+        clients.upsert_client(
+            "public", name, client_id, redirect_uris=DEMO_REDIRECT_URIS, first_party=first_party
+        )
+    for kind, client_id, name, secret in DEMO_INSTITUTIONS:
+        clients.upsert_client(kind, name, client_id, secret=secret)
+    return len(DEMO_PUBLIC_CLIENTS) + len(DEMO_INSTITUTIONS)
+
+
 def seed_demo() -> dict[str, int]:
     """Create or refresh the demo city; safe to run again."""
     system = Actor.system()
@@ -107,6 +142,7 @@ def seed_demo() -> dict[str, int]:
             identity.grant_role(system, person, role, department_code=department, merchant_id=merchant)
     categories = complaints.seed_categories()
     rules = _seed_routing_rules()
+    demo_clients = seed_demo_clients()
     db.session.commit()
     return {
         "categories": categories,
@@ -115,6 +151,7 @@ def seed_demo() -> dict[str, int]:
         "departments": len(CITY_DEPARTMENTS) + len(DISTRICT_OFFICES),
         "calendar_days": days,
         "people": len(DEMO_PEOPLE),
+        "clients": demo_clients,
     }
 
 

@@ -63,7 +63,7 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    """The application, its schema built by the migrations, signing keys created once."""
+    """The application, its schema built by the migrations, signing keys (every purpose) created once."""
     _reset_database(database_url)
     application = create_app(
         TestConfig,
@@ -74,7 +74,8 @@ def app(database_url, tmp_path_factory):
     with application.app_context():
         upgrade()
         keys.forget_cached_keys()
-        keys.active_key(tokens.ACCESS_PURPOSE)
+        for purpose in keys.PURPOSE_ALGS:
+            keys.active_key(purpose)
         _db.session.commit()
     yield application
     with application.app_context():

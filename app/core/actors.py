@@ -47,6 +47,18 @@ STAFF_ROLES = frozenset(
 MERCHANT_ROLES = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
 
 
+class MandateScope(StrEnum):
+    """What a mandate (帮办代办) may cover; a proxy acts only within the scopes granted."""
+
+    BILLS = "bills"
+    APPOINTMENTS = "appointments"
+    COMPLAINTS = "complaints"
+    PARKING = "parking"
+    ELDERCARE = "eldercare"
+    SOCIAL_SECURITY = "social_security"
+    COMMERCE = "commerce"
+
+
 @dataclass(frozen=True)
 class Actor:
     """The authenticated caller of a service, built from a verified token or by a job."""
@@ -63,6 +75,7 @@ class Actor:
     proxy_scopes: frozenset[str] = frozenset()
     locale: str | None = None
     token_id: str | None = field(default=None, compare=False)
+    session_id: str | None = field(default=None, compare=False)  # the sign-in (token family) of the token
 
     @classmethod
     def system(cls) -> Actor:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 import marshmallow as ma
@@ -228,7 +230,7 @@ def from_http_exception(exc: HTTPException) -> AppError:
     if status == 400 and "messages" in data:
         return BadRequest(gettext("The request body is not valid JSON."))
     if status == 429:
-        retry = getattr(exc, "retry_after", None) or 60
+        retry = getattr(exc, "retry_after", None) or _limiter_retry_after() or 60
         return RateLimited(retry)
     if status == 405:
         error = MethodNotAllowed()
@@ -239,6 +241,14 @@ def from_http_exception(exc: HTTPException) -> AppError:
     if error_cls is None:
         return AppError() if status >= 500 else _generic_client_error(status)
     return error_cls()
+
+
+def _limiter_retry_after() -> int | None:
+    """Seconds until Flask-Limiter's breached window resets, when it refused this request."""
+    from app.extensions import limiter
+
+    current = limiter.current_limit
+    return max(1, math.ceil(current.reset_at - time.time())) if current is not None else None
 
 
 def _generic_client_error(status: int) -> AppError:

@@ -10,7 +10,7 @@ from datetime import date
 
 import phonenumbers
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
@@ -153,3 +153,10 @@ class EncryptedString(TypeDecorator):
     def process_result_value(self, value, dialect):
         """Database value to Python value."""
         return None if value is None else decrypt(value)
+
+
+class EncryptedText(EncryptedString):
+    """An encrypted column without a length limit (keys, documents)."""
+
+    impl = Text
+    cache_ok = True

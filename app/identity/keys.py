@@ -1,4 +1,8 @@
-"""Ed25519 signing keys: created on demand, rotated without breaking tokens already issued."""
+"""Signing keys per purpose: created on demand, rotated without breaking tokens already issued.
+
+Access tokens and city codes are signed with Ed25519 (``alg: EdDSA``); ID tokens with RSA
+(``RS256``), the one algorithm every OpenID Connect relying party must accept.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,25 @@ import warnings
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from joserfc import jwt
-from joserfc.jwk import KeySet, OKPKey
+from joserfc import jws, jwt
+from joserfc.jwk import KeySet, OKPKey, RSAKey, import_key
 
 from app.core.models import utcnow
 from app.extensions import db
 from app.identity.models import SigningKey
 
 ALG = "EdDSA"  # RFC 8037; what gate scanners and JOSE libraries in the field verify
+RSA_ALG = "RS256"
+ACCESS = "access"
+ID_TOKEN = "id_token"  # noqa: S105 - a key purpose, not a secret
+CITYCODE = "citycode"
+PURPOSE_ALGS = {ACCESS: ALG, ID_TOKEN: RSA_ALG, CITYCODE: ALG}
+# Keys that verify tokens of the OpenID provider (JWKS at /.well-known/jwks.json).
+OIDC_PURPOSES = (ACCESS, ID_TOKEN)
 # A retired key stays published this long, so every token it signed can still be verified.
 RETIRED_KEY_GRACE = timedelta(days=2)
 
-_cache: dict[str, OKPKey] = {}
+_cache: dict[str, object] = {}
 
 
 @contextmanager
@@ -27,6 +38,11 @@ def _eddsa_allowed():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="EdDSA is deprecated")
         yield
+
+
+def algorithm_of(purpose: str) -> str:
+    """The JWS algorithm that signs tokens of ``purpose``."""
+    return PURPOSE_ALGS[purpose]
 
 
 def active_key(purpose: str) -> SigningKey:
@@ -39,6 +55,12 @@ def active_key(purpose: str) -> SigningKey:
     return key or rotate_key(purpose)
 
 
+def _generate(purpose: str):
+    if algorithm_of(purpose) == RSA_ALG:
+        return RSAKey.generate_key(2048, auto_kid=True)
+    return OKPKey.generate_key("Ed25519", auto_kid=True)
+
+
 def rotate_key(purpose: str) -> SigningKey:
     """Create a new key for ``purpose`` and retire the previous ones (still published)."""
     now = utcnow()
@@ -46,13 +68,14 @@ def rotate_key(purpose: str) -> SigningKey:
         db.select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
     ):
         old.retired_at = now
-    generated = OKPKey.generate_key("Ed25519", auto_kid=True)
+    generated = _generate(purpose)
     kid = f"{purpose}-{generated.kid[:16]}"
     private = {**generated.as_dict(private=True), "kid": kid}
-    public = {**generated.as_dict(private=False), "kid": kid, "alg": ALG, "use": "sig"}
+    public = {**generated.as_dict(private=False), "kid": kid, "alg": algorithm_of(purpose), "use": "sig"}
     key = SigningKey(kid=kid, purpose=purpose, private_jwk=json.dumps(private), public_jwk=public)
     db.session.add(key)
     db.session.flush()
+    _cache.pop("public:" + purpose, None)
     return key
 
 
@@ -67,37 +90,64 @@ def published_keys(purpose: str, now: datetime | None = None) -> list[dict]:
     ]
 
 
-def sign(purpose: str, header: dict, claims: dict) -> str:
+def jwks(*purposes: str) -> dict:
+    """A JSON Web Key Set of the public keys of ``purposes`` (never a private member)."""
+    return {"keys": [key for purpose in purposes for key in published_keys(purpose)]}
+
+
+def sign(purpose: str, header: dict, claims: dict, *, default_type: str | None = "JWT") -> str:
     """A compact JWS of ``claims`` signed with the active key of ``purpose``."""
     key_row = active_key(purpose)
     key = _private_key(key_row)
+    alg = algorithm_of(purpose)
     with _eddsa_allowed():
-        return jwt.encode({**header, "alg": ALG, "kid": key_row.kid}, claims, key, algorithms=[ALG])
+        return jwt.encode(
+            {**header, "alg": alg, "kid": key_row.kid},
+            claims,
+            key,
+            algorithms=[alg],
+            default_type=default_type,
+        )
 
 
 def decode(token: str, purpose: str) -> jwt.Token:
     """Verify the signature of ``token`` against the published keys of ``purpose``."""
+    alg = algorithm_of(purpose)
     with _eddsa_allowed():
-        return jwt.decode(token, _verification_keys(purpose), algorithms=[ALG])
+        return jwt.decode(token, _verification_keys(purpose), algorithms=[alg])
 
 
-def _private_key(row: SigningKey) -> OKPKey:
+def verification_key(purpose: str, kid: str):
+    """The published key of ``purpose`` with this ``kid`` (reloaded once if unknown), or None."""
+    for load in (_verification_keys, _load_public):
+        for key in load(purpose).keys:
+            if key.kid == kid:
+                return key
+    return None
+
+
+def verify_compact(token: str, key, purpose: str) -> jws.CompactSignature:
+    """Check the signature of a compact JWS with one key (raises BadSignatureError)."""
+    with _eddsa_allowed():
+        return jws.deserialize_compact(token, key, algorithms=[algorithm_of(purpose)])
+
+
+def _private_key(row: SigningKey):
     cache_key = "private:" + row.kid
     if cache_key not in _cache:
-        _cache[cache_key] = OKPKey.import_key(json.loads(row.private_jwk))
+        _cache[cache_key] = import_key(json.loads(row.private_jwk))
     return _cache[cache_key]
 
 
 def _verification_keys(purpose: str) -> KeySet:
-    cache_key = "public:" + purpose
-    cached = _cache.get(cache_key)
+    cached = _cache.get("public:" + purpose)
     if cached is None:
         cached = _load_public(purpose)
     return cached
 
 
 def _load_public(purpose: str) -> KeySet:
-    keys = KeySet([OKPKey.import_key(jwk) for jwk in published_keys(purpose)])
+    keys = KeySet([import_key(jwk) for jwk in published_keys(purpose)])
     _cache["public:" + purpose] = keys
     return keys
 

@@ -1,15 +1,15 @@
-"""People, their roles and the keys that sign their tokens."""
+"""People, roles, sign-in, OAuth clients and tokens, mandates, account links and the city code."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin, UTCDateTime
-from app.core.pii import EncryptedString
+from app.core.pii import EncryptedString, EncryptedText
 from app.extensions import db
 
 
@@ -25,6 +25,15 @@ class Person(IdMixin, db.Model):
     national_id: Mapped[str | None] = mapped_column(EncryptedString)
     national_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Channels the person wants notifications on besides the in-app inbox ("sms", "telegram").
+    notification_channels: Mapped[list] = mapped_column(
+        JSON, default=lambda: ["sms"], server_default='["sms"]'
+    )
+    # The city code names the person by this random subject, never by id, phone or ID number.
+    citycode_subject: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Codes issued before this moment are refused (a lost phone).
+    citycode_revoked_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     roles: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", cascade="all, delete-orphan", foreign_keys="RoleGrant.person_id"
     )
@@ -45,13 +54,13 @@ class RoleGrant(IdMixin, db.Model):
 
 
 class SigningKey(IdMixin, db.Model):
-    """An Ed25519 key; the private half encrypted at rest, the public half published in the JWKS."""
+    """A signing key (Ed25519, or RSA for ID tokens); private half encrypted, public half in the JWKS."""
 
     __tablename__ = "signing_keys"
 
     kid: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(20))  # "access" | "citycode"
-    private_jwk: Mapped[str] = mapped_column(EncryptedString)  # JSON, encrypted at rest
+    purpose: Mapped[str] = mapped_column(String(20))  # "access" | "id_token" | "citycode"
+    private_jwk: Mapped[str] = mapped_column(EncryptedText)  # JSON, encrypted at rest
     public_jwk: Mapped[dict] = mapped_column(JSON)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -65,3 +74,243 @@ class AccountLink(IdMixin, db.Model):
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
     provider: Mapped[str] = mapped_column(String(20))  # "telegram"
     external_id: Mapped[str] = mapped_column(String(64))  # Telegram chat id
+
+
+class AccountLinkCode(IdMixin, db.Model):
+    """A one-time code a person shows another front end (the bot) to link their account."""
+
+    __tablename__ = "account_link_codes"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OtpChallenge(IdMixin, db.Model):
+    """A one-time sign-in code sent by SMS, stored as a keyed hash; single use, few attempts."""
+
+    __tablename__ = "otp_challenges"
+    __table_args__ = (Index("ix_otp_challenges_phone_created", "phone", "created_at"),)
+
+    phone: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OtpThrottle(db.Model):
+    """Per-phone send counters: the last send and a one-hour window, updated atomically."""
+
+    __tablename__ = "otp_throttles"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OAuthClient(IdMixin, db.Model):
+    """An application or institution that asks for tokens: public apps or client-credential machines."""
+
+    __tablename__ = "oauth_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20))
+    first_party: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the secret (or Open311 api_key); secrets are 256 random bits, shown once.
+    secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    redirect_uris: Mapped[list] = mapped_column(JSON, default=list)
+    scopes: Mapped[list] = mapped_column(JSON, default=list)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # What authlib asks of a client (authlib.oauth2.rfc6749.ClientMixin).
+
+    @property
+    def is_public(self) -> bool:
+        """A public app: no secret, authorization code with PKCE, redirect URIs."""
+        return self.kind == "public"
+
+    def get_client_id(self) -> str:
+        """The client identifier."""
+        return self.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        """The redirect URI used when a request names none (only with exactly one registered)."""
+        return self.redirect_uris[0] if len(self.redirect_uris) == 1 else None
+
+    def get_allowed_scope(self, scope: str | None) -> str:
+        """The requested scopes this client may have (all of its scopes when none are named)."""
+        if not scope:
+            return " ".join(self.scopes)
+        return " ".join(s for s in dict.fromkeys(scope.split()) if s in self.scopes)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        """The redirect URI is registered, compared exactly."""
+        return redirect_uri in self.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        """The secret matches its stored hash."""
+        from app.identity.clients import check_secret
+
+        return check_secret(self, client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        """Public clients authenticate with ``none``; institutions with their secret."""
+        if self.is_public:
+            return method == "none"
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        """Only public clients use the authorization endpoint, and only with ``code``."""
+        return self.is_public and response_type == "code"
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        """Public clients: code and refresh; institutions: client credentials."""
+        if self.is_public:
+            return grant_type in ("authorization_code", "refresh_token")
+        return grant_type == "client_credentials"
+
+
+class AuthorizationCode(IdMixin, db.Model):
+    """An authorization code (stored hashed) bound to client, redirect URI and PKCE challenge."""
+
+    __tablename__ = "oauth_authorization_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    redirect_uri: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    nonce: Mapped[str | None] = mapped_column(String(255))
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(10))
+    auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    family_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    # What authlib asks of an authorization code (authlib.oidc.core.AuthorizationCodeMixin).
+
+    def get_redirect_uri(self) -> str | None:
+        """The redirect URI named in the authorization request."""
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        """The granted scopes."""
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        """The OpenID Connect nonce of the authorization request."""
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        """When the person signed in, in epoch seconds."""
+        return int(self.auth_time.timestamp())
+
+    def get_acr(self) -> str | None:
+        """No authentication context classes are defined."""
+        return None
+
+    def get_amr(self) -> list[str]:
+        """Signed in with a one-time code sent by SMS (RFC 8176)."""
+        return ["otp", "sms"]
+
+
+class TokenFamily(IdMixin, db.Model):
+    """One sign-in of a person on a client: every refresh token rotated from it, and its access tokens."""
+
+    __tablename__ = "oauth_token_families"
+
+    client_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    auth_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class RefreshToken(IdMixin, db.Model):
+    """A refresh token (stored hashed); using it once rotates it, using it twice revokes its family."""
+
+    __tablename__ = "oauth_refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("oauth_token_families.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    family: Mapped[TokenFamily] = relationship()
+
+    def check_client(self, client) -> bool:
+        """The token was issued to this client."""
+        return self.family.client_id == client.client_id
+
+    def get_scope(self) -> str:
+        """The scopes of the sign-in."""
+        return self.family.scope
+
+
+class OAuthConsent(IdMixin, db.Model):
+    """The scopes a person agreed to share with a third-party client."""
+
+    __tablename__ = "oauth_consents"
+    __table_args__ = (UniqueConstraint("person_id", "client_id"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(Text, default="")
+
+
+class RevokedToken(db.Model):
+    """A revoked access token (``jti:...``) or token family (``sid:...``), kept until its tokens expire."""
+
+    __tablename__ = "revoked_tokens"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Mandate(IdMixin, db.Model):
+    """Authority a person (grantor) gives another (grantee) to act for them, by scope and time (帮办代办)."""
+
+    __tablename__ = "mandates"
+    __table_args__ = (Index("ix_mandates_grantee_grantor", "grantee_id", "grantor_id"),)
+
+    grantor_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    grantee_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    scopes: Mapped[list] = mapped_column(JSON)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
+    registered_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    consent_method: Mapped[str] = mapped_column(String(30))
+    consent_note: Mapped[str] = mapped_column(String(500), default="")
+    grantor: Mapped[Person] = relationship(foreign_keys=[grantor_id])
+    grantee: Mapped[Person] = relationship(foreign_keys=[grantee_id])
+
+
+class CityCodeScan(IdMixin, db.Model):
+    """One online verification of a person's city code: which scanner, for what, and the outcome."""
+
+    __tablename__ = "citycode_scans"
+    __table_args__ = (Index("ix_citycode_scans_person_created", "person_id", "created_at"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    client_name: Mapped[str] = mapped_column(String(120), default="")
+    purpose: Mapped[str] = mapped_column(String(30))
+    outcome: Mapped[str] = mapped_column(String(30))  # "accepted" or the refusal reason
+    jti: Mapped[str] = mapped_column(String(64))
+
+
+class CityCodeSeen(db.Model):
+    """A city code already verified online (its ``jti``), kept until the code would have expired."""
+
+    __tablename__ = "citycode_seen"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,30 +1,104 @@
-"""People, roles and preferences; the authenticator every route relies on."""
+"""People, sign-in, roles, real names, mandates, account links and the city code; the authenticator.
+
+Other domains call these functions (never the models): ``age_of`` and ``is_real_name_verified``
+for a resident's age and real-name state, ``linked_account_id`` / ``person_by_linked_account`` /
+``redeem_link_code`` for the Telegram bot, ``proxy_actor`` to act for someone under a mandate,
+``client_actor_for_api_key`` for Open311 callers.
+"""
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from flask_babel import gettext
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, update
 
 from app.city import services as city_services
 from app.core import audit
-from app.core.actors import Actor, ActorKind, Role
-from app.core.api import set_authenticator
-from app.core.errors import NotFound, ValidationFailed
+from app.core.actors import Actor, ActorKind, MandateScope, Role
+from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_authentication
+from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import SUPPORTED_LOCALES
-from app.core.pagination import Page
+from app.core.models import utcnow
+from app.core.pagination import Page, paginate
+from app.core.pii import age_on, lookup_hash
 from app.core.policy import require_person, require_role
+from app.core.sms import SmsError, sms_provider
 from app.extensions import db
-from app.identity import tokens
-from app.identity.models import AccountLink, Person, RoleGrant
+from app.identity import citycode, clients, oauth, otp, revocation, tokens
+from app.identity.models import AccountLink, AccountLinkCode, Mandate, Person, RoleGrant
 
 ROLES_NEEDING_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 ROLES_NEEDING_MERCHANT = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
+NOTIFICATION_CHANNELS = ("sms", "telegram")  # the in-app inbox is always on
+LINK_PROVIDERS = ("telegram",)
+LINK_CODE_TTL = timedelta(minutes=10)
+LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+LINK_CODE_LENGTH = 10
+MANDATE_MAX_DURATION = timedelta(days=366)
+CONSENT_METHODS = (
+    "app",
+    "in_person_signature",
+    "in_person_fingerprint",
+    "witnessed_verbal",
+    "legal_document",
+)
+
+client_actor_for_api_key = clients.client_actor_for_api_key
+
+
+class LinkCodeRejected(AppError):
+    """A link code that is wrong, used or expired."""
+
+    status, code = 400, "link-code-rejected"
+    title = _l("Link code not accepted")
+    default_detail = _l(
+        "The link code is wrong, was already used or has expired. Ask for a new one in the app."
+    )
+
+
+# --- authentication -------------------------------------------------------------------------------
 
 
 def install_authenticator() -> None:
-    """Make bearer tokens resolve to actors on every request."""
+    """Make bearer tokens (and ``X-On-Behalf-Of``) resolve to actors on every request."""
     set_authenticator(lambda token: tokens.actor_from_claims(tokens.verify_access_token(token)))
+    set_proxy_resolver(proxy_actor)
+    skip_bearer_authentication("/oauth/")
+
+
+def proxy_actor(actor: Actor, principal: str) -> Actor:
+    """The proxy actor a person becomes acting for ``principal`` under an active mandate (403 otherwise)."""
+    refusal = Forbidden(gettext("You hold no active mandate from this person."))
+    if actor.kind is not ActorKind.PERSON or actor.person_id is None:
+        raise refusal
+    try:
+        principal_id = uuid.UUID(principal)
+    except ValueError:
+        raise refusal from None
+    mandate = active_mandate(actor.person_id, principal_id)
+    if mandate is None:
+        raise refusal
+    return Actor(
+        kind=ActorKind.PROXY,
+        person_id=actor.person_id,
+        principal_id=principal_id,
+        mandate_id=mandate.id,
+        proxy_scopes=frozenset(mandate.scopes),
+        scopes=actor.scopes,
+        client_id=actor.client_id,
+        locale=actor.locale,
+        token_id=actor.token_id,
+        session_id=actor.session_id,
+    )
+
+
+# --- people and sign-in ---------------------------------------------------------------------------
 
 
 def person_by_phone(phone: str) -> Person | None:
@@ -51,13 +125,57 @@ def get_person(person_id: uuid.UUID) -> Person:
     return person
 
 
+def send_sign_in_code(phone: str, locale: str | None = None) -> datetime:
+    """Text a sign-in code to ``phone``; returns when it expires (429 when sent too often)."""
+    person = person_by_phone(phone)
+    challenge = otp.send_code(phone, (person.locale if person else None) or locale)
+    return challenge.expires_at
+
+
+def sign_in_with_otp(phone: str, code: str) -> Person:
+    """The person signing in with a code sent to their phone, created (and welcomed) the first time.
+
+    A refused code raises after counting the attempt: the caller commits before answering.
+    """
+    otp.check_code(phone, code)
+    person, _ = get_or_create_person(phone)
+    first_time = person.last_signed_in_at is None
+    person.last_signed_in_at = utcnow()
+    if first_time:
+        _welcome(person)
+    return person
+
+
+def _welcome(person: Person) -> None:
+    """Greet a person on their first sign-in (by SMS until the notifications outbox delivers it)."""
+    with force_locale(person.locale or "zh_Hans"):
+        body = gettext(
+            "[Yimatong] Welcome! One identity and one city code for bills, parking, appointments, "
+            "the 12345 hotline and more."
+        )
+    _text(person.phone, body)
+
+
+def _text(phone: str, body: str) -> None:
+    try:
+        sms_provider().send(phone, body)
+    except SmsError:
+        current_app.logger.warning("courtesy SMS to %s failed", phone[-4:])
+
+
 def my_profile(actor: Actor) -> Person:
     """The signed-in person's own record."""
     return get_person(require_person(actor))
 
 
-def update_preferences(actor: Actor, *, locale: str | None = None, display_name: str | None = None) -> Person:
-    """Change the signed-in person's language or display name."""
+def update_preferences(
+    actor: Actor,
+    *,
+    locale: str | None = None,
+    display_name: str | None = None,
+    notification_channels: list[str] | None = None,
+) -> Person:
+    """Change the signed-in person's language, display name or notification channels."""
     person = my_profile(actor)
     if locale is not None:
         if locale not in SUPPORTED_LOCALES:
@@ -65,7 +183,57 @@ def update_preferences(actor: Actor, *, locale: str | None = None, display_name:
         person.locale = locale
     if display_name is not None:
         person.display_name = display_name
+    if notification_channels is not None:
+        unknown = set(notification_channels) - set(NOTIFICATION_CHANNELS)
+        if unknown:
+            raise ValidationFailed({"notification_channels": [gettext("Unknown channel.")]})
+        person.notification_channels = [c for c in NOTIFICATION_CHANNELS if c in notification_channels]
     return person
+
+
+def notification_channels(person_id: uuid.UUID) -> list[str]:
+    """Where a person wants to be notified: always the in-app inbox, then their chosen channels."""
+    person = get_person(person_id)
+    return ["inbox", *person.notification_channels]
+
+
+# --- real name and age ----------------------------------------------------------------------------
+
+
+def verify_real_name(actor: Actor, legal_name: str, national_id: str) -> Person:
+    """Record the person's legal name and national ID (already validated); one ID, one person."""
+    person = get_person(require_person(actor))
+    id_hash = lookup_hash(national_id)
+    if person.national_id_hash is not None and person.national_id_hash != id_hash:
+        raise Conflict(gettext("Your real name is already verified with another ID number."))
+    holder = db.session.scalar(
+        db.select(Person.id).where(Person.national_id_hash == id_hash, Person.id != person.id)
+    )
+    if holder is not None:
+        raise Conflict(gettext("This ID number belongs to another account."))
+    person.legal_name = legal_name.strip()
+    person.national_id = national_id
+    person.national_id_hash = id_hash
+    person.verified_at = person.verified_at or utcnow()
+    db.session.flush()
+    return person
+
+
+def is_real_name_verified(person_id: uuid.UUID) -> bool:
+    """The person has given a legal name and a valid national ID."""
+    return get_person(person_id).verified_at is not None
+
+
+def age_of(person_id: uuid.UUID, on: date | None = None) -> int | None:
+    """The person's age in whole years (in Shanghai time today unless ``on``), None before real-name."""
+    person = get_person(person_id)
+    if person.national_id is None:
+        return None
+    today = on or datetime.now(ZoneInfo(current_app.config["BUSINESS_TIMEZONE"])).date()
+    return age_on(person.national_id, today)
+
+
+# --- roles ----------------------------------------------------------------------------------------
 
 
 def grant_role(
@@ -97,6 +265,30 @@ def grant_role(
     )
     person.roles.append(grant)
     db.session.flush()
+    if actor.kind is not ActorKind.SYSTEM:
+        audit.record_access(actor, person.id, "change", "role_grant", reason=role)
+    return grant
+
+
+def grant_role_by_phone(actor: Actor, phone: str, role: str, **scope) -> RoleGrant:
+    """An administrator grants a role to the person with this phone (created if new)."""
+    require_role(actor, Role.ADMIN)
+    person, _ = get_or_create_person(phone)
+    return grant_role(actor, person, role, **scope)
+
+
+def revoke_role(actor: Actor, grant_id: uuid.UUID) -> RoleGrant:
+    """An administrator takes a role away (never their own administrator role)."""
+    require_role(actor, Role.ADMIN)
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None:
+        raise NotFound()
+    if grant.person_id == actor.person_id and grant.role == Role.ADMIN:
+        raise Conflict(gettext("You cannot take away your own administrator role."))
+    person = grant.person
+    person.roles.remove(grant)
+    db.session.flush()
+    audit.record_access(actor, person.id, "change", "role_grant", reason=f"revoked {grant.role}")
     return grant
 
 
@@ -121,6 +313,58 @@ def access_log(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     return audit.entries_about(person_id, cursor=cursor, limit=limit)
 
 
+# --- account links (the Telegram bot) -------------------------------------------------------------
+
+
+def create_link_code(actor: Actor, provider: str) -> tuple[str, datetime]:
+    """A one-time code, valid ten minutes, that links the person's account on ``provider``."""
+    person_id = require_person(actor)
+    if provider not in LINK_PROVIDERS:
+        raise NotFound()
+    code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(LINK_CODE_LENGTH))
+    expires_at = utcnow() + LINK_CODE_TTL
+    db.session.add(
+        AccountLinkCode(
+            person_id=person_id, provider=provider, code_hash=_link_code_hash(code), expires_at=expires_at
+        )
+    )
+    db.session.flush()
+    return code, expires_at
+
+
+def _link_code_hash(code: str) -> str:
+    normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+    return lookup_hash("link:" + normalized)
+
+
+def redeem_link_code(code: str, telegram_chat_id: int | str) -> Person:
+    """Link a Telegram chat to the person whose code it presents (the bot calls this); single use."""
+    now = utcnow()
+    row = db.session.scalar(
+        db.select(AccountLinkCode).where(AccountLinkCode.code_hash == _link_code_hash(code))
+    )
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise LinkCodeRejected()
+    claimed = db.session.execute(
+        update(AccountLinkCode)
+        .where(AccountLinkCode.id == row.id, AccountLinkCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise LinkCodeRejected()
+    external_id = str(telegram_chat_id)
+    db.session.execute(
+        db.delete(AccountLink).where(
+            AccountLink.provider == row.provider,
+            or_(AccountLink.person_id == row.person_id, AccountLink.external_id == external_id),
+        )
+    )
+    db.session.add(AccountLink(person_id=row.person_id, provider=row.provider, external_id=external_id))
+    db.session.flush()
+    return get_person(row.person_id)
+
+
 def linked_account_id(person_id: uuid.UUID, provider: str) -> str | None:
     """The person's id on another front end (e.g. their Telegram chat id), if they linked one."""
     return db.session.scalar(
@@ -128,3 +372,219 @@ def linked_account_id(person_id: uuid.UUID, provider: str) -> str | None:
             AccountLink.person_id == person_id, AccountLink.provider == provider
         )
     )
+
+
+def person_by_linked_account(provider: str, external_id: int | str) -> Person | None:
+    """The person who linked this account (e.g. a Telegram chat id), if any."""
+    return db.session.scalar(
+        db.select(Person)
+        .join(AccountLink, AccountLink.person_id == Person.id)
+        .where(AccountLink.provider == provider, AccountLink.external_id == str(external_id))
+    )
+
+
+def list_links(actor: Actor) -> list[AccountLink]:
+    """The signed-in person's linked accounts."""
+    person_id = require_person(actor)
+    return list(db.session.scalars(db.select(AccountLink).where(AccountLink.person_id == person_id)))
+
+
+def remove_link(actor: Actor, provider: str) -> None:
+    """Unlink the person's account on ``provider`` (404 when there is none)."""
+    person_id = require_person(actor)
+    link = db.session.scalar(
+        db.select(AccountLink).where(AccountLink.person_id == person_id, AccountLink.provider == provider)
+    )
+    if link is None:
+        raise NotFound()
+    db.session.delete(link)
+    db.session.flush()
+
+
+# --- mandates (帮办代办) ---------------------------------------------------------------------------
+
+
+def grant_mandate(
+    actor: Actor,
+    *,
+    grantee_phone: str,
+    scopes: list[str],
+    expires_at: datetime,
+    starts_at: datetime | None = None,
+    note: str = "",
+) -> Mandate:
+    """The signed-in person lets the person with ``grantee_phone`` act for them."""
+    if actor.kind is not ActorKind.PERSON:
+        raise Forbidden(gettext("Only you can grant authority over your own affairs."))
+    grantor = get_person(actor.person_id)
+    grantee, _ = get_or_create_person(grantee_phone)
+    return _create_mandate(actor, grantor, grantee, scopes, starts_at, expires_at, "app", note)
+
+
+def register_mandate_for(
+    actor: Actor,
+    *,
+    grantor_phone: str,
+    grantee_phone: str,
+    scopes: list[str],
+    expires_at: datetime,
+    consent_method: str,
+    consent_note: str,
+    starts_at: datetime | None = None,
+) -> Mandate:
+    """A community worker registers a mandate for a resident without a smartphone, and how they consented."""
+    require_role(actor, Role.COMMUNITY_WORKER)
+    if consent_method not in CONSENT_METHODS or consent_method == "app":
+        raise ValidationFailed({"consent_method": [gettext("Say how the resident consented.")]})
+    grantor, _ = get_or_create_person(grantor_phone)
+    grantee, _ = get_or_create_person(grantee_phone)
+    mandate = _create_mandate(
+        actor, grantor, grantee, scopes, starts_at, expires_at, consent_method, consent_note
+    )
+    audit.record_access(actor, grantor.id, "change", "mandate", reason=f"registered mandate {mandate.id}")
+    with force_locale(grantor.locale or "zh_Hans"):
+        body = gettext(
+            "[Yimatong] A community worker registered that %(grantee)s may act for you (%(scopes)s) "
+            "until %(until)s. If you did not agree, call 12345.",
+            grantee=grantee.display_name,
+            scopes=", ".join(mandate.scopes),
+            until=mandate.expires_at.date().isoformat(),
+        )
+    _text(grantor.phone, body)
+    return mandate
+
+
+def _create_mandate(actor, grantor, grantee, scopes, starts_at, expires_at, consent_method, note) -> Mandate:
+    now = utcnow()
+    starts_at = starts_at or now
+    errors = _mandate_errors(grantor, grantee, scopes, starts_at, expires_at, now)
+    if errors:
+        raise ValidationFailed(errors)
+    if active_mandate(grantee.id, grantor.id, at=starts_at) is not None:
+        raise Conflict(
+            gettext("This person already holds an active mandate from the grantor; revoke it first.")
+        )
+    mandate = Mandate(
+        grantor_id=grantor.id,
+        grantee_id=grantee.id,
+        scopes=[s.value for s in MandateScope if s.value in scopes],
+        starts_at=starts_at,
+        expires_at=expires_at,
+        registered_by_id=actor.person_id,
+        consent_method=consent_method,
+        consent_note=note,
+    )
+    db.session.add(mandate)
+    db.session.flush()
+    return mandate
+
+
+def _mandate_errors(grantor, grantee, scopes, starts_at, expires_at, now) -> dict:
+    errors: dict = {}
+    if grantor.id == grantee.id:
+        errors["grantee_phone"] = [gettext("You cannot give a mandate to yourself.")]
+    if not scopes or not set(scopes) <= {s.value for s in MandateScope}:
+        errors["scopes"] = [gettext("Choose one or more of: %(choices)s.", choices=", ".join(MandateScope))]
+    if expires_at <= max(starts_at, now):
+        errors["expires_at"] = [gettext("The mandate must end in the future, after it starts.")]
+    elif expires_at - starts_at > MANDATE_MAX_DURATION:
+        errors["expires_at"] = [gettext("A mandate lasts at most one year.")]
+    return errors
+
+
+def active_mandate(
+    grantee_id: uuid.UUID, grantor_id: uuid.UUID, at: datetime | None = None
+) -> Mandate | None:
+    """The mandate in force from ``grantor_id`` to ``grantee_id`` at ``at`` (now), if any."""
+    moment = at or utcnow()
+    return db.session.scalar(
+        db.select(Mandate)
+        .where(
+            Mandate.grantee_id == grantee_id,
+            Mandate.grantor_id == grantor_id,
+            Mandate.revoked_at.is_(None),
+            Mandate.starts_at <= moment,
+            Mandate.expires_at > moment,
+        )
+        .order_by(Mandate.id.desc())
+        .limit(1)
+    )
+
+
+def list_mandates(actor: Actor, *, direction: str, cursor: str | None, limit: int) -> Page:
+    """Mandates the signed-in person granted, or received, newest first."""
+    person_id = require_person(actor)
+    column = Mandate.grantor_id if direction == "granted" else Mandate.grantee_id
+    return paginate(db.select(Mandate).where(column == person_id), Mandate.id, cursor=cursor, limit=limit)
+
+
+def get_mandate(actor: Actor, mandate_id: uuid.UUID) -> Mandate:
+    """A mandate the signed-in person granted or received (404 for anyone else)."""
+    person_id = require_person(actor)
+    mandate = db.session.get(Mandate, mandate_id)
+    if mandate is None or person_id not in (mandate.grantor_id, mandate.grantee_id):
+        raise NotFound()
+    return mandate
+
+
+def revoke_mandate(actor: Actor, mandate_id: uuid.UUID) -> Mandate:
+    """End a mandate now: its grantor withdraws it, or its grantee gives it up."""
+    mandate = get_mandate(actor, mandate_id)
+    if mandate.revoked_at is None:
+        mandate.revoked_at = utcnow()
+        mandate.revoked_by_id = actor.person_id
+    return mandate
+
+
+def mandate_status(mandate: Mandate, now: datetime | None = None) -> str:
+    """``active``, ``scheduled``, ``expired`` or ``revoked``."""
+    moment = now or utcnow()
+    if mandate.revoked_at is not None:
+        return "revoked"
+    if mandate.expires_at <= moment:
+        return "expired"
+    return "scheduled" if mandate.starts_at > moment else "active"
+
+
+# --- the city code --------------------------------------------------------------------------------
+
+
+def my_city_code(actor: Actor) -> citycode.IssuedCode:
+    """A fresh city code for the signed-in person."""
+    return citycode.issue_code(my_profile(actor))
+
+
+def report_lost_phone(actor: Actor) -> tuple[datetime, int]:
+    """Refuse every city code issued until now and sign out other devices; returns (moment, sign-outs)."""
+    person = my_profile(actor)
+    moment = citycode.revoke_codes(person)
+    ended = oauth.revoke_sessions_of(person.id, keep_family_id=actor.session_id, reason="lost_phone")
+    return moment, ended
+
+
+def my_city_code_scans(actor: Actor, *, cursor: str | None, limit: int) -> Page:
+    """Every online verification of the signed-in person's codes."""
+    return citycode.scans_of(require_person(actor), cursor=cursor, limit=limit)
+
+
+def verify_city_code(actor: Actor, code: str, purpose: str) -> citycode.Verification:
+    """A scanner checks a code online (scope ``citycode:verify``)."""
+    return citycode.verify_code(actor, code, purpose)
+
+
+# --- housekeeping ---------------------------------------------------------------------------------
+
+
+def prune_expired() -> dict[str, int]:
+    """Delete expired sign-in, link and authorization codes, refresh tokens, revocations, replay records."""
+    now = utcnow()
+    link_codes = db.session.execute(
+        db.delete(AccountLinkCode).where(AccountLinkCode.expires_at < now - timedelta(days=1))
+    ).rowcount
+    return {
+        "sign_in_codes": otp.prune(now),
+        "oauth_codes_and_refresh_tokens": oauth.prune(now),
+        "link_codes": link_codes or 0,
+        "revocations": revocation.prune(now),
+        "city_codes_seen": citycode.prune(now),
+    }

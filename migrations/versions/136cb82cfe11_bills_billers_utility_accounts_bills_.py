@@ -1,8 +1,8 @@
 """bills: billers, utility accounts, bills, autopay, receipts, disputes
 
-Revision ID: c556d148de1d
-Revises: 1c694c51409e
-Create Date: 2026-11-21 10:40:27.523837
+Revision ID: 136cb82cfe11
+Revises: 2f966122f6b7
+Create Date: 2026-11-21 10:43:32.202896
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c556d148de1d'
-down_revision = '1c694c51409e'
+revision = '136cb82cfe11'
+down_revision = '2f966122f6b7'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,272 @@
+"""The dynamic city code (城市码): a short-lived Ed25519-signed token shown as a QR code.
+
+A code names the person only by a random code subject. Gate scanners verify it offline against the
+published JWKS; the online verification also refuses revoked and replayed codes, writes the
+resident's scan log, and answers with only what the scanner's purpose may know.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import segno
+from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from joserfc import jws
+from joserfc.errors import JoseError
+from sqlalchemy.exc import IntegrityError
+
+from app.core import audit
+from app.core.actors import Actor
+from app.core.errors import Forbidden, ValidationFailed
+from app.core.models import utcnow
+from app.core.pagination import Page, paginate
+from app.core.pii import mask_national_id
+from app.core.policy import require_scope
+from app.extensions import db, get_redis
+from app.identity import keys
+from app.identity.clients import client_by_id
+from app.identity.models import CityCodeScan, CityCodeSeen, Person
+
+MAX_TTL_SECONDS = 120
+CLOCK_SKEW_SECONDS = 5
+VERIFY_SCOPE = "citycode:verify"
+IDENTITY_SCOPE = "citycode:identity"
+SEEN_PREFIX = "ymt:citycode:seen:"
+
+
+class Purpose:
+    """Why a code is scanned; each purpose sees only its own claims."""
+
+    TRANSIT = "transit"
+    PARKING = "parking"
+    LIBRARY = "library"
+    COMMUNITY_GATE = "community_gate"
+    HOSPITAL = "hospital"
+
+
+PURPOSES = (Purpose.TRANSIT, Purpose.PARKING, Purpose.LIBRARY, Purpose.COMMUNITY_GATE, Purpose.HOSPITAL)
+# Purposes that disclose personal data: the scanner needs IDENTITY_SCOPE and the read is audited.
+IDENTITY_PURPOSES = frozenset({Purpose.HOSPITAL})
+
+ACCEPTED = "accepted"
+REASONS = {
+    "malformed": _l("This is not a city code."),
+    "unknown_key": _l("The code was not signed by a key of this city."),
+    "bad_signature": _l("The code's signature does not match: it was altered or forged."),
+    "expired": _l("The code has expired. Ask the resident to refresh it."),
+    "unknown_subject": _l("The code belongs to no resident."),
+    "revoked": _l("The code was revoked by its owner."),
+    "replayed": _l("The code was already used. Ask the resident to refresh it."),
+}
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A fresh code, and its QR images."""
+
+    code: str
+    issued_at: datetime
+    expires_at: datetime
+    svg: str
+    png: bytes
+
+    @property
+    def png_data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, ready for an ``<img>``."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode()
+
+
+@dataclass
+class Verification:
+    """The outcome of an online verification: valid or the refusal reason, and the purpose's claims."""
+
+    valid: bool
+    purpose: str
+    reason: str | None = None
+    claims: dict = field(default_factory=dict)
+    person_id: object = None
+
+    @property
+    def message(self) -> str | None:
+        """The refusal reason in the caller's language."""
+        return str(REASONS[self.reason]) if self.reason else None
+
+
+def _ttl() -> int:
+    return min(int(current_app.config["CITYCODE_TTL_SECONDS"]), MAX_TTL_SECONDS)
+
+
+def _revoked_before_epoch(person: Person) -> int | None:
+    if person.citycode_revoked_before is None:
+        return None
+    return math.ceil(person.citycode_revoked_before.timestamp())
+
+
+def subject_of(person: Person) -> str:
+    """The person's random code subject, created on first use."""
+    if person.citycode_subject is None:
+        person.citycode_subject = secrets.token_urlsafe(16)
+        db.session.flush()
+    return person.citycode_subject
+
+
+def issue_code(person: Person, now: datetime | None = None) -> IssuedCode:
+    """Sign a fresh code for ``person``: ``sub`` (code subject), ``iat``, ``exp``, ``jti``."""
+    issued = math.floor((now or datetime.now(UTC)).timestamp())
+    floor = _revoked_before_epoch(person)
+    if floor is not None and issued < floor:
+        issued = floor  # a code issued in the second of a revocation must still be valid
+    claims = {
+        "sub": subject_of(person),
+        "iat": issued,
+        "exp": issued + _ttl(),
+        "jti": secrets.token_urlsafe(12),
+    }
+    code = keys.sign(keys.CITYCODE, {}, claims, default_type=None)
+    qr = segno.make(code, error="m", micro=False)
+    png = io.BytesIO()
+    qr.save(png, kind="png", scale=4, border=2)
+    return IssuedCode(
+        code=code,
+        issued_at=datetime.fromtimestamp(issued, UTC),
+        expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+        svg=qr.svg_inline(scale=4, border=2),
+        png=png.getvalue(),
+    )
+
+
+def revoke_codes(person: Person) -> datetime:
+    """Invalidate every code issued to ``person`` until now (a lost phone)."""
+    person.citycode_revoked_before = utcnow()
+    return person.citycode_revoked_before
+
+
+def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = None) -> Verification:
+    """Check a code online for a scanner: signature, expiry, revocation and replay, then log the scan."""
+    require_scope(actor, VERIFY_SCOPE)
+    if purpose not in PURPOSES:
+        raise ValidationFailed({"purpose": [gettext("Unknown purpose.")]})
+    if purpose in IDENTITY_PURPOSES and not actor.has_scope(IDENTITY_SCOPE):
+        raise Forbidden(
+            gettext(
+                "This scanner may not read identities: it lacks the scope %(scope)s.", scope=IDENTITY_SCOPE
+            )
+        )
+    moment = now or datetime.now(UTC)
+    claims, reason = _verified_claims(code)
+    if reason:
+        return Verification(valid=False, purpose=purpose, reason=reason)
+    person = db.session.scalar(db.select(Person).where(Person.citycode_subject == claims["sub"]))
+    if person is None:
+        return Verification(valid=False, purpose=purpose, reason="unknown_subject")
+    reason = _refusal(person, claims, moment)
+    result = Verification(valid=reason is None, purpose=purpose, reason=reason, person_id=person.id)
+    if result.valid:
+        result.claims = _claims_for(purpose, person)
+        if purpose in IDENTITY_PURPOSES:
+            audit.record_access(actor, person.id, "read", f"citycode:{purpose}", reason="city code scanned")
+    _log_scan(actor, person, purpose, claims["jti"], reason or ACCEPTED)
+    return result
+
+
+def _verified_claims(code: str) -> tuple[dict, str | None]:
+    """The claims of a well-formed code signed by a published key, or the refusal reason."""
+    try:
+        header = jws.extract_compact(code.strip().encode()).headers()
+    except (JoseError, ValueError, TypeError):
+        return {}, "malformed"
+    if header.get("alg") != keys.ALG or not isinstance(header.get("kid"), str):
+        return {}, "malformed"
+    key = keys.verification_key(keys.CITYCODE, header["kid"])
+    if key is None:
+        return {}, "unknown_key"
+    try:
+        verified = keys.verify_compact(code.strip(), key, keys.CITYCODE)
+        claims = json.loads(verified.payload)
+    except (JoseError, ValueError, TypeError):
+        return {}, "bad_signature"
+    well_formed = (
+        isinstance(claims, dict)
+        and isinstance(claims.get("sub"), str)
+        and isinstance(claims.get("jti"), str)
+        and isinstance(claims.get("iat"), int)
+        and isinstance(claims.get("exp"), int)
+        and 0 < claims["exp"] - claims["iat"] <= MAX_TTL_SECONDS
+    )
+    return (claims, None) if well_formed else ({}, "malformed")
+
+
+def _refusal(person: Person, claims: dict, now: datetime) -> str | None:
+    """Expired, revoked or replayed; None when the code is good (and now spent)."""
+    moment = now.timestamp()
+    if claims["exp"] <= moment or claims["iat"] > moment + CLOCK_SKEW_SECONDS:
+        return "expired"
+    floor = _revoked_before_epoch(person)
+    if floor is not None and claims["iat"] < floor:
+        return "revoked"
+    if not _first_sighting(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)):
+        return "replayed"
+    return None
+
+
+def _first_sighting(jti: str, expires_at: datetime) -> bool:
+    """Record ``jti`` as seen; False when it was seen before (atomic across processes)."""
+    redis = get_redis()
+    if redis is not None:
+        ttl = max(1, int((expires_at - utcnow()).total_seconds()) + CLOCK_SKEW_SECONDS)
+        return bool(redis.set(SEEN_PREFIX + jti, "1", nx=True, ex=ttl))
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                CityCodeSeen(jti=jti, expires_at=expires_at + timedelta(seconds=CLOCK_SKEW_SECONDS))
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def _claims_for(purpose: str, person: Person) -> dict:
+    """What a scanner of ``purpose`` may learn about the person behind a valid code."""
+    if purpose == Purpose.HOSPITAL:
+        return {
+            "real_name_verified": person.verified_at is not None,
+            "legal_name": person.legal_name,
+            "national_id": mask_national_id(person.national_id),
+        }
+    if purpose in (Purpose.LIBRARY, Purpose.COMMUNITY_GATE):
+        return {"real_name_verified": person.verified_at is not None}
+    return {}
+
+
+def _log_scan(actor: Actor, person: Person, purpose: str, jti: str, outcome: str) -> None:
+    client = client_by_id(actor.client_id)
+    db.session.add(
+        CityCodeScan(
+            person_id=person.id,
+            client_id=actor.client_id or "",
+            client_name=client.name if client is not None else "",
+            purpose=purpose,
+            outcome=outcome,
+            jti=jti[:64],
+        )
+    )
+
+
+def scans_of(person_id, *, cursor: str | None, limit: int) -> Page:
+    """Every online verification of the person's codes, newest first."""
+    stmt = db.select(CityCodeScan).where(CityCodeScan.person_id == person_id)
+    return paginate(stmt, CityCodeScan.id, cursor=cursor, limit=limit)
+
+
+def prune(now: datetime | None = None) -> int:
+    """Forget the ``jti`` of codes that have expired; returns how many."""
+    result = db.session.execute(db.delete(CityCodeSeen).where(CityCodeSeen.expires_at <= (now or utcnow())))
+    return result.rowcount or 0
