@@ -170,6 +170,10 @@ DEMO_RULES = [
     ("价格与食品", ["06"], [], [], "city-market-regulation", [], 0),
     ("养老服务", ["0701"], [], [], "city-civil-affairs", [], 0),
     ("社保医保", ["0702"], [], [], "city-social-security", [], 0),
+    ("公共事业缴费争议", ["0703"], [], [], "city-market-regulation", [], 0),
+    ("水费缴费争议", ["0703"], [], ["水费"], "city-water", ["city-market-regulation"], 5),
+    ("电费缴费争议", ["0703"], [], ["电费"], "city-power", ["city-market-regulation"], 5),
+    ("燃气费缴费争议", ["0703"], [], ["燃气费"], "city-gas", ["city-market-regulation"], 5),
 ]
 
 

@@ -5,6 +5,9 @@ Billers are institutional clients: a ``Biller`` row links a client_id to what th
 bind accounts (户号); billers push bills for bound accounts; residents (or family members holding a
 mandate with the ``bills`` scope) pay one or several bills of one biller in one payment intent. The
 payments domain tells us, in its settling transaction, how each intent ended (:func:`install`).
+
+Every request a family member makes under a mandate is written to the grantor's access log by the
+API layer; what billers read or decide about a resident's data is written to it here.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ from app.core.pagination import Page, paginate
 from app.core.pii import mask_name
 from app.core.policy import acting_resident, require_role, require_scope
 from app.extensions import db
+from app.identity import services as identity
 from app.payments import services as payments
 
 log = logging.getLogger(__name__)
@@ -69,6 +73,7 @@ log = logging.getLogger(__name__)
 DOMAIN = "bills"  # the payment purpose domain, and the mandate scope of 他人代缴
 MANDATE_SCOPE = "bills"
 WRITE_SCOPE = "bills:write"
+BILLER_CLIENT_KIND = "biller"
 PAID_HERE, PAID_ELSEWHERE = "yimatong", "elsewhere"
 MAX_BILLS_PER_PAYMENT = 20
 MAX_PUSH = 500
@@ -145,6 +150,10 @@ def save_biller(actor: Actor, code: str, fields: dict) -> tuple[Biller, bool]:
     if actor.kind is not ActorKind.SYSTEM:
         require_role(actor, Role.ADMIN)
     _check_account_fields(fields["account_fields"])
+    client = identity.client_by_id(fields["client_id"])
+    if client is None or client.kind != BILLER_CLIENT_KIND:
+        message = gettext("Register the biller's client first, as an institution of kind biller.")
+        raise ValidationFailed({"client_id": [message]})
     taken = db.session.scalar(
         db.select(Biller).where(Biller.client_id == fields["client_id"], Biller.code != code)
     )
@@ -204,7 +213,6 @@ def _active_biller(biller_id: uuid.UUID) -> Biller:
 def list_accounts(actor: Actor) -> list[UtilityAccount]:
     """The accounts the resident (or the proxy's principal) has bound, oldest first."""
     resident = acting_resident(actor, MANDATE_SCOPE)
-    _audit(actor, resident, "list", "utility_account")
     stmt = db.select(UtilityAccount).where(UtilityAccount.person_id == resident).order_by(UtilityAccount.id)
     return list(db.session.scalars(stmt))
 
@@ -212,7 +220,6 @@ def list_accounts(actor: Actor) -> list[UtilityAccount]:
 def get_account(actor: Actor, account_id: uuid.UUID) -> UtilityAccount:
     """One of the resident's accounts (404 for anyone else's)."""
     account = _own_account(actor, account_id)
-    _audit(actor, account.person_id, "read", "utility_account")
     return account
 
 
@@ -269,7 +276,6 @@ def bind_account(
             db.session.flush()
     except IntegrityError:
         raise AccountAlreadyBound() from None
-    _audit(actor, resident, "create", "utility_account", reason=biller.code)
     return account
 
 
@@ -299,7 +305,6 @@ def _checked_fields(biller: Biller, given: dict[str, str]) -> dict[str, str]:
 def unbind_account(actor: Actor, account_id: uuid.UUID) -> None:
     """Remove a binding (and its autopay rule); bills already paid stay in the payment history."""
     account = _own_account(actor, account_id, lock=True)
-    _audit(actor, account.person_id, "delete", "utility_account", reason=account.biller.code)
     db.session.delete(account)
     db.session.flush()
 
@@ -529,7 +534,6 @@ def fetch_bills(actor: Actor, account_id: uuid.UUID) -> list[Bill]:
         }
         with db.session.begin_nested():
             _upsert_bill(biller, item)
-    _audit(actor, account.person_id, "read", "bill", reason="fetch")
     stmt = (
         db.select(Bill)
         .where(
@@ -584,7 +588,6 @@ def list_bills(
         stmt = stmt.where(Bill.status == BillStatus.UNPAID, Bill.due_date < business_date())
     elif status is not None:
         stmt = stmt.where(Bill.status == status)
-    _audit(actor, resident, "list", "bill")
     return paginate(stmt, Bill.id, cursor=cursor, limit=limit)
 
 
@@ -597,7 +600,6 @@ def get_bill(actor: Actor, bill_id: uuid.UUID) -> Bill:
     bill = db.session.scalar(db.select(Bill).where(Bill.id == bill_id, _bound_to(resident)))
     if bill is None:
         raise NotFound()
-    _audit(actor, resident, "read", "bill")
     return bill
 
 
@@ -630,7 +632,6 @@ def pay_bills(actor: Actor, bill_ids: Iterable[uuid.UUID], idempotency_key: str)
     if PaymentMode.APP not in bills[0].biller.payment_modes:
         raise ValidationFailed({"bill_ids": [gettext("This biller does not take payments in the app.")]})
     intent = _charge(actor, payer_id, bills, idempotency_key)
-    _audit(actor, payer_id, "create", "bill_payment", reason=str(intent.id))
     return intent
 
 
@@ -809,7 +810,6 @@ def set_autopay(actor: Actor, account_id: uuid.UUID, limit: Money, days_before_d
     rule.set_by_id = actor.person_id
     db.session.add(rule)
     db.session.flush()
-    _audit(actor, account.person_id, "change", "bill_autopay", reason=account.biller.code)
     return rule
 
 
@@ -821,7 +821,6 @@ def remove_autopay(actor: Actor, account_id: uuid.UUID) -> None:
     db.session.delete(account.autopay)
     account.autopay = None
     db.session.flush()
-    _audit(actor, account.person_id, "delete", "bill_autopay", reason=account.biller.code)
 
 
 @dataclass
@@ -928,7 +927,6 @@ def raise_dispute(
             db.session.flush()
     except IntegrityError:
         raise DisputeExists() from None
-    _audit(actor, resident, "create", "bill_dispute", reason=str(intent.id))
     return dispute
 
 
@@ -950,6 +948,7 @@ def _evidence(intent, biller: Biller, bills: list[Bill]) -> dict:
         "provider_ref": intent.provider_ref,
         "biller_code": biller.code,
         "biller_name": biller.name_zh_hans,
+        "biller_category": biller.category,
         "bills": [
             {
                 "bill_no": bill.bill_no,
@@ -966,7 +965,6 @@ def _evidence(intent, biller: Biller, bills: list[Bill]) -> dict:
 def list_disputes(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     """The resident's disputes, newest first."""
     resident = acting_resident(actor, MANDATE_SCOPE)
-    _audit(actor, resident, "list", "bill_dispute")
     stmt = db.select(BillDispute).where(BillDispute.person_id == resident)
     return paginate(stmt, BillDispute.id, cursor=cursor, limit=limit)
 
@@ -983,7 +981,6 @@ def get_dispute(actor: Actor, dispute_id: uuid.UUID, *, lock: bool = False) -> B
     dispute = db.session.scalar(stmt)
     if dispute is None or dispute.person_id != resident:
         raise NotFound()
-    _audit(actor, resident, "read", "bill_dispute")
     return dispute
 
 
@@ -1055,7 +1052,11 @@ def _complaint_text(dispute: BillDispute, note: str) -> str:
     with force_locale("zh_Hans"):
         lines = [
             gettext("Utility bill payment dispute: %(kind)s", kind=str(DISPUTE_KIND_LABELS[dispute.kind])),
-            gettext("Biller: %(name)s", name=evidence["biller_name"]),
+            gettext(
+                "Biller: %(name)s (%(category)s)",
+                name=evidence["biller_name"],
+                category=category_label(evidence["biller_category"]),
+            ),
             gettext(
                 "Payment %(payment)s of %(amount)s, completed %(at)s",
                 payment=evidence["payment_id"],
@@ -1084,11 +1085,6 @@ def _complaint_text(dispute: BillDispute, note: str) -> str:
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _audit(actor: Actor, resident: uuid.UUID, action: str, resource: str, reason: str = "") -> None:
-    """Proxies and machines leave a trace in the resident's access log (a resident's own acts do not)."""
-    audit.record_access(actor, resident, action, resource, reason=reason)
 
 
 def category_label(category: str) -> str:

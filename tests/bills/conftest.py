@@ -1,31 +1,10 @@
-"""Fixtures of the bills tests: a sandbox biller, a bound account, and tokens of billers and proxies."""
+"""Fixtures of the bills tests: a sandbox biller with its client's token, and a bound account."""
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
 
-from app.core import api as core_api
 from tests.bills import helpers
-
-
-@pytest.fixture
-def as_actor():
-    """Factory: headers whose bearer token stands for a given Actor (a biller's client, a proxy)."""
-    real = core_api._authenticator["bearer"]
-    actors = {}
-
-    def authenticate(token):
-        return actors[token] if token in actors else real(token)
-
-    def headers(actor, **extra) -> dict:
-        token = f"test-actor-{len(actors)}"
-        actors[token] = actor
-        return {"Authorization": f"Bearer {token}", **extra}
-
-    with mock.patch.dict(core_api._authenticator, {"bearer": authenticate}):
-        yield headers
 
 
 @pytest.fixture
@@ -35,9 +14,9 @@ def water(db):
 
 
 @pytest.fixture
-def biller_headers(as_actor, water):
-    """Headers of the water biller's client (bills:write)."""
-    return as_actor(helpers.biller_actor(water))
+def biller_headers(client, water):
+    """A client-credentials token of the water biller's client (bills:write)."""
+    return helpers.client_token(client, water.client_id)
 
 
 @pytest.fixture

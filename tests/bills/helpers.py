@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 from datetime import date, timedelta
 
 from app.bills import services
 from app.bills.models import Bill, Biller, UtilityAccount
 from app.core.actors import Actor, ActorKind
+from app.core.models import utcnow
 from app.core.money import Money
 from app.extensions import db
+from app.identity import clients
+from app.identity import services as identity
 from app.payments import sandbox
 
 WRITE = services.WRITE_SCOPE
@@ -56,10 +60,41 @@ def biller_fields(client_id: str, category: str = "water", **overrides) -> dict:
     return fields
 
 
+def register_client(client_id: str, scopes: tuple[str, ...] = ()) -> str:
+    """Register an institutional client of kind biller (once); returns its secret."""
+    secret = f"{client_id}-secret"
+    if clients.client_by_id(client_id) is None:
+        clients.register_client(
+            "biller", f"{client_id} 缴费平台", client_id=client_id, scopes=scopes, secret=secret
+        )
+    return secret
+
+
 def make_biller(code: str = "test-water", client_id: str = "test-water-biller", **overrides) -> Biller:
-    """Register a biller as an administrator would."""
+    """Register a biller (its client first) as an administrator would."""
+    register_client(client_id)
     biller, _ = services.save_biller(Actor.system(), code, biller_fields(client_id, **overrides))
     return biller
+
+
+def client_token(client, client_id: str) -> dict:
+    """Headers with a client-credentials access token of the institution ``client_id``."""
+    basic = base64.b64encode(f"{client_id}:{client_id}-secret".encode()).decode()
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def grant_bills_mandate(grantor, grantee, scopes: tuple[str, ...] = ("bills",)):
+    """The grantor lets the grantee act for them in ``scopes`` for 30 days."""
+    return identity.grant_mandate(
+        person_actor(grantor),
+        grantee_phone=grantee.phone,
+        scopes=list(scopes),
+        expires_at=utcnow() + timedelta(days=30),
+    )
 
 
 def person_actor(person) -> Actor:

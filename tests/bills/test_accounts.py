@@ -108,11 +108,9 @@ def test_unbinding_hides_the_accounts_bills_and_stops_its_autopay(client, auth, 
     assert client.get("/api/v1/bills/accounts", headers=auth(resident)).get_json() == []
 
 
-def test_a_biller_confirming_by_api_answers_later_and_the_resident_sees_the_answer(
-    client, auth, resident, as_actor
-):
+def test_a_biller_confirming_by_api_answers_later_and_the_resident_sees_the_answer(client, auth, resident):
     gas = helpers.make_biller("test-gas", "test-gas-biller", category="gas", confirms_by="api")
-    gas_headers = as_actor(helpers.biller_actor(gas))
+    gas_headers = helpers.client_token(client, gas.client_id)
     first = _bind(client, auth(resident), gas, "5201000013").get_json()
     second = _bind(client, auth(resident), gas, "5201000023").get_json()
     assert first["status"] == second["status"] == "pending"
@@ -157,12 +155,12 @@ def test_a_biller_confirming_by_api_answers_later_and_the_resident_sees_the_answ
     assert {(e["client_id"], e["resource"]) for e in log} == {("test-gas-biller", "utility_account")}
 
 
-def test_a_pending_account_gets_no_bills_and_cannot_be_fetched(client, auth, resident, as_actor):
+def test_a_pending_account_gets_no_bills_and_cannot_be_fetched(client, auth, resident):
     gas = helpers.make_biller("test-gas", "test-gas-biller", category="gas", confirms_by="api")
     pending = _bind(client, auth(resident), gas, "5201000012").get_json()
     pushed = client.post(
         "/api/v1/biller/bills",
-        headers=as_actor(helpers.biller_actor(gas)),
+        headers=helpers.client_token(client, gas.client_id),
         json={"bills": [helpers.bill_json("G-1", "5201000012")]},
     ).get_json()
     assert pushed["refused"][0]["code"] == "account-not-bound"
