@@ -74,6 +74,12 @@ class BaseConfig:
 
     # The Telegram bot's username, for deep links that carry an account-link code.
     TELEGRAM_BOT_USERNAME = _env("TELEGRAM_BOT_USERNAME")
+    # The bot process (`python -m bots.telegram`): polling by default, a webhook when its URL is set.
+    TELEGRAM_BOT_TOKEN = _env("TELEGRAM_BOT_TOKEN")
+    TELEGRAM_WEBHOOK_URL = _env("TELEGRAM_WEBHOOK_URL")
+    TELEGRAM_WEBHOOK_SECRET = _env("TELEGRAM_WEBHOOK_SECRET")
+    TELEGRAM_WEBHOOK_LISTEN = _env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1")
+    TELEGRAM_WEBHOOK_PORT = _int("TELEGRAM_WEBHOOK_PORT", 8443)
 
     # Reverse proxy hops to trust for scheme and client address (0 = none).
     PROXY_FIX_HOPS = _int("PROXY_FIX_HOPS", 0)

@@ -7,7 +7,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.core.i18n import localize_validation_messages
+from app.core.validation import refuse_nul_characters
 from config import BaseConfig, ProductionConfig, config_for
+
+localize_validation_messages()
+refuse_nul_characters()
 
 
 def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Flask:
@@ -36,7 +41,6 @@ def _init_kernel(app: Flask) -> None:
     from app.core import i18n, pii
 
     pii.configure(app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"], app.config["SECRET_KEY"])
-    i18n.localize_validation_messages()
     i18n.compile_catalogs(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
 
 

@@ -38,8 +38,14 @@ def _phone(value: str) -> str:
 
 
 def _fail(error: AppError) -> None:
+    """Undo the command's work and say what was wrong, field by field."""
     db.session.rollback()
-    raise click.ClickException(f"{error.title}: {error.to_problem()}")
+    problem = error.to_problem()
+    fields = "; ".join(
+        f"{field}: {' '.join(map(str, messages)) if isinstance(messages, list) else messages}"
+        for field, messages in problem.get("errors", {}).items()
+    )
+    raise click.ClickException(f"{problem['title']}: {fields or problem['detail']}")
 
 
 @seed_cli.command("demo")
@@ -98,7 +104,11 @@ def token_command(phone, scope):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def calendar_import(path):
     """Load holidays and make-up working days from a ``date,kind,name`` CSV."""
-    count = save_calendar_days(read_calendar_csv(path))
+    try:
+        count = save_calendar_days(read_calendar_csv(path))
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{path}: {exc}; nothing was saved") from exc
     db.session.commit()
     click.echo(f"{count} calendar days saved")
 
@@ -110,7 +120,11 @@ def sms_log(phone, limit):
     """Show the messages the sandbox SMS provider recorded for a number, newest first."""
     from app.core.sms import sandbox_log
 
-    for message in sandbox_log(_phone(phone), limit):
+    number = _phone(phone)
+    messages = sandbox_log(number, limit)
+    if not messages:
+        click.echo(f"no sandbox messages for {number}")
+    for message in messages:
         click.echo(f"{message.created_at:%Y-%m-%d %H:%M:%S}Z {message.phone} {message.body}")
 
 

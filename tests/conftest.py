@@ -124,9 +124,8 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def client(app, db):
-    """A test client sharing the test's transaction."""
-    app.test_client_class = IsolatedClient
-    return app.test_client()
+    """A test client sharing the test's transaction (``app.test_client()`` stays a plain client)."""
+    return IsolatedClient(app, app.response_class, use_cookies=True)
 
 
 _phones = count(1)

@@ -20,10 +20,14 @@ from werkzeug.exceptions import HTTPException
 from app.city import services as city
 from app.complaints import services
 from app.complaints.models import Category, Complaint
-from app.core.api import ApiBlueprint
+from app.core.api import ApiBlueprint, accepts
 from app.core.errors import AppError, from_http_exception
+from app.core.geo import Point
 from app.core.models import utcnow
+from app.core.pii import InvalidPII, normalize_phone
+from app.core.validation import Range
 from app.extensions import db
+from app.identity import services as identity
 
 blp = ApiBlueprint(
     "open311", __name__, description="Open311 GeoReport v2 (JSON and XML); errors in GeoReport format"
@@ -33,6 +37,25 @@ FORMATS = ("json", "xml")
 CLOSED_STATES = ("resolved", "closed", "merged", "split")
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+
+
+GEOREPORT_ERRORS = {
+    "description": "GeoReport v2 errors, in the requested format",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+                    "required": ["code", "description"],
+                },
+            }
+        },
+        "text/xml": {"schema": {"type": "string"}},
+    },
+}
+georeport_errors = blp.doc(responses={"default": GEOREPORT_ERRORS})
 
 
 class Open311Error(Exception):
@@ -83,7 +106,7 @@ def _open311_error(error: Open311Error):
 
 @blp.errorhandler(AppError)
 def _app_error(error: AppError):
-    return _open311_error(Open311Error(error.status, _describe(error)))
+    return _open311_error(Open311Error(400 if error.status == 422 else error.status, _describe(error)))
 
 
 @blp.errorhandler(HTTPException)
@@ -111,6 +134,7 @@ def _name(category: Category) -> str:
 
 
 @blp.route("/discovery.<fmt>")
+@georeport_errors
 @blp.response(200)
 def discovery(fmt: str):
     """Where this GeoReport v2 endpoint lives and which formats it speaks."""
@@ -152,6 +176,7 @@ def _leaves() -> tuple[list[Category], dict[str, str]]:
 
 
 @blp.route("/services.<fmt>")
+@georeport_errors
 @blp.response(200)
 def service_list(fmt: str):
     """The request types (our leaf 12345 categories)."""
@@ -160,6 +185,7 @@ def service_list(fmt: str):
 
 
 @blp.route("/services/<service_code>.<fmt>")
+@georeport_errors
 @blp.response(200)
 def service_definition(service_code: str, fmt: str):
     """A request type's definition (none of ours needs extra attributes)."""
@@ -211,6 +237,7 @@ class RequestQuerySchema(ma.Schema):
 
 
 @blp.route("/requests.<fmt>")
+@georeport_errors
 @blp.arguments(RequestQuerySchema, location="query")
 @blp.response(200)
 def request_list(args, fmt: str):
@@ -244,6 +271,7 @@ def _ids(text: str) -> list[uuid.UUID]:
 
 
 @blp.route("/requests/<service_request_id>.<fmt>")
+@georeport_errors
 @blp.response(200)
 def request_detail(service_request_id: str, fmt: str):
     """One service request."""
@@ -253,3 +281,69 @@ def request_detail(service_request_id: str, fmt: str):
         raise Open311Error(404, gettext("Unknown service_request_id."))
     names = {c.id: _name(c) for c in services.list_categories()}
     return _render([_request(complaint, names)], "service_requests", "request", fmt)
+
+
+class RequestCreateSchema(ma.Schema):
+    """GeoReport v2 POST fields (form-encoded). Coordinates are WGS84."""
+
+    class Meta:
+        unknown = ma.EXCLUDE  # GeoReport clients send attribute[...] and other optional fields
+
+    api_key = ma.fields.String(required=True)
+    service_code = ma.fields.String(required=True)
+    lat = ma.fields.Float(load_default=None, validate=Range(-90, 90))
+    long = ma.fields.Float(load_default=None, validate=Range(-180, 180))
+    address_string = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=5, max=2000))
+    phone = ma.fields.String(load_default=None)
+    first_name = ma.fields.String(load_default=None)
+    last_name = ma.fields.String(load_default=None)
+    email = ma.fields.String(load_default=None)
+    device_id = ma.fields.String(load_default=None)
+    account_id = ma.fields.String(load_default=None)
+    media_url = ma.fields.String(load_default=None)
+
+
+@blp.route("/requests.<fmt>", methods=["POST"])
+@georeport_errors
+@accepts("application/x-www-form-urlencoded", "multipart/form-data")
+@blp.arguments(RequestCreateSchema, location="form")
+@blp.response(201)
+def create_request(args, fmt: str):
+    """File a service request with the client's api_key; it enters the 12345 flow like any other."""
+    fmt = _format(fmt)
+    actor = identity.client_actor_for_api_key(args["api_key"])
+    if actor is None:
+        raise Open311Error(403, gettext("Invalid api_key."))
+    if args["lat"] is None and args["long"] is None and not args["address_string"]:
+        raise Open311Error(400, gettext("Give lat and long, or address_string."))
+    if (args["lat"] is None) != (args["long"] is None):
+        raise Open311Error(400, gettext("Give both lat and long."))
+    point = Point(args["lat"], args["long"]) if args["lat"] is not None else None
+    phone = _phone(args["phone"])
+    intake = services.Intake(
+        category_code=args["service_code"],
+        description=args["description"],
+        address=args["address_string"],
+        point=point,
+        contact_allowed=phone is not None,
+    )
+    complaint = services.submit_open311(actor, intake, reporter_phone=phone)
+    db.session.commit()
+    body = [
+        {
+            "service_request_id": str(complaint.id),
+            "service_notice": complaint.tracking_number,
+            "account_id": None,
+        }
+    ]
+    return _render(body, "service_requests", "request", fmt, status=201)
+
+
+def _phone(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return normalize_phone(value)
+    except InvalidPII:
+        raise Open311Error(400, gettext("Not a valid phone number.")) from None

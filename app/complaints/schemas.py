@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from flask_babel import get_locale, gettext
 
@@ -273,8 +275,8 @@ class PhotoUploadSchema(ma.Schema):
 class MetricsQuerySchema(ma.Schema):
     """The period (Asia/Shanghai dates, inclusive) and optionally one department."""
 
-    start = ma.fields.Date(required=True)
-    end = ma.fields.Date(required=True)
+    start = ma.fields.Date(required=True, validate=Range(date(2000, 1, 1), date(2100, 1, 1)))
+    end = ma.fields.Date(required=True, validate=Range(date(2000, 1, 1), date(2100, 1, 1)))
     department_id = ma.fields.UUID(load_default=None)
 
 

@@ -28,19 +28,19 @@ from app.complaints.models import (
 from app.complaints.routing import ComplaintFacts, RoutingDecision, RoutingRule, RuleSet
 from app.complaints.similarity import similarity
 from app.core import audit
-from app.core.actors import Actor, ActorKind, Role
+from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.calendar import SHANGHAI, load_calendar
 from app.core.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from app.core.geo import Point, distance_m
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
-from app.core.policy import acting_resident, require_role
+from app.core.policy import acting_resident, require_role, require_scope
 from app.core.storage import sniff_image_type, storage
 from app.extensions import db
 from app.identity import services as identity
 
 CATEGORIES_FILE = Path(__file__).parent / "data" / "categories.json"
-MANDATE_SCOPE = "complaints"
+MANDATE_SCOPE = MandateScope.COMPLAINTS
 
 SUBMITTED, DISPATCHED, ACCEPTED, IN_PROGRESS = "submitted", "dispatched", "accepted", "in_progress"
 RESOLVED, CLOSED, MERGED = "resolved", "closed", "merged"
@@ -250,12 +250,12 @@ def record_call(actor: Actor, caller_phone: str, intake: Intake) -> Complaint:
     return complaint
 
 
-def submit_open311(client_id: str, intake: Intake, reporter_phone: str | None = None) -> Complaint:
+def submit_open311(actor: Actor, intake: Intake, reporter_phone: str | None = None) -> Complaint:
     """An Open311 client files a service request (reporter linked by phone when known)."""
+    require_scope(actor, "open311")
     reporter = identity.person_by_phone(reporter_phone) if reporter_phone else None
-    actor = Actor(kind=ActorKind.CLIENT, client_id=client_id)
     complaint = _create(actor, intake, "open311", reporter_id=reporter.id if reporter else None)
-    complaint.open311_client_id = client_id
+    complaint.open311_client_id = actor.client_id
     complaint.caller_phone = reporter_phone
     return complaint
 
@@ -413,6 +413,16 @@ def resident_complaint(actor: Actor, complaint_id: uuid.UUID) -> Complaint:
     if complaint is None or not _follows(person_id, complaint):
         raise NotFound()
     return complaint
+
+
+def resident_complaint_by_number(actor: Actor, tracking_number: str) -> Complaint:
+    """One of the resident's complaints by its tracking number (what the hotline reads out)."""
+    complaint = db.session.scalar(
+        db.select(Complaint).where(Complaint.tracking_number == tracking_number.strip())
+    )
+    if complaint is None:
+        raise NotFound()
+    return resident_complaint(actor, complaint.id)
 
 
 def _follows(person_id: uuid.UUID, complaint: Complaint) -> bool:

@@ -116,6 +116,8 @@ def require_json_body() -> None:
         return
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
         return
+    if request.routing_exception is not None:  # unknown path or method: its 404/405 says more than 415
+        return
     view = _view_function()
     accepted = getattr(view, "_accepts", JSON_TYPES)
     mimetype = request.mimetype or ""

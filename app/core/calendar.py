@@ -12,6 +12,7 @@ from app.extensions import db
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = timedelta(days=1)
+KINDS = ("holiday", "workday")
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class WorkCalendar:
 
     def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
         """The moment ``amount`` of working-day time after ``start`` (time stops on days off)."""
-        local = start.astimezone(self.tz)
+        local = _aware(start).astimezone(self.tz)
         remaining = amount
         cursor = local
         while True:
@@ -60,8 +61,8 @@ class WorkCalendar:
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """How much working-day time lies between two moments (zero if end <= start)."""
         total = timedelta()
-        cursor = start.astimezone(self.tz)
-        end_local = end.astimezone(self.tz)
+        cursor = _aware(start).astimezone(self.tz)
+        end_local = _aware(end).astimezone(self.tz)
         while cursor < end_local:
             day_end = datetime.combine(cursor.date() + DAY, time(), self.tz)
             segment_end = min(day_end, end_local)
@@ -71,8 +72,16 @@ class WorkCalendar:
         return total
 
 
+def _aware(moment: datetime) -> datetime:
+    """Refuse naive datetimes: their zone would silently be the server's."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("pass an aware datetime (naive ones would be read in the server's zone)")
+    return moment
+
+
 def calendar_from_days(days: Iterable[tuple[date, str]]) -> WorkCalendar:
     """Build a calendar from (date, kind) pairs, kind being ``holiday`` or ``workday``."""
+    days = list(days)
     holidays = frozenset(d for d, kind in days if kind == "holiday")
     workdays = frozenset(d for d, kind in days if kind == "workday")
     return WorkCalendar(holidays=holidays, makeup_workdays=workdays)
@@ -88,7 +97,7 @@ def save_calendar_days(days: Iterable[tuple[date, str, str]]) -> int:
     """Insert or update (date, kind, name) rows; returns how many were written."""
     count = 0
     for day, kind, name in days:
-        if kind not in ("holiday", "workday"):
+        if kind not in KINDS:
             raise ValueError(f"calendar kind must be holiday or workday, not {kind!r}")
         db.session.merge(CalendarDay(day=day, kind=kind, name=name))
         count += 1
@@ -96,11 +105,21 @@ def save_calendar_days(days: Iterable[tuple[date, str, str]]) -> int:
 
 
 def read_calendar_csv(path) -> list[tuple[date, str, str]]:
-    """Parse a ``date,kind,name`` CSV of holidays and make-up working days."""
+    """Parse a ``date,kind,name`` CSV of holidays and make-up working days; ValueError names the bad line."""
     import csv
 
-    with open(path, encoding="utf-8") as handle:
-        return [
-            (date.fromisoformat(row["date"]), row["kind"].strip(), row["name"].strip())
-            for row in csv.DictReader(handle)
-        ]
+    with open(path, encoding="utf-8-sig") as handle:  # -sig: spreadsheets often start with a BOM
+        reader = csv.DictReader(handle)
+        if not {"date", "kind", "name"} <= set(reader.fieldnames or ()):
+            raise ValueError("the first line must name the columns date,kind,name")
+        days = []
+        for row in reader:
+            try:
+                day = date.fromisoformat((row["date"] or "").strip())
+                kind = (row["kind"] or "").strip()
+                if kind not in KINDS:
+                    raise ValueError(f"kind must be holiday or workday, not {kind!r}")
+            except ValueError as exc:
+                raise ValueError(f"line {reader.line_num}: {exc}") from exc
+            days.append((day, kind, (row["name"] or "").strip()))
+        return days

@@ -204,12 +204,16 @@ _HTTP_TO_ERROR: dict[int, type[AppError]] = {
 
 
 def _stringify(value: Any) -> Any:
-    """Turn lazy strings inside nested error messages into plain strings."""
+    """Turn nested error messages into plain strings in the request's language.
+
+    Lazy strings are rendered; plain ones that are catalog entries (marshmallow's own English
+    messages, which some fields insist on) are translated.
+    """
     if isinstance(value, dict):
         return {str(k): _stringify(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_stringify(v) for v in value]
-    return str(value)
+    return gettext(value) if isinstance(value, str) else str(value)
 
 
 def problem_response(error: AppError) -> Response:
@@ -299,13 +303,21 @@ def register_error_handlers(app: Flask) -> None:
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem document, as every error response carries it."""
+    """RFC 9457 problem document, as every error response carries it.
 
-    type = ma.fields.String(metadata={"description": "Stable URI reference naming the problem"})
-    code = ma.fields.String(metadata={"description": "Stable machine-readable code"})
-    title = ma.fields.String(metadata={"description": "Localized short summary"})
-    status = ma.fields.Integer()
-    detail = ma.fields.String(metadata={"description": "Localized explanation"})
+    Problem types may add extension members (``checks`` on a readiness failure, for example).
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(
+        required=True, metadata={"description": "Stable URI reference naming the problem"}
+    )
+    code = ma.fields.String(required=True, metadata={"description": "Stable machine-readable code"})
+    title = ma.fields.String(required=True, metadata={"description": "Localized short summary"})
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True, metadata={"description": "Localized explanation"})
     errors = ma.fields.Dict(metadata={"description": "Per-field messages (validation failures)"})
     retry_after = ma.fields.Integer(metadata={"description": "Seconds to wait (rate limits)"})
 

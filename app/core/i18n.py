@@ -9,6 +9,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 SUPPORTED_LOCALES = ("zh_Hans", "zh_Hant", "en")
 DEFAULT_LOCALE = "zh_Hans"
@@ -97,8 +98,8 @@ _FIELD_MESSAGES = {
         "invalid": _l("Not a valid date."),
         "format": _l('"{input}" cannot be formatted as a date.'),
     },
-    ma.fields.Email: {"invalid": _l("Not a valid email address.")},
-    ma.fields.URL: {"invalid": _l("Not a valid URL.")},
+    # Email and URL fields hand their message to a validator and insist it is a plain str;
+    # the error handler translates it (app.core.errors).
     ma.fields.UUID: {"invalid_uuid": _l("Not a valid UUID.")},
     ma.fields.List: {"invalid": _l("Not a valid list.")},
     ma.fields.Dict: {"invalid": _l("Not a valid mapping type.")},
@@ -122,8 +123,24 @@ _VALIDATOR_MESSAGES = {
 _SCHEMA_MESSAGES = {"unknown": _l("Unknown field."), "type": _l("Invalid input type.")}
 
 
+_marshmallow_make_error = ma.fields.Field.make_error
+
+
+def _make_error(self: ma.fields.Field, key: str, **kwargs) -> ma.ValidationError:
+    """Like marshmallow's, but a lazily translated message is formatted and listed like a plain one."""
+    message = self.error_messages.get(key)
+    if isinstance(message, LazyString):
+        return ma.ValidationError(str(message).format(**kwargs))
+    return _marshmallow_make_error(self, key, **kwargs)
+
+
 def localize_validation_messages() -> None:
-    """Make marshmallow's default messages follow the request's locale."""
+    """Make marshmallow's default messages follow the request's locale.
+
+    Fields and validators copy their messages when they are built, so this runs when the
+    ``app`` package is imported, before any schema is defined.
+    """
+    ma.fields.Field.make_error = _make_error
     for field_cls, messages in _FIELD_MESSAGES.items():
         field_cls.default_error_messages = {**field_cls.default_error_messages, **messages}
     for validator_cls, messages in _VALIDATOR_MESSAGES.items():

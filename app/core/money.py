@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -15,9 +16,10 @@ FEN_PER_YUAN = 100
 MAX_FEN = 10**14
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class Money:
-    """An amount in the currency's minor unit (fen for CNY)."""
+    """An amount in the currency's minor unit (fen for CNY); amounts in different currencies never mix."""
 
     fen: int
     currency: str = "CNY"
@@ -37,22 +39,34 @@ class Money:
     def __neg__(self) -> Money:
         return Money(-self.fen, self.currency)
 
+    def __lt__(self, other: Money) -> bool:
+        if not isinstance(other, Money):
+            return NotImplemented
+        self._same_currency(other)
+        return self.fen < other.fen
+
     def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:
             raise ValueError(f"cannot combine {self.currency} and {other.currency}")
 
     def times(self, quantity: int | Decimal) -> Money:
         """Multiply by a quantity, rounding half up to the fen."""
+        if not isinstance(quantity, (int, Decimal)) or isinstance(quantity, bool):
+            raise TypeError("multiply money by an int or a Decimal, never a float")
         result = (Decimal(self.fen) * Decimal(quantity)).quantize(Decimal(1), ROUND_HALF_UP)
         return Money(int(result), self.currency)
 
     @classmethod
     def from_yuan(cls, text: str | Decimal, currency: str = "CNY") -> Money:
         """Parse ``"12.34"`` yuan exactly; more than two decimals is an error."""
+        if not isinstance(text, (str, Decimal)):
+            raise TypeError("parse yuan from a string or a Decimal, never a float")
         try:
-            amount = Decimal(str(text))
+            amount = Decimal(text)
         except InvalidOperation as exc:
             raise ValueError(f"not an amount: {text!r}") from exc
+        if not amount.is_finite():
+            raise ValueError(f"not an amount: {text!r}")
         fen = amount * FEN_PER_YUAN
         if fen != fen.to_integral_value():
             raise ValueError("amounts have at most two decimal places")

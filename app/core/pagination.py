@@ -10,6 +10,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 
 from app.core.errors import ValidationFailed
@@ -18,13 +19,16 @@ from app.extensions import db
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+CURSOR_PATTERN = r"^([A-Za-z0-9_-]{22})?$"  # empty: the first page
 
 
 class PageArgsSchema(ma.Schema):
     """Query arguments of every list endpoint."""
 
     cursor = ma.fields.String(
-        load_default=None, metadata={"description": "Opaque cursor from the previous page's next_cursor"}
+        load_default=None,
+        validate=ma.validate.Regexp(CURSOR_PATTERN, error=_l("Not a valid cursor.")),
+        metadata={"description": "Opaque cursor from the previous page's next_cursor"},
     )
     limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=Range(1, MAX_LIMIT))
 

@@ -9,6 +9,7 @@ import os
 from datetime import date
 
 import phonenumbers
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
@@ -132,12 +133,17 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    """Reverse of :func:`encrypt`."""
+    """Reverse of :func:`encrypt`; ValueError when the ciphertext was altered or sealed with another key."""
     version, _, payload = token.partition(".")
     if version != "v1":
         raise ValueError("unknown PII ciphertext version")
     raw = base64.urlsafe_b64decode(payload)
-    return AESGCM(_key("enc")).decrypt(raw[:12], raw[12:], b"yimatong-pii").decode()
+    if len(raw) < 12 + 16:
+        raise ValueError("PII ciphertext is truncated")
+    try:
+        return AESGCM(_key("enc")).decrypt(raw[:12], raw[12:], b"yimatong-pii").decode()
+    except InvalidTag as exc:
+        raise ValueError("PII ciphertext failed authentication (altered, or another key)") from exc
 
 
 class EncryptedString(TypeDecorator):

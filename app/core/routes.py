@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, send_from_directory
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app.core import errors
@@ -13,6 +14,7 @@ from app.core.schemas import HealthSchema, ProblemTypeSchema
 from app.extensions import db, get_redis
 
 blp = ApiBlueprint("health", __name__, description="Liveness, readiness and problem types")
+DEPENDENCY_NAMES = {"database": _l("database"), "redis": _l("Redis")}
 web = Blueprint("web", __name__)
 
 
@@ -33,7 +35,11 @@ def readyz():
     failing = sorted(name for name, state in checks.items() if state != "ok")
     if failing:
         raise ServiceUnavailable(
-            gettext("Not ready: %(names)s unreachable.", names=", ".join(failing)), checks=checks
+            gettext(
+                "Not ready: %(names)s unreachable.",
+                names=", ".join(str(DEPENDENCY_NAMES[name]) for name in failing),
+            ),
+            checks=checks,
         )
     return {"status": "ok", "checks": checks}
 

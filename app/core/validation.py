@@ -9,6 +9,20 @@ from flask_babel import gettext
 
 from app.core import pii
 
+_marshmallow_string_deserialize = ma.fields.String._deserialize
+
+
+def _string_without_nul(self, value, attr, data, **kwargs):
+    text = _marshmallow_string_deserialize(self, value, attr, data, **kwargs)
+    if "\x00" in text:
+        raise ma.ValidationError(gettext("Must not contain NUL characters."))
+    return text
+
+
+def refuse_nul_characters() -> None:
+    """PostgreSQL cannot store NUL in text: every string field refuses it on every database (422, not 500)."""
+    ma.fields.String._deserialize = _string_without_nul
+
 
 class Range(ma.validate.Range):
     """``marshmallow.validate.Range`` with messages translated when raised, not at import."""

@@ -589,3 +589,19 @@ def prune_expired() -> dict[str, int]:
         "revocations": revocation.prune(now),
         "city_codes_seen": citycode.prune(now),
     }
+
+
+def actor_for_linked_account(provider: str, external_id: int | str) -> Actor | None:
+    """The person behind a linked front-end account (the bot's chat), as an actor; None if unlinked."""
+    person = person_by_linked_account(provider, external_id)
+    if person is None:
+        return None
+    return Actor(
+        kind=ActorKind.PERSON,
+        person_id=person.id,
+        roles=frozenset(grant.role for grant in person.roles),
+        department_ids=frozenset(g.department_id for g in person.roles if g.department_id),
+        merchant_ids=frozenset(g.merchant_id for g in person.roles if g.merchant_id),
+        client_id=provider,
+        locale=person.locale,
+    )

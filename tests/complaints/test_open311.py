@@ -72,3 +72,48 @@ def test_filters_and_errors_in_georeport_format(client, city, resident, report):
     assert ET.fromstring(missing.data).find("error/code").text == "400"
     unknown = client.get("/open311/v2/services/7777.json")
     assert unknown.status_code == 404 and unknown.get_json()[0]["description"]
+
+
+def _open311_key(db):
+    from app.identity import clients
+
+    _client, api_key = clients.register_client("open311", "街道网格平台")
+    db.session.commit()
+    return api_key
+
+
+def test_post_with_api_key_enters_the_12345_flow(client, city, db):
+    api_key = _open311_key(db)
+    form = {
+        "api_key": api_key,
+        "service_code": "0202",
+        "lat": "26.5561",
+        "long": "106.6906",
+        "address_string": "花果园小区东门",
+        "description": "路灯不亮，晚上很危险",
+        "phone": "13912345678",
+        "attribute[WHISPER]": "ignored",
+    }
+    created = client.post("/open311/v2/requests.json", data=form)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    request_id = created.get_json()[0]["service_request_id"]
+    assert created.get_json()[0]["service_notice"].startswith("12345-")
+    public = client.get(f"/open311/v2/requests/{request_id}.json").get_json()[0]
+    assert public["description"] == "路灯不亮，晚上很危险"  # filed through Open311: public
+    assert public["agency_responsible"] == "市城市管理局"
+    assert "13912345678" not in str(public)
+
+
+def test_post_refusals_in_georeport_format(client, city, db):
+    api_key = _open311_key(db)
+    base = {"service_code": "0202", "lat": "26.55", "long": "106.69", "description": "路灯不亮很危险"}
+    assert client.post("/open311/v2/requests.json", data={**base, "api_key": "wrong"}).status_code == 403
+    no_place = {"api_key": api_key, "service_code": "0202", "description": "路灯不亮很危险"}
+    refused = client.post("/open311/v2/requests.xml", data=no_place)
+    assert refused.status_code == 400
+    assert ET.fromstring(refused.data).find("error/description").text
+    unknown = client.post(
+        "/open311/v2/requests.json", data={**base, "api_key": api_key, "service_code": "7777"}
+    )
+    assert unknown.status_code == 400
+    assert isinstance(unknown.get_json(), list)

@@ -1,0 +1,5 @@
+"""``python -m bots.telegram``."""
+
+from bots.telegram.bot import main
+
+main()

@@ -1,0 +1,104 @@
+"""Liveness and readiness, as a load balancer or an operator sees them."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.core.errors import Conflict
+from app.extensions import db as _db
+from tests.contract import assert_documented
+
+PROBLEM = "application/problem+json"
+
+
+def test_healthz_answers_without_touching_dependencies(client):
+    with mock.patch.object(_db.session, "execute", side_effect=AssertionError("no database on /healthz")):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {}}
+
+
+def test_readyz_reports_the_database(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+@pytest.mark.redis
+def test_readyz_reports_redis_when_configured(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def _database_down():
+    refused = sa.exc.OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+    return mock.patch.object(_db.session, "execute", side_effect=refused)
+
+
+def test_readyz_is_503_problem_when_the_database_is_unreachable(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    with _database_down():
+        response = client.get("/readyz", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert response.mimetype == PROBLEM
+    body = response.get_json()
+    assert body["code"] == "service-unavailable"
+    assert body["title"] == "Service unavailable"
+    assert body["detail"] == "Not ready: database unreachable."
+    assert body["checks"] == {"database": "unreachable"}
+    assert "SELECT" not in response.get_data(as_text=True)
+
+
+def test_readyz_is_503_when_redis_is_configured_but_down(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.mimetype == PROBLEM
+    body = response.get_json()
+    assert body["checks"] == {"database": "ok", "redis": "unreachable"}
+    assert body["title"] == "服务暂不可用"
+    assert body["detail"] == "尚未就绪：无法连接Redis。"
+
+
+def test_the_not_ready_detail_names_the_dependency_in_the_callers_language(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    with _database_down():
+        hant = client.get("/readyz", headers={"Accept-Language": "zh-TW"}).get_json()
+    assert hant["detail"] == "尚未就緒：無法連接資料庫。"
+
+
+def test_the_not_ready_problem_matches_the_documented_schema(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    with _database_down():
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert_documented(app, "GET", "/readyz", response)
+
+
+class SlotTaken(Conflict):
+    """What a booking domain would add: its own problem type."""
+
+    code = "test-slot-taken"
+    title = _l("Conflict")
+
+
+def test_problem_catalogue_lists_kernel_and_domain_types_in_the_callers_language(client):
+    response = client.get("/problems", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    types = {problem["code"]: problem for problem in response.get_json()}
+    assert types["not-found"] == {
+        "type": "/problems/not-found",
+        "code": "not-found",
+        "status": 404,
+        "title": "Not found",
+    }
+    assert types["test-slot-taken"]["status"] == 409
+    assert {"internal-error", "validation-failed", "rate-limited", "service-unavailable"} <= set(types)
+    chinese = {problem["code"]: problem["title"] for problem in client.get("/problems").get_json()}
+    assert chinese["internal-error"] == "服务器内部错误"
