@@ -647,11 +647,15 @@ def _locked_bills(ids: list[uuid.UUID], *, visible_to: uuid.UUID | None = None) 
     if visible_to is not None:
         stmt = stmt.where(_bound_to(visible_to))
     try:
-        return list(db.session.scalars(stmt).unique())
+        with db.session.begin_nested():
+            return list(db.session.scalars(stmt).unique())
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-            raise payments.PaymentInProgress() from None
-        raise
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+    settled = db.session.scalar(
+        db.select(Bill.id).where(Bill.id.in_(ids), Bill.status == BillStatus.PAID).limit(1)
+    )
+    raise payments.AlreadyPaid() if settled else payments.PaymentInProgress()
 
 
 def _charge(actor: Actor, payer_id: uuid.UUID, bills: list[Bill], key: str):
