@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.bills import sandbox
@@ -570,6 +571,16 @@ def _bound_to(resident_id: uuid.UUID):
     )
 
 
+def _account_keys(resident_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """(biller, account number) of each account the resident has bound and the biller confirmed."""
+    rows = db.session.execute(
+        db.select(UtilityAccount.biller_id, UtilityAccount.account_number).where(
+            UtilityAccount.person_id == resident_id, UtilityAccount.status == AccountStatus.CONFIRMED
+        )
+    )
+    return [tuple(row) for row in rows]
+
+
 def list_bills(
     actor: Actor,
     *,
@@ -580,7 +591,7 @@ def list_bills(
 ) -> Page:
     """The bills of the resident's accounts, newest first, by status (overdue: unpaid past the due date)."""
     resident = acting_resident(actor, MANDATE_SCOPE)
-    stmt = db.select(Bill).where(_bound_to(resident))
+    stmt = db.select(Bill).where(tuple_(Bill.biller_id, Bill.account_number).in_(_account_keys(resident)))
     if account_id is not None:
         account = _own_account(actor, account_id)
         stmt = stmt.where(Bill.biller_id == account.biller_id, Bill.account_number == account.account_number)
