@@ -28,6 +28,7 @@ payments_cli = AppGroup("payments", help="Payments: the sandbox provider, reconc
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of requests that move money.")
 clients_cli = AppGroup("clients", help="OAuth clients: apps and institutions.")
 identity_cli = AppGroup("identity", help="Signing keys and housekeeping of the identity provider.")
+bills_cli = AppGroup("bills", help="Utility bills: the periodic sweep (autopay).")
 
 
 def _phone(value: str) -> str:
@@ -261,6 +262,15 @@ def prune():
     click.echo("pruned: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
 
+@bills_cli.command("sweep")
+def bills_sweep():
+    """Run the bills sweep now (autopay), as its periodic job does."""
+    from app.bills import jobs
+
+    counts = jobs.sweep_bills()
+    click.echo("bills sweep: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
@@ -311,6 +321,7 @@ def register_cli(app: Flask) -> None:
         idempotency_cli,
         clients_cli,
         identity_cli,
+        bills_cli,
         token_command,
     ):
         app.cli.add_command(command)

@@ -120,3 +120,12 @@ def test_autopay_settings_are_checked(client, auth, resident, account):
     heating = helpers.bind(resident, manual_only)
     refused = _autopay(client, auth(resident), heating)
     assert refused.status_code == 422 and "account_id" in refused.get_json()["errors"]
+
+
+def test_the_sweep_command_pays_due_autopay_bills(app, client, auth, resident, water, account):
+    _autopay(client, auth(resident), account, days=0)
+    bill = helpers.push(water, "W-1", account.account_number, 5_000, due=services.business_date())
+    result = app.test_cli_runner().invoke(args=["bills", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "autopay_paid=1" in result.output
+    assert payments.active_intent_for("bills", str(bill.id)) is not None
