@@ -274,13 +274,11 @@ class BillSchema(ma.Schema):
 class BillDetailSchema(BillSchema):
     """A bill with the payment that holds it now, if any."""
 
-    payment = ma.fields.Function(
-        lambda bill: (
-            BillPaymentBriefSchema().dump(services.payment_of(bill)) if services.payment_of(bill) else None
-        ),
-        dump_only=True,
-        allow_none=True,
-    )
+    payment = ma.fields.Method("_payment", dump_only=True, allow_none=True)
+
+    def _payment(self, bill):
+        intent = services.payment_of(bill)
+        return BillPaymentBriefSchema().dump(intent) if intent is not None else None
 
 
 class BillQuerySchema(PageArgsSchema):

@@ -150,3 +150,11 @@ def test_a_pushed_bill_is_seen_paid_once_and_its_receipt_checked_by_anyone(
 
     as_biller = client.get("/api/v1/biller/bills/W-2026-10-01", headers=biller_headers).get_json()
     assert as_biller["status"] == "paid" and as_biller["payment_id"] == payment["id"]
+
+
+def test_receipt_checks_are_rate_limited_per_address(client):
+    statuses = [
+        client.get("/api/v1/bills/receipts/verify?code=AAAA-BBBB-CCCC-DDDD").status_code for _ in range(31)
+    ]
+    assert statuses[:30] == [404] * 30
+    assert statuses[30] == 429
