@@ -57,7 +57,7 @@ from app.bills.models import (
 )
 from app.complaints import services as complaints
 from app.core import audit
-from app.core.actors import Actor, ActorKind, Role
+from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.calendar import SHANGHAI, load_calendar
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.models import utcnow
@@ -72,7 +72,7 @@ from app.payments import services as payments
 log = logging.getLogger(__name__)
 
 DOMAIN = "bills"  # the payment purpose domain, and the mandate scope of 他人代缴
-MANDATE_SCOPE = "bills"
+MANDATE_SCOPE = MandateScope.BILLS
 WRITE_SCOPE = "bills:write"
 BILLER_CLIENT_KIND = "biller"
 PAID_HERE, PAID_ELSEWHERE = "yimatong", "elsewhere"
