@@ -17,6 +17,17 @@ def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))
 
 
+def _flag(name: str, default: bool | None = None) -> bool | None:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _ints(name: str, default: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in _env(name, default).split(",") if part.strip())
+
+
 class BaseConfig:
     """Settings every environment shares; each value can come from the environment."""
 
@@ -75,7 +86,6 @@ class BaseConfig:
     # The Telegram bot's username, for deep links that carry an account-link code.
     TELEGRAM_BOT_USERNAME = _env("TELEGRAM_BOT_USERNAME")
     # The bot process (`python -m bots.telegram`): polling by default, a webhook when its URL is set.
-    TELEGRAM_BOT_TOKEN = _env("TELEGRAM_BOT_TOKEN")
     TELEGRAM_WEBHOOK_URL = _env("TELEGRAM_WEBHOOK_URL")
     TELEGRAM_WEBHOOK_SECRET = _env("TELEGRAM_WEBHOOK_SECRET")
     TELEGRAM_WEBHOOK_LISTEN = _env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1")
@@ -106,6 +116,33 @@ class BaseConfig:
     PAYMENTS_SANDBOX_SECRET = _env("PAYMENTS_SANDBOX_SECRET")
     PAYMENTS_SANDBOX_PAY_DELAY_SECONDS = _int("PAYMENTS_SANDBOX_PAY_DELAY_SECONDS", 0)
     PAYMENTS_SANDBOX_CALLBACK_URL = _env("PAYMENTS_SANDBOX_CALLBACK_URL")
+    # Background jobs (RQ on REDIS_URL). JOBS_INLINE unset: inline exactly when there is no REDIS_URL.
+    JOBS_INLINE = _flag("JOBS_INLINE")
+    JOBS_DEFAULT_TIMEOUT = _int("JOBS_DEFAULT_TIMEOUT", 180)
+    JOBS_RESULT_TTL = _int("JOBS_RESULT_TTL", 3600)
+    JOBS_FAILURE_TTL = _int("JOBS_FAILURE_TTL", 7 * 24 * 3600)
+    JOBS_MAINTENANCE_SECONDS = _int("JOBS_MAINTENANCE_SECONDS", 60)
+    JOBS_REDIS_RETRY_SECONDS = _int(
+        "JOBS_REDIS_RETRY_SECONDS", 5
+    )  # after a failure, don't try Redis for this long
+    JOBS_ALLOWED_MODULES = ("app.",)  # a job names a function; only these modules' functions run
+
+    # Notifications: the outbox relay, retries and quiet hours.
+    NOTIFY_SWEEP_SECONDS = _int("NOTIFY_SWEEP_SECONDS", 30)
+    NOTIFY_SWEEP_GRACE_SECONDS = _int("NOTIFY_SWEEP_GRACE_SECONDS", 20)
+    NOTIFY_JOB_TIMEOUT = _int("NOTIFY_JOB_TIMEOUT", 60)
+    NOTIFY_LEASE_SECONDS = _int("NOTIFY_LEASE_SECONDS", 120)  # longer than NOTIFY_JOB_TIMEOUT
+    NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 5)
+    NOTIFY_RETRY_BACKOFF = _ints("NOTIFY_RETRY_BACKOFF", "30,120,600,1800")
+    NOTIFY_QUIET_HOURS = (_env("NOTIFY_QUIET_START", "22:00"), _env("NOTIFY_QUIET_END", "07:00"))
+
+    # Telegram: without a bot token the Telegram channel is skipped (and says so).
+    TELEGRAM_BOT_TOKEN = _env("TELEGRAM_BOT_TOKEN")
+    TELEGRAM_API_BASE_URL = _env("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
+
+    # Signed webhooks to institutional clients.
+    WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 10)
+    WEBHOOK_REQUIRE_HTTPS = False
 
     # Bills: a biller answers a dispute within this many working days (Asia/Shanghai calendar);
     # residents are reminded this many days before a bill is due.
@@ -131,6 +168,9 @@ class TestConfig(BaseConfig):
     SECRET_KEY = "test-secret-key"  # noqa: S105 - the test suite only
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "test.db"))
     RATELIMIT_STORAGE_URI = "memory://"
+    # Tests run jobs inline unless a test starts real workers (those tests say so).
+    JOBS_INLINE = _flag("JOBS_INLINE", True)
+    JOBS_ALLOWED_MODULES = ("app.", "tests.")
 
 
 class ProductionConfig(BaseConfig):
@@ -139,6 +179,7 @@ class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     SANDBOX_PROVIDERS = False
     SESSION_COOKIE_SECURE = True
+    WEBHOOK_REQUIRE_HTTPS = True
 
     @classmethod
     def check(cls) -> None:

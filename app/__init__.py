@@ -45,15 +45,12 @@ def _init_kernel(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401 - every table is known before migrations and queries
+    from app import jobs, models  # noqa: F401 - every table and every periodic job is known
     from app.core import api as core_api
     from app.core import errors, i18n
-    from app.extensions import api, babel, db, limiter, migrate, use_sqlite_transactions
+    from app.extensions import api, babel, db, limiter, migrate
 
     db.init_app(app)
-    with app.app_context():
-        for engine in db.engines.values():
-            use_sqlite_transactions(engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
@@ -104,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.extensions import api
     from app.identity import routes as identity_routes
     from app.identity.web import web as oidc_web
+    from app.notifications.routes import blp as notifications_blp
+    from app.notifications.routes import staff_blp as notifications_staff_blp
     from app.payments.routes import blp as payments_blp
 
     app.register_blueprint(core_web)
@@ -124,6 +123,8 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(bills_blp, url_prefix="/api/v1")
     api.register_blueprint(bills_biller_blp, url_prefix="/api/v1")
     api.register_blueprint(bills_staff_blp, url_prefix="/api/v1/staff")
+    api.register_blueprint(notifications_blp, url_prefix="/api/v1")
+    api.register_blueprint(notifications_staff_blp, url_prefix="/api/v1/staff")
 
     from app.bills import services as bills_services
     from app.identity import oauth

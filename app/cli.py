@@ -29,6 +29,8 @@ idempotency_cli = AppGroup("idempotency", help="Idempotency keys of requests tha
 clients_cli = AppGroup("clients", help="OAuth clients: apps and institutions.")
 identity_cli = AppGroup("identity", help="Signing keys and housekeeping of the identity provider.")
 bills_cli = AppGroup("bills", help="Utility bills: the periodic sweep (autopay).")
+rq_cli = AppGroup("rq", help="Background jobs: RQ workers, periodic and deferred work.")
+notify_cli = AppGroup("notify", help="Notifications: send one, inspect the outbox.")
 
 
 def _phone(value: str) -> str:
@@ -271,6 +273,141 @@ def bills_sweep():
     click.echo("bills sweep: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
 
+@rq_cli.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
+@click.option(
+    "--with-scheduler/--without-scheduler",
+    default=True,
+    show_default=True,
+    help="Also move scheduled jobs (retries, enqueue_at, periodic work) onto their queues.",
+)
+@click.option("--name", default=None, help="Worker name (default: host and pid).")
+@click.option("--max-jobs", type=int, default=None, help="Quit after this many jobs.")
+@click.option(
+    "--fork/--no-fork",
+    default=True,
+    show_default=True,
+    help="Run each job in a forked work horse (isolation), or in the worker itself (throughput).",
+)
+def rq_worker(queues, burst, with_scheduler, name, max_jobs, fork):
+    """Run a worker on QUEUES (default: notifications default scheduled) with the scheduler."""
+    from app.core import jobs
+
+    options = jobs.WorkerOptions(
+        queues=tuple(queues) or jobs.QUEUES,
+        burst=burst,
+        with_scheduler=with_scheduler,
+        name=name,
+        max_jobs=max_jobs,
+        fork=fork,
+    )
+    try:
+        jobs.run_worker(current_app._get_current_object(), options)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@rq_cli.command("tick")
+@click.option("--every", type=int, default=0, help="Keep running, once every this many seconds.")
+def rq_tick(every):
+    """Without Redis: run the periodic work and the deferred jobs that are due (from cron, or --every N)."""
+    import time
+
+    from app.core import jobs
+
+    if not jobs.is_inline():
+        raise click.ClickException("with REDIS_URL the workers run periodic work: use `flask rq worker`")
+    last_run: dict[str, float] = {}
+    while True:
+        moment = time.monotonic()
+        due = [
+            name
+            for name, entry in jobs.PERIODIC.items()
+            if moment - last_run.get(name, -1e12) >= entry.interval(current_app.config)
+        ]
+        last_run.update(dict.fromkeys(due, moment))
+        ran = jobs.run_due(periodic_names=due)
+        if not every:
+            click.echo(f"{ran} job(s) run")
+            return
+        time.sleep(every)
+
+
+@rq_cli.command("info")
+def rq_info():
+    """Queue lengths, scheduled, running and failed jobs per queue."""
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    from app.core import jobs
+    from app.extensions import get_redis
+
+    connection = get_redis()
+    if connection is None:
+        raise click.ClickException("no REDIS_URL: jobs run inline")
+    for name in jobs.QUEUES:
+        queue = Queue(name, connection=connection, serializer=JSONSerializer)
+        click.echo(
+            f"{name}: queued={queue.count} scheduled={queue.scheduled_job_registry.count} "
+            f"started={queue.started_job_registry.count} failed={queue.failed_job_registry.count}"
+        )
+
+
+@notify_cli.command("send")
+@click.option("--phone", required=True, help="The recipient's phone number.")
+@click.option("--template", default="welcome", show_default=True)
+@click.option("--topic", default=None, help="Topic (default: the template's).")
+@click.option("--param", "params", multiple=True, help="name=value, repeatable.")
+@click.option("--urgent", is_flag=True)
+def notify_send(phone, template, topic, params, urgent):
+    """Send a notification to a person (a fresh dedupe key each time)."""
+    import uuid
+
+    from app.identity import services as identity
+    from app.notifications import services
+
+    person = identity.person_by_phone(_phone(phone))
+    if person is None:
+        raise click.ClickException("no such person; run `flask seed demo` first")
+    values = dict(p.split("=", 1) for p in params if "=" in p)
+    try:
+        chosen = services.get_template(template)
+        message = services.notify(
+            person.id,
+            template,
+            values,
+            topic=topic or chosen.topic or "account",
+            dedupe_key=f"cli:{uuid.uuid4()}",
+            urgency="urgent" if urgent else "normal",
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    db.session.refresh(message)
+    click.echo(f"message {message.id}: {message.status}")
+
+
+@notify_cli.command("show")
+@click.argument("message_id")
+def notify_show(message_id):
+    """Where a message stands, channel by channel."""
+    import uuid
+
+    from app.notifications import services
+
+    message = services.message_for_support(uuid.UUID(message_id))
+    if message is None:
+        raise click.ClickException("no such message")
+    click.echo(f"{message.id} {message.template} {message.status} attempts={message.attempts}")
+    if message.last_error:
+        click.echo(f"  last error: {message.last_error}")
+    for d in message.deliveries:
+        click.echo(
+            f"  {d.channel:9} {d.status:9} attempts={d.attempts} id={d.provider_message_id} {d.error or ''}"
+        )
+
+
 def _pybabel(*args: str) -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=ROOT)
 
@@ -322,6 +459,8 @@ def register_cli(app: Flask) -> None:
         clients_cli,
         identity_cli,
         bills_cli,
+        rq_cli,
+        notify_cli,
         token_command,
     ):
         app.cli.add_command(command)

@@ -11,7 +11,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 from app.core.errors import ProblemSchema
@@ -34,21 +34,21 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
-def use_sqlite_transactions(engine) -> None:
-    """Make SQLite transactions real: BEGIN on begin, so savepoints and rollbacks behave as on PostgreSQL.
+@event.listens_for(Engine, "connect")
+def _sqlite_leave_transactions_to_sqlalchemy(dbapi_connection, _record) -> None:
+    """Stop pysqlite from opening and committing transactions on its own.
 
-    The sqlite3 driver otherwise opens a transaction only before a write, and releasing a
-    savepoint taken outside a transaction commits it.
+    pysqlite begins a transaction only before DML and treats ``SAVEPOINT`` outside one as a
+    transaction of its own, so ``RELEASE`` commits: savepoints (``begin_nested``) would not nest.
+    SQLAlchemy's documented fix: autocommit at the driver, ``BEGIN`` emitted on SQLAlchemy's begin.
     """
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _driver_leaves_transactions_to_us(dbapi_connection, _record):
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
         dbapi_connection.isolation_level = None
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection):
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
 
 

@@ -2,18 +2,23 @@
 
 With Redis configured each revocation is a key that expires with the tokens it covers, checked with
 one ``EXISTS``; without Redis it is a row of ``revoked_tokens``, checked by primary key. Revocations
-are always written to the database too, so losing Redis loses no record of what was revoked.
+are always written to the database too, so losing Redis loses no record of what was revoked, and
+while Redis is unreachable the check falls back to the database instead of failing the request.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+
+from redis.exceptions import RedisError
 
 from app.core.models import utcnow
 from app.extensions import db, get_redis
 from app.identity.models import RevokedToken
 
 PREFIX = "ymt:revoked:"
+log = logging.getLogger(__name__)
 
 
 def _keys(jti: str | None, family_id: str | None) -> list[str]:
@@ -27,7 +32,10 @@ def is_revoked(jti: str | None, family_id: str | None = None) -> bool:
         return False
     redis = get_redis()
     if redis is not None:
-        return bool(redis.exists(*(PREFIX + key for key in keys)))
+        try:
+            return bool(redis.exists(*(PREFIX + key for key in keys)))
+        except RedisError:
+            log.warning("Redis unreachable: checking token revocation in the database")
     found = db.session.scalar(
         db.select(RevokedToken.key)
         .where(RevokedToken.key.in_(keys), RevokedToken.expires_at > utcnow())
@@ -58,7 +66,10 @@ def _revoke(key: str, expires_at: datetime) -> None:
     db.session.flush()
     redis = get_redis()
     if redis is not None:
-        redis.set(PREFIX + key, "1", ex=ttl)
+        try:
+            redis.set(PREFIX + key, "1", ex=ttl)
+        except RedisError:
+            log.warning("Redis unreachable: revocation %s recorded in the database only", key)
 
 
 def prune(now: datetime | None = None) -> int:

@@ -1,7 +1,7 @@
 """bills: billers, utility accounts, bills, autopay, receipts, disputes
 
 Revision ID: 136cb82cfe11
-Revises: 2f966122f6b7
+Revises: b0c0736e36dc
 Create Date: 2026-11-21 10:43:32.202896
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '136cb82cfe11'
-down_revision = '2f966122f6b7'
+down_revision = 'b0c0736e36dc'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Notifications: a transactional outbox relayed to RQ; inbox, SMS, Telegram and webhook channels."""
