@@ -110,6 +110,9 @@ class BaseConfig:
     # Intents pending this long are asked of the provider; pending past the expiry they are closed.
     PAYMENTS_RECONCILE_AFTER_SECONDS = _int("PAYMENTS_RECONCILE_AFTER_SECONDS", 300)
     PAYMENTS_INTENT_EXPIRY_SECONDS = _int("PAYMENTS_INTENT_EXPIRY_SECONDS", 1800)
+    # How often the periodic jobs reconcile pending intents and let the sandbox provider answer.
+    PAYMENTS_RECONCILE_EVERY_SECONDS = _int("PAYMENTS_RECONCILE_EVERY_SECONDS", 60)
+    PAYMENTS_SANDBOX_RUN_SECONDS = _int("PAYMENTS_SANDBOX_RUN_SECONDS", 5)
     # The sandbox provider: its callback signing secret (derived from SECRET_KEY when unset), how long
     # after an intent is created the simulated payer pays, and where it posts callbacks (empty: into
     # this application in-process, through the same HTTP handler a real provider reaches).
@@ -148,6 +151,8 @@ class BaseConfig:
     # residents are reminded this many days before a bill is due.
     BILLS_DISPUTE_ANSWER_WORKING_DAYS = _int("BILLS_DISPUTE_ANSWER_WORKING_DAYS", 3)
     BILLS_REMINDER_DAYS = _int("BILLS_REMINDER_DAYS", 3)
+    # How often the bills sweep (autopay, reminders, dispute deadlines) runs.
+    BILLS_SWEEP_SECONDS = _int("BILLS_SWEEP_SECONDS", 300)
 
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True

@@ -28,7 +28,7 @@ payments_cli = AppGroup("payments", help="Payments: the sandbox provider, reconc
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of requests that move money.")
 clients_cli = AppGroup("clients", help="OAuth clients: apps and institutions.")
 identity_cli = AppGroup("identity", help="Signing keys and housekeeping of the identity provider.")
-bills_cli = AppGroup("bills", help="Utility bills: the periodic sweep (autopay).")
+bills_cli = AppGroup("bills", help="Utility bills: the periodic sweep (autopay, reminders, disputes).")
 rq_cli = AppGroup("rq", help="Background jobs: RQ workers, periodic and deferred work.")
 notify_cli = AppGroup("notify", help="Notifications: send one, inspect the outbox.")
 
@@ -266,7 +266,7 @@ def prune():
 
 @bills_cli.command("sweep")
 def bills_sweep():
-    """Run the bills sweep now (autopay), as its periodic job does."""
+    """Run the bills sweep now (autopay, reminders, dispute deadlines), as its periodic job does."""
     from app.bills import jobs
 
     counts = jobs.sweep_bills()

@@ -23,10 +23,10 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import tuple_
+from sqlalchemy import or_, tuple_
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.bills import sandbox
+from app.bills import notices, sandbox
 from app.bills.errors import (
     AccountAlreadyBound,
     AccountDecided,
@@ -277,6 +277,8 @@ def bind_account(
             db.session.flush()
     except IntegrityError:
         raise AccountAlreadyBound() from None
+    if account.status == AccountStatus.PENDING:
+        notices.binding_requested(account, utcnow())
     return account
 
 
@@ -329,6 +331,7 @@ def decide_binding(actor: Actor, account_id: uuid.UUID, confirmed: bool, reason:
         ]
     audit.record_access(actor, account.person_id, "change", "utility_account", reason="binding decision")
     db.session.flush()
+    notices.account_decided(account, utcnow())
     return account
 
 
@@ -435,6 +438,7 @@ def _upsert_bill(biller: Biller, item: dict) -> tuple[str, Bill | None]:
         except IntegrityError:  # the same bill pushed at the same moment by another request
             bill = _bill_by_number(biller.id, item["bill_no"], lock=True)
             return _change_bill(bill, item, values)
+        notices.bill_issued(bill, holders_of(bill))
         return "created", bill
     return _change_bill(bill, item, values)
 
@@ -535,6 +539,8 @@ def fetch_bills(actor: Actor, account_id: uuid.UUID) -> list[Bill]:
         }
         with db.session.begin_nested():
             _upsert_bill(biller, item)
+    else:
+        notices.fetch_requested(account, utcnow())
     stmt = (
         db.select(Bill)
         .where(
@@ -612,6 +618,21 @@ def get_bill(actor: Actor, bill_id: uuid.UUID) -> Bill:
     if bill is None:
         raise NotFound()
     return bill
+
+
+def holders_of(bill: Bill) -> list[uuid.UUID]:
+    """Who has bound (and the biller confirmed) the bill's account: whom its notices go to."""
+    return list(
+        db.session.scalars(
+            db.select(UtilityAccount.person_id)
+            .where(
+                UtilityAccount.biller_id == bill.biller_id,
+                UtilityAccount.account_number == bill.account_number,
+                UtilityAccount.status == AccountStatus.CONFIRMED,
+            )
+            .order_by(UtilityAccount.person_id)
+        )
+    )
 
 
 def is_overdue(bill: Bill, today: date | None = None) -> bool:
@@ -692,6 +713,10 @@ def on_payment_settled(outcome) -> None:
     """How a bills payment ended (in the settling transaction): mark its bills paid exactly once."""
     if outcome.status == payments.PaymentStatus.SUCCEEDED:
         _mark_paid(outcome)
+    elif outcome.status == payments.PaymentStatus.FAILED:
+        autopaid = db.session.scalars(db.select(Bill).where(Bill.autopay_payment_id == outcome.intent_id))
+        for bill in autopaid:
+            notices.autopay_failed(bill, outcome.payer_id, outcome.intent_id)
 
 
 def _mark_paid(outcome) -> None:
@@ -711,7 +736,9 @@ def _mark_paid(outcome) -> None:
             log.error("payment %s succeeded for bill %s already %s", outcome.intent_id, bill.id, bill.status)
         bill.status, bill.paid_via, bill.paid_at = BillStatus.PAID, PAID_HERE, outcome.at
         bill.payment_id, bill.paid_by_id = outcome.intent_id, outcome.payer_id
-        _issue_receipt(bill, outcome)
+        receipt = _issue_receipt(bill, outcome)
+        db.session.flush()
+        notices.bill_paid(receipt, bill, outcome.payer_id)
     db.session.flush()
 
 
@@ -728,8 +755,18 @@ def on_payment_refunded(outcome) -> None:
     for receipt in receipts:
         receipt.refunded_fen = min(receipt.amount_fen, remaining)
         remaining -= receipt.refunded_fen
+    bills = list(
+        db.session.scalars(
+            db.select(Bill)
+            .where(Bill.id.in_([uuid.UUID(ref) for ref in outcome.purpose.ids]))
+            .order_by(Bill.id)
+        ).unique()
+    )
+    payer_id = next((bill.paid_by_id for bill in bills if bill.paid_by_id is not None), None)
     if outcome.fully_refunded:
         _reopen_bills(outcome.intent_id, receipts)
+    if bills and payer_id is not None:
+        notices.payment_refunded(bills, outcome.refund_id, payer_id, outcome.amount, outcome.fully_refunded)
     db.session.flush()
 
 
@@ -893,6 +930,7 @@ def _autopay_one(bill_id: uuid.UUID, rule_id: uuid.UUID, today: date, now: datet
             bill.autopay_at = now
             if bill.amount_fen > rule.limit_fen:
                 bill.autopay_state = "over_limit"
+                notices.autopay_over_limit(bill, rule.person_id, rule.limit)
                 return "over_limit"
             key = f"autopay:{bill.id}"
             intent = _charge(Actor.system(), rule.person_id, [bill], key)
@@ -901,6 +939,51 @@ def _autopay_one(bill_id: uuid.UUID, rule_id: uuid.UUID, today: date, now: datet
     except (payments.PaymentInProgress, payments.AlreadyPaid, BillCancelled) as error:
         log.info("autopay of bill %s skipped: %s", bill_id, error.code)
         return None
+
+
+# --- reminders --------------------------------------------------------------------------------
+
+
+@dataclass
+class ReminderRun:
+    """What one reminder sweep sent."""
+
+    due_soon: int = 0
+    overdue: int = 0
+
+
+def send_reminders(now: datetime | None = None, limit: int = 500) -> ReminderRun:
+    """Remind the holders of unpaid bills due within BILLS_REMINDER_DAYS, and of overdue ones, once each."""
+    now = now or utcnow()
+    today = business_date(now)
+    horizon = today + timedelta(days=current_app.config["BILLS_REMINDER_DAYS"])
+    unpaid = (Bill.status == BillStatus.UNPAID,)
+    due_soon = db.select(Bill).where(
+        *unpaid,
+        Bill.reminded_at.is_(None),
+        Bill.due_date >= today,
+        Bill.due_date <= horizon,
+        or_(Bill.autopay_state.is_(None), Bill.autopay_state != "attempted"),
+    )
+    overdue = db.select(Bill).where(*unpaid, Bill.overdue_notified_at.is_(None), Bill.due_date < today)
+    run = ReminderRun()
+    for bill in _claim(due_soon, limit):
+        notices.bill_due(bill, holders_of(bill))
+        bill.reminded_at, run.due_soon = now, run.due_soon + 1
+    for bill in _claim(overdue, limit):
+        notices.bill_overdue(bill, holders_of(bill))
+        bill.overdue_notified_at, run.overdue = now, run.overdue + 1
+    db.session.flush()
+    return run
+
+
+def _claim(stmt, limit: int) -> list[Bill]:
+    """The bills a sweep takes (rows another sweep holds right now are left to it)."""
+    return list(
+        db.session.scalars(
+            stmt.order_by(Bill.due_date, Bill.id).limit(limit).with_for_update(of=Bill, skip_locked=True)
+        ).unique()
+    )
 
 
 # --- disputes ---------------------------------------------------------------------------------
@@ -942,6 +1025,7 @@ def raise_dispute(
             db.session.flush()
     except IntegrityError:
         raise DisputeExists() from None
+    notices.dispute_opened(dispute)
     return dispute
 
 
@@ -1028,7 +1112,29 @@ def answer_dispute(
     dispute.answer, dispute.answered_at = answer.strip()[:500], now or utcnow()
     audit.record_access(actor, dispute.person_id, "change", "bill_dispute", reason=dispute.decision)
     db.session.flush()
+    notices.dispute_answered(dispute)
     return dispute
+
+
+def note_unanswered_disputes(now: datetime | None = None, limit: int = 500) -> int:
+    """Tell residents whose dispute the biller let pass its deadline that they may go to 12345 (once)."""
+    now = now or utcnow()
+    late = db.session.scalars(
+        db.select(BillDispute)
+        .where(
+            BillDispute.status == DisputeStatus.OPEN,
+            BillDispute.answer_due_at <= now,
+            BillDispute.overdue_notified_at.is_(None),
+        )
+        .order_by(BillDispute.answer_due_at)
+        .limit(limit)
+        .with_for_update(of=BillDispute, skip_locked=True)
+    ).all()
+    for dispute in late:
+        notices.dispute_unanswered(dispute)
+        dispute.overdue_notified_at = now
+    db.session.flush()
+    return len(late)
 
 
 def may_escalate(dispute: BillDispute, now: datetime | None = None) -> bool:

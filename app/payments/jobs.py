@@ -1,7 +1,8 @@
 """Payment jobs: the sandbox provider's worker, reconciliation and purges (each runs in an app context).
 
-Wiring with the job machinery: ``run_sandbox_provider`` and ``reconcile_pending_payments`` are
-periodic (every few seconds and every minute), ``purge_payment_records`` daily;
+Registered with the job machinery (``app.core.jobs``): ``run_sandbox_provider`` every
+``PAYMENTS_SANDBOX_RUN_SECONDS`` (only where sandbox providers are allowed), ``reconcile_pending_payments``
+every ``PAYMENTS_RECONCILE_EVERY_SECONDS``, ``purge_payment_records`` daily;
 ``deliver_sandbox_callback(charge_id)`` may also be enqueued for one charge. All are idempotent and
 safe to run concurrently on several workers.
 """
@@ -10,13 +11,18 @@ from __future__ import annotations
 
 import uuid
 
-from app.core import idempotency
+from flask import current_app
+
+from app.core import idempotency, jobs
 from app.extensions import db
 from app.payments import sandbox, services
 
 
-def run_sandbox_provider() -> sandbox.SandboxRun:
-    """Let the sandbox's simulated payers answer and deliver its due callbacks."""
+@jobs.periodic("PAYMENTS_SANDBOX_RUN_SECONDS", name="payments.sandbox")
+def run_sandbox_provider() -> sandbox.SandboxRun | None:
+    """Let the sandbox's simulated payers answer and deliver its due callbacks (never in production)."""
+    if not current_app.config["SANDBOX_PROVIDERS"]:
+        return None
     return sandbox.run()
 
 
@@ -25,6 +31,7 @@ def deliver_sandbox_callback(charge_id: str) -> bool | None:
     return sandbox.deliver_callback(uuid.UUID(charge_id))
 
 
+@jobs.periodic("PAYMENTS_RECONCILE_EVERY_SECONDS", name="payments.reconcile")
 def reconcile_pending_payments() -> dict[str, int]:
     """Ask the provider about intents that have been pending too long, and settle them."""
     counts = services.reconcile_pending()
@@ -32,6 +39,7 @@ def reconcile_pending_payments() -> dict[str, int]:
     return counts
 
 
+@jobs.periodic(24 * 3600, name="payments.purge")
 def purge_payment_records() -> dict[str, int]:
     """Delete idempotency keys past their retention and callback event ids past the replay window."""
     counts = {

@@ -129,3 +129,20 @@ def test_the_sweep_command_pays_due_autopay_bills(app, client, auth, resident, w
     assert result.exit_code == 0, result.output
     assert "autopay_paid=1" in result.output
     assert payments.active_intent_for("bills", str(bill.id)) is not None
+
+
+def test_the_job_machinery_runs_the_bills_sweep_and_the_payment_jobs(
+    app, client, auth, resident, water, account
+):
+    from app.core import jobs
+
+    assert {"bills.sweep", "payments.sandbox", "payments.reconcile", "payments.purge"} <= set(jobs.PERIODIC)
+    _autopay(client, auth(resident), account, days=0)
+    bill = helpers.push(water, "W-1", account.account_number, 5_000, due=services.business_date())
+
+    for _ in range(2):  # the sweep opens the payment; the sandbox job (in this tick or the next) settles it
+        result = app.test_cli_runner().invoke(args=["rq", "tick"])
+        assert result.exit_code == 0, result.output
+
+    shown = client.get(f"/api/v1/bills/{bill.id}", headers=auth(resident)).get_json()
+    assert (shown["autopay_state"], shown["status"]) == ("attempted", "paid")

@@ -1,10 +1,11 @@
-"""The whole bill story over HTTP: a biller pushes, the resident sees, pays once, the sandbox settles."""
+"""The whole bill story over HTTP: a biller pushes, the resident sees and pays once, everyone hears of it."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from app.bills import services
+from app.notifications.models import OutboxMessage
 from tests.bills.helpers import bill_json
 
 PROBLEM = "application/problem+json"
@@ -17,7 +18,7 @@ def _settle(app) -> str:
 
 
 def test_a_pushed_bill_is_seen_paid_once_and_its_receipt_checked_by_anyone(
-    app, client, auth, resident, other_resident, water, biller_headers
+    app, client, db, auth, resident, other_resident, water, biller_headers
 ):
     billers = client.get("/api/v1/bills/billers?category=water&city_code=520100").get_json()
     assert [b["code"] for b in billers] == ["test-water"]
@@ -150,6 +151,34 @@ def test_a_pushed_bill_is_seen_paid_once_and_its_receipt_checked_by_anyone(
 
     as_biller = client.get("/api/v1/biller/bills/W-2026-10-01", headers=biller_headers).get_json()
     assert as_biller["status"] == "paid" and as_biller["payment_id"] == payment["id"]
+    webhooks = db.session.scalars(
+        db.select(OutboxMessage).where(OutboxMessage.client_id == "test-water-biller")
+    )
+    assert [(m.template, m.params["bill_no"], m.params["payment_id"]) for m in webhooks] == [
+        ("bill.paid", "W-2026-10-01", payment["id"])
+    ]
+    inbox = client.get("/api/v1/me/inbox", headers=auth(resident)).get_json()["items"]
+    assert receipt["verification_code"] in inbox[0]["body"]
+
+    soon = services.business_date() + timedelta(days=2)
+    client.post(
+        "/api/v1/biller/bills",
+        headers=biller_headers,
+        json={"bills": [bill_json("W-11", "5201000012", due=soon)]},
+    )
+    for _ in range(2):
+        swept = app.test_cli_runner().invoke(args=["bills", "sweep"])
+        assert swept.exit_code == 0, swept.output
+    reminders = db.session.scalars(
+        db.select(OutboxMessage).where(
+            OutboxMessage.recipient_id == resident.id, OutboxMessage.template == "bill_due"
+        )
+    ).all()
+    assert len(reminders) == 1
+    titles = [
+        item["title"] for item in client.get("/api/v1/me/inbox", headers=auth(resident)).get_json()["items"]
+    ]
+    assert titles.count("账单即将到期") == 1
 
 
 def test_receipt_checks_are_rate_limited_per_address(client):
