@@ -26,6 +26,9 @@ from tests.bills import helpers
 pytestmark = pytest.mark.postgres
 
 CLEANUP = (
+    "DELETE FROM notification_deliveries",
+    "DELETE FROM inbox_items",
+    "DELETE FROM outbox_messages",
     "DELETE FROM bill_disputes",
     "DELETE FROM bill_receipts",
     "DELETE FROM bills",
