@@ -110,14 +110,12 @@ class BaseConfig:
     # Intents pending this long are asked of the provider; pending past the expiry they are closed.
     PAYMENTS_RECONCILE_AFTER_SECONDS = _int("PAYMENTS_RECONCILE_AFTER_SECONDS", 300)
     PAYMENTS_INTENT_EXPIRY_SECONDS = _int("PAYMENTS_INTENT_EXPIRY_SECONDS", 1800)
-    # How often the periodic jobs reconcile pending intents and let the sandbox provider answer.
-    PAYMENTS_RECONCILE_EVERY_SECONDS = _int("PAYMENTS_RECONCILE_EVERY_SECONDS", 60)
-    PAYMENTS_SANDBOX_RUN_SECONDS = _int("PAYMENTS_SANDBOX_RUN_SECONDS", 5)
     # The sandbox provider: its callback signing secret (derived from SECRET_KEY when unset), how long
     # after an intent is created the simulated payer pays, and where it posts callbacks (empty: into
     # this application in-process, through the same HTTP handler a real provider reaches).
     PAYMENTS_SANDBOX_SECRET = _env("PAYMENTS_SANDBOX_SECRET")
     PAYMENTS_SANDBOX_PAY_DELAY_SECONDS = _int("PAYMENTS_SANDBOX_PAY_DELAY_SECONDS", 0)
+    PAYMENTS_SANDBOX_TICK_SECONDS = _int("PAYMENTS_SANDBOX_TICK_SECONDS", 5)
     PAYMENTS_SANDBOX_CALLBACK_URL = _env("PAYMENTS_SANDBOX_CALLBACK_URL")
     # Background jobs (RQ on REDIS_URL). JOBS_INLINE unset: inline exactly when there is no REDIS_URL.
     JOBS_INLINE = _flag("JOBS_INLINE")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy.orm import selectinload
+
 from app.city.models import Department, District, Street
 from app.core.errors import NotFound
 from app.core.geo import Point, distance_m
@@ -13,7 +15,8 @@ from app.extensions import db
 
 def list_districts() -> list[District]:
     """All districts with their streets, by division code."""
-    return list(db.session.scalars(db.select(District).order_by(District.code)))
+    stmt = db.select(District).options(selectinload(District.streets)).order_by(District.code)
+    return list(db.session.scalars(stmt))
 
 
 def list_departments(district_id: uuid.UUID | None = None) -> list[Department]:

@@ -32,12 +32,15 @@ from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.calendar import SHANGHAI, load_calendar
 from app.core.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from app.core.geo import Point, distance_m
+from app.core.ids import new_id
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_resident, require_role, require_scope
 from app.core.storage import sniff_image_type, storage
 from app.extensions import db
 from app.identity import services as identity
+from app.notifications import services as notifications
+from app.notifications.services import Localized
 
 CATEGORIES_FILE = Path(__file__).parent / "data" / "categories.json"
 MANDATE_SCOPE = MandateScope.COMPLAINTS
@@ -285,12 +288,16 @@ def _create(actor: Actor, intake: Intake, channel: str, reporter_id: uuid.UUID |
     )
     complaint.tracking_number = _tracking_number(now)
     db.session.add(complaint)
-    _event(complaint, actor, "submitted")
+    received = _event(complaint, actor, "submitted")
     db.session.flush()
     if reporter_id is not None:
         db.session.add(ComplaintSubscription(complaint_id=complaint.id, person_id=reporter_id))
     complaint.duplicate_candidate_ids = [str(c.id) for c in find_duplicates(complaint)]
-    _route(complaint, place)
+    dispatched = _route(complaint, place)
+    db.session.flush()
+    announce(complaint, received)
+    if dispatched is not None:
+        announce(complaint, dispatched)
     return complaint
 
 
@@ -298,7 +305,7 @@ def _tracking_number(now: datetime) -> str:
     return "12345-" + now.astimezone(SHANGHAI).strftime("%Y%m%d") + "-" + uuid.uuid4().hex[:8].upper()
 
 
-def _route(complaint: Complaint, place: city.Place) -> None:
+def _route(complaint: Complaint, place: city.Place) -> ComplaintEvent | None:
     facts = ComplaintFacts(
         category_code=complaint.category.code,
         district_code=place.district.code if place.district else None,
@@ -308,12 +315,14 @@ def _route(complaint: Complaint, place: city.Place) -> None:
     decision = current_rules().route(facts)
     if decision is None:
         complaint.routing_reason = "no rule matched: dispatcher queue"
-        return
+        return None
     complaint.routing_rule_number = decision.rule.number
     complaint.routing_reason = _explain(decision)
     department = city.department_by_code(decision.department_code)
     assisting = [city.department_by_code(code) for code in decision.assisting_codes]
-    _assign(complaint, department, [d for d in assisting if d], Actor.system(), note=complaint.routing_reason)
+    return _assign(
+        complaint, department, [d for d in assisting if d], Actor.system(), note=complaint.routing_reason
+    )
 
 
 def _explain(decision: RoutingDecision) -> str:
@@ -322,7 +331,9 @@ def _explain(decision: RoutingDecision) -> str:
     return f"rule {rule.number}: {rule.name} ({', '.join(decision.reasons)}) -> {decision.department_code}"
 
 
-def _assign(complaint: Complaint, department, assisting: list, actor: Actor, note: str = "") -> None:
+def _assign(
+    complaint: Complaint, department, assisting: list, actor: Actor, note: str = ""
+) -> ComplaintEvent:
     now = utcnow()
     complaint.lead_department_id = department.id
     complaint.assists = [ComplaintAssist(department_id=d.id) for d in assisting if d.id != department.id]
@@ -330,7 +341,7 @@ def _assign(complaint: Complaint, department, assisting: list, actor: Actor, not
     complaint.dispatched_at = now
     complaint.accepted_at = None
     complaint.feedback_due = sla.feedback_due(sla.SlaClass(complaint.sla_class), now, load_calendar())
-    _event(
+    return _event(
         complaint,
         actor,
         "dispatched",
@@ -351,6 +362,7 @@ def _event(
     params: dict | None = None,
 ) -> ComplaintEvent:
     event = ComplaintEvent(
+        id=new_id(),
         kind=kind,
         params=params or {},
         status_after=complaint.status,
@@ -550,8 +562,8 @@ def dispatch(
     require_role(actor, Role.DISPATCHER, Role.SUPERVISOR)
     complaint = _editable(actor, complaint_id, version, OPEN_STATES)
     lead = _department(department_code)
-    _assign(complaint, lead, [_department(code) for code in assisting_codes], actor, note=note)
-    return _save(complaint)
+    event = _assign(complaint, lead, [_department(code) for code in assisting_codes], actor, note=note)
+    return _announced(_save(complaint), event)
 
 
 def dispatch_to_district(actor: Actor, complaint_id: uuid.UUID, version: int, note: str = "") -> Complaint:
@@ -561,8 +573,10 @@ def dispatch_to_district(actor: Actor, complaint_id: uuid.UUID, version: int, no
     office = city.district_office(complaint.district_id) if complaint.district_id else None
     if office is None:
         raise ValidationFailed({"district": [gettext("The complaint's district is unknown.")]})
-    _assign(complaint, office, [], actor, note=note or "ownership unclear: district default department")
-    return _save(complaint)
+    event = _assign(
+        complaint, office, [], actor, note=note or "ownership unclear: district default department"
+    )
+    return _announced(_save(complaint), event)
 
 
 def split(actor: Actor, complaint_id: uuid.UUID, version: int, parts: list[dict]) -> list[Complaint]:
@@ -582,14 +596,14 @@ def split(actor: Actor, complaint_id: uuid.UUID, version: int, parts: list[dict]
         )
         child = _create(actor, intake, complaint.channel, reporter_id=complaint.reporter_id)
         child.parent_id, child.caller_phone = complaint.id, complaint.caller_phone
-        _assign(
+        event = _assign(
             child,
             _department(part["department_code"]),
             [],
             actor,
             note=f"split from {complaint.tracking_number}",
         )
-        children.append(child)
+        children.append(_announced(child, event))
     complaint.status = SPLIT
     _event(complaint, actor, "split", params={"count": len(parts)})
     _save(complaint)
@@ -631,8 +645,8 @@ def resolve(actor: Actor, complaint_id: uuid.UUID, version: int, reply: str) -> 
     complaint = _editable(actor, complaint_id, version, (ACCEPTED, IN_PROGRESS))
     _require_lead_handler(actor, complaint)
     complaint.status, complaint.resolved_at, complaint.reply = RESOLVED, utcnow(), reply
-    _event(complaint, actor, "resolved", public=reply)
-    return _save(complaint)
+    event = _event(complaint, actor, "resolved", public=reply)
+    return _announced(_save(complaint), event)
 
 
 def _require_lead_handler(actor: Actor, complaint: Complaint) -> None:
@@ -656,14 +670,14 @@ def merge(actor: Actor, duplicate_id: uuid.UUID, version: int, into_id: uuid.UUI
     for person_id in set(followers):
         _subscribe(original, person_id)
     duplicate.status, duplicate.merged_into_id = MERGED, original.id
-    _event(
+    event = _event(
         duplicate,
         actor,
         "merged",
         params={"number": original.tracking_number},
     )
     _event(original, actor, "duplicate_merged", internal=f"merged {duplicate.tracking_number}")
-    _save(duplicate)
+    _announced(_save(duplicate), event)
     return original
 
 
@@ -702,12 +716,12 @@ def rate(actor: Actor, complaint_id: uuid.UUID, rating: int, comment: str = "") 
     complaint.rating, complaint.rating_comment = rating, comment
     if rating >= SATISFIED_FROM:
         complaint.status, complaint.closed_at = CLOSED, now
-        _event(complaint, actor, "rated", params={"rating": rating})
+        event = _event(complaint, actor, "rated", params={"rating": rating})
     else:
         complaint.status, complaint.reopen_count = IN_PROGRESS, complaint.reopen_count + 1
         complaint.resolved_at = None
         complaint.feedback_due = sla.feedback_due(sla.SlaClass(complaint.sla_class), now, load_calendar())
-        _event(
+        event = _event(
             complaint,
             actor,
             "reopened",
@@ -716,7 +730,7 @@ def rate(actor: Actor, complaint_id: uuid.UUID, rating: int, comment: str = "") 
             department_id=complaint.lead_department_id,
         )
     db.session.flush()
-    return complaint
+    return _announced(complaint, event)
 
 
 def close_unrated(now: datetime | None = None) -> list[Complaint]:
@@ -728,8 +742,9 @@ def close_unrated(now: datetime | None = None) -> list[Complaint]:
     closed = list(db.session.scalars(stmt))
     for complaint in closed:
         complaint.status, complaint.closed_at = CLOSED, now
-        _event(complaint, Actor.system(), "closed")
-    db.session.flush()
+        event = _event(complaint, Actor.system(), "closed")
+        db.session.flush()
+        announce(complaint, event)
     return closed
 
 
@@ -902,3 +917,96 @@ def deadline_clock(complaint: Complaint, now: datetime | None = None) -> dict | 
         "overdue": due < now,
         "seconds_left": int((due - now).total_seconds()),
     }
+
+
+# --- who is told what ---------------------------------------------------------------------
+
+
+def _department_name(department_id: uuid.UUID | None) -> Localized:
+    department = city.get_department(department_id)
+    return Localized({"zh_Hans": department.name_zh, "zh_Hant": department.name_zh, "en": department.name_en})
+
+
+def _category_name(complaint: Complaint) -> Localized:
+    category = complaint.category
+    return Localized(
+        {"zh_Hans": category.name_zh_hans, "zh_Hant": category.name_zh_hant, "en": category.name_en}
+    )
+
+
+def _tell_followers(complaint: Complaint, template: str, key: str, **params) -> None:
+    """Tell the reporter and everyone following the complaint (merged duplicates' reporters too)."""
+    for person_id in followers_of(complaint):
+        notifications.notify(
+            person_id,
+            template,
+            {"reference": complaint.tracking_number, **params},
+            topic="complaints",
+            dedupe_key=f"complaint-{key}-{person_id}",
+        )
+
+
+def _tell_role(role: str, department_id, template: str, key: str, params: dict) -> None:
+    for person_id in identity.people_with_role(role, department_id):
+        notifications.notify(
+            person_id, template, params, topic="complaints", dedupe_key=f"complaint-{key}-{person_id}"
+        )
+
+
+def _announced(complaint: Complaint, event: ComplaintEvent) -> Complaint:
+    announce(complaint, event)
+    return complaint
+
+
+def announce(complaint: Complaint, event: ComplaintEvent) -> None:
+    """After a step: tell the residents following it and, for new work, the department's handlers."""
+    key = f"{event.kind}-{event.id}"
+    if event.kind == "submitted":
+        _tell_followers(complaint, "complaint_received", key)
+    elif event.kind == "dispatched":
+        department = _department_name(complaint.lead_department_id)
+        _tell_followers(complaint, "complaint_dispatched", key, department=department)
+        params = {
+            "reference": complaint.tracking_number,
+            "category": _category_name(complaint),
+            "deadline": complaint.feedback_due,
+        }
+        _tell_role(Role.DEPARTMENT_HANDLER, complaint.lead_department_id, "complaint_new_work", key, params)
+    elif event.kind == "resolved":
+        _tell_followers(complaint, "complaint_resolved", key)
+    elif event.kind == "reopened":
+        _tell_followers(complaint, "complaint_reopened", key, deadline=complaint.feedback_due)
+        params = {
+            "reference": complaint.tracking_number,
+            "category": _category_name(complaint),
+            "deadline": complaint.feedback_due,
+        }
+        _tell_role(Role.DEPARTMENT_HANDLER, complaint.lead_department_id, "complaint_new_work", key, params)
+    elif event.kind in ("closed", "rated") and complaint.status == CLOSED:
+        _tell_followers(complaint, "complaint_closed", key)
+    elif event.kind == "merged":
+        original = db.session.get(Complaint, complaint.merged_into_id)
+        _tell_followers(complaint, "complaint_merged", key, original=original.tracking_number)
+
+
+def remind_due_soon(now: datetime | None = None) -> int:
+    """Remind the lead department's handlers once per deadline when a reply is due soon."""
+    count = 0
+    for complaint in due_soon(now):
+        params = {"reference": complaint.tracking_number, "deadline": complaint.feedback_due}
+        key = f"due-soon-{complaint.id}-{int(complaint.feedback_due.timestamp())}"
+        _tell_role(
+            Role.DEPARTMENT_HANDLER, complaint.lead_department_id, "complaint_deadline_near", key, params
+        )
+        count += 1
+    return count
+
+
+def escalate_breaches(now: datetime | None = None) -> int:
+    """Record newly missed deadlines and escalate each to the supervisors."""
+    breaches = record_breaches(now)
+    for breach in breaches:
+        params = {"reference": breach.complaint.tracking_number, "deadline": breach.due_at}
+        key = f"breach-{breach.complaint.id}-{breach.kind}-{int(breach.due_at.timestamp())}"
+        _tell_role(Role.SUPERVISOR, None, "complaint_escalated", key, params)
+    return len(breaches)

@@ -50,7 +50,10 @@ _redis_down_until: dict[str, float] = {}  # per Redis URL, in this process
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Try a failing job again up to ``max`` times, waiting ``intervals`` seconds (the last repeats)."""
+    """Try a failing job again up to ``max`` times, waiting ``intervals`` seconds in turn.
+
+    Give one interval per retry: with fewer, RQ repeats the first interval for the early retries.
+    """
 
     max: int
     intervals: tuple[int, ...] = (10, 60, 300)
@@ -210,6 +213,8 @@ def run_periodic(name: str) -> None:
 
 
 def _request(request: JobRequest) -> None:
+    if request.queue not in QUEUES:
+        raise ValueError(f"unknown queue {request.queue!r}; workers listen on {', '.join(QUEUES)}")
     if request.job_id is not None and not JOB_ID.fullmatch(request.job_id):
         raise ValueError(f"job ids are letters, digits, '-' and '_' (at most 128): {request.job_id!r}")
     session = db.session()

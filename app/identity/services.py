@@ -14,24 +14,37 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
+from sqlalchemy.orm import joinedload
 
 from app.city import services as city_services
 from app.core import audit
 from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_authentication
+from app.core.calendar import SHANGHAI
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import SUPPORTED_LOCALES
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import age_on, lookup_hash
 from app.core.policy import require_person, require_role
-from app.core.sms import SmsError, sms_provider
 from app.extensions import db
 from app.identity import citycode, clients, oauth, otp, revocation, tokens
 from app.identity.models import AccountLink, AccountLinkCode, Mandate, Person, RoleGrant
+from app.notifications import services as notifications
+from app.notifications.templates import register_template
+
+register_template(
+    "mandate_registered",
+    topic="account",
+    title=_l("Someone may now act for you"),
+    body=_l(
+        "A community worker registered that %(grantee)s may act for you (%(scopes)s) until %(until)s. "
+        "If you did not agree, call 12345."
+    ),
+)
 
 ROLES_NEEDING_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 ROLES_NEEDING_MERCHANT = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
@@ -119,8 +132,8 @@ def get_or_create_person(phone: str, display_name: str = "") -> tuple[Person, bo
 
 
 def get_person(person_id: uuid.UUID) -> Person:
-    """One person (404 if unknown)."""
-    person = db.session.get(Person, person_id)
+    """One person with their roles, in one round trip (404 if unknown)."""
+    person = db.session.get(Person, person_id, options=[joinedload(Person.roles)])
     if person is None:
         raise NotFound()
     return person
@@ -148,20 +161,14 @@ def sign_in_with_otp(phone: str, code: str) -> Person:
 
 
 def _welcome(person: Person) -> None:
-    """Greet a person on their first sign-in (by SMS until the notifications outbox delivers it)."""
-    with force_locale(person.locale or "zh_Hans"):
-        body = gettext(
-            "[Yimatong] Welcome! One identity and one city code for bills, parking, appointments, "
-            "the 12345 hotline and more."
-        )
-    _text(person.phone, body)
-
-
-def _text(phone: str, body: str) -> None:
-    try:
-        sms_provider().send(phone, body)
-    except SmsError:
-        current_app.logger.warning("courtesy SMS to %s failed", phone[-4:])
+    """Greet a person on their first sign-in (inbox, and SMS/Telegram by their preferences)."""
+    notifications.notify(
+        person.id,
+        "welcome",
+        {"name": person.display_name},
+        topic="account",
+        dedupe_key=f"welcome-{person.id}",
+    )
 
 
 def my_profile(actor: Actor) -> Person:
@@ -361,8 +368,13 @@ def redeem_link_code(code: str, telegram_chat_id: int | str) -> Person:
             or_(AccountLink.person_id == row.person_id, AccountLink.external_id == external_id),
         )
     )
-    db.session.add(AccountLink(person_id=row.person_id, provider=row.provider, external_id=external_id))
+    link = AccountLink(person_id=row.person_id, provider=row.provider, external_id=external_id)
+    db.session.add(link)
     db.session.flush()
+    if row.provider == "telegram":
+        notifications.notify(
+            row.person_id, "telegram_linked", {}, topic="account", dedupe_key=f"telegram-linked-{link.id}"
+        )
     return get_person(row.person_id)
 
 
@@ -443,15 +455,17 @@ def register_mandate_for(
         actor, grantor, grantee, scopes, starts_at, expires_at, consent_method, consent_note
     )
     audit.record_access(actor, grantor.id, "change", "mandate", reason=f"registered mandate {mandate.id}")
-    with force_locale(grantor.locale or "zh_Hans"):
-        body = gettext(
-            "[Yimatong] A community worker registered that %(grantee)s may act for you (%(scopes)s) "
-            "until %(until)s. If you did not agree, call 12345.",
-            grantee=grantee.display_name,
-            scopes=", ".join(mandate.scopes),
-            until=mandate.expires_at.date().isoformat(),
-        )
-    _text(grantor.phone, body)
+    notifications.notify(
+        grantor.id,
+        "mandate_registered",
+        {
+            "grantee": grantee.display_name,
+            "scopes": ", ".join(mandate.scopes),
+            "until": mandate.expires_at.astimezone(SHANGHAI).date(),
+        },
+        topic="account",
+        dedupe_key=f"mandate-registered-{mandate.id}",
+    )
     return mandate
 
 
@@ -605,3 +619,11 @@ def actor_for_linked_account(provider: str, external_id: int | str) -> Actor | N
         client_id=provider,
         locale=person.locale,
     )
+
+
+def people_with_role(role: str, department_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    """The ids of everyone holding ``role`` (in ``department_id`` when given): who to tell about work."""
+    stmt = db.select(RoleGrant.person_id).where(RoleGrant.role == role)
+    if department_id is not None:
+        stmt = stmt.where(RoleGrant.department_id == department_id)
+    return sorted(set(db.session.scalars(stmt)))

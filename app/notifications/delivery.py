@@ -37,8 +37,6 @@ from app.notifications.templates import render
 
 log = logging.getLogger(__name__)
 
-DELIVER_JOB = "app.notifications.jobs.deliver_message"
-
 
 class DeliveryFailed(Exception):
     """Some channel failed; raised so RQ retries the job with backoff (or records it as failed)."""
@@ -55,10 +53,17 @@ def deliver(message_id: uuid.UUID) -> None:
     message = _claim(message_id, now)
     if message is None:
         return
+    if message.attempts > current_app.config["NOTIFY_MAX_ATTEMPTS"] + 1:  # workers keep dying on it
+        _finish(message, now, failed=[f"gave up after {message.attempts - 1} attempts that never finished"])
+        return
     try:
         outgoing = _outgoing(message, now)
     except NotFound:
         _finish(message, now, failed=["recipient: no such person"])
+        return
+    except (KeyError, ValueError, TypeError) as exc:  # a template or translation that cannot render
+        log.exception("message %s cannot be rendered", message.id)
+        _finish(message, now, failed=[f"template {message.template}: {exc.__class__.__name__}: {exc}"])
         return
     deliveries = _plan(message, outgoing)
     for delivery in _start_attempts(message, outgoing, deliveries, now):
@@ -198,7 +203,7 @@ def _retry_later(message: OutboxMessage, retryable: list[Delivery], now: datetim
         _finish(message, now, failed=[_reason(d) for d in retryable])
         raise DeliveryFailed(f"gave up after {message.attempts} attempts: {reasons}")
     message.status = MessageStatus.PENDING
-    message.due_at = now + timedelta(seconds=backoff(message.attempts))
+    message.due_at = now + timedelta(seconds=services.backoff(message.attempts))
     message.last_error = reasons
     db.session.commit()
     if not jobs.is_inline():
@@ -209,7 +214,9 @@ def _hold(message: OutboxMessage, until: datetime) -> None:
     message.status = MessageStatus.PENDING
     message.due_at = until
     message.job_seq += 1
-    jobs.enqueue_at(until, DELIVER_JOB, str(message.id), queue=jobs.NOTIFICATIONS, job_id=message.job_id)
+    jobs.enqueue_at(
+        until, services.DELIVER_JOB, str(message.id), queue=jobs.NOTIFICATIONS, job_id=message.job_id
+    )
     db.session.commit()
 
 
@@ -222,9 +229,3 @@ def _finish(message: OutboxMessage, now: datetime, *, failed: list[str]) -> None
 
 def _reason(delivery: Delivery) -> str:
     return f"{delivery.channel}: {delivery.error or delivery.status}"
-
-
-def backoff(attempts: int) -> int:
-    """Seconds to wait after failed attempt number ``attempts`` (the last interval repeats)."""
-    intervals = current_app.config["NOTIFY_RETRY_BACKOFF"] or (60,)
-    return int(intervals[min(attempts, len(intervals)) - 1])

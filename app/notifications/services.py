@@ -150,7 +150,13 @@ def retry_policy(attempts_made: int = 0) -> jobs.RetryPolicy | None:
     remaining = current_app.config["NOTIFY_MAX_ATTEMPTS"] - attempts_made - 1
     if remaining < 1:
         return None
-    return jobs.RetryPolicy(remaining, tuple(current_app.config["NOTIFY_RETRY_BACKOFF"]))
+    return jobs.RetryPolicy(remaining, tuple(backoff(attempts_made + n) for n in range(1, remaining + 1)))
+
+
+def backoff(attempts: int) -> int:
+    """Seconds to wait after failed attempt number ``attempts`` (the last interval repeats)."""
+    intervals = current_app.config["NOTIFY_RETRY_BACKOFF"] or (60,)
+    return int(intervals[min(attempts, len(intervals)) - 1])
 
 
 def sweep_outbox(now: datetime | None = None, limit: int = 500) -> int:

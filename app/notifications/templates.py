@@ -230,7 +230,7 @@ register_template(
     "complaint_received",
     topic="complaints",
     title=_l("Report received"),
-    body=_l("Your report %(reference)s was received and will be answered within %(days)s working days."),
+    body=_l("Your report %(reference)s was received. You will be told at every step."),
 )
 register_template(
     "complaint_dispatched",
@@ -243,6 +243,38 @@ register_template(
     topic="complaints",
     title=_l("Report resolved"),
     body=_l("Your report %(reference)s was resolved. Please rate how it was handled."),
+)
+register_template(
+    "complaint_reopened",
+    topic="complaints",
+    title=_l("Report reopened"),
+    body=_l("Your report %(reference)s was reopened for rework; a new reply is due by %(deadline)s."),
+)
+register_template(
+    "complaint_closed",
+    topic="complaints",
+    title=_l("Report closed"),
+    body=_l("Your report %(reference)s is closed. Thank you."),
+)
+register_template(
+    "complaint_merged",
+    topic="complaints",
+    title=_l("Report merged"),
+    body=_l(
+        "Your report %(reference)s is handled together with %(original)s; you will be told of its progress."
+    ),
+)
+register_template(
+    "complaint_new_work",
+    topic="complaints",
+    title=_l("New report for your department"),
+    body=_l("Report %(reference)s (%(category)s) is yours; the reply is due by %(deadline)s."),
+)
+register_template(
+    "complaint_deadline_near",
+    topic="complaints",
+    title=_l("Reply due soon"),
+    body=_l("The reply to report %(reference)s is due by %(deadline)s."),
 )
 register_template(
     "complaint_escalated",

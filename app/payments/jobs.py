@@ -1,10 +1,8 @@
 """Payment jobs: the sandbox provider's worker, reconciliation and purges (each runs in an app context).
 
-Registered with the job machinery (``app.core.jobs``): ``run_sandbox_provider`` every
-``PAYMENTS_SANDBOX_RUN_SECONDS`` (only where sandbox providers are allowed), ``reconcile_pending_payments``
-every ``PAYMENTS_RECONCILE_EVERY_SECONDS``, ``purge_payment_records`` daily;
-``deliver_sandbox_callback(charge_id)`` may also be enqueued for one charge. All are idempotent and
-safe to run concurrently on several workers.
+Periodic work (app.core.jobs): the sandbox provider every PAYMENTS_SANDBOX_TICK_SECONDS (outside
+production), reconciliation every minute, purges daily; ``deliver_sandbox_callback(charge_id)`` may
+also be enqueued for one charge. All are idempotent and safe to run concurrently on several workers.
 """
 
 from __future__ import annotations
@@ -18,10 +16,10 @@ from app.extensions import db
 from app.payments import sandbox, services
 
 
-@jobs.periodic("PAYMENTS_SANDBOX_RUN_SECONDS", name="payments.sandbox")
+@jobs.periodic("PAYMENTS_SANDBOX_TICK_SECONDS", name="payments.sandbox")
 def run_sandbox_provider() -> sandbox.SandboxRun | None:
-    """Let the sandbox's simulated payers answer and deliver its due callbacks (never in production)."""
-    if not current_app.config["SANDBOX_PROVIDERS"]:
+    """Let the sandbox's simulated payers answer and deliver its due callbacks (not in production)."""
+    if not current_app.config["SANDBOX_PROVIDERS"] or current_app.config["PAYMENTS_PROVIDER"] != "sandbox":
         return None
     return sandbox.run()
 
@@ -31,7 +29,7 @@ def deliver_sandbox_callback(charge_id: str) -> bool | None:
     return sandbox.deliver_callback(uuid.UUID(charge_id))
 
 
-@jobs.periodic("PAYMENTS_RECONCILE_EVERY_SECONDS", name="payments.reconcile")
+@jobs.periodic(60, name="payments.reconcile")
 def reconcile_pending_payments() -> dict[str, int]:
     """Ask the provider about intents that have been pending too long, and settle them."""
     counts = services.reconcile_pending()
@@ -39,7 +37,7 @@ def reconcile_pending_payments() -> dict[str, int]:
     return counts
 
 
-@jobs.periodic(24 * 3600, name="payments.purge")
+@jobs.periodic(86400, name="payments.purge")
 def purge_payment_records() -> dict[str, int]:
     """Delete idempotency keys past their retention and callback event ids past the replay window."""
     counts = {

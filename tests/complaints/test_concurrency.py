@@ -54,6 +54,12 @@ def committed(app):
         for table in ("complaint_events", "complaint_subscriptions", "complaint_assists"):
             db.session.execute(sa.text(f"DELETE FROM {table} WHERE complaint_id = ANY(:ids)"), {"ids": ids})  # noqa: S608
         db.session.execute(sa.delete(Complaint).where(Complaint.id.in_(ids)))
+        people = {"ids": person_ids}
+        messages = "SELECT id FROM outbox_messages WHERE recipient_id = ANY(:ids)"
+        deliveries = f"DELETE FROM notification_deliveries WHERE message_id IN ({messages})"  # noqa: S608
+        db.session.execute(sa.text(deliveries), people)
+        db.session.execute(sa.text("DELETE FROM inbox_items WHERE person_id = ANY(:ids)"), people)
+        db.session.execute(sa.text("DELETE FROM outbox_messages WHERE recipient_id = ANY(:ids)"), people)
         db.session.execute(sa.delete(RoleGrant).where(RoleGrant.person_id.in_(person_ids)))
         db.session.execute(sa.delete(Person).where(Person.id.in_(person_ids)))
         db.session.execute(sa.delete(Department).where(Department.code.in_(["conc-a", "conc-b"])))

@@ -124,7 +124,7 @@ def test_a_failing_channel_is_retried_with_backoff_then_given_up(app, db, reside
         assert sms.error == f"sms provider: sandbox provider refused {resident.phone}"
         assert _deliveries(message)["inbox"].status == "delivered"  # the other channels are unaffected
         assert message.status == "pending" and message.last_error.startswith("sms: sms provider:")
-        assert message.due_at == DAYTIME + timedelta(seconds=delivery.backoff(1))
+        assert message.due_at == DAYTIME + timedelta(seconds=services.backoff(1))
         assert services.sweep_outbox(now=message.due_at) == 0  # not before the backoff has passed
         for attempt in (2, 3):
             assert services.sweep_outbox(now=_reload(message).due_at + grace) == 1
@@ -174,3 +174,39 @@ def test_a_generic_template_goes_under_the_callers_topic(db, resident):
     db.session.commit()
     item = _inbox(resident)[0]
     assert (item.topic, item.title, item.body) == ("parking", "支付成功", "已收到您为停车费支付的¥8.00。")
+
+
+def test_rq_retries_follow_the_configured_backoff(app):
+    with (
+        app.app_context(),
+        mock.patch.dict(app.config, {"NOTIFY_RETRY_BACKOFF": (30, 120), "NOTIFY_MAX_ATTEMPTS": 5}),
+    ):
+        assert services.retry_policy(0) == services.jobs.RetryPolicy(4, (30, 120, 120, 120))
+        assert services.retry_policy(2) == services.jobs.RetryPolicy(2, (120, 120))
+        assert services.retry_policy(4) is None  # the last attempt: a failure is final
+
+
+def test_a_message_that_cannot_be_rendered_fails_with_the_reason(db, resident):
+    with mock.patch("app.core.jobs._run_inline"):
+        message = _welcome(resident)
+        db.session.commit()
+    with mock.patch("app.notifications.delivery.render", side_effect=KeyError("name")):
+        delivery.deliver(message.id)
+    message = _reload(message)
+    assert message.status == "failed" and message.last_error == "template welcome: KeyError: 'name'"
+    assert _inbox(resident) == []
+
+
+def test_a_message_whose_workers_keep_dying_is_given_up(app, db, resident):
+    with mock.patch("app.core.jobs._run_inline"):
+        message = _welcome(resident)
+        db.session.commit()
+    limit = app.config["NOTIFY_MAX_ATTEMPTS"]
+    _db.session.execute(
+        _db.update(OutboxMessage).where(OutboxMessage.id == message.id).values(attempts=limit + 1)
+    )
+    db.session.commit()
+    delivery.deliver(message.id)
+    message = _reload(message)
+    assert message.status == "failed" and message.last_error.startswith(f"gave up after {limit + 1} attempts")
+    assert _inbox(resident) == []
