@@ -145,6 +145,13 @@ class BaseConfig:
     WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 10)
     WEBHOOK_REQUIRE_HTTPS = False
 
+    # Bills: a biller answers a dispute within this many working days (Asia/Shanghai calendar);
+    # residents are reminded this many days before a bill is due.
+    BILLS_DISPUTE_ANSWER_WORKING_DAYS = _int("BILLS_DISPUTE_ANSWER_WORKING_DAYS", 3)
+    BILLS_REMINDER_DAYS = _int("BILLS_REMINDER_DAYS", 3)
+    # How often the bills sweep (autopay, reminders, dispute deadlines) runs.
+    BILLS_SWEEP_SECONDS = _int("BILLS_SWEEP_SECONDS", 300)
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 

@@ -89,6 +89,9 @@ def _spec_kwargs() -> dict:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.bills.routes import biller_blp as bills_biller_blp
+    from app.bills.routes import blp as bills_blp
+    from app.bills.routes import staff_blp as bills_staff_blp
     from app.city.routes import blp as city_blp
     from app.complaints.open311 import blp as open311_blp
     from app.complaints.routes import blp as complaints_blp
@@ -117,14 +120,19 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(complaints_staff_blp, url_prefix="/api/v1")
     api.register_blueprint(open311_blp, url_prefix="/open311/v2")
     api.register_blueprint(payments_blp, url_prefix="/api/v1")
+    api.register_blueprint(bills_blp, url_prefix="/api/v1")
+    api.register_blueprint(bills_biller_blp, url_prefix="/api/v1")
+    api.register_blueprint(bills_staff_blp, url_prefix="/api/v1/staff")
     api.register_blueprint(notifications_blp, url_prefix="/api/v1")
     api.register_blueprint(notifications_staff_blp, url_prefix="/api/v1/staff")
 
+    from app.bills import services as bills_services
     from app.identity import oauth
     from app.identity import services as identity_services
 
     oauth.init_app(app)
     identity_services.install_authenticator()
+    bills_services.install()
 
 
 def _register_commands(app: Flask) -> None:

@@ -28,6 +28,7 @@ payments_cli = AppGroup("payments", help="Payments: the sandbox provider, reconc
 idempotency_cli = AppGroup("idempotency", help="Idempotency keys of requests that move money.")
 clients_cli = AppGroup("clients", help="OAuth clients: apps and institutions.")
 identity_cli = AppGroup("identity", help="Signing keys and housekeeping of the identity provider.")
+bills_cli = AppGroup("bills", help="Utility bills: the periodic sweep (autopay, reminders, disputes).")
 rq_cli = AppGroup("rq", help="Background jobs: RQ workers, periodic and deferred work.")
 notify_cli = AppGroup("notify", help="Notifications: send one, inspect the outbox.")
 
@@ -263,6 +264,15 @@ def prune():
     click.echo("pruned: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
 
 
+@bills_cli.command("sweep")
+def bills_sweep():
+    """Run the bills sweep now (autopay, reminders, dispute deadlines), as its periodic job does."""
+    from app.bills import jobs
+
+    counts = jobs.sweep_bills()
+    click.echo("bills sweep: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
 @rq_cli.command("worker")
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Quit when the queues are empty.")
@@ -448,6 +458,7 @@ def register_cli(app: Flask) -> None:
         idempotency_cli,
         clients_cli,
         identity_cli,
+        bills_cli,
         rq_cli,
         notify_cli,
         token_command,

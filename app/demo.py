@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
 
+from app.bills import services as bills
 from app.city import services as city
 from app.complaints import services as complaints
 from app.core.actors import Actor, ActorKind, Role
 from app.core.calendar import read_calendar_csv, save_calendar_days
 from app.core.geo import Point
+from app.core.money import Money
 from app.extensions import db
 from app.identity import clients
 from app.identity import services as identity
@@ -143,6 +146,7 @@ def seed_demo() -> dict[str, int]:
     categories = complaints.seed_categories()
     rules = _seed_routing_rules()
     demo_clients = seed_demo_clients()
+    billers, bills = seed_demo_bills()
     db.session.commit()
     return {
         "categories": categories,
@@ -152,7 +156,145 @@ def seed_demo() -> dict[str, int]:
         "calendar_days": days,
         "people": len(DEMO_PEOPLE),
         "clients": demo_clients,
+        "billers": billers,
+        "bills": bills,
     }
+
+
+def _label(zh_hans: str, zh_hant: str, en: str) -> dict:
+    return {"zh_Hans": zh_hans, "zh_Hant": zh_hant, "en": en}
+
+
+# The demo's billers (sandbox: they confirm accounts by rule; see app/bills/sandbox.py), each with
+# its own client (client credentials, bills:write; secret "<client_id>-secret").
+DEMO_BILLERS = [
+    {
+        "code": "gy-water",
+        "client_id": "demo-water-biller",
+        "category": "water",
+        "names": ("贵阳市水务集团", "貴陽市水務集團", "Guiyang Water Group"),
+        "department_code": "city-water",
+        "fields": [
+            ("account_number", _label("户号", "戶號", "Account number"), r"\d{10}", "5201000012", True),
+            ("meter_no", _label("水表号", "水錶號", "Meter number"), r"[A-Z]{2}\d{6}", "GY123456", False),
+        ],
+        "supports_fetch": True,
+    },
+    {
+        "code": "gy-power",
+        "client_id": "demo-power-biller",
+        "category": "electricity",
+        "names": ("贵阳供电局", "貴陽供電局", "Guiyang Power Supply Bureau"),
+        "department_code": "city-power",
+        "fields": [
+            (
+                "account_number",
+                _label("用电户号", "用電戶號", "Electricity account"),
+                r"\d{10}",
+                "0520123456",
+                True,
+            )
+        ],
+        "supports_fetch": True,
+    },
+    {
+        "code": "gy-gas",
+        "client_id": "demo-gas-biller",
+        "category": "gas",
+        "names": ("贵阳燃气集团", "貴陽燃氣集團", "Guiyang Gas Group"),
+        "department_code": "city-gas",
+        "fields": [
+            ("account_number", _label("燃气户号", "燃氣戶號", "Gas account"), r"G\d{9}", "G520100018", True)
+        ],
+        "supports_fetch": False,
+    },
+]
+# The demo resident's accounts: biller code, account number, alias; and their unpaid bills:
+# biller code, bill number suffix, amount in fen, days until due (negative: overdue).
+DEMO_ACCOUNTS = [
+    ("gy-water", "5201034562", "家里"),
+    ("gy-power", "0520123456", "家里"),
+    ("gy-gas", "G520100018", "家里"),
+]
+DEMO_BILLS = [
+    ("gy-water", "W", 4_560, 10),
+    ("gy-power", "E", 12_840, 5),
+    ("gy-power", "E-PREV", 9_620, -3),
+    ("gy-gas", "G", 6_200, 12),
+]
+
+
+def seed_demo_bills() -> tuple[int, int]:
+    """Three billers and their clients, the demo resident's accounts and unpaid bills (not in production)."""
+    if not current_app.config["SANDBOX_PROVIDERS"]:
+        return 0, 0
+    system = Actor.system()
+    billers = {}
+    for spec in DEMO_BILLERS:
+        zh_hans, zh_hant, en = spec["names"]
+        clients.upsert_client(
+            "biller", zh_hans + "缴费平台", spec["client_id"], secret=spec["client_id"] + "-secret"
+        )
+        billers[spec["code"]], _ = bills.save_biller(
+            system,
+            spec["code"],
+            {
+                "client_id": spec["client_id"],
+                "category": spec["category"],
+                "city_code": "520100",
+                "name_zh_hans": zh_hans,
+                "name_zh_hant": zh_hant,
+                "name_en": en,
+                "department_code": spec["department_code"],
+                "account_fields": [
+                    {
+                        "name": name,
+                        "label": label,
+                        "pattern": pattern,
+                        "example": example,
+                        "required": required,
+                    }
+                    for name, label, pattern, example, required in spec["fields"]
+                ],
+                "supports_fetch": spec["supports_fetch"],
+                "payment_modes": ["app", "autopay"],
+                "confirms_by": "rule",
+                "active": True,
+            },
+        )
+    resident = identity.person_by_phone(DEMO_PEOPLE[0][0])
+    as_resident = Actor(kind=ActorKind.PERSON, person_id=resident.id)
+    bound = {(a.biller.code, a.account_number) for a in bills.list_accounts(as_resident)}
+    numbers = {}
+    for code, number, alias in DEMO_ACCOUNTS:
+        numbers[code] = number
+        if (code, number) not in bound:
+            bills.bind_account(as_resident, billers[code].id, {"account_number": number}, "李小明", alias)
+    return len(billers), _push_demo_bills(billers, numbers)
+
+
+def _push_demo_bills(billers: dict, numbers: dict) -> int:
+    today = bills.business_date()
+    this_month = today.replace(day=1)
+    previous = (this_month - timedelta(days=1)).replace(day=1)
+    count = 0
+    for code, suffix, fen, days in DEMO_BILLS:
+        month = previous if suffix.endswith("PREV") else this_month
+        item = {
+            "index": 0,
+            "bill_no": f"DEMO-{suffix.split('-')[0]}-{numbers[code]}-{month:%Y%m}",
+            "account_number": numbers[code],
+            "period": f"{month:%Y-%m}",
+            "amount": Money(fen),
+            "due_date": today + timedelta(days=days),
+            "line_items": [],
+        }
+        biller = billers[code]
+        actor = Actor(
+            kind=ActorKind.CLIENT, client_id=biller.client_id, scopes=frozenset({bills.WRITE_SCOPE})
+        )
+        count += len(bills.push_bills(actor, [item]).accepted)
+    return count
 
 
 # name, category prefixes, district codes, keywords, department, assisting, priority
@@ -170,6 +312,10 @@ DEMO_RULES = [
     ("价格与食品", ["06"], [], [], "city-market-regulation", [], 0),
     ("养老服务", ["0701"], [], [], "city-civil-affairs", [], 0),
     ("社保医保", ["0702"], [], [], "city-social-security", [], 0),
+    ("公共事业缴费争议", ["0703"], [], [], "city-market-regulation", [], 0),
+    ("水费缴费争议", ["0703"], [], ["水费"], "city-water", ["city-market-regulation"], 5),
+    ("电费缴费争议", ["0703"], [], ["电费"], "city-power", ["city-market-regulation"], 5),
+    ("燃气费缴费争议", ["0703"], [], ["燃气费"], "city-gas", ["city-market-regulation"], 5),
 ]
 
 

@@ -1,5 +1,6 @@
 """Every domain's models, imported once so metadata (and Alembic) sees all tables."""
 
+from app.bills import models as bills_models  # noqa: F401
 from app.city import models as city_models  # noqa: F401
 from app.complaints import models as complaints_models  # noqa: F401
 from app.core import idempotency as core_idempotency  # noqa: F401

@@ -18,6 +18,7 @@ docs/performance.md explains the method and records the figures.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import platform
@@ -66,6 +67,11 @@ class Scenario:
     headers: tuple[str, ...] = ()  # extra "Name: value" headers
     expect: int = 200
     description: str = ""
+    # For requests that must differ one from the next (a payment needs a fresh bill and a fresh
+    # Idempotency-Key each time): "module:function" called with the app's environment and the load
+    # settings once the database is ready; it prepares the data and returns a wrk Lua script that
+    # writes each request itself. Such a scenario is not probed; any error response stops the run.
+    prepare: str | None = None
 
 
 # The scenario table: add a domain's hot paths here (name -> request).
@@ -96,6 +102,23 @@ SCENARIOS: dict[str, Scenario] = {
             headers=("Content-Type: application/json",),
             expect=201,
             description="12345 intake: validation, locating, duplicate check, rule routing, timeline, outbox",
+        ),
+        Scenario(
+            "bills_list",
+            "/api/v1/bills?status=unpaid",
+            phone="13800000001",
+            description="the demo resident's unpaid bills: their accounts, then the bills of those accounts",
+        ),
+        Scenario(
+            "bill_pay",
+            "/api/v1/bills/payments",
+            method="POST",
+            expect=201,
+            prepare="bench.bills:payment_script",
+            description=(
+                "pay a fresh bill with a fresh Idempotency-Key: key claimed, bill locked, intent, claim "
+                "and sandbox charge written, response stored (PostgreSQL only)"
+            ),
         ),
     )
 }
@@ -324,6 +347,7 @@ class Target:
     script: Path | None = None
     expect: int = 200
     server_pid: int | None = None  # the gunicorn master whose workers' CPU time is counted
+    probed: bool = True  # a scripted scenario writes its own requests: nothing to probe
 
 
 def run_wrk(target: Target, settings: LoadSettings, seconds: int) -> WrkResult:
@@ -565,12 +589,36 @@ def probe(target: Target) -> None:
 # ---------------------------------------------------------------- the run
 
 
+def prepared_script(scenario: Scenario, env: dict, settings: LoadSettings) -> str:
+    """Run a scenario's ``prepare`` function: the data it needs, and its wrk Lua script."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    module_name, _, function = scenario.prepare.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), function)(env, settings)
+    except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as exc:
+        raise BenchError(f"{scenario.name}: {exc}") from exc
+
+
 def build_targets(
-    scenarios: list[Scenario], app: Server, bare: Server, tokens: dict[str, str], workdir: Path
+    scenarios: list[Scenario],
+    app: Server,
+    bare: Server,
+    tokens: dict[str, str],
+    workdir: Path,
+    scripts: dict[str, str] | None = None,
 ) -> list[Target]:
     """The baseline first, then one target per scenario with its headers and wrk script."""
     targets = [Target(BASELINE, bare.url + "/", server_pid=bare.pid)]
     for scenario in scenarios:
+        if scenario.name in (scripts or {}):
+            script = workdir / f"{scenario.name}.lua"
+            script.write_text(scripts[scenario.name])
+            url = app.url + scenario.path
+            targets.append(
+                Target(scenario.name, url, scenario.method, None, [], script, scenario.expect, app.pid, False)
+            )
+            continue
         headers = list(scenario.headers)
         if scenario.phone:
             headers.append(f"Authorization: Bearer {tokens[scenario.phone]}")
@@ -765,11 +813,13 @@ def run(args: argparse.Namespace) -> dict:
         per_pair = 2 * (settings.duration + 5)
         ttl = 600 + (len(scenarios) + 1) * settings.warmup + settings.rounds * len(scenarios) * per_pair
         tokens = {s.phone: access_token(env, s.phone, ttl) for s in scenarios if s.phone}
+        scripts = {s.name: prepared_script(s, env, settings) for s in scenarios if s.prepare}
         app = stack.enter_context(serve("wsgi:app", "/healthz", env, settings, workdir / "app.log"))
         bare = stack.enter_context(serve("bench.bare_app:app", "/", env, settings, workdir / "bare.log"))
-        targets = build_targets(scenarios, app, bare, tokens, workdir)
+        targets = build_targets(scenarios, app, bare, tokens, workdir, scripts)
         for target in targets:
-            probe(target)
+            if target.probed:
+                probe(target)
         _print_header(settings, shown_database, versions)
         rounds = measure(targets, settings)
         summaries = [summarize(rounds, s.name) for s in scenarios]

@@ -63,6 +63,7 @@ CONSENT_METHODS = (
 )
 
 client_actor_for_api_key = clients.client_actor_for_api_key
+client_by_id = clients.client_by_id
 
 
 class LinkCodeRejected(AppError):

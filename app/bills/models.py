@@ -1,0 +1,257 @@
+"""Billers, residents' utility accounts (户号), bills, autopay rules, e-receipts and disputes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import IdMixin, UTCDateTime
+from app.core.money import Money
+from app.core.pii import EncryptedString
+from app.extensions import db
+
+
+class BillerCategory(StrEnum):
+    """What a biller charges for."""
+
+    WATER = "water"
+    ELECTRICITY = "electricity"
+    GAS = "gas"
+    HEATING = "heating"
+    PROPERTY = "property"
+    TELECOM = "telecom"
+
+
+class PaymentMode(StrEnum):
+    """How a biller accepts payment through Yimatong."""
+
+    APP = "app"  # the resident (or a family member) pays by hand
+    AUTOPAY = "autopay"  # autopay mandates may pay new bills
+
+
+class Confirmation(StrEnum):
+    """How a biller confirms who holds an account: by the sandbox rule at once, or later through its API."""
+
+    RULE = "rule"
+    API = "api"
+
+
+class AccountStatus(StrEnum):
+    """Where a resident's binding of an account stands."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+
+class BillStatus(StrEnum):
+    """A bill is unpaid until paid through Yimatong or elsewhere, or withdrawn by the biller."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class DisputeKind(StrEnum):
+    """What went wrong with a payment, as the resident says."""
+
+    NOT_CREDITED = "not_credited"
+    PAID_TWICE = "paid_twice"
+    WRONG_AMOUNT = "wrong_amount"
+
+
+class DisputeStatus(StrEnum):
+    """Open until the biller answers (accepted or rejected); escalated once it becomes a 12345 complaint."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ESCALATED = "escalated"
+
+
+class Biller(IdMixin, db.Model):
+    """A utility of one city in the registry (as BBPS keeps one), acting through its institutional client."""
+
+    __tablename__ = "billers"
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(20))
+    city_code: Mapped[str] = mapped_column(String(12), index=True)
+    name_zh_hans: Mapped[str] = mapped_column(String(120))
+    name_zh_hant: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    department_code: Mapped[str | None] = mapped_column(String(60))
+    account_fields: Mapped[list] = mapped_column(JSON)
+    supports_fetch: Mapped[bool] = mapped_column(Boolean, default=False)
+    payment_modes: Mapped[list] = mapped_column(JSON)
+    confirms_by: Mapped[str] = mapped_column(String(10), default=Confirmation.API)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def name_in(self, locale: str) -> str:
+        """The biller's name in ``locale`` (Simplified Chinese otherwise)."""
+        return {"en": self.name_en, "zh_Hant": self.name_zh_hant}.get(locale, self.name_zh_hans)
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in every supported language."""
+        return {"zh_Hans": self.name_zh_hans, "zh_Hant": self.name_zh_hant, "en": self.name_en}
+
+
+class UtilityAccount(IdMixin, db.Model):
+    """A resident's binding of one account (户号) with one biller; the biller confirms the holder."""
+
+    __tablename__ = "utility_accounts"
+    __table_args__ = (
+        UniqueConstraint("person_id", "biller_id", "account_number"),
+        Index("ix_utility_accounts_biller_number", "biller_id", "account_number"),
+    )
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    biller_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("billers.id"))
+    account_number: Mapped[str] = mapped_column(String(64))
+    extra_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    holder_name: Mapped[str] = mapped_column(EncryptedString)
+    alias: Mapped[str] = mapped_column(String(30), default="")
+    status: Mapped[str] = mapped_column(String(12), default=AccountStatus.PENDING)
+    refusal_reason: Mapped[str | None] = mapped_column(String(200))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bound_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    biller: Mapped[Biller] = relationship(lazy="joined", innerjoin=True)
+    autopay: Mapped[AutopayRule | None] = relationship(
+        back_populates="account", cascade="all, delete-orphan", lazy="selectin", uselist=False
+    )
+
+
+class AutopayRule(IdMixin, db.Model):
+    """Pay each new bill of one account automatically, N days before it is due, up to a limit per bill."""
+
+    __tablename__ = "bill_autopay_rules"
+    __table_args__ = (
+        CheckConstraint("limit_fen > 0", name="limit_positive"),
+        CheckConstraint("days_before_due >= 0", name="days_not_negative"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("utility_accounts.id"), unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    limit_fen: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    days_before_due: Mapped[int] = mapped_column(Integer)
+    set_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    account: Mapped[UtilityAccount] = relationship(back_populates="autopay")
+
+    @property
+    def limit(self) -> Money:
+        """The most one bill may be for and still be paid automatically."""
+        return Money(self.limit_fen, self.currency)
+
+
+class Bill(IdMixin, db.Model):
+    """A bill a biller pushed for one account; its number is the biller's, unique per biller."""
+
+    __tablename__ = "bills"
+    __table_args__ = (
+        UniqueConstraint("biller_id", "bill_no"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        Index("ix_bills_biller_account", "biller_id", "account_number"),
+        Index("ix_bills_status_due_date", "status", "due_date"),
+    )
+
+    biller_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("billers.id"))
+    bill_no: Mapped[str] = mapped_column(String(64))
+    account_number: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(20))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    due_date: Mapped[date] = mapped_column(Date)
+    line_items: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(12), default=BillStatus.UNPAID)
+    paid_via: Mapped[str | None] = mapped_column(String(12))  # "yimatong" | "elsewhere"
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    paid_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    paid_elsewhere_note: Mapped[str | None] = mapped_column(String(120))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    autopay_state: Mapped[str | None] = mapped_column(String(12))  # "attempted" | "over_limit"
+    autopay_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    autopay_payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    biller: Mapped[Biller] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def amount(self) -> Money:
+        """What the bill asks for."""
+        return Money(self.amount_fen, self.currency)
+
+
+class BillReceipt(IdMixin, db.Model):
+    """An e-receipt for one bill paid through Yimatong; anyone holding its code can check it."""
+
+    __tablename__ = "bill_receipts"
+    __table_args__ = (UniqueConstraint("bill_id", "payment_id"),)
+
+    receipt_no: Mapped[str] = mapped_column(String(32), unique=True)
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    bill_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("bills.id"), index=True)
+    payment_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    biller_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("billers.id"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    period: Mapped[str] = mapped_column(String(20))
+    account_masked: Mapped[str] = mapped_column(String(64))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    biller: Mapped[Biller] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def amount(self) -> Money:
+        """The amount paid for the bill."""
+        return Money(self.amount_fen, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        """How much of it was given back."""
+        return Money(self.refunded_fen, self.currency)
+
+
+class BillDispute(IdMixin, db.Model):
+    """A resident's dispute about one bill payment; the biller answers by a deadline, else 12345."""
+
+    __tablename__ = "bill_disputes"
+    __table_args__ = (Index("ix_bill_disputes_biller_status", "biller_id", "status"),)
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    biller_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("billers.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(12), default=DisputeStatus.OPEN)
+    decision: Mapped[str | None] = mapped_column(String(10))  # the biller's: "accepted" | "rejected"
+    evidence: Mapped[dict] = mapped_column(JSON)
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
+    biller: Mapped[Biller] = relationship(lazy="joined", innerjoin=True)
