@@ -71,7 +71,8 @@ def main() -> None:
             print(
                 f"round {number}: rq no-op {floor:6.1f}/s  app no-op {app_floor:6.1f}/s  "
                 f"delivered {forked:5.1f} msg/s (--no-fork {unforked:5.1f})  "
-                f"ratio {forked / floor:.3f} (--no-fork {unforked / floor:.3f})"
+                f"ratio {forked / floor:.3f} (--no-fork {unforked / floor:.3f})  "
+                f"load {os.getloadavg()[0]:.1f}"
             )
     finally:
         _clean(app)

@@ -6,6 +6,7 @@ from app.core import jobs
 from app.notifications import delivery, services, templates
 
 jobs.on_worker_start(templates.warm_up)
+jobs.on_worker_start(delivery.warm_up)
 
 
 def deliver_message(message_id: str) -> None:
