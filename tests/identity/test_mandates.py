@@ -187,7 +187,7 @@ def test_a_proxy_cannot_manage_the_grantors_identity(client, auth, resident, oth
 
 
 def test_community_worker_registers_a_mandate_for_an_elder(client, auth, make_person, db):
-    from app.core.sms import sandbox_log
+    from app.notifications.models import Delivery, OutboxMessage
 
     worker = make_person("community_worker")
     elder = make_person(name="李奶奶")
@@ -209,7 +209,18 @@ def test_community_worker_registers_a_mandate_for_an_elder(client, auth, make_pe
     assert granted[0]["grantee"]["id"] == str(daughter.id)
     log = client.get("/api/v1/me/access-log", headers=auth(elder)).get_json()["items"]
     assert log[0]["resource"] == "mandate" and log[0]["action"] == "change"
-    assert "12345" in sandbox_log(elder.phone, 1)[0].body, "the elder is told by SMS"
+    notice = client.get("/api/v1/me/inbox", headers=auth(elder)).get_json()["items"][0]
+    assert notice["title"] == "已有人可代您办理事项" and "12345" in notice["body"]
+    sms = db.session.scalars(
+        db.select(Delivery.status)
+        .join(OutboxMessage)
+        .where(
+            OutboxMessage.recipient_id == elder.id,
+            OutboxMessage.template == "mandate_registered",
+            Delivery.channel == "sms",
+        )
+    ).all()
+    assert sms in (["delivered"], ["held"]), "the elder is also told by SMS (held during quiet hours)"
 
     resident = make_person()
     assert client.post("/api/v1/staff/mandates", json=body, headers=auth(resident)).status_code == 403
