@@ -120,6 +120,14 @@ SCENARIOS: dict[str, Scenario] = {
                 "and sandbox charge written, response stored (PostgreSQL only)"
             ),
         ),
+        Scenario(
+            "citycode_verify",
+            "/api/v1/citycode/verify",
+            method="POST",
+            expect=200,
+            prepare="bench.citycode:verify_script",
+            description="a gate scanner's online check: signature, expiry, revocation, replay, scan log",
+        ),
     )
 }
 
