@@ -98,3 +98,30 @@ def test_handlers_are_reminded_once_before_the_deadline(
     services.remind_due_soon(soon + timedelta(minutes=1))
     db.session.commit()
     assert inbox_titles(client, auth, handler).count("Reply due soon") == 1
+
+
+def test_the_clock_stops_over_national_day_and_the_breach_escalates_after(
+    client, auth, city, make_person, resident, report
+):
+    from datetime import UTC, datetime
+    from unittest import mock
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    supervisor = make_person("supervisor", locale="en")
+    received = datetime(2026, 9, 30, 10, 0, tzinfo=shanghai).astimezone(UTC)  # the eve of the holiday
+    with mock.patch("app.complaints.services.utcnow", return_value=received):
+        mine = report(resident)
+    due = datetime.fromisoformat(mine["deadline"]["due_at"]).astimezone(shanghai)
+    # 7 working days from Wednesday 30 Sep 10:00: the National Day week (1-7 Oct) does not count,
+    # Saturday 10 Oct (a make-up working day) does, Sunday 11 Oct does not.
+    assert due == datetime(2026, 10, 15, 10, 0, tzinfo=shanghai)
+
+    in_the_holiday = datetime(2026, 10, 7, 12, 0, tzinfo=shanghai)
+    assert services.escalate_breaches(in_the_holiday) == 0
+    after = datetime(2026, 10, 15, 11, 0, tzinfo=shanghai)
+    assert services.escalate_breaches(after) == 1
+    from app.extensions import db
+
+    db.session.commit()
+    assert inbox_titles(client, auth, supervisor) == ["Report escalated"]
