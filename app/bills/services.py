@@ -59,12 +59,12 @@ from app.complaints import services as complaints
 from app.core import audit
 from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.calendar import SHANGHAI, load_calendar
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.pii import mask_name
-from app.core.policy import acting_resident, require_role, require_scope
+from app.core.policy import acting_resident, private_resident, require_role, require_scope
 from app.extensions import db
 from app.identity import services as identity
 from app.payments import services as payments
@@ -225,10 +225,7 @@ def get_account(actor: Actor, account_id: uuid.UUID) -> UtilityAccount:
 
 
 def _own_account(actor: Actor, account_id: uuid.UUID, *, lock: bool = False) -> UtilityAccount:
-    try:
-        resident = acting_resident(actor, MANDATE_SCOPE)
-    except Forbidden:
-        raise NotFound() from None
+    resident = private_resident(actor, MANDATE_SCOPE)
     stmt = db.select(UtilityAccount).where(UtilityAccount.id == account_id)
     if lock:
         stmt = stmt.with_for_update(of=UtilityAccount)
@@ -610,10 +607,7 @@ def list_bills(
 
 def get_bill(actor: Actor, bill_id: uuid.UUID) -> Bill:
     """One bill of the resident's accounts (404 for anyone else's)."""
-    try:
-        resident = acting_resident(actor, MANDATE_SCOPE)
-    except Forbidden:
-        raise NotFound() from None
+    resident = private_resident(actor, MANDATE_SCOPE)
     bill = db.session.scalar(db.select(Bill).where(Bill.id == bill_id, _bound_to(resident)))
     if bill is None:
         raise NotFound()
@@ -1070,10 +1064,7 @@ def list_disputes(actor: Actor, *, cursor: str | None, limit: int) -> Page:
 
 def get_dispute(actor: Actor, dispute_id: uuid.UUID, *, lock: bool = False) -> BillDispute:
     """One of the resident's disputes (404 for anyone else's)."""
-    try:
-        resident = acting_resident(actor, MANDATE_SCOPE)
-    except Forbidden:
-        raise NotFound() from None
+    resident = private_resident(actor, MANDATE_SCOPE)
     stmt = db.select(BillDispute).where(BillDispute.id == dispute_id)
     if lock:
         stmt = stmt.with_for_update(of=BillDispute)

@@ -53,11 +53,15 @@ def acting_resident(actor: Actor, mandate_scope: str) -> uuid.UUID:
     return resident
 
 
-def require_owner(actor: Actor, owner_id: uuid.UUID, mandate_scope: str) -> None:
-    """The record belongs to the resident the actor acts for; otherwise it does not exist (404)."""
+def private_resident(actor: Actor, mandate_scope: str) -> uuid.UUID:
+    """Like ``acting_resident``, for reading private records: a refusal is a 404, not a 403."""
     try:
-        resident = acting_resident(actor, mandate_scope)
+        return acting_resident(actor, mandate_scope)
     except Forbidden:
         raise NotFound() from None
-    if resident != owner_id:
+
+
+def require_owner(actor: Actor, owner_id: uuid.UUID, mandate_scope: str) -> None:
+    """The record belongs to the resident the actor acts for; otherwise it does not exist (404)."""
+    if private_resident(actor, mandate_scope) != owner_id:
         raise NotFound()
