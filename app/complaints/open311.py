@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import marshmallow as ma
 from flask import Response, json, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from app.city import services as city
@@ -128,11 +128,6 @@ def _format(fmt: str) -> str:
     return fmt
 
 
-def _name(category: Category) -> str:
-    locale = str(get_locale())
-    return {"en": category.name_en, "zh_Hant": category.name_zh_hant}.get(locale, category.name_zh_hans)
-
-
 @blp.route("/discovery.<fmt>")
 @georeport_errors
 @blp.response(200)
@@ -159,8 +154,8 @@ def discovery(fmt: str):
 def _service(category: Category, groups: dict[str, str]) -> dict:
     return {
         "service_code": category.code,
-        "service_name": _name(category),
-        "description": _name(category),
+        "service_name": services.category_name(category),
+        "description": services.category_name(category),
         "metadata": False,
         "type": "realtime",
         "keywords": "",
@@ -171,7 +166,7 @@ def _service(category: Category, groups: dict[str, str]) -> dict:
 def _leaves() -> tuple[list[Category], dict[str, str]]:
     categories = services.list_categories()
     parents = {c.parent_code for c in categories if c.parent_code}
-    groups = {c.code: _name(c) for c in categories}
+    groups = {c.code: services.category_name(c) for c in categories}
     return [c for c in categories if c.code not in parents], groups
 
 
@@ -257,7 +252,7 @@ def request_list(args, fmt: str):
     elif args["status"] == "open":
         stmt = stmt.where(Complaint.status.not_in(CLOSED_STATES))
     complaints = db.session.scalars(stmt.order_by(Complaint.id.desc()).limit(MAX_RESULTS))
-    names = {c.id: _name(c) for c in services.list_categories()}
+    names = {c.id: services.category_name(c) for c in services.list_categories()}
     return _render([_request(c, names) for c in complaints], "service_requests", "request", fmt)
 
 
@@ -279,7 +274,7 @@ def request_detail(service_request_id: str, fmt: str):
     complaint = db.session.get(Complaint, _ids(service_request_id)[0]) if service_request_id else None
     if complaint is None:
         raise Open311Error(404, gettext("Unknown service_request_id."))
-    names = {c.id: _name(c) for c in services.list_categories()}
+    names = {c.id: services.category_name(c) for c in services.list_categories()}
     return _render([_request(complaint, names)], "service_requests", "request", fmt)
 
 

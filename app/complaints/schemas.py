@@ -13,17 +13,12 @@ from app.core.geo import LocationSchema
 from app.core.validation import PhoneNumber, Range, StrictSchema
 
 
-def _category_name(category) -> str:
-    locale = str(get_locale())
-    return {"en": category.name_en, "zh_Hant": category.name_zh_hant}.get(locale, category.name_zh_hans)
-
-
 class CategorySchema(ma.Schema):
     """A category of the 12345 tree."""
 
     code = ma.fields.String(dump_only=True)
     parent_code = ma.fields.String(dump_only=True, allow_none=True)
-    name = ma.fields.Function(_category_name, dump_only=True)
+    name = ma.fields.Function(services.category_name, dump_only=True)
     sla_class = ma.fields.String(dump_only=True)
 
 

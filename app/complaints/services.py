@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_
 
@@ -126,6 +126,12 @@ def seed_categories() -> int:
         stack.extend((child, node["code"]) for child in node.get("children", ()))
     db.session.flush()
     return count
+
+
+def category_name(category: Category) -> str:
+    """The category's name in the request's language."""
+    locale = str(get_locale())
+    return {"en": category.name_en, "zh_Hant": category.name_zh_hant}.get(locale, category.name_zh_hans)
 
 
 def list_categories() -> list[Category]:

@@ -62,17 +62,14 @@ def unlink(actor: Actor | None) -> Reply:
     return Reply(gettext("This chat is no longer linked to your account."))
 
 
-def _category_name(category) -> str:
-    locale = str(get_locale())
-    return {"en": category.name_en, "zh_Hant": category.name_zh_hant}.get(locale, category.name_zh_hans)
-
-
 def category_groups(actor: Actor | None) -> Reply:
     """First step of /report: the top-level categories."""
     if actor is None:
         return not_linked()
     groups = [c for c in complaints.list_categories() if c.parent_code is None]
-    return Reply(gettext("What is it about?"), [(_category_name(c), "group:" + c.code) for c in groups])
+    return Reply(
+        gettext("What is it about?"), [(complaints.category_name(c), "group:" + c.code) for c in groups]
+    )
 
 
 def category_leaves(actor: Actor | None, group_code: str) -> Reply:
@@ -80,7 +77,7 @@ def category_leaves(actor: Actor | None, group_code: str) -> Reply:
     leaves = [c for c in complaints.list_categories() if c.parent_code == group_code]
     if not leaves:
         return Reply(gettext("Describe the problem in a few sentences."), [], ok=True)
-    return Reply(gettext("Which of these?"), [(_category_name(c), "cat:" + c.code) for c in leaves])
+    return Reply(gettext("Which of these?"), [(complaints.category_name(c), "cat:" + c.code) for c in leaves])
 
 
 def ask_description() -> Reply:
@@ -109,7 +106,8 @@ def submit(actor: Actor | None, category: str, description: str, address: str, p
 
 def _status_line(complaint) -> str:
     clock = complaints.deadline_clock(complaint)
-    line = f"{complaint.tracking_number} · {_category_name(complaint.category)} · {_status(complaint.status)}"
+    category = complaints.category_name(complaint.category)
+    line = f"{complaint.tracking_number} · {category} · {_status(complaint.status)}"
     if clock:
         line += " · " + gettext("due %(when)s", when=format_datetime(clock["due_at"], "short"))
     return line
