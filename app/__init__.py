@@ -47,7 +47,8 @@ def _init_kernel(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from app import jobs, models  # noqa: F401 - every table and every periodic job is known
     from app.core import api as core_api
-    from app.core import errors, i18n
+    from app.core import errors, i18n, uow
+    from app.core import jobs as core_jobs
     from app.extensions import api, babel, db, limiter, migrate
 
     db.init_app(app)
@@ -56,6 +57,8 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     api.init_app(app, spec_kwargs=_spec_kwargs())
     errors.register_error_handlers(app)
+    uow.init_app(app)  # first registered, so it runs last: the request commits once, at its end
+    core_jobs.set_app_factory(create_app)
     app.before_request(core_api.require_json_body)
     app.before_request(core_api.authenticate_request)
     app.after_request(core_api.audit_proxy_request)
