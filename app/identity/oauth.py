@@ -83,7 +83,7 @@ def issue_token_set(
     """An access token (and a rotated refresh token) for ``person`` on ``client``, in ``family``."""
     now = utcnow()
     scope = family.scope if scope is None else scope
-    audience = current_app.config["API_AUDIENCE"] if client.first_party else current_app.config["OIDC_ISSUER"]
+    audience = current_app.config["API_AUDIENCE"] if client.first_party else tokens.issuer()
     token = {
         "token_type": "Bearer",
         "access_token": tokens.issue_access_token(
@@ -208,7 +208,7 @@ def person_for_userinfo(access_token: str) -> tuple[Person, str]:
     """The person and scopes of an access token presented at userinfo (401 without ``openid``)."""
     config = current_app.config
     claims = tokens.verify_access_token(
-        access_token, audiences=(config["API_AUDIENCE"], config["OIDC_ISSUER"])
+        access_token, audiences=(config["API_AUDIENCE"], tokens.issuer())
     )
     scope = str(claims.get("scope", ""))
     if "openid" not in scope.split() or (claims.get("ymt") or {}).get("kind", "person") != "person":
@@ -229,7 +229,7 @@ def prune(now: datetime) -> int:
 
 def discovery_document() -> dict:
     """OpenID Provider Metadata (OpenID Connect Discovery 1.0, RFC 8414)."""
-    issuer = current_app.config["OIDC_ISSUER"]
+    issuer = tokens.issuer()
     auth_methods = ["none", "client_secret_basic", "client_secret_post"]
     return {
         "issuer": issuer,
@@ -363,7 +363,7 @@ class OpenIDCodeFlow(OpenIDCode):
         code: AuthorizationCode = request.authorization_code
         now = int(datetime.now(UTC).timestamp())
         claims = {
-            "iss": current_app.config["OIDC_ISSUER"],
+            "iss": tokens.issuer(),
             "aud": request.client.client_id,
             "iat": now,
             "exp": now + int(ID_TOKEN_TTL.total_seconds()),
@@ -483,7 +483,7 @@ class Revocation(RevocationEndpoint):
 
 
 def _audiences() -> tuple[str, ...]:
-    return (current_app.config["API_AUDIENCE"], current_app.config["OIDC_ISSUER"])
+    return (current_app.config["API_AUDIENCE"], tokens.issuer())
 
 
 def init_app(app: Flask) -> None:
