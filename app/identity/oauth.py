@@ -207,9 +207,7 @@ def userinfo_claims(person: Person, scope: str) -> dict:
 def person_for_userinfo(access_token: str) -> tuple[Person, str]:
     """The person and scopes of an access token presented at userinfo (401 without ``openid``)."""
     config = current_app.config
-    claims = tokens.verify_access_token(
-        access_token, audiences=(config["API_AUDIENCE"], tokens.issuer())
-    )
+    claims = tokens.verify_access_token(access_token, audiences=(config["API_AUDIENCE"], tokens.issuer()))
     scope = str(claims.get("scope", ""))
     if "openid" not in scope.split() or (claims.get("ymt") or {}).get("kind", "person") != "person":
         raise Unauthenticated()
