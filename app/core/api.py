@@ -15,7 +15,6 @@ from app.core import audit
 from app.core.actors import Actor, ActorKind
 from app.core.errors import Forbidden, UnsupportedMediaType
 from app.core.policy import require_authenticated, require_role, require_scope
-from app.extensions import db
 
 Authenticator = Callable[[str], Actor]
 ProxyResolver = Callable[[Actor, str], Actor]
@@ -77,7 +76,6 @@ def audit_proxy_request(response):
         f"{request.method} {rule}"[:120],
         reason=f"mandate {actor.mandate_id}",
     )
-    db.session.commit()
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import datetime
 
@@ -31,7 +32,9 @@ class Person(IdMixin, db.Model):
         JSON, default=lambda: ["sms"], server_default='["sms"]'
     )
     # The city code names the person by this random subject, never by id, phone or ID number.
-    citycode_subject: Mapped[str | None] = mapped_column(String(32), unique=True)
+    citycode_subject: Mapped[str | None] = mapped_column(
+        String(32), unique=True, default=lambda: secrets.token_urlsafe(16)
+    )
     # Codes issued before this moment are refused (a lost phone).
     citycode_revoked_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     roles: Mapped[list[RoleGrant]] = relationship(
