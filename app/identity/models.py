@@ -65,6 +65,8 @@ class SigningKey(IdMixin, db.Model):
     purpose: Mapped[str] = mapped_column(String(20))  # "access" | "id_token" | "citycode"
     private_jwk: Mapped[str] = mapped_column(EncryptedText)  # JSON, encrypted at rest
     public_jwk: Mapped[dict] = mapped_column(JSON)
+    # None: the next key, published ahead of rotation but not signing yet.
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -232,7 +232,7 @@ def verify_city_code(body):
 @citycode_blp.response(200, JwksSchema)
 def city_code_keys():
     """The public keys (Ed25519, ``alg: EdDSA``) that sign city codes, for offline verification."""
-    return keys.jwks(keys.CITYCODE), 200, {"Cache-Control": "public, max-age=300"}
+    return keys.jwks(keys.CITYCODE), 200, {"Cache-Control": f"public, max-age={keys.JWKS_MAX_AGE}"}
 
 
 # --- staff ----------------------------------------------------------------------------------------

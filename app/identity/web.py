@@ -69,9 +69,9 @@ def discovery():
 
 @web.route("/.well-known/jwks.json")
 def jwks():
-    """Public keys that verify access tokens (EdDSA) and ID tokens (RS256); retired keys stay a while."""
+    """Keys that verify access tokens (EdDSA) and ID tokens (RS256): active, next and lately retired."""
     response = jsonify(keys.jwks(*keys.OIDC_PURPOSES))
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = f"public, max-age={keys.JWKS_MAX_AGE}"
     return response
 
 
