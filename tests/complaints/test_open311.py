@@ -68,8 +68,8 @@ def test_filters_and_errors_in_georeport_format(client, city, resident, report):
     assert bad.status_code == 400
     assert bad.get_json()[0]["code"] == 400
     missing = client.get("/open311/v2/requests/not-an-id.xml")
-    assert missing.status_code == 400
-    assert ET.fromstring(missing.data).find("error/code").text == "400"
+    assert missing.status_code == 404
+    assert ET.fromstring(missing.data).find("error/code").text == "404"
     unknown = client.get("/open311/v2/services/7777.json")
     assert unknown.status_code == 404 and unknown.get_json()[0]["description"]
 
@@ -117,3 +117,30 @@ def test_post_refusals_in_georeport_format(client, city, db):
     )
     assert unknown.status_code == 400
     assert isinstance(unknown.get_json(), list)
+
+
+def test_an_unknown_service_request_id_is_404_whatever_its_shape(client, city):
+    for request_id in ("not-an-id", "01a23128-48a5-7e3b-9cb4-524816fe5824", "12345-20261201-BBDA41BD"):
+        for fmt in ("json", "xml"):
+            answer = client.get(f"/open311/v2/requests/{request_id}.{fmt}", headers={"Accept-Language": "en"})
+            assert answer.status_code == 404, (request_id, fmt)
+    assert answer.status_code == 404
+    assert ET.fromstring(answer.data).find("error/description").text == "Unknown service_request_id."
+
+
+def test_error_descriptions_are_plain_sentences_naming_georeport_fields(client, city, db):
+    api_key = _open311_key(db)
+    base = {"api_key": api_key, "lat": "26.55", "long": "106.69", "description": "路灯不亮很危险"}
+    english = {"Accept-Language": "en"}
+    unknown = client.post("/open311/v2/requests.json", data={**base, "service_code": "7777"}, headers=english)
+    assert unknown.status_code == 400
+    description = unknown.get_json()[0]["description"]
+    assert "service_code" in description and "7777" in description and "category" not in description
+
+    short = client.post(
+        "/open311/v2/requests.xml", data={**base, "service_code": "0202", "description": "x"}, headers=english
+    )
+    assert short.status_code == 400
+    text = ET.fromstring(short.data).find("error/description").text
+    assert "description:" in text
+    assert not any(mark in text for mark in '{}[]"')  # no JSON-encoded dict inside the sentence
