@@ -144,3 +144,17 @@ def test_error_descriptions_are_plain_sentences_naming_georeport_fields(client, 
     text = ET.fromstring(short.data).find("error/description").text
     assert "description:" in text
     assert not any(mark in text for mark in '{}[]"')  # no JSON-encoded dict inside the sentence
+
+
+def test_a_date_without_time_zone_is_explained_in_every_language(client, city):
+    expected = {
+        "zh-CN": "日期时间无效：请带上时区偏移，例如 2026-12-01T09:30:00+08:00。",
+        "zh-TW": "日期時間無效：請帶上時區偏移，例如 2026-12-01T09:30:00+08:00。",
+        "en": "Not a valid datetime: give a time zone offset, e.g. 2026-12-01T09:30:00+08:00.",
+    }
+    for language, message in expected.items():
+        answer = client.get(
+            "/open311/v2/requests.json?start_date=2026-11-01T00:00:00", headers={"Accept-Language": language}
+        )
+        assert answer.status_code == 400
+        assert answer.get_json()[0]["description"].endswith(f"start_date: {message}"), answer.get_json()
