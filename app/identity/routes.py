@@ -184,6 +184,14 @@ def revoke_mandate(mandate_id: uuid.UUID):
     return mandate
 
 
+@blp.route("/me/mandates/<uuid:mandate_id>/accept", methods=["POST"])
+@blp.auth(kinds=PERSON_ONLY)
+@blp.response(200, MandateSchema)
+def accept_mandate(mandate_id: uuid.UUID):
+    """Accept a mandate I was invited to (``pending``): from now on I may act within it."""
+    return services.accept_mandate(current_actor(), mandate_id)
+
+
 # --- the city code --------------------------------------------------------------------------------
 
 
