@@ -120,7 +120,7 @@ def subject_of(person: Person) -> str:
 
 def issue_code(person: Person, now: datetime | None = None) -> IssuedCode:
     """Sign a fresh code for ``person``: ``sub`` (code subject), ``iat``, ``exp``, ``jti``."""
-    issued = math.floor((now or datetime.now(UTC)).timestamp())
+    issued = math.floor((now or utcnow()).timestamp())
     floor = _revoked_before_epoch(person)
     if floor is not None and issued < floor:
         issued = floor  # a code issued in the second of a revocation must still be valid
@@ -160,7 +160,7 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
                 "This scanner may not read identities: it lacks the scope %(scope)s.", scope=IDENTITY_SCOPE
             )
         )
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     claims, reason = _verified_claims(code)
     if reason:
         return Verification(valid=False, purpose=purpose, reason=reason)

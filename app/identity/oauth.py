@@ -362,7 +362,7 @@ class OpenIDCodeFlow(OpenIDCode):
     def encode_id_token(self, token, request):
         """Sign the ID token through the key store (RS256, with ``kid``)."""
         code: AuthorizationCode = request.authorization_code
-        now = int(datetime.now(UTC).timestamp())
+        now = int(utcnow().timestamp())
         claims = {
             "iss": tokens.issuer(),
             "aud": request.client.client_id,

@@ -7,7 +7,7 @@ command line or the tests) and an institution's client-credentials token.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext
@@ -16,6 +16,7 @@ from joserfc.errors import JoseError
 from app.core.actors import Actor, ActorKind
 from app.core.errors import Unauthenticated
 from app.core.ids import new_id
+from app.core.models import utcnow
 from app.identity import keys, revocation
 from app.identity.models import Person
 
@@ -47,7 +48,7 @@ def accepted_issuers() -> tuple[str, ...]:
 
 
 def _base_claims(subject: str, audience: str, client_id: str, scopes, now: datetime | None) -> dict:
-    issued = int((now or datetime.now(UTC)).timestamp())
+    issued = int((now or utcnow()).timestamp())
     config = current_app.config
     return {
         "iss": issuer(),
@@ -124,7 +125,7 @@ def verify_signature_and_claims(
     _check_claims(
         decoded.header,
         decoded.claims,
-        now or datetime.now(UTC),
+        now or utcnow(),
         audiences or (current_app.config["API_AUDIENCE"],),
     )
     return decoded.claims
