@@ -54,7 +54,8 @@ class AuditEntry(IdMixin, db.Model):
     client_id: Mapped[str | None] = mapped_column(String(64))
     subject_person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     action: Mapped[str] = mapped_column(String(20))
-    resource: Mapped[str] = mapped_column(String(120))
+    resource: Mapped[str] = mapped_column(String(120))  # what kind of record (bill, payment_intent, ...)
+    resource_id: Mapped[str | None] = mapped_column(String(64))  # which one, when it is one record
     reason: Mapped[str] = mapped_column(String(255), default="")
 
     __table_args__ = (Index("ix_audit_entries_subject_created", "subject_person_id", "created_at"),)

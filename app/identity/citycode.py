@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.actors import Actor
+from app.core.audit import AuditAction
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
@@ -172,7 +173,9 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
     if result.valid:
         result.claims = _claims_for(purpose, person)
         if purpose in IDENTITY_PURPOSES:
-            audit.record_access(actor, person.id, "read", f"citycode:{purpose}", reason="city code scanned")
+            audit.record(
+                actor, person.id, AuditAction.SCAN, f"citycode:{purpose}", reason="city code scanned"
+            )
     _log_scan(actor, person, purpose, claims["jti"], reason or ACCEPTED)
     return result
 

@@ -27,10 +27,6 @@ class Person(IdMixin, db.Model):
     national_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Channels the person wants notifications on besides the in-app inbox ("sms", "telegram").
-    notification_channels: Mapped[list] = mapped_column(
-        JSON, default=lambda: ["sms"], server_default='["sms"]'
-    )
     # The city code names the person by this random subject, never by id, phone or ID number.
     citycode_subject: Mapped[str | None] = mapped_column(
         String(32), unique=True, default=lambda: secrets.token_urlsafe(16)

@@ -41,10 +41,10 @@ class MeSchema(ma.Schema):
     phone = ma.fields.String(dump_only=True)
     display_name = ma.fields.String(dump_only=True)
     locale = ma.fields.String(dump_only=True, allow_none=True)
-    notification_channels = ma.fields.Function(
-        lambda p: ["inbox", *p.notification_channels],
+    notification_channels = ma.fields.List(
+        ma.fields.String(),
         dump_only=True,
-        metadata={"description": "Where notifications go: the in-app inbox always, then the chosen channels"},
+        metadata={"description": "The channels on for every topic: the in-app inbox always, then the others"},
     )
     legal_name = ma.fields.Function(lambda p: mask_name(p.legal_name), dump_only=True, allow_none=True)
     national_id = ma.fields.Function(
@@ -95,8 +95,14 @@ class AuditEntrySchema(ma.Schema):
         allow_none=True,
         metadata={"description": "The person who acted for you under a mandate (proxy entries only)"},
     )
-    action = ma.fields.String(dump_only=True)
-    resource = ma.fields.String(dump_only=True)
+    action = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "read, list, create, change, delete, pay, scan or export"},
+    )
+    resource = ma.fields.String(dump_only=True, metadata={"description": "What kind of record"})
+    resource_id = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "Which record, when it was one"}
+    )
     reason = ma.fields.String(dump_only=True)
 
 

@@ -42,6 +42,7 @@ class Recipient:
     phone: str
     locale: str
     telegram_chat_id: str | None
+    name: str = ""  # how the person is greeted (their display name)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """signing keys: the next key, published before it signs
 
 Revision ID: a6c3ae4c3815
-Revises: 136cb82cfe11
+Revises: af4827244d1c
 Create Date: 2026-12-01 11:08:23.325630
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a6c3ae4c3815'
-down_revision = '136cb82cfe11'
+down_revision = 'af4827244d1c'
 branch_labels = None
 depends_on = None
 
