@@ -147,6 +147,7 @@ def test_busy_port_fails_before_anything_says_serving(checkout, newcomer_env):
 @embedded_only
 def test_the_readme_on_the_embedded_demo(checkout, newcomer_env, capsys):
     blocks = readme.readme_blocks()
+    before = {path.name for path in checkout.iterdir()}
     port = readme.free_port()
     session = readme.Session(checkout, {**newcomer_env, "PORT": str(port)})
     try:
@@ -157,6 +158,8 @@ def test_the_readme_on_the_embedded_demo(checkout, newcomer_env, capsys):
         assert session.env["B"] == f"http://127.0.0.1:{port}"  # the stories followed PORT
     finally:
         session.close()
+    left_behind = {path.name for path in checkout.iterdir()} - before - {".venv", "instance"}
+    assert not left_behind, f"the README's commands wrote into the repository: {left_behind}"
     with capsys.disabled():
         print(f"\nREADME test (embedded): serving after {seconds:.0f} s; {checked} steps checked")
 
