@@ -7,7 +7,7 @@ from pathlib import Path
 import marshmallow as ma
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -31,6 +31,22 @@ def normalize_locale(tag: str | None) -> str | None:
     if "hant" in parts or _TRADITIONAL_REGIONS.intersection(parts[1:]):
         return "zh_Hant"
     return "zh_Hans"
+
+
+def current_locale() -> str:
+    """The locale being rendered now: the request's, or the one a job or bot forced."""
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_app_context() else None
+    return normalize_locale(str(locale)) if locale else DEFAULT_LOCALE
+
+
+def pick(texts: dict[str, str], locale: str | None = None) -> str:
+    """The text for ``locale`` (default: the current one), else Simplified Chinese, else English."""
+    for candidate in (locale or current_locale(), DEFAULT_LOCALE, "en"):
+        if texts.get(candidate):
+            return texts[candidate]
+    return next(iter(texts.values()), "")
 
 
 def locale_from_accept_language() -> str | None:

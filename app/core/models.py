@@ -9,6 +9,7 @@ from sqlalchemy import Date, DateTime, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
+from app.core.i18n import pick
 from app.core.ids import new_id
 from app.extensions import db
 
@@ -41,6 +42,34 @@ class IdMixin:
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class LocalizedName:
+    """Reference data named in every supported language (a district, a department, a biller, ...).
+
+    ``name`` is the reader's (the request's locale, or the one forced for a job); ``names`` all three,
+    for a notification rendered later in its recipient's language.
+    """
+
+    name_zh_hans: Mapped[str] = mapped_column(String(120))
+    name_zh_hant: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in every supported language."""
+        return {"zh_Hans": self.name_zh_hans, "zh_Hant": self.name_zh_hant, "en": self.name_en}
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return pick(self.names)
+
+    def set_names(self, names: dict[str, str]) -> None:
+        """Name it in each language (Simplified Chinese stands in for a missing one)."""
+        self.name_zh_hans = names["zh_Hans"]
+        self.name_zh_hant = names.get("zh_Hant") or names["zh_Hans"]
+        self.name_en = names.get("en") or names["zh_Hans"]
 
 
 class AuditEntry(IdMixin, db.Model):

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import IdMixin, UTCDateTime
+from app.core.models import IdMixin, UTCDateTime, utcnow
 from app.core.pii import EncryptedString, EncryptedText
 from app.extensions import db
 
@@ -274,6 +274,16 @@ class RevokedToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+NOTIFICATION_CHANNELS = ("sms", "telegram")  # besides the in-app inbox, which is always on
+CONSENT_METHODS = (
+    "app",
+    "in_person_signature",
+    "in_person_fingerprint",
+    "witnessed_verbal",
+    "legal_document",
+)
+
+
 class Mandate(IdMixin, db.Model):
     """Authority a person (grantor) gives another (grantee) to act for them, by scope and time (帮办代办)."""
 
@@ -296,6 +306,21 @@ class Mandate(IdMixin, db.Model):
     consent_note: Mapped[str] = mapped_column(String(500), default="")
     grantor: Mapped[Person] = relationship(foreign_keys=[grantor_id])
     grantee: Mapped[Person | None] = relationship(foreign_keys=[grantee_id])
+
+    def status_at(self, moment: datetime) -> str:
+        """``pending`` (not accepted), ``active``, ``scheduled``, ``expired`` or ``revoked`` at ``moment``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= moment:
+            return "expired"
+        if self.accepted_at is None:
+            return "pending"
+        return "scheduled" if self.starts_at > moment else "active"
+
+    @property
+    def status(self) -> str:
+        """The mandate's status now."""
+        return self.status_at(utcnow())
 
 
 class CityCodeScan(IdMixin, db.Model):

@@ -12,7 +12,7 @@ from app.core.pagination import PageArgsSchema
 from app.core.pii import mask_name, mask_national_id, mask_phone
 from app.core.validation import NationalId, PhoneNumber, StrictSchema
 from app.identity import citycode
-from app.identity.services import CONSENT_METHODS, NOTIFICATION_CHANNELS, mandate_status
+from app.identity.models import CONSENT_METHODS, NOTIFICATION_CHANNELS
 
 
 class LocalDateTime(ma.fields.DateTime):
@@ -201,7 +201,7 @@ class MandateSchema(ma.Schema):
     starts_at = ma.fields.DateTime(dump_only=True)
     expires_at = ma.fields.DateTime(dump_only=True)
     revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
-    status = ma.fields.Function(lambda m: mandate_status(m), dump_only=True)
+    status = ma.fields.String(dump_only=True)
     consent_method = ma.fields.String(dump_only=True)
     consent_note = ma.fields.String(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)

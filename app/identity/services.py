@@ -34,24 +34,23 @@ from app.core.pii import age_on, lookup_hash, mask_phone
 from app.core.policy import require_person, require_role
 from app.extensions import db
 from app.identity import citycode, clients, notices, oauth, otp, revocation, tokens
-from app.identity.models import AccountLink, AccountLinkCode, Mandate, Person, RoleGrant
+from app.identity.models import (
+    CONSENT_METHODS,
+    AccountLink,
+    AccountLinkCode,
+    Mandate,
+    Person,
+    RoleGrant,
+)
 from app.notifications import services as notifications
 
 ROLES_NEEDING_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 ROLES_NEEDING_MERCHANT = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
-NOTIFICATION_CHANNELS = ("sms", "telegram")  # the in-app inbox is always on
 LINK_PROVIDERS = ("telegram",)
 LINK_CODE_TTL = timedelta(minutes=10)
 LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LINK_CODE_LENGTH = 10
 MANDATE_MAX_DURATION = timedelta(days=366)
-CONSENT_METHODS = (
-    "app",
-    "in_person_signature",
-    "in_person_fingerprint",
-    "witnessed_verbal",
-    "legal_document",
-)
 
 client_actor_for_api_key = clients.client_actor_for_api_key
 client_by_id = clients.client_by_id
@@ -656,14 +655,7 @@ def revoke_mandate(actor: Actor, mandate_id: uuid.UUID) -> Mandate:
 
 def mandate_status(mandate: Mandate, now: datetime | None = None) -> str:
     """``pending`` (not accepted yet), ``active``, ``scheduled``, ``expired`` or ``revoked``."""
-    moment = now or utcnow()
-    if mandate.revoked_at is not None:
-        return "revoked"
-    if mandate.expires_at <= moment:
-        return "expired"
-    if mandate.accepted_at is None:
-        return "pending"
-    return "scheduled" if mandate.starts_at > moment else "active"
+    return mandate.status_at(now or utcnow())
 
 
 # --- the city code --------------------------------------------------------------------------------

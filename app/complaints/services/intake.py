@@ -176,7 +176,7 @@ def _assign(
         complaint,
         actor,
         "dispatched",
-        params={"department_zh": department.name_zh, "department_en": department.name_en},
+        params={"department": department.names},
         internal=note,
         department_id=department.id,
     )
