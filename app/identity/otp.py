@@ -13,7 +13,7 @@ import secrets
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, or_, update
 
@@ -111,7 +111,10 @@ def _count_wrong_attempt(challenge: OtpChallenge, phone: str, now: datetime) -> 
     if counted.rowcount == 0 or challenge.attempts >= MAX_ATTEMPTS:
         raise _locked(phone, now)
     left = MAX_ATTEMPTS - challenge.attempts
-    raise CodeRejected(gettext("The code is wrong. %(left)s attempts left.", left=left), attempts_left=left)
+    message = ngettext(
+        "The code is wrong. %(num)d attempt left.", "The code is wrong. %(num)d attempts left.", left
+    )
+    raise CodeRejected(message, attempts_left=left)
 
 
 def _locked(phone: str, now: datetime) -> RateLimited:
