@@ -5,14 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.i18n import localize_validation_messages
-from app.core.validation import refuse_nul_characters
+from app.core.validation import load_json, refuse_unstorable_text
 from config import BaseConfig, ProductionConfig, config_for
 
 localize_validation_messages()
-refuse_nul_characters()
+refuse_unstorable_text()
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider; ``request.get_json`` parses within the kernel's limits (depth, digits)."""
+
+    def loads(self, s, **kwargs):
+        """Parse a JSON document within the kernel's limits."""
+        return load_json(s) if not kwargs else super().loads(s, **kwargs)
 
 
 def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Flask:
@@ -23,6 +32,7 @@ def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Fla
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_cls)
     app.config.update(overrides)
+    app.json = BoundedJSONProvider(app)
     app.json.ensure_ascii = False  # Chinese stays readable in every JSON response
     app.json.sort_keys = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -60,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     app.before_request(core_api.authenticate_request)
     app.after_request(core_api.audit_proxy_request)
     app.after_request(i18n.add_content_language)
+    app.after_request(core_api.add_security_headers)
 
 
 def _spec_kwargs() -> dict:

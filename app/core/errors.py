@@ -219,7 +219,12 @@ def _stringify(value: Any) -> Any:
 def problem_response(error: AppError) -> Response:
     """Build the ``application/problem+json`` response for an error."""
     body = error.to_problem()
-    response = Response(json.dumps(body, ensure_ascii=False), status=error.status)
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a refused field name that is not valid Unicode: escape it
+        text = json.dumps(body, ensure_ascii=True)
+    response = Response(text, status=error.status)
     response.headers["Content-Type"] = PROBLEM_CONTENT_TYPE + "; charset=utf-8"
     response.headers.update(error.headers)
     return response

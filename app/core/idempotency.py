@@ -35,6 +35,7 @@ from app.core.errors import (
     IdempotencyKeyReused,
 )
 from app.core.models import IdMixin, UTCDateTime, utcnow
+from app.core.validation import load_json
 from app.extensions import db
 
 HEADER = "Idempotency-Key"
@@ -125,7 +126,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     """SHA-256 of method, path and body (JSON bodies compared by content, not by layout)."""
     try:
         canonical = json.dumps(
-            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            load_json(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()
     except (ValueError, UnicodeDecodeError):
         canonical = body

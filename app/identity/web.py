@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.errors import AppError, BadRequest, Unauthenticated, ValidationFailed, problem_response
 from app.core.i18n import normalize_locale, select_locale
 from app.core.pii import InvalidPII, mask_phone, normalize_phone
+from app.core.validation import text_problem
 from app.extensions import db, limiter
 from app.identity import keys, oauth, services
 from app.identity.models import Person
@@ -45,6 +46,25 @@ SECURITY_HEADERS = {
 
 def _address_limit() -> str:
     return current_app.config["SIGN_IN_ADDRESS_RATE_LIMIT"]
+
+
+@web.before_request
+def _refuse_unstorable_parameters():
+    """A NUL (or text that is not Unicode) in any OAuth parameter is a bad request, never a server error."""
+    values = [*request.args.values(), *request.form.values()]
+    if not any(text_problem(value) for value in values):
+        return None
+    if request.path in ("/oauth/token", "/oauth/revoke"):
+        response = jsonify({"error": "invalid_request", "error_description": "malformed parameter"})
+        response.status_code = 400
+        return response
+    body = render_template(
+        "identity/error.html",
+        error="invalid_request",
+        description=gettext("The request contains characters that are not allowed."),
+        locale=select_locale(),
+    )
+    return body, 400
 
 
 @web.after_request
