@@ -34,6 +34,9 @@ class Person(IdMixin, db.Model):
     citycode_subject: Mapped[str | None] = mapped_column(String(32), unique=True)
     # Codes issued before this moment are refused (a lost phone).
     citycode_revoked_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The hosted sign-in page's sessions carry the generation they began in; signing out everywhere
+    # (a lost phone) moves it on, and every older session stops working.
+    sign_in_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     roles: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", cascade="all, delete-orphan", foreign_keys="RoleGrant.person_id"
     )

@@ -25,7 +25,7 @@ from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_authentication
 from app.core.calendar import SHANGHAI
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.i18n import SUPPORTED_LOCALES
+from app.core.i18n import SUPPORTED_LOCALES, normalize_locale
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import age_on, lookup_hash
@@ -81,7 +81,7 @@ class LinkCodeRejected(AppError):
 
 def install_authenticator() -> None:
     """Make bearer tokens (and ``X-On-Behalf-Of``) resolve to actors on every request."""
-    set_authenticator(lambda token: tokens.actor_from_claims(tokens.verify_access_token(token)))
+    set_authenticator(tokens.authenticate)
     set_proxy_resolver(proxy_actor)
     skip_bearer_authentication("/oauth/")
 
@@ -186,9 +186,10 @@ def update_preferences(
     """Change the signed-in person's language, display name or notification channels."""
     person = my_profile(actor)
     if locale is not None:
-        if locale not in SUPPORTED_LOCALES:
+        chosen = normalize_locale(locale)  # BCP 47 (zh-Hant) or POSIX (zh_Hant), as Accept-Language
+        if chosen not in SUPPORTED_LOCALES:
             raise ValidationFailed({"locale": [gettext("Unsupported language.")]})
-        person.locale = locale
+        person.locale = chosen
     if display_name is not None:
         person.display_name = display_name
     if notification_channels is not None:

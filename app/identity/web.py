@@ -188,7 +188,9 @@ def _session_user() -> oauth.EndUser | None:
     if age > current_app.config["SIGN_IN_SESSION_SECONDS"] or (max_age.isdigit() and age > int(max_age)):
         return None
     person = db.session.get(Person, uuid.UUID(person_id))
-    return oauth.EndUser(person, datetime.fromtimestamp(auth_time, UTC)) if person else None
+    if person is None or session.get("generation") != person.sign_in_generation:
+        return None  # signed out everywhere since (a lost phone): this session is over
+    return oauth.EndUser(person, datetime.fromtimestamp(auth_time, UTC))
 
 
 def _csrf_token() -> str:
@@ -231,6 +233,7 @@ def _sign_in(grant):
     session.permanent = True
     session["person_id"] = str(person.id)
     session["auth_time"] = int(time.time())
+    session["generation"] = person.sign_in_generation
     # Continue the same authorization request; the sign-in just done satisfies prompt and max_age.
     args = {k: v for k, v in request.args.items(multi=True) if k not in ("prompt", "max_age")}
     return redirect(f"{request.path}?{urlencode(args)}", code=303)

@@ -34,3 +34,66 @@ def client_token(client, client_id: str, secret: str) -> dict:
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+# --- the hosted sign-in, as a browser and an app go through it ------------------------------------
+
+APP_ID = "sec-mini-program"
+OTHER_APP_ID = "sec-other-app"
+
+
+def register_apps() -> None:
+    """Two first-party public apps (PKCE) redirecting to the test callback."""
+    from app.identity import clients
+    from tests.identity.helpers import REDIRECT_URI
+
+    for client_id in (APP_ID, OTHER_APP_ID):
+        if clients.client_by_id(client_id) is None:
+            clients.register_client(
+                "public", client_id, redirect_uris=[REDIRECT_URI], first_party=True, client_id=client_id
+            )
+
+
+def authorization_url(client_id: str = APP_ID) -> tuple[str, str]:
+    """An authorization request with a fresh PKCE pair; returns (url, code_verifier)."""
+    import secrets
+    from urllib.parse import urlencode
+
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+    from tests.identity.helpers import REDIRECT_URI
+
+    verifier = secrets.token_urlsafe(48)
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT_URI,
+        "scope": "openid profile",
+        "state": secrets.token_urlsafe(8),
+        "code_challenge": create_s256_code_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    return "/oauth/authorize?" + urlencode(query), verifier
+
+
+def code_of(landing) -> str:
+    """The authorization code in the redirect back to the app."""
+    import httpx
+
+    assert landing.status_code == 302, landing.text[:300]
+    return httpx.URL(landing.headers["location"]).params["code"]
+
+
+def exchange(http, code: str, verifier: str, client_id: str = APP_ID, **overrides):
+    """The app's token request for ``code``."""
+    from tests.identity.helpers import REDIRECT_URI
+
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_id": client_id,
+        "code_verifier": verifier,
+        **overrides,
+    }
+    return http.post("/oauth/token", data=data)
