@@ -62,6 +62,11 @@ class BaseConfig:
     # Rate limiting (Flask-Limiter): Redis storage when configured, memory otherwise.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in this process's memory instead of failing the request. Only the limits
+    # by client address live there (sign-in, wrong client credentials); the per-phone and per-code limits
+    # of sign-in codes are in the database and hold across processes whatever Redis does.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Flask-Limiter would overwrite a precise Retry-After (e.g. the per-phone SMS wait) with its own
     # window's reset; it reports that in this header instead, and 429 problems carry Retry-After.
     RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"

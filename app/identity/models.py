@@ -105,7 +105,7 @@ class OtpChallenge(IdMixin, db.Model):
 
 
 class OtpThrottle(db.Model):
-    """Per-phone send counters: the last send and a one-hour window, updated atomically."""
+    """Per-phone send counters (every requester together): the last send and a one-hour window."""
 
     __tablename__ = "otp_throttles"
 
@@ -113,6 +113,26 @@ class OtpThrottle(db.Model):
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OtpRequesterThrottle(db.Model):
+    """One requester's use of sign-in codes for one phone: its sends this hour, its wrong codes.
+
+    The requester is the client address, kept as a keyed hash. What one requester spends (sends,
+    wrong guesses) is refused to that requester only, so nobody can spend a phone's allowance for
+    its owner.
+    """
+
+    __tablename__ = "otp_requester_throttles"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Wrong codes entered for the newest code (``challenge_id``) by this requester.
+    challenge_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OAuthClient(IdMixin, db.Model):

@@ -139,19 +139,23 @@ def get_person(person_id: uuid.UUID) -> Person:
     return person
 
 
-def send_sign_in_code(phone: str, locale: str | None = None) -> datetime:
-    """Text a sign-in code to ``phone``; returns when it expires (429 when sent too often)."""
+def send_sign_in_code(phone: str, locale: str | None = None, requester: str | None = None) -> datetime:
+    """Text a sign-in code to ``phone`` for ``requester`` (the client address); returns when it expires.
+
+    429 when this requester asked too often for this phone, or the phone is in its slow-down.
+    """
     person = person_by_phone(phone)
-    challenge = otp.send_code(phone, (person.locale if person else None) or locale)
+    challenge = otp.send_code(phone, (person.locale if person else None) or locale, requester)
     return challenge.expires_at
 
 
-def sign_in_with_otp(phone: str, code: str) -> Person:
+def sign_in_with_otp(phone: str, code: str, requester: str | None = None) -> Person:
     """The person signing in with a code sent to their phone, created (and welcomed) the first time.
 
-    A refused code raises after counting the attempt: the caller commits before answering.
+    A refused code raises after counting the attempt (for ``requester`` and for the code): the caller
+    commits before answering.
     """
-    otp.check_code(phone, code)
+    otp.check_code(phone, code, requester)
     person, _ = get_or_create_person(phone)
     first_time = person.last_signed_in_at is None
     person.last_signed_in_at = utcnow()

@@ -214,7 +214,7 @@ def _form_phone() -> str:
 def _send_code(grant):
     try:
         phone = _form_phone()
-        services.send_sign_in_code(phone, select_locale())
+        services.send_sign_in_code(phone, select_locale(), requester=request.remote_addr)
     except AppError as error:
         db.session.rollback()
         return _login_page(grant, error=error)
@@ -224,7 +224,9 @@ def _send_code(grant):
 
 def _sign_in(grant):
     try:
-        person = services.sign_in_with_otp(_form_phone(), request.form.get("code", ""))
+        person = services.sign_in_with_otp(
+            _form_phone(), request.form.get("code", ""), requester=request.remote_addr
+        )
     except AppError as error:
         db.session.commit()  # a wrong code counts towards the lock-out
         return _login_page(grant, error=error)

@@ -97,3 +97,30 @@ def exchange(http, code: str, verifier: str, client_id: str = APP_ID, **override
         **overrides,
     }
     return http.post("/oauth/token", data=data)
+
+
+class AddressedBrowser:
+    """A browser on the hosted sign-in page from a given client address (what the limits key on)."""
+
+    def __init__(self, app, address: str, **headers):
+        import contextvars
+
+        import httpx
+
+        from app.extensions import db as _db
+        from tests.identity.helpers import ISSUER
+
+        def isolated(environ, start_response):
+            body = contextvars.Context().run(app, environ, start_response)
+            _db.session.expire_all()
+            return body
+
+        transport = httpx.WSGITransport(app=isolated, remote_addr=address)
+        self.http = httpx.Client(transport=transport, base_url=ISSUER, headers=headers)
+
+    def form(self, url: str, **fields):
+        """Open the page and submit its form with ``fields``; returns the answer."""
+        from tests.identity.helpers import csrf_of
+
+        page = self.http.get(url)
+        return self.http.post(url, data={"csrf_token": csrf_of(page), **fields})
