@@ -42,7 +42,7 @@ class BaseConfig:
     # i18n
     BABEL_DEFAULT_LOCALE = "zh_Hans"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
-    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "locales")
+    LOCALES_DIR = str(BASE_DIR / "locales")  # one catalog folder per domain: locales/<domain>/<locale>/
     SUPPORTED_LOCALES = ("zh_Hans", "zh_Hant", "en")
     BUSINESS_TIMEZONE = "Asia/Shanghai"
 

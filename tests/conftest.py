@@ -182,7 +182,7 @@ def other_resident(make_person):
 @pytest.fixture
 def demo(db):
     """The demo city loaded into this test's transaction."""
-    from app.demo import seed_demo
+    from app.core.demo import seed_demo
 
     seed_demo()
     return db

@@ -39,7 +39,7 @@ from app.core.actors import ActorKind, Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.payments.schemas import PaymentSchema
 
 blp = ApiBlueprint(
@@ -51,12 +51,6 @@ biller_blp = ApiBlueprint(
 staff_blp = ApiBlueprint("staff_bills", __name__, description="The biller registry (administrators)")
 
 BILLER = {"scopes": (services.WRITE_SCOPE,), "kinds": (ActorKind.CLIENT,)}
-
-
-def _keep_access_log() -> None:
-    """Commit the access-log entries a biller's read of residents' data wrote."""
-    if db.session.new:
-        db.session.commit()
 
 
 # --- the registry and receipts: public ----------------------------------------------------------
@@ -101,7 +95,6 @@ def bind_account(body):
     others confirm later through their API (the account stays ``pending`` until then).
     """
     account = services.bind_account(current_actor(), **body)
-    db.session.commit()
     return account
 
 
@@ -119,7 +112,6 @@ def get_account(account_id):
 def unbind_account(account_id):
     """Unbind an account (its autopay stops; paid bills stay in my payments)."""
     services.unbind_account(current_actor(), account_id)
-    db.session.commit()
     return Response(status=204)
 
 
@@ -129,7 +121,6 @@ def unbind_account(account_id):
 def fetch_bills(account_id):
     """Ask the biller for the account's current bill now (billers with supports_fetch); its unpaid bills."""
     bills = services.fetch_bills(current_actor(), account_id)
-    db.session.commit()
     return bills
 
 
@@ -140,7 +131,6 @@ def fetch_bills(account_id):
 def set_autopay(body, account_id):
     """Pay new bills within a limit automatically, N days before due; larger ones ask me to pay by hand."""
     rule = services.set_autopay(current_actor(), account_id, body["limit"], body["days_before_due"])
-    db.session.commit()
     return rule
 
 
@@ -150,7 +140,6 @@ def set_autopay(body, account_id):
 def remove_autopay(account_id):
     """Stop autopay for an account."""
     services.remove_autopay(current_actor(), account_id)
-    db.session.commit()
     return Response(status=204)
 
 
@@ -195,7 +184,6 @@ def pay_bills(body):
     ``payment-already-paid``. The payment settles asynchronously (see /payments/{id}).
     """
     intent = services.pay_bills(current_actor(), body["bill_ids"], current_key())
-    db.session.commit()
     return intent
 
 
@@ -209,7 +197,6 @@ def pay_bills(body):
 def raise_dispute(body):
     """Dispute a completed bill payment; the biller must answer within the set working days."""
     dispute = services.raise_dispute(current_actor(), body["payment_id"], body["kind"], body["description"])
-    db.session.commit()
     return dispute
 
 
@@ -237,7 +224,6 @@ def get_dispute(dispute_id):
 def escalate_dispute(body, dispute_id):
     """Take a rejected or unanswered dispute to 12345 as a complaint carrying the payment evidence."""
     dispute = services.escalate_dispute(current_actor(), dispute_id, **body)
-    db.session.commit()
     return dispute
 
 
@@ -256,7 +242,6 @@ def push_bills(body):
     """
     items, errors = load_push_items(body["bills"])
     outcome = services.push_bills(current_actor(), items, errors)
-    db.session.commit()
     return outcome
 
 
@@ -275,7 +260,6 @@ def biller_bill(bill_no):
 def paid_elsewhere(body, bill_no):
     """Mark a bill paid at my counter or another channel (409 while a resident is paying it here)."""
     bill = services.mark_paid_elsewhere(current_actor(), bill_no, **body)
-    db.session.commit()
     return bill
 
 
@@ -285,7 +269,6 @@ def paid_elsewhere(body, bill_no):
 def cancel_bill(bill_no):
     """Withdraw an unpaid bill issued in error."""
     bill = services.cancel_bill(current_actor(), bill_no)
-    db.session.commit()
     return bill
 
 
@@ -296,7 +279,6 @@ def cancel_bill(bill_no):
 def pending_bindings(args):
     """Bindings waiting for my answer, oldest first (each read is written to the resident's access log)."""
     result = services.pending_bindings(current_actor(), **args)
-    _keep_access_log()
     return result
 
 
@@ -307,7 +289,6 @@ def pending_bindings(args):
 def decide_binding(body, account_id):
     """Confirm that the resident holds the account, or refuse with a reason they will see."""
     account = services.decide_binding(current_actor(), account_id, body["confirmed"], body["reason"])
-    db.session.commit()
     return account
 
 
@@ -318,7 +299,6 @@ def decide_binding(body, account_id):
 def biller_disputes(args):
     """Disputes about payments to me, oldest first, with the payment evidence."""
     page = services.biller_disputes(current_actor(), **args)
-    _keep_access_log()
     return page
 
 
@@ -330,7 +310,6 @@ def answer_dispute(body, dispute_id):
     """Accept or reject a dispute, with an explanation the resident will read."""
     accepted = body["decision"] == "accepted"
     dispute = services.answer_dispute(current_actor(), dispute_id, accepted, body["answer"])
-    db.session.commit()
     return dispute
 
 
@@ -352,5 +331,4 @@ def staff_billers():
 def save_biller(body, code):
     """Register a biller under a code, or change it."""
     biller, _created = services.save_biller(current_actor(), code, body)
-    db.session.commit()
     return biller

@@ -324,7 +324,6 @@ def create_request(args, fmt: str):
         contact_allowed=phone is not None,
     )
     complaint = services.submit_open311(actor, intake, reporter_phone=phone)
-    db.session.commit()
     body = [
         {
             "service_request_id": str(complaint.id),

@@ -36,7 +36,6 @@ from app.core.actors import Role
 from app.core.api import ApiBlueprint, accepts, current_actor
 from app.core.errors import NotFound
 from app.core.pagination import PageArgsSchema, page_schema
-from app.extensions import db
 
 blp = ApiBlueprint("complaints", __name__, description="12345 requests: report, follow and rate")
 staff = ApiBlueprint("staff_complaints", __name__, description="12345 work: dispatch, handle, oversee")
@@ -70,7 +69,6 @@ def list_categories():
 def submit(data):
     """Report something to 12345; it is routed to a department at once when a rule matches."""
     complaint = services.submit_complaint(current_actor(), _intake(data))
-    db.session.commit()
     return complaint
 
 
@@ -99,7 +97,6 @@ def get_complaint(complaint_id: uuid.UUID):
 def rate(data, complaint_id: uuid.UUID):
     """Rate the reply: 3-5 closes the complaint, 1-2 reopens it for rework."""
     complaint = services.rate(current_actor(), complaint_id, data["rating"], data["comment"])
-    db.session.commit()
     return complaint
 
 
@@ -111,7 +108,6 @@ def rate(data, complaint_id: uuid.UUID):
 def add_photo(files, complaint_id: uuid.UUID):
     """Attach a photo (JPEG, PNG or WebP, at most 5 MB, 6 per complaint)."""
     photo = services.add_photo(current_actor(), complaint_id, files["photo"].read())
-    db.session.commit()
     return photo
 
 
@@ -141,7 +137,6 @@ def _photo_response(complaint, photo_id: uuid.UUID) -> Response:
 def record_call(data):
     """Record a call on the caller's behalf, linked to their account when one exists."""
     complaint = services.record_call(current_actor(), data.pop("caller_phone"), _intake(data))
-    db.session.commit()
     return complaint
 
 
@@ -163,7 +158,6 @@ def staff_view(complaint_id: uuid.UUID):
     actor = current_actor()
     complaint = services.staff_complaint(actor, complaint_id)
     complaint.reporter = services.reporter_contact(actor, complaint)
-    db.session.commit()
     return complaint
 
 
@@ -172,7 +166,6 @@ def _step(name: str, schema, call, roles=STAFF, doc: str = ""):
 
     def view(data, complaint_id: uuid.UUID):
         complaint = call(current_actor(), complaint_id, data)
-        db.session.commit()
         return complaint
 
     view.__name__ = "step_" + name.replace("-", "_")
@@ -243,7 +236,6 @@ _step(
 def split(data, complaint_id: uuid.UUID):
     """Split a complaint that asks several things; each part is dispatched on its own."""
     parts = services.split(current_actor(), complaint_id, data["version"], data["parts"])
-    db.session.commit()
     return parts
 
 
@@ -256,7 +248,6 @@ def request_extension(data, complaint_id: uuid.UUID):
     extension = services.request_extension(
         current_actor(), complaint_id, data["requested_due"], data["reason"]
     )
-    db.session.commit()
     return extension
 
 
@@ -275,7 +266,6 @@ def pending_extensions():
 def decide_extension(data, extension_id: uuid.UUID):
     """Approve (the deadline moves) or refuse an extension."""
     extension = services.decide_extension(current_actor(), extension_id, data["approve"], data["note"])
-    db.session.commit()
     return extension
 
 
@@ -294,7 +284,6 @@ def list_rules():
 def create_rule(data):
     """Add a routing rule; it applies to the next complaint, no restart needed."""
     rule = services.save_rule(current_actor(), data)
-    db.session.commit()
     return rule
 
 
@@ -305,7 +294,6 @@ def create_rule(data):
 def update_rule(data, rule_id: uuid.UUID):
     """Change a routing rule."""
     rule = services.save_rule(current_actor(), data, rule_id)
-    db.session.commit()
     return rule
 
 
@@ -315,7 +303,6 @@ def update_rule(data, rule_id: uuid.UUID):
 def deactivate_rule(rule_id: uuid.UUID):
     """Switch a routing rule off."""
     services.deactivate_rule(current_actor(), rule_id)
-    db.session.commit()
 
 
 @staff.route("/staff/complaints/metrics")

@@ -19,7 +19,6 @@ from app.core.actors import Actor, ActorKind
 from app.core.errors import Forbidden, UnsupportedMediaType, ValidationFailed
 from app.core.policy import require_authenticated, require_role, require_scope
 from app.core.validation import load_json
-from app.extensions import db
 
 Authenticator = Callable[[str], Actor]
 ProxyResolver = Callable[[Actor, str], Actor]
@@ -81,7 +80,6 @@ def audit_proxy_request(response):
         f"{request.method} {rule}"[:120],
         reason=f"mandate {actor.mandate_id}",
     )
-    db.session.commit()
     return response
 
 

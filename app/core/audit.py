@@ -7,7 +7,10 @@ import uuid
 from app.core.actors import Actor, ActorKind
 from app.core.models import AuditEntry
 from app.core.pagination import Page, paginate
+from app.core.uow import allow_on_read
 from app.extensions import db
+
+allow_on_read(AuditEntry.__tablename__)  # a read is recorded by the read itself
 
 
 def record_access(

@@ -50,10 +50,34 @@ def select_locale() -> str:
     return preferred or locale_from_accept_language() or DEFAULT_LOCALE
 
 
+CORE_CATALOG = "core"
+BOT_CATALOG = "bots"
+
+
+def catalog_sources(name: str, root: Path) -> list[Path]:
+    """The source folders whose messages go into catalog ``name`` (each domain owns its own)."""
+    if name == CORE_CATALOG:
+        return [root / "app" / "core"]
+    if name == BOT_CATALOG:
+        return [root / "bots"]
+    return [root / "app" / name]
+
+
+def catalog_names(locales_dir: Path) -> list[str]:
+    """The catalogs under ``locales_dir`` (one folder each), the kernel's first."""
+    names = sorted(p.name for p in locales_dir.iterdir() if p.is_dir() and any(p.glob("*/LC_MESSAGES")))
+    return sorted(names, key=lambda name: name != CORE_CATALOG)
+
+
+def catalog_directories(locales_dir: Path) -> str:
+    """Flask-Babel's ``BABEL_TRANSLATION_DIRECTORIES``: every catalog folder, ``;``-separated."""
+    return ";".join(str(locales_dir / name) for name in catalog_names(locales_dir))
+
+
 def compile_catalogs(directory: Path, force: bool = False) -> list[Path]:
-    """Compile each ``messages.po`` into ``messages.mo`` when missing or stale."""
+    """Compile each ``messages.po`` under ``directory`` into ``messages.mo`` when missing or stale."""
     written = []
-    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+    for po_path in sorted(directory.glob("**/LC_MESSAGES/messages.po")):
         mo_path = po_path.with_suffix(".mo")
         if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
@@ -73,8 +97,8 @@ def add_content_language(response):
 
 
 def app_locales_dir() -> Path:
-    """The catalog directory of the running app."""
-    return Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    """The folder holding every catalog of the running app."""
+    return Path(current_app.config["LOCALES_DIR"])
 
 
 # Marshmallow's built-in messages, wrapped so they are translated per request.

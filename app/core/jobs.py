@@ -30,6 +30,7 @@ from sqlalchemy import JSON, String, event
 from sqlalchemy.orm import Mapped, Session, configure_mappers, mapped_column
 
 from app.core.models import IdMixin, UTCDateTime, utcnow
+from app.core.uow import checkpoint, end_reading, unit_of_work
 from app.extensions import db, redis_connection
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ MAX_INLINE_CHAIN = 1000  # jobs one commit may set off inline, counting the jobs
 _PENDING = "yimatong.jobs.pending"
 _inline_backlog: contextvars.ContextVar[list | None] = contextvars.ContextVar("inline_backlog", default=None)
 _process_app: dict[str, Flask] = {}
+_app_factory: dict[str, Callable[[], Flask]] = {}
 _redis_down_until: dict[str, float] = {}  # per Redis URL, in this process
 
 
@@ -184,21 +186,15 @@ def job_status(job_id: str) -> str | None:
     return getattr(status, "value", status)
 
 
-def execute(func: str, args: list | None = None) -> None:
+def execute(func: str, args: list | None = None, *, app: Flask | None = None) -> None:
     """Run one job in its own app context: commit when it returns, roll back when it raises.
 
     RQ workers call this for every job, and so does the inline runner, so a job behaves the same
     with and without Redis.
     """
-    app = _job_app()
-    with app.app_context():
-        target = _resolve(func)
-        try:
-            target(*(args or []))
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+    app = app or _job_app()
+    with app.app_context(), unit_of_work():
+        _resolve(func)(*(args or []))
 
 
 def run_periodic(name: str) -> None:
@@ -255,6 +251,8 @@ def _within(transaction, ancestor) -> bool:
 
 @event.listens_for(Session, "after_commit")
 def _hand_over_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint was released: the jobs wait for the transaction itself to commit
     pending = session.info.pop(_PENDING, None)
     if not pending or not has_app_context():
         return
@@ -333,24 +331,26 @@ def _run_inline(app: Flask, requests: list[JobRequest]) -> None:
         for _ in range(MAX_INLINE_CHAIN):
             if not backlog:
                 return
-            _run_one_inline(app, backlog.pop(0))
+            # In a context of its own, as on a worker: no request, no app context, no session of the caller.
+            contextvars.Context().run(_run_one_inline, app, backlog.pop(0), backlog)
         log.error("inline jobs kept enqueueing jobs; %d left undone after %d", len(backlog), MAX_INLINE_CHAIN)
     finally:
         _inline_backlog.reset(token)
 
 
-def _run_one_inline(app: Flask, request: JobRequest) -> None:
+def _run_one_inline(app: Flask, request: JobRequest, backlog: list) -> None:
+    _inline_backlog.set(backlog)
     try:
         if request.run_at is not None and request.run_at > utcnow():
             _defer(app, request)
         else:
-            execute(request.func, list(request.args))
+            execute(request.func, list(request.args), app=app)
     except Exception:  # noqa: BLE001 - an inline job fails like a worker's job: logged, not raised
         log.exception("inline job %s%s failed", request.func, list(request.args))
 
 
 def _defer(app: Flask, request: JobRequest) -> None:
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         job_id = request.job_id or f"deferred-{uuid.uuid4()}"
         if db.session.scalar(db.select(DeferredJob.id).where(DeferredJob.job_id == job_id)) is None:
             db.session.add(
@@ -362,7 +362,6 @@ def _defer(app: Flask, request: JobRequest) -> None:
                     run_at=request.run_at,
                 )
             )
-            db.session.commit()
 
 
 # ---------------------------------------------------------------- periodic work and workers
@@ -409,11 +408,12 @@ def run_due(now: datetime | None = None, *, periodic_names: Iterable[str] = ()) 
         stmt = db.select(DeferredJob).where(DeferredJob.run_at <= moment).order_by(DeferredJob.run_at)
         due = db.session.scalars(stmt.limit(100).with_for_update(skip_locked=True)).all()
         if not due:
+            end_reading()  # hold no transaction (on SQLite: the write lock) while the caller waits
             return ran
         batch = [(job.func, list(job.args)) for job in due]
         for job in due:
             db.session.delete(job)
-        db.session.commit()
+        checkpoint()
         for func, args in batch:
             _run_quietly(func, args)
             ran += 1
@@ -508,10 +508,15 @@ def _job_app() -> Flask:
     if has_app_context():
         return current_app._get_current_object()
     if "app" not in _process_app:
-        from app import create_app
-
-        bind_process_app(create_app())
+        if "factory" not in _app_factory:
+            raise RuntimeError("no application to run jobs in: start workers with `flask rq worker`")
+        bind_process_app(_app_factory["factory"]())
     return _process_app["app"]
+
+
+def set_app_factory(factory: Callable[[], Flask]) -> None:
+    """Where a process that runs jobs without an app (a bare RQ worker) gets one: ``create_app``."""
+    _app_factory["factory"] = factory
 
 
 def _redis(app: Flask):

@@ -8,13 +8,11 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Date, DateTime, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core import clock
 from app.core.ids import new_id
 from app.extensions import db
 
-
-def utcnow() -> datetime:
-    """Aware UTC now; the only clock the database sees."""
-    return datetime.now(UTC)
+utcnow = clock.utcnow  # aware UTC now; the only clock the database sees
 
 
 class UTCDateTime(db.TypeDecorator):

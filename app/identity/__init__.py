@@ -1,1 +1,19 @@
 """People, roles, sign-in, tokens and the city code."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register identity: the OIDC provider, the API's authenticator, routes, jobs, commands, demo data."""
+    from app.extensions import api
+    from app.identity import cli, demo, jobs, models, oauth, routes, services  # noqa: F401
+    from app.identity.web import web
+
+    app.register_blueprint(web)
+    for blueprint in (routes.auth_blp, routes.blp, routes.citycode_blp, routes.staff_blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    oauth.init_app(app)
+    services.install_authenticator()
+    cli.init_app(app)

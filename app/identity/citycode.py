@@ -39,7 +39,7 @@ from app.core.policy import require_scope
 from app.extensions import db, get_redis
 from app.identity import keys
 from app.identity.clients import client_by_id
-from app.identity.models import CityCodeScan, CityCodeSeen, Person
+from app.identity.models import CityCodeScan, CityCodeSeen, Person, new_citycode_key
 
 MAX_TTL_SECONDS = 120
 CLOCK_SKEW_SECONDS = 5
@@ -153,9 +153,9 @@ def _revoked_before_epoch(person: Person) -> int | None:
 
 
 def subject_of(person: Person) -> str:
-    """The person's random code key (never shown as such: codes carry it encrypted), made on first use."""
+    """The person's random code key (never shown as such: codes carry it encrypted)."""
     if person.citycode_subject is None or len(person.citycode_subject) != _encoded_length(SUBJECT_KEY_BYTES):
-        person.citycode_subject = _b64(secrets.token_bytes(SUBJECT_KEY_BYTES))
+        person.citycode_subject = new_citycode_key()  # a row made outside the model; people get one at birth
         db.session.flush()
     return person.citycode_subject
 
@@ -209,7 +209,7 @@ def _encoded_length(size: int) -> int:
 
 def issue_code(person: Person, now: datetime | None = None) -> IssuedCode:
     """Sign a fresh code for ``person``: ``sub`` (new in every code), ``iat``, ``exp``, ``jti``."""
-    issued = math.floor((now or datetime.now(UTC)).timestamp())
+    issued = math.floor((now or utcnow()).timestamp())
     floor = _revoked_before_epoch(person)
     if floor is not None and issued < floor:
         issued = floor  # a code issued in the second of a revocation must still be valid
@@ -248,7 +248,7 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
         raise Forbidden(
             gettext("This scanner may not read identities: it lacks the scope %(scope)s.", scope=rule.scope)
         )
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     claims, reason = _verified_claims(code)
     if reason:
         return Verification(valid=False, purpose=purpose, reason=reason)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 import uuid
 from datetime import datetime
 
@@ -11,6 +13,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.models import IdMixin, UTCDateTime
 from app.core.pii import EncryptedString, EncryptedText
 from app.extensions import db
+
+
+def new_citycode_key() -> str:
+    """A person's random city-code key: 8 bytes, base64url without padding (11 characters)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(8)).decode().rstrip("=")
 
 
 class Person(IdMixin, db.Model):
@@ -30,8 +37,9 @@ class Person(IdMixin, db.Model):
     notification_channels: Mapped[list] = mapped_column(
         JSON, default=lambda: ["sms"], server_default='["sms"]'
     )
-    # The city code names the person by this random subject, never by id, phone or ID number.
-    citycode_subject: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The person's random city-code key (8 bytes, base64url). Codes never show it: each code's subject
+    # is this key encrypted with the issue time and random bytes, so codes cannot be linked.
+    citycode_subject: Mapped[str | None] = mapped_column(String(32), unique=True, default=new_citycode_key)
     # Codes issued before this moment are refused (a lost phone).
     citycode_revoked_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The hosted sign-in page's sessions carry the generation they began in; signing out everywhere

@@ -385,7 +385,7 @@ class OpenIDCodeFlow(OpenIDCode):
     def encode_id_token(self, token, request):
         """Sign the ID token through the key store (RS256, with ``kid``)."""
         code: AuthorizationCode = request.authorization_code
-        now = int(datetime.now(UTC).timestamp())
+        now = int(utcnow().timestamp())
         claims = {
             "iss": current_app.config["OIDC_ISSUER"],
             "aud": request.client.client_id,

@@ -8,7 +8,7 @@ from app.core.actors import ActorKind, Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.i18n import select_locale
 from app.core.pagination import PageArgsSchema, page_schema
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.identity import citycode, keys, otp, services
 from app.identity.schemas import (
     AuditEntrySchema,
@@ -63,7 +63,6 @@ def send_sign_in_code(body):
     The code is entered on the hosted sign-in page of ``/oauth/authorize``.
     """
     services.send_sign_in_code(body["phone"], select_locale(), requester=request.remote_addr)
-    db.session.commit()
     return {
         "expires_in": int(otp.CODE_TTL.total_seconds()),
         "resend_after": int(otp.RESEND_INTERVAL.total_seconds()),
@@ -88,7 +87,6 @@ def get_me():
 def update_me(changes):
     """Change language, display name or notification channels."""
     person = services.update_preferences(current_actor(), **changes)
-    db.session.commit()
     return person
 
 
@@ -99,7 +97,6 @@ def update_me(changes):
 def verify_real_name(body):
     """Add my legal name and national ID (stored encrypted, shown masked; one ID per person: 409)."""
     person = services.verify_real_name(current_actor(), body["legal_name"], body["national_id"])
-    db.session.commit()
     return person
 
 
@@ -129,7 +126,6 @@ def list_links():
 def create_telegram_link_code():
     """A one-time code (10 minutes) to send the Telegram bot as ``/start CODE``."""
     code, expires_at = services.create_link_code(current_actor(), "telegram")
-    db.session.commit()
     bot = current_app.config.get("TELEGRAM_BOT_USERNAME")
     deep_link = f"https://t.me/{bot}?start={code}" if bot else None
     return (
@@ -145,7 +141,6 @@ def create_telegram_link_code():
 def remove_link(provider):
     """Unlink my account on a front end (404 when not linked)."""
     services.remove_link(current_actor(), provider)
-    db.session.commit()
 
 
 # --- mandates -------------------------------------------------------------------------------------
@@ -171,7 +166,6 @@ def grant_mandate(body):
     request shows in my access log.
     """
     mandate = services.grant_mandate(current_actor(), **body)
-    db.session.commit()
     return mandate
 
 
@@ -189,7 +183,6 @@ def get_mandate(mandate_id: uuid.UUID):
 def revoke_mandate(mandate_id: uuid.UUID):
     """End a mandate now (its grantor withdraws it or its grantee gives it up)."""
     mandate = services.revoke_mandate(current_actor(), mandate_id)
-    db.session.commit()
     return mandate
 
 
@@ -202,7 +195,6 @@ def revoke_mandate(mandate_id: uuid.UUID):
 def get_city_code():
     """A fresh city code (valid about a minute) as a compact JWS and as SVG and PNG QR images."""
     issued = services.my_city_code(current_actor())
-    db.session.commit()
     return issued, 200, NO_STORE
 
 
@@ -212,7 +204,6 @@ def get_city_code():
 def report_lost_phone():
     """Lost phone: refuse every code issued until now and sign out every other device."""
     moment, ended = services.report_lost_phone(current_actor())
-    db.session.commit()
     return {"revoked_before": moment, "signed_out_sessions": ended}
 
 
@@ -236,7 +227,6 @@ def verify_city_code(body):
     A refused code is ``valid: false`` with a stable ``reason``.
     """
     result = services.verify_city_code(current_actor(), body["code"], body["purpose"])
-    db.session.commit()
     return result
 
 
@@ -257,7 +247,6 @@ def city_code_keys():
 def register_mandate(body):
     """Register a mandate for a resident without a smartphone, recording how they consented."""
     mandate = services.register_mandate_for(current_actor(), **body)
-    db.session.commit()
     return mandate
 
 
@@ -274,7 +263,6 @@ def grant_role(body):
         department_code=body["department"],
         merchant_id=body["merchant_id"],
     )
-    db.session.commit()
     return grant
 
 
@@ -284,4 +272,3 @@ def grant_role(body):
 def revoke_role(grant_id: uuid.UUID):
     """Take a role away (it lapses from tokens within their lifetime)."""
     services.revoke_role(current_actor(), grant_id)
-    db.session.commit()

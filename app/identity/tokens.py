@@ -12,7 +12,7 @@ away, a language changed, a client disabled or a token revoked takes effect on t
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext
@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 from app.core.actors import Actor, ActorKind
 from app.core.errors import Unauthenticated
 from app.core.ids import new_id
+from app.core.models import utcnow
 from app.extensions import db
 from app.identity import keys, revocation
 from app.identity.models import OAuthClient, Person
@@ -40,7 +41,7 @@ def access_token_lifetime() -> int:
 
 
 def _base_claims(subject: str, audience: str, client_id: str, scopes, now: datetime | None) -> dict:
-    issued = int((now or datetime.now(UTC)).timestamp())
+    issued = int((now or utcnow()).timestamp())
     config = current_app.config
     return {
         "iss": config["OIDC_ISSUER"],
@@ -111,7 +112,7 @@ def verify_signature_and_claims(
     _check_claims(
         decoded.header,
         decoded.claims,
-        now or datetime.now(UTC),
+        now or utcnow(),
         audiences or (current_app.config["API_AUDIENCE"],),
     )
     return decoded.claims

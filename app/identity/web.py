@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.core import uow
 from app.core.errors import AppError, BadRequest, Unauthenticated, ValidationFailed, problem_response
 from app.core.i18n import normalize_locale, select_locale
 from app.core.pii import InvalidPII, mask_phone, normalize_phone
@@ -98,19 +99,17 @@ def jwks():
 
 
 @web.route("/oauth/token", methods=["POST"])
+@uow.records_refusals  # a refused exchange ends the code; a reused refresh token revokes its family
 def token():
     """Token endpoint: authorization_code (PKCE), refresh_token (rotating), client_credentials."""
-    response = oauth.server().create_token_response()
-    db.session.commit()  # also keeps a family revoked because a refresh token was reused
-    return response
+    return oauth.server().create_token_response()
 
 
 @web.route("/oauth/revoke", methods=["POST"])
+@uow.records_refusals
 def revoke():
     """RFC 7009 revocation of an access or refresh token."""
-    response = oauth.server().create_endpoint_response("revocation")
-    db.session.commit()
-    return response
+    return oauth.server().create_endpoint_response("revocation")
 
 
 @web.route("/oauth/userinfo", methods=["GET", "POST"])
@@ -136,6 +135,7 @@ def userinfo():
 
 @web.route("/oauth/authorize", methods=["GET", "POST"])
 @limiter.limit(_address_limit, methods=["POST"])
+@uow.records_refusals  # a wrong sign-in code counts towards the lock-out
 def authorize():
     """Sign in on the hosted page (phone + SMS code), consent if the app is a third party, get a code."""
     _apply_ui_locales()
@@ -216,9 +216,8 @@ def _send_code(grant):
         phone = _form_phone()
         services.send_sign_in_code(phone, select_locale(), requester=request.remote_addr)
     except AppError as error:
-        db.session.rollback()
+        uow.rollback()  # nothing of a refused request is kept
         return _login_page(grant, error=error)
-    db.session.commit()
     return _login_page(grant, info=gettext("A code was sent to %(phone)s.", phone=mask_phone(phone)))
 
 
@@ -228,9 +227,7 @@ def _sign_in(grant):
             _form_phone(), request.form.get("code", ""), requester=request.remote_addr
         )
     except AppError as error:
-        db.session.commit()  # a wrong code counts towards the lock-out
-        return _login_page(grant, error=error)
-    db.session.commit()
+        return _login_page(grant, error=error)  # the wrong code is counted (records_refusals)
     session.clear()
     session.permanent = True
     session["person_id"] = str(person.id)
@@ -245,15 +242,11 @@ def _decide(server, grant, end_user: oauth.EndUser, *, allowed: bool):
     if allowed:
         oauth.record_consent(end_user.person, grant.client, grant.request.scope or "")
         return _issue_code(server, grant, end_user)
-    response = server.create_authorization_response(grant_user=None, grant=grant)
-    db.session.commit()
-    return response
+    return server.create_authorization_response(grant_user=None, grant=grant)
 
 
 def _issue_code(server, grant, end_user: oauth.EndUser):
-    response = server.create_authorization_response(grant_user=end_user, grant=grant)
-    db.session.commit()
-    return response
+    return server.create_authorization_response(grant_user=end_user, grant=grant)
 
 
 def _wants_json() -> bool:
@@ -293,9 +286,7 @@ def _consent_page(grant, end_user: oauth.EndUser):
 
 def _authorization_error(server, error: OAuth2Error):
     if error.redirect_uri:
-        response = server.handle_error_response(None, error)
-        db.session.commit()
-        return response
+        return server.handle_error_response(None, error)
     body = render_template(
         "identity/error.html", error=error.error, description=error.description or "", locale=select_locale()
     )

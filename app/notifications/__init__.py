@@ -1,1 +1,15 @@
 """Notifications: a transactional outbox relayed to RQ; inbox, SMS, Telegram and webhook channels."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register notifications: tables, delivery jobs, the inbox and outbox routes, commands."""
+    from app.extensions import api
+    from app.notifications import cli, jobs, models, routes  # noqa: F401 - tables and jobs
+
+    api.register_blueprint(routes.blp, url_prefix="/api/v1")
+    api.register_blueprint(routes.staff_blp, url_prefix="/api/v1/staff")
+    cli.init_app(app)

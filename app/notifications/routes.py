@@ -5,7 +5,6 @@ import uuid
 from app.core.actors import Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.pagination import page_schema
-from app.extensions import db
 from app.notifications import services
 from app.notifications.schemas import (
     InboxArgsSchema,
@@ -46,7 +45,6 @@ def inbox(args):
 def read_inbox_item(item_id: uuid.UUID):
     """Mark one of my messages read."""
     item = services.mark_read(current_actor(), item_id)
-    db.session.commit()
     return item
 
 
@@ -57,7 +55,6 @@ def read_all_inbox_items():
     """Mark all my messages read."""
     actor = current_actor()
     marked = services.mark_all_read(actor)
-    db.session.commit()
     return {"marked": marked, "unread_count": 0}
 
 
@@ -76,7 +73,6 @@ def get_preferences():
 def put_preferences(changes):
     """Choose channels for some topics and/or set quiet hours (the inbox is always on)."""
     prefs = services.update_my_preferences(current_actor(), **changes)
-    db.session.commit()
     return prefs
 
 
@@ -96,7 +92,6 @@ def list_webhook_endpoints(args):
 def create_webhook_endpoint(data):
     """Register an endpoint of an institutional client; the signing secret is shown only in this answer."""
     endpoint = services.create_webhook_endpoint(current_actor(), **data)
-    db.session.commit()
     return endpoint
 
 
@@ -106,7 +101,6 @@ def create_webhook_endpoint(data):
 def deactivate_webhook_endpoint(endpoint_id: uuid.UUID):
     """Stop sending webhooks to an endpoint."""
     endpoint = services.deactivate_webhook_endpoint(current_actor(), endpoint_id)
-    db.session.commit()
     return endpoint
 
 
@@ -125,7 +119,6 @@ def list_messages(args):
 def get_message(message_id: uuid.UUID):
     """One outbox message and each channel's delivery: status, attempts, provider id, error."""
     message = services.message_detail(current_actor(), message_id)
-    db.session.commit()
     return message
 
 
@@ -135,5 +128,4 @@ def get_message(message_id: uuid.UUID):
 def retry_message(message_id: uuid.UUID):
     """Give a failed message a fresh set of attempts."""
     message = services.retry_message(current_actor(), message_id)
-    db.session.commit()
     return message

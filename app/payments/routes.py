@@ -5,7 +5,6 @@ from flask import Response, request
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import page_schema
-from app.extensions import db
 from app.payments import services
 from app.payments.schemas import (
     CallbackReceiptSchema,
@@ -48,7 +47,6 @@ def get_payment(payment_id):
 def cancel_payment(payment_id):
     """Cancel one of my payments while it is still pending."""
     intent = services.cancel_intent(current_actor(), payment_id)
-    db.session.commit()
     return intent
 
 
@@ -60,7 +58,6 @@ def cancel_payment(payment_id):
 def refund_payment(body, payment_id):
     """Refund part or all of a payment (the payee's client with payments:refund, or administrators)."""
     refund = services.refund(current_actor(), payment_id, body["amount"], body["reason"], current_key())
-    db.session.commit()
     return refund
 
 
@@ -120,5 +117,4 @@ def provider_callback(provider):
     before is refused (409).
     """
     receipt = services.receive_callback(provider, request.headers, request.get_data(cache=True))
-    db.session.commit()
     return receipt

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from app.core.actors import Actor
 from app.core.errors import AppError
 from app.core.i18n import DEFAULT_LOCALE, normalize_locale
+from app.core.uow import unit_of_work
 from app.extensions import db
 from app.identity import services as identity
 
@@ -36,11 +37,9 @@ def _run(app: Flask, caller: Caller, func: Callable[[Actor | None], Any]) -> Any
         actor = identity.actor_for_linked_account(PROVIDER, caller.chat_id)
         with force_locale(_locale(actor, caller)):
             try:
-                result = func(actor)
-                db.session.commit()
-                return result
+                with unit_of_work():
+                    return func(actor)
             except AppError as error:
-                db.session.rollback()
                 return ServiceRefusal(str(error.title), str(error.detail or error.default_detail))
             finally:
                 db.session.remove()

@@ -1,10 +1,16 @@
-"""security: sign-in generations, sign-in code limits per requester
+"""security: sign-in generations, sign-in code limits per requester, 8-byte city-code keys
+
+City codes now carry the person's key encrypted in a single AES block, which has room for an 8-byte
+key: every person gets a new random one (codes issued before, valid two minutes at most, stop verifying).
 
 Revision ID: f8d1d0b4be8c
 Revises: 136cb82cfe11
 Create Date: 2026-12-01 11:14:14.882967
 
 """
+import base64
+import secrets
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -32,6 +38,16 @@ def upgrade():
         batch_op.add_column(sa.Column('sign_in_generation', sa.Integer(), server_default='0', nullable=False))
 
     # ### end Alembic commands ###
+    _new_citycode_keys()
+
+
+def _new_citycode_keys():
+    people = sa.table("people", sa.column("id", sa.Uuid()), sa.column("citycode_subject", sa.String(32)))
+    connection = op.get_bind()
+    ids = connection.execute(sa.select(people.c.id)).scalars().all()
+    for person_id in ids:
+        key = base64.urlsafe_b64encode(secrets.token_bytes(8)).decode().rstrip("=")
+        connection.execute(people.update().where(people.c.id == person_id).values(citycode_subject=key))
 
 
 def downgrade():

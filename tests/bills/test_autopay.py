@@ -132,13 +132,14 @@ def test_the_sweep_command_pays_due_autopay_bills(app, client, auth, resident, w
 
 
 def test_the_job_machinery_runs_the_bills_sweep_and_the_payment_jobs(
-    app, client, auth, resident, water, account
+    app, db, client, auth, resident, water, account
 ):
     from app.core import jobs
 
     assert {"bills.sweep", "payments.sandbox", "payments.reconcile", "payments.purge"} <= set(jobs.PERIODIC)
     _autopay(client, auth(resident), account, days=0)
     bill = helpers.push(water, "W-1", account.account_number, 5_000, due=services.business_date())
+    db.session.commit()  # the tick is another process: it sees what was committed
 
     for _ in range(2):  # the sweep opens the payment; the sandbox job (in this tick or the next) settles it
         result = app.test_cli_runner().invoke(args=["rq", "tick"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.demo import seed_demo
+from app.core.demo import seed_demo
 from app.identity.services import person_by_phone
 from tests.bills import helpers
 

@@ -10,7 +10,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _complaint(ctx: BolaContext):
-    from app.demo import seed_demo
+    from app.core.demo import seed_demo
 
     seed_demo()
     actor = Actor(kind=ActorKind.PERSON, person_id=ctx.owner.id)

@@ -104,13 +104,14 @@ def test_the_clock_stops_over_national_day_and_the_breach_escalates_after(
     client, auth, city, make_person, resident, report
 ):
     from datetime import UTC, datetime
-    from unittest import mock
     from zoneinfo import ZoneInfo
+
+    from app.core import clock
 
     shanghai = ZoneInfo("Asia/Shanghai")
     supervisor = make_person("supervisor", locale="en")
     received = datetime(2026, 9, 30, 10, 0, tzinfo=shanghai).astimezone(UTC)  # the eve of the holiday
-    with mock.patch("app.complaints.services.utcnow", return_value=received):
+    with clock.frozen(received):
         mine = report(resident)
     due = datetime.fromisoformat(mine["deadline"]["due_at"]).astimezone(shanghai)
     # 7 working days from Wednesday 30 Sep 10:00: the National Day week (1-7 Oct) does not count,

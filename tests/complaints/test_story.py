@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 from app.complaints import services
+from app.complaints.models import Complaint
 from app.core.models import utcnow
 
 
@@ -244,7 +245,7 @@ def test_rules_changed_by_a_supervisor_apply_to_the_next_complaint(
 
 def test_breach_escalation_and_extension(client, auth, city, staff, resident, report, db):
     mine = report(resident)
-    complaint = db.session.get(services.Complaint, uuid.UUID(mine["id"]))
+    complaint = db.session.get(Complaint, uuid.UUID(mine["id"]))
     later = complaint.feedback_due + timedelta(hours=1)
     assert services.record_breaches(later)[0].kind == "feedback"
     assert services.record_breaches(later) == []  # recorded once

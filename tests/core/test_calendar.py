@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.city.demo import CALENDAR_FILE
 from app.core.calendar import (
     WorkCalendar,
     calendar_from_days,
@@ -16,7 +17,6 @@ from app.core.calendar import (
     read_calendar_csv,
     save_calendar_days,
 )
-from app.demo import CALENDAR_FILE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR = timedelta(hours=1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 from joserfc import jws, jwt
@@ -13,6 +12,7 @@ from joserfc.errors import BadSignatureError, ExpiredTokenError
 from joserfc.jwk import KeySet, OKPKey
 from joserfc.jwt import JWTClaimsRegistry
 
+from app.core import clock
 from app.identity import citycode, keys, tokens
 from app.identity.models import Person
 
@@ -133,9 +133,7 @@ def test_each_kind_of_bad_code_is_refused_with_its_own_reason(client, auth, resi
             ["EdDSA"],
         )
 
-    with mock.patch("app.identity.citycode.datetime") as clock:
-        clock.now.return_value = datetime.now(UTC) - timedelta(minutes=10)
-        clock.fromtimestamp = datetime.fromtimestamp
+    with clock.frozen(datetime.now(UTC) - timedelta(minutes=10)):
         expired = client.get("/api/v1/me/citycode", headers=auth(resident)).get_json()["code"]
 
     reasons = {

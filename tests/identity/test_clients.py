@@ -93,7 +93,8 @@ def test_scopes_can_be_chosen(app, db):
 
 
 def test_the_demo_registers_its_clients_idempotently(app, demo, db):
-    from app.demo import DEMO_INSTITUTIONS, seed_demo
+    from app.core.demo import seed_demo
+    from app.identity.demo import DEMO_INSTITUTIONS
 
     seed_demo()
     kinds = {row.kind for row in clients.list_clients()}

@@ -1,0 +1,113 @@
+"""A resident's bills: which they see, which are overdue, which payment settled one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import tuple_
+
+from app.bills.errors import (
+    AccountNotReady,
+)
+from app.bills.models import (
+    AccountStatus,
+    Bill,
+    BillStatus,
+    UtilityAccount,
+)
+from app.bills.services._shared import DOMAIN, MANDATE_SCOPE, business_date
+from app.bills.services.accounts import _own_account
+from app.core.actors import Actor
+from app.core.errors import NotFound
+from app.core.pagination import Page, paginate
+from app.core.policy import acting_resident, private_resident
+from app.extensions import db
+from app.payments import services as payments
+
+
+def _require_confirmed(account: UtilityAccount) -> None:
+    if account.status != AccountStatus.CONFIRMED:
+        raise AccountNotReady()
+
+
+BILL_FILTERS = ("unpaid", "overdue", "paid", "cancelled")
+
+
+def _bound_to(resident_id: uuid.UUID):
+    """SQL: the bill's account is bound (and confirmed) by this resident."""
+    return (
+        db.select(UtilityAccount.id)
+        .where(
+            UtilityAccount.person_id == resident_id,
+            UtilityAccount.biller_id == Bill.biller_id,
+            UtilityAccount.account_number == Bill.account_number,
+            UtilityAccount.status == AccountStatus.CONFIRMED,
+        )
+        .exists()
+    )
+
+
+def _account_keys(resident_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+    """(biller, account number) of each account the resident has bound and the biller confirmed."""
+    rows = db.session.execute(
+        db.select(UtilityAccount.biller_id, UtilityAccount.account_number).where(
+            UtilityAccount.person_id == resident_id, UtilityAccount.status == AccountStatus.CONFIRMED
+        )
+    )
+    return [tuple(row) for row in rows]
+
+
+def list_bills(
+    actor: Actor,
+    *,
+    cursor: str | None,
+    limit: int,
+    status: str | None = None,
+    account_id: uuid.UUID | None = None,
+) -> Page:
+    """The bills of the resident's accounts, newest first, by status (overdue: unpaid past the due date)."""
+    resident = acting_resident(actor, MANDATE_SCOPE)
+    stmt = db.select(Bill).where(tuple_(Bill.biller_id, Bill.account_number).in_(_account_keys(resident)))
+    if account_id is not None:
+        account = _own_account(actor, account_id)
+        stmt = stmt.where(Bill.biller_id == account.biller_id, Bill.account_number == account.account_number)
+    if status == "overdue":
+        stmt = stmt.where(Bill.status == BillStatus.UNPAID, Bill.due_date < business_date())
+    elif status is not None:
+        stmt = stmt.where(Bill.status == status)
+    return paginate(stmt, Bill.id, cursor=cursor, limit=limit)
+
+
+def get_bill(actor: Actor, bill_id: uuid.UUID) -> Bill:
+    """One bill of the resident's accounts (404 for anyone else's)."""
+    resident = private_resident(actor, MANDATE_SCOPE)
+    bill = db.session.scalar(db.select(Bill).where(Bill.id == bill_id, _bound_to(resident)))
+    if bill is None:
+        raise NotFound()
+    return bill
+
+
+def holders_of(bill: Bill) -> list[uuid.UUID]:
+    """Who has bound (and the biller confirmed) the bill's account: whom its notices go to."""
+    return list(
+        db.session.scalars(
+            db.select(UtilityAccount.person_id)
+            .where(
+                UtilityAccount.biller_id == bill.biller_id,
+                UtilityAccount.account_number == bill.account_number,
+                UtilityAccount.status == AccountStatus.CONFIRMED,
+            )
+            .order_by(UtilityAccount.person_id)
+        )
+    )
+
+
+def is_overdue(bill: Bill, today: date | None = None) -> bool:
+    """Unpaid after its due date (Asia/Shanghai)."""
+    return bill.status == BillStatus.UNPAID and bill.due_date < (today or business_date())
+
+
+def payment_of(bill: Bill):
+    """The payment that holds the bill now (pending or succeeded), if any."""
+    return payments.active_intent_for(DOMAIN, str(bill.id))

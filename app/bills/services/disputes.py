@@ -1,0 +1,259 @@
+"""Disputes about a payment: raised by residents, answered by billers, escalated to 12345."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from app.bills import notices
+from app.bills.errors import (
+    DisputeAnswered,
+    DisputeExists,
+    DisputeNotEscalatable,
+    PaymentNotDisputable,
+)
+from app.bills.models import (
+    Bill,
+    BillDispute,
+    Biller,
+    BillReceipt,
+    DisputeKind,
+    DisputeStatus,
+)
+from app.bills.services._shared import DISPUTE_CATEGORY, DOMAIN, MANDATE_SCOPE, business_date, mask_account
+from app.bills.services.registry import biller_for_client, category_label
+from app.complaints import services as complaints
+from app.core import audit
+from app.core.actors import Actor
+from app.core.calendar import SHANGHAI, load_calendar
+from app.core.errors import NotFound
+from app.core.models import utcnow
+from app.core.money import Money
+from app.core.pagination import Page, paginate
+from app.core.policy import acting_resident, private_resident
+from app.extensions import db
+from app.payments import services as payments
+
+DISPUTE_KIND_LABELS = {
+    DisputeKind.NOT_CREDITED: _l("Paid but not credited"),
+    DisputeKind.PAID_TWICE: _l("Paid twice"),
+    DisputeKind.WRONG_AMOUNT: _l("Wrong amount"),
+}
+
+
+def raise_dispute(
+    actor: Actor, payment_id: uuid.UUID, kind: str, description: str, now: datetime | None = None
+) -> BillDispute:
+    """Dispute a completed bill payment; the biller must answer within the working days the city sets."""
+    now = now or utcnow()
+    resident = acting_resident(actor, MANDATE_SCOPE)
+    intent = payments.get_intent(actor, payment_id)
+    if intent.purpose_domain != DOMAIN or intent.payer_id != resident:
+        raise NotFound()
+    if intent.status != payments.PaymentStatus.SUCCEEDED:
+        raise PaymentNotDisputable()
+    if db.session.scalar(db.select(BillDispute.id).where(BillDispute.payment_id == intent.id)):
+        raise DisputeExists()
+    bills = list(
+        db.session.scalars(db.select(Bill).where(Bill.id.in_([uuid.UUID(r) for r in intent.purpose_ids])))
+    )
+    biller = db.session.scalar(db.select(Biller).where(Biller.client_id == intent.payee_id))
+    if biller is None or not bills:
+        raise NotFound()
+    dispute = BillDispute(
+        payment_id=intent.id,
+        person_id=resident,
+        raised_by_id=actor.person_id,
+        biller_id=biller.id,
+        kind=kind,
+        description=description.strip(),
+        status=DisputeStatus.OPEN,
+        evidence=_evidence(intent, biller, bills),
+        answer_due_at=answer_deadline(now),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(dispute)
+            db.session.flush()
+    except IntegrityError:
+        raise DisputeExists() from None
+    notices.dispute_opened(dispute)
+    return dispute
+
+
+def answer_deadline(now: datetime) -> datetime:
+    """The end of the N-th working day after today (Asia/Shanghai): when the biller must have answered."""
+    days = current_app.config["BILLS_DISPUTE_ANSWER_WORKING_DAYS"]
+    last_day = load_calendar().add_working_days(business_date(now), days)
+    return datetime.combine(last_day + timedelta(days=1), time(), SHANGHAI).astimezone(now.tzinfo)
+
+
+def _evidence(intent, biller: Biller, bills: list[Bill]) -> dict:
+    receipts = db.session.scalars(db.select(BillReceipt).where(BillReceipt.payment_id == intent.id)).all()
+    return {
+        "payment_id": str(intent.id),
+        "amount_fen": intent.amount_fen,
+        "currency": intent.currency,
+        "paid_at": intent.settled_at.isoformat() if intent.settled_at else None,
+        "provider": intent.provider,
+        "provider_ref": intent.provider_ref,
+        "biller_code": biller.code,
+        "biller_name": biller.name_zh_hans,
+        "biller_category": biller.category,
+        "bills": [
+            {
+                "bill_no": bill.bill_no,
+                "period": bill.period,
+                "amount_fen": bill.amount_fen,
+                "account": mask_account(bill.account_number),
+            }
+            for bill in sorted(bills, key=lambda b: b.bill_no)
+        ],
+        "receipts": sorted(receipt.receipt_no for receipt in receipts),
+    }
+
+
+def list_disputes(actor: Actor, *, cursor: str | None, limit: int) -> Page:
+    """The resident's disputes, newest first."""
+    resident = acting_resident(actor, MANDATE_SCOPE)
+    stmt = db.select(BillDispute).where(BillDispute.person_id == resident)
+    return paginate(stmt, BillDispute.id, cursor=cursor, limit=limit)
+
+
+def get_dispute(actor: Actor, dispute_id: uuid.UUID, *, lock: bool = False) -> BillDispute:
+    """One of the resident's disputes (404 for anyone else's)."""
+    resident = private_resident(actor, MANDATE_SCOPE)
+    stmt = db.select(BillDispute).where(BillDispute.id == dispute_id)
+    if lock:
+        stmt = stmt.with_for_update(of=BillDispute)
+    dispute = db.session.scalar(stmt)
+    if dispute is None or dispute.person_id != resident:
+        raise NotFound()
+    return dispute
+
+
+def biller_disputes(actor: Actor, *, status: str | None, cursor: str | None, limit: int) -> Page:
+    """The disputes about the calling biller's payments, oldest first (each read is in the resident's log)."""
+    biller = biller_for_client(actor)
+    stmt = db.select(BillDispute).where(BillDispute.biller_id == biller.id)
+    if status is not None:
+        stmt = stmt.where(BillDispute.status == status)
+    page = paginate(stmt, BillDispute.id, cursor=cursor, limit=limit, newest_first=False)
+    for dispute in page.items:
+        audit.record_access(actor, dispute.person_id, "read", "bill_dispute")
+    return page
+
+
+def answer_dispute(
+    actor: Actor, dispute_id: uuid.UUID, accepted: bool, answer: str, now: datetime | None = None
+) -> BillDispute:
+    """The biller accepts or rejects a dispute, with its explanation (late answers are still recorded)."""
+    biller = biller_for_client(actor)
+    dispute = db.session.scalar(
+        db.select(BillDispute).where(BillDispute.id == dispute_id).with_for_update(of=BillDispute)
+    )
+    if dispute is None or dispute.biller_id != biller.id:
+        raise NotFound()
+    if dispute.status != DisputeStatus.OPEN:
+        raise DisputeAnswered()
+    dispute.status = DisputeStatus.ACCEPTED if accepted else DisputeStatus.REJECTED
+    dispute.decision = dispute.status
+    dispute.answer, dispute.answered_at = answer.strip()[:500], now or utcnow()
+    audit.record_access(actor, dispute.person_id, "change", "bill_dispute", reason=dispute.decision)
+    db.session.flush()
+    notices.dispute_answered(dispute)
+    return dispute
+
+
+def note_unanswered_disputes(now: datetime | None = None, limit: int = 500) -> int:
+    """Tell residents whose dispute the biller let pass its deadline that they may go to 12345 (once)."""
+    now = now or utcnow()
+    late = db.session.scalars(
+        db.select(BillDispute)
+        .where(
+            BillDispute.status == DisputeStatus.OPEN,
+            BillDispute.answer_due_at <= now,
+            BillDispute.overdue_notified_at.is_(None),
+        )
+        .order_by(BillDispute.answer_due_at)
+        .limit(limit)
+        .with_for_update(of=BillDispute, skip_locked=True)
+    ).all()
+    for dispute in late:
+        notices.dispute_unanswered(dispute)
+        dispute.overdue_notified_at = now
+    db.session.flush()
+    return len(late)
+
+
+def may_escalate(dispute: BillDispute, now: datetime | None = None) -> bool:
+    """Rejected, or still unanswered past the biller's deadline."""
+    if dispute.status == DisputeStatus.REJECTED:
+        return True
+    return dispute.status == DisputeStatus.OPEN and (now or utcnow()) >= dispute.answer_due_at
+
+
+def escalate_dispute(
+    actor: Actor, dispute_id: uuid.UUID, *, note: str = "", identity_visible: bool = True, now=None
+) -> BillDispute:
+    """Turn a rejected or unanswered dispute into a 12345 complaint carrying the payment evidence."""
+    now = now or utcnow()
+    dispute = get_dispute(actor, dispute_id, lock=True)
+    if not may_escalate(dispute, now):
+        raise DisputeNotEscalatable()
+    complaint = complaints.submit_complaint(
+        actor,
+        complaints.Intake(
+            category_code=DISPUTE_CATEGORY,
+            description=_complaint_text(dispute, note),
+            contact_allowed=True,
+            identity_visible=identity_visible,
+        ),
+    )
+    dispute.status, dispute.escalated_at = DisputeStatus.ESCALATED, now
+    dispute.complaint_id, dispute.complaint_tracking_number = complaint.id, complaint.tracking_number
+    db.session.flush()
+    return dispute
+
+
+def _complaint_text(dispute: BillDispute, note: str) -> str:
+    """The complaint as 12345 staff read it (Simplified Chinese): the dispute, the answer, the evidence."""
+    evidence = dispute.evidence
+    with force_locale("zh_Hans"):
+        lines = [
+            gettext("Utility bill payment dispute: %(kind)s", kind=str(DISPUTE_KIND_LABELS[dispute.kind])),
+            gettext(
+                "Biller: %(name)s (%(category)s)",
+                name=evidence["biller_name"],
+                category=category_label(evidence["biller_category"]),
+            ),
+            gettext(
+                "Payment %(payment)s of %(amount)s, completed %(at)s",
+                payment=evidence["payment_id"],
+                amount=Money(evidence["amount_fen"], evidence["currency"]).format(),
+                at=evidence["paid_at"] or "",
+            ),
+        ]
+        for bill in evidence["bills"]:
+            lines.append(
+                gettext(
+                    "Bill %(number)s, account %(account)s, period %(period)s, %(amount)s",
+                    number=bill["bill_no"],
+                    account=bill["account"],
+                    period=bill["period"],
+                    amount=Money(bill["amount_fen"], evidence["currency"]).format(),
+                )
+            )
+        lines.append(gettext("The resident says: %(text)s", text=dispute.description))
+        if dispute.answer:
+            lines.append(gettext("The biller answered: %(text)s", text=dispute.answer))
+        else:
+            lines.append(gettext("The biller did not answer by the deadline."))
+        if note.strip():
+            lines.append(gettext("Added when escalating: %(text)s", text=note.strip()))
+    return "\n".join(lines)[:2000]

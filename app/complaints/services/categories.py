@@ -1,0 +1,57 @@
+"""The 12345 category tree: seeded from data, localized."""
+
+from __future__ import annotations
+
+import json
+
+from flask_babel import get_locale, gettext
+
+from app.complaints.models import (
+    Category,
+)
+from app.complaints.services._shared import CATEGORIES_FILE
+from app.core.errors import ValidationFailed
+from app.extensions import db
+
+
+def seed_categories() -> int:
+    """Load the shipped 12345 category tree (idempotent); returns how many nodes exist."""
+    nodes = json.loads(CATEGORIES_FILE.read_text(encoding="utf-8"))
+    count = 0
+    stack = [(node, None) for node in nodes]
+    while stack:
+        node, parent = stack.pop()
+        category = db.session.scalar(db.select(Category).where(Category.code == node["code"]))
+        if category is None:
+            category = Category(code=node["code"])
+            db.session.add(category)
+        category.parent_code = parent
+        category.name_zh_hans, category.name_zh_hant, category.name_en = (
+            node["zh_Hans"],
+            node["zh_Hant"],
+            node["en"],
+        )
+        category.sla_class = node["sla"]
+        count += 1
+        stack.extend((child, node["code"]) for child in node.get("children", ()))
+    db.session.flush()
+    return count
+
+
+def category_name(category: Category) -> str:
+    """The category's name in the request's language."""
+    locale = str(get_locale())
+    return {"en": category.name_en, "zh_Hant": category.name_zh_hant}.get(locale, category.name_zh_hans)
+
+
+def list_categories() -> list[Category]:
+    """Every active category, by code (parents before children)."""
+    return list(db.session.scalars(db.select(Category).where(Category.active).order_by(Category.code)))
+
+
+def category_by_code(code: str) -> Category:
+    """An active category; a wrong code is a validation error on ``category``."""
+    category = db.session.scalar(db.select(Category).where(Category.code == code, Category.active))
+    if category is None:
+        raise ValidationFailed({"category": [gettext("Unknown category.")]})
+    return category

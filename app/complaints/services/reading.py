@@ -1,0 +1,175 @@
+"""Who sees which complaint: residents their own and those they follow, staff their work lists."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import or_
+
+from app.complaints.models import (
+    Complaint,
+    ComplaintAssist,
+    ComplaintSubscription,
+)
+from app.complaints.services._shared import (
+    ACCEPTED,
+    DISPATCHED,
+    IN_PROGRESS,
+    MANDATE_SCOPE,
+    STAFF_READERS,
+    SUBMITTED,
+)
+from app.core import audit
+from app.core.actors import Actor, ActorKind, Role
+from app.core.errors import NotFound
+from app.core.models import utcnow
+from app.core.pagination import Page, paginate
+from app.core.policy import acting_resident, require_role
+from app.extensions import db
+from app.identity import services as identity
+
+
+def my_complaints(actor: Actor, *, cursor: str | None, limit: int, status: str | None = None) -> Page:
+    """The complaints the resident reported or follows (merged duplicates included)."""
+    person_id = acting_resident(actor, MANDATE_SCOPE)
+    followed = db.select(ComplaintSubscription.complaint_id).where(
+        ComplaintSubscription.person_id == person_id
+    )
+    stmt = db.select(Complaint).where(or_(Complaint.reporter_id == person_id, Complaint.id.in_(followed)))
+    if status:
+        stmt = stmt.where(Complaint.status == status)
+    return paginate(stmt, Complaint.id, cursor=cursor, limit=limit)
+
+
+def resident_complaint(actor: Actor, complaint_id: uuid.UUID) -> Complaint:
+    """One complaint the resident reported or follows; anyone else's does not exist (404)."""
+    person_id = acting_resident(actor, MANDATE_SCOPE)
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None or not _follows(person_id, complaint):
+        raise NotFound()
+    return complaint
+
+
+def resident_complaint_by_number(actor: Actor, tracking_number: str) -> Complaint:
+    """One of the resident's complaints by its tracking number (what the hotline reads out)."""
+    complaint = db.session.scalar(
+        db.select(Complaint).where(Complaint.tracking_number == tracking_number.strip())
+    )
+    if complaint is None:
+        raise NotFound()
+    return resident_complaint(actor, complaint.id)
+
+
+def _follows(person_id: uuid.UUID, complaint: Complaint) -> bool:
+    if complaint.reporter_id == person_id:
+        return True
+    return (
+        db.session.scalar(
+            db.select(ComplaintSubscription.id).where(
+                ComplaintSubscription.complaint_id == complaint.id,
+                ComplaintSubscription.person_id == person_id,
+            )
+        )
+        is not None
+    )
+
+
+def staff_complaint(actor: Actor, complaint_id: uuid.UUID) -> Complaint:
+    """One complaint as staff see it: the hotline sees all, a department its own (404 otherwise)."""
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None or not can_staff_see(actor, complaint):
+        raise NotFound()
+    return complaint
+
+
+def can_staff_see(actor: Actor, complaint: Complaint) -> bool:
+    """The hotline and supervisors see every complaint; handlers those of their department."""
+    if actor.kind is not ActorKind.PERSON:
+        return False
+    if actor.has_role(*STAFF_READERS):
+        return True
+    if actor.has_role(Role.DEPARTMENT_HANDLER):
+        departments = {complaint.lead_department_id, *(a.department_id for a in complaint.assists)}
+        return bool(actor.department_ids & departments)
+    return False
+
+
+def may_see_reporter(actor: Actor, complaint: Complaint) -> bool:
+    """Hotline staff always; a department only when the resident allowed it."""
+    return actor.has_role(*STAFF_READERS) or complaint.identity_visible
+
+
+def reporter_contact(actor: Actor, complaint: Complaint) -> dict | None:
+    """The reporter's name and phone for staff allowed to see them; the read is audited."""
+    if not may_see_reporter(actor, complaint):
+        return None
+    reporter = identity.get_person(complaint.reporter_id) if complaint.reporter_id else None
+    phone = complaint.caller_phone or (reporter.phone if reporter else None)
+    if reporter is not None:
+        audit.record_access(
+            actor, reporter.id, "read", "complaint.reporter", reason=complaint.tracking_number
+        )
+    return {
+        "name": reporter.display_name if reporter else None,
+        "phone": phone if complaint.contact_allowed else None,
+    }
+
+
+def staff_queue(
+    actor: Actor,
+    *,
+    cursor: str | None,
+    limit: int,
+    status: str | None = None,
+    department_id: uuid.UUID | None = None,
+    overdue: bool = False,
+) -> Page:
+    """Work lists: the dispatcher queue (status=submitted), a department's work, overdue items."""
+    require_role(actor, *STAFF_READERS, Role.DEPARTMENT_HANDLER)
+    stmt = db.select(Complaint).where(Complaint.merged_into_id.is_(None))
+    if not actor.has_role(*STAFF_READERS):
+        mine = list(actor.department_ids)
+        assisted = db.select(ComplaintAssist.complaint_id).where(ComplaintAssist.department_id.in_(mine))
+        stmt = stmt.where(or_(Complaint.lead_department_id.in_(mine), Complaint.id.in_(assisted)))
+    if status:
+        stmt = stmt.where(Complaint.status == status)
+    if department_id:
+        stmt = stmt.where(Complaint.lead_department_id == department_id)
+    if overdue:
+        now = utcnow()
+        stmt = stmt.where(
+            or_(
+                (Complaint.status == SUBMITTED) & (Complaint.dispatch_due < now),
+                (Complaint.status.in_((DISPATCHED, ACCEPTED, IN_PROGRESS))) & (Complaint.feedback_due < now),
+            )
+        )
+    return paginate(stmt, Complaint.id, cursor=cursor, limit=limit)
+
+
+def followers_of(complaint: Complaint) -> list[uuid.UUID]:
+    """Everyone told about the complaint's progress: its reporter and merged reporters."""
+    return list(
+        db.session.scalars(
+            db.select(ComplaintSubscription.person_id).where(
+                ComplaintSubscription.complaint_id == complaint.id
+            )
+        )
+    )
+
+
+def deadline_clock(complaint: Complaint, now: datetime | None = None) -> dict | None:
+    """The deadline that runs now (dispatch while waiting, then feedback) and whether it is missed."""
+    now = now or utcnow()
+    if complaint.status == SUBMITTED:
+        kind, due = "dispatch", complaint.dispatch_due
+    elif complaint.status in (DISPATCHED, ACCEPTED, IN_PROGRESS) and complaint.feedback_due:
+        kind, due = "feedback", complaint.feedback_due
+    else:
+        return None
+    return {
+        "kind": kind,
+        "due_at": due,
+        "overdue": due < now,
+        "seconds_left": int((due - now).total_seconds()),
+    }
