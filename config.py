@@ -82,6 +82,9 @@ class BaseConfig:
     # Sign-in: per client address (Flask-Limiter syntax), on top of the per-phone SMS limits;
     # how long the hosted sign-in page remembers a person (its session cookie).
     SIGN_IN_ADDRESS_RATE_LIMIT = _env("SIGN_IN_ADDRESS_RATE_LIMIT", "10 per minute;60 per hour")
+    # Wrong client credentials (OAuth client secrets, Open311 api_keys) per client address: a
+    # requester that keeps failing waits; the institution itself, calling from its own address, never.
+    CLIENT_AUTH_FAILURE_RATE_LIMIT = _env("CLIENT_AUTH_FAILURE_RATE_LIMIT", "10 per minute;100 per hour")
     SIGN_IN_SESSION_SECONDS = _int("SIGN_IN_SESSION_SECONDS", 12 * 3600)
     PERMANENT_SESSION_LIFETIME = SIGN_IN_SESSION_SECONDS
     SESSION_COOKIE_NAME = "ymt_signin"

@@ -113,6 +113,11 @@ def add_security_headers(response):
     return response
 
 
+def credential_failure_limit() -> str:
+    """How many wrong client credentials one client address may present (a Flask-Limiter limit)."""
+    return current_app.config["CLIENT_AUTH_FAILURE_RATE_LIMIT"]
+
+
 def current_actor() -> Actor:
     """The authenticated actor of this request (401 when there is none)."""
     return require_authenticated(g.get("actor"))

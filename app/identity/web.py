@@ -19,6 +19,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.core import uow
+from app.core.api import credential_failure_limit
 from app.core.errors import AppError, BadRequest, Unauthenticated, ValidationFailed, problem_response
 from app.core.i18n import normalize_locale, select_locale
 from app.core.pii import InvalidPII, mask_phone, normalize_phone
@@ -98,7 +99,19 @@ def jwks():
 # --- token, revocation, userinfo ------------------------------------------------------------------
 
 
+def _wrong_client_credentials(response) -> bool:
+    """The answer refused the client's credentials (``invalid_client``): it counts towards the throttle."""
+    body = response.get_json(silent=True) if response.is_json else None
+    return isinstance(body, dict) and body.get("error") == "invalid_client"
+
+
+throttle_wrong_credentials = limiter.shared_limit(
+    credential_failure_limit, scope="client-credentials", deduct_when=_wrong_client_credentials
+)
+
+
 @web.route("/oauth/token", methods=["POST"])
+@throttle_wrong_credentials
 @uow.records_refusals  # a refused exchange ends the code; a reused refresh token revokes its family
 def token():
     """Token endpoint: authorization_code (PKCE), refresh_token (rotating), client_credentials."""
@@ -106,6 +119,7 @@ def token():
 
 
 @web.route("/oauth/revoke", methods=["POST"])
+@throttle_wrong_credentials
 @uow.records_refusals
 def revoke():
     """RFC 7009 revocation of an access or refresh token."""
