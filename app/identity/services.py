@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -261,8 +262,7 @@ def grant_role(
     if actor.kind is not ActorKind.SYSTEM:
         require_role(actor, Role.ADMIN)
     department_id = _department_for(role, department_code)
-    if role in ROLES_NEEDING_MERCHANT and merchant_id is None:
-        raise ValidationFailed({"merchant_id": [gettext("This role needs a merchant.")]})
+    _check_merchant(actor, role, merchant_id)
     existing = next(
         (
             g
@@ -281,6 +281,34 @@ def grant_role(
     if actor.kind is not ActorKind.SYSTEM:
         audit.record_access(actor, person.id, "change", "role_grant", reason=role)
     return grant
+
+
+_merchant_directory: list[Callable[[uuid.UUID], bool]] = []
+
+
+def install_merchant_directory(merchant_exists: Callable[[uuid.UUID], bool]) -> None:
+    """The domain that keeps merchants (commerce) says which merchant ids exist; identity asks it."""
+    _merchant_directory[:] = [merchant_exists]
+
+
+def _check_merchant(actor: Actor, role: str, merchant_id: uuid.UUID | None) -> None:
+    """Merchant roles name a merchant that exists; every other role names none (422 otherwise).
+
+    Until a merchant directory is installed no merchant is known, so only the operator's command line
+    and the demo data (the system actor) can grant merchant roles; administrators over the API cannot.
+    """
+    if role not in ROLES_NEEDING_MERCHANT:
+        if merchant_id is not None:
+            raise ValidationFailed({"merchant_id": [gettext("This role is not held for a merchant.")]})
+        return
+    if merchant_id is None:
+        raise ValidationFailed({"merchant_id": [gettext("This role needs a merchant.")]})
+    if not _merchant_directory:
+        if actor.kind is ActorKind.SYSTEM:
+            return
+        raise ValidationFailed({"merchant_id": [gettext("Unknown merchant.")]})
+    if not _merchant_directory[0](merchant_id):
+        raise ValidationFailed({"merchant_id": [gettext("Unknown merchant.")]})
 
 
 def grant_role_by_phone(actor: Actor, phone: str, role: str, **scope) -> RoleGrant:
