@@ -152,6 +152,9 @@ class BaseConfig:
     # Signed webhooks to institutional clients.
     WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 10)
     WEBHOOK_REQUIRE_HTTPS = False
+    # Webhooks never reach loopback, link-local (cloud metadata) or private addresses (SSRF); only a
+    # test harness whose receiver listens on the loopback turns this on.
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 
     # Bills: a biller answers a dispute within this many working days (Asia/Shanghai calendar);
     # residents are reminded this many days before a bill is due.
