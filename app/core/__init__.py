@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app, spec_kwargs=_spec_kwargs())
     errors.register_error_handlers(app)
     uow.init_app(app)  # first registered, so it runs last: the request commits once, at its end
+    app.before_request(core_api.refuse_oversized_streamed_body)
     app.before_request(core_api.require_json_body)
     app.before_request(core_api.authenticate_request)
     app.after_request(core_api.audit_proxy_request)

@@ -16,7 +16,7 @@ from webargs.flaskparser import FlaskParser
 
 from app.core import audit
 from app.core.actors import Actor, ActorKind
-from app.core.errors import Forbidden, UnsupportedMediaType, ValidationFailed
+from app.core.errors import Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from app.core.policy import require_authenticated, require_role, require_scope
 from app.core.validation import load_json
 
@@ -121,6 +121,22 @@ def credential_failure_limit() -> str:
 def current_actor() -> Actor:
     """The authenticated actor of this request (401 when there is none)."""
     return require_authenticated(g.get("actor"))
+
+
+def refuse_oversized_streamed_body() -> None:
+    """A chunked body longer than ``MAX_CONTENT_LENGTH`` is a 413, as one with a Content-Length is.
+
+    Werkzeug stops reading a streamed body at the limit and hands over what it read, so the request
+    would fail later as malformed (400). The body is read here (and kept for the view); if the client
+    sent more than the limit, the request is refused as too large.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.method not in BODY_METHODS or request.content_length is not None or not limit:
+        return
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    if len(request.get_data(cache=True)) >= limit and request.environ["wsgi.input"].read(1):
+        raise PayloadTooLarge()
 
 
 def require_json_body() -> None:
