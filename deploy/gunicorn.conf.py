@@ -21,7 +21,7 @@ accesslog = "-"
 
 
 def post_worker_init(worker):
-    """gunicorn's own error answers become problem documents, like the application's."""
+    """Make gunicorn's own error answers problem documents, like the application's."""
     from app.core.server import install_problem_documents
 
     install_problem_documents(worker.wsgi)
