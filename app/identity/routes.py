@@ -270,5 +270,5 @@ def grant_role(body):
 @staff_blp.auth(roles=(Role.ADMIN,))
 @staff_blp.response(204)
 def revoke_role(grant_id: uuid.UUID):
-    """Take a role away (it lapses from tokens within their lifetime)."""
+    """Take a role away; the person's next request is without it (tokens do not carry roles)."""
     services.revoke_role(current_actor(), grant_id)
