@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import IdMixin, UTCDateTime
+from app.core.models import IdMixin, LocalizedName, UTCDateTime
 from app.core.money import Money
 from app.core.pii import EncryptedString
 from app.extensions import db
@@ -85,7 +85,7 @@ class DisputeStatus(StrEnum):
     ESCALATED = "escalated"
 
 
-class Biller(IdMixin, db.Model):
+class Biller(IdMixin, LocalizedName, db.Model):
     """A utility of one city in the registry (as BBPS keeps one), acting through its institutional client."""
 
     __tablename__ = "billers"
@@ -94,24 +94,12 @@ class Biller(IdMixin, db.Model):
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     category: Mapped[str] = mapped_column(String(20))
     city_code: Mapped[str] = mapped_column(String(12), index=True)
-    name_zh_hans: Mapped[str] = mapped_column(String(120))
-    name_zh_hant: Mapped[str] = mapped_column(String(120))
-    name_en: Mapped[str] = mapped_column(String(120))
     department_code: Mapped[str | None] = mapped_column(String(60))
     account_fields: Mapped[list] = mapped_column(JSON)
     supports_fetch: Mapped[bool] = mapped_column(Boolean, default=False)
     payment_modes: Mapped[list] = mapped_column(JSON)
     confirms_by: Mapped[str] = mapped_column(String(10), default=Confirmation.API)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    def name_in(self, locale: str) -> str:
-        """The biller's name in ``locale`` (Simplified Chinese otherwise)."""
-        return {"en": self.name_en, "zh_Hant": self.name_zh_hant}.get(locale, self.name_zh_hans)
-
-    @property
-    def names(self) -> dict[str, str]:
-        """The name in every supported language."""
-        return {"zh_Hans": self.name_zh_hans, "zh_Hant": self.name_zh_hant, "en": self.name_en}
 
 
 class UtilityAccount(IdMixin, db.Model):

@@ -19,6 +19,39 @@ from app.notifications.services import Localized
 
 TOPIC = "bills"
 
+notifications.register_topic(TOPIC, label=_l("Bills"), default_channels=("sms", "telegram"))
+notifications.register_template(
+    "bill_issued",
+    topic=TOPIC,
+    title=_l("New bill"),
+    body=_l("Your %(biller)s bill for %(period)s is %(amount)s, due %(due_date)s."),
+)
+notifications.register_template(
+    "bill_due",
+    topic=TOPIC,
+    title=_l("Bill due soon"),
+    body=_l("Your %(biller)s bill of %(amount)s is due %(due_date)s."),
+)
+notifications.register_template(
+    "bill_overdue",
+    topic=TOPIC,
+    title=_l("Bill overdue"),
+    body=_l("Your %(biller)s bill of %(amount)s was due %(due_date)s. Please pay it soon."),
+)
+notifications.register_template(
+    "autopay_failed",
+    topic=TOPIC,
+    title=_l("Autopay failed"),
+    body=_l(
+        "We could not pay your %(biller)s bill of %(amount)s automatically. Please pay it by %(due_date)s."
+    ),
+)
+notifications.register_template(
+    "payment_refunded",
+    topic=TOPIC,
+    title=_l("Refund issued"),
+    body=_l("A refund of %(amount)s for %(item)s is on its way back to you."),
+)
 notifications.register_template(
     "bill_paid",
     topic=TOPIC,

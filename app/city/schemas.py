@@ -1,12 +1,6 @@
 """How districts, streets and departments appear in the API."""
 
 import marshmallow as ma
-from flask_babel import get_locale
-
-
-def localized_name(obj) -> str:
-    """The name in the request's language (Chinese for both zh locales)."""
-    return obj.name_en if str(get_locale()) == "en" else obj.name_zh
 
 
 class StreetSchema(ma.Schema):
@@ -14,7 +8,7 @@ class StreetSchema(ma.Schema):
 
     id = ma.fields.UUID(dump_only=True)
     code = ma.fields.String(dump_only=True)
-    name = ma.fields.Function(localized_name, dump_only=True)
+    name = ma.fields.String(dump_only=True)
 
 
 class DistrictSchema(ma.Schema):
@@ -22,7 +16,7 @@ class DistrictSchema(ma.Schema):
 
     id = ma.fields.UUID(dump_only=True)
     code = ma.fields.String(dump_only=True)
-    name = ma.fields.Function(localized_name, dump_only=True)
+    name = ma.fields.String(dump_only=True)
     streets = ma.fields.List(ma.fields.Nested(StreetSchema), dump_only=True)
 
 
@@ -31,7 +25,7 @@ class DepartmentSchema(ma.Schema):
 
     id = ma.fields.UUID(dump_only=True)
     code = ma.fields.String(dump_only=True)
-    name = ma.fields.Function(localized_name, dump_only=True)
+    name = ma.fields.String(dump_only=True)
     district_id = ma.fields.UUID(dump_only=True, allow_none=True)
 
 

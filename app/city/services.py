@@ -40,25 +40,26 @@ def department_by_code(code: str) -> Department | None:
     return db.session.scalar(db.select(Department).where(Department.code == code))
 
 
-def upsert_district(code: str, name_zh: str, name_en: str) -> District:
-    """Create or update a district by code."""
+def upsert_district(code: str, names: dict[str, str]) -> District:
+    """Create or update a district by code, named in each language."""
     district = db.session.scalar(db.select(District).where(District.code == code))
     if district is None:
         district = District(code=code)
         db.session.add(district)
-    district.name_zh, district.name_en = name_zh, name_en
+    district.set_names(names)
     return district
 
 
 def upsert_street(
-    district: District, code: str, name_zh: str, name_en: str, center: Point | None = None
+    district: District, code: str, names: dict[str, str], center: Point | None = None
 ) -> Street:
     """Create or update a street of a district by code."""
     street = db.session.scalar(db.select(Street).where(Street.code == code))
     if street is None:
         street = Street(code=code, district=district)
         db.session.add(street)
-    street.name_zh, street.name_en, street.district = name_zh, name_en, district
+    street.set_names(names)
+    street.district = district
     if center is not None:
         street.center_lat, street.center_lng = center.lat, center.lng
     return street
@@ -79,9 +80,9 @@ class Place:
 def locate(address: str = "", point: Point | None = None) -> Place:
     """Find the district and street: by names in the address first, else the nearest street centre."""
     streets = list(db.session.scalars(db.select(Street)))
-    named = [s for s in streets if s.name_zh and s.name_zh in address]
+    named = [s for s in streets if _named_in(s, address)]
     if named:
-        street = max(named, key=lambda s: len(s.name_zh))
+        street = max(named, key=lambda s: len(s.name_zh_hans))
         return Place(street.district, street)
     if point is not None:
         located = [s for s in streets if s.center_lat is not None]
@@ -90,8 +91,13 @@ def locate(address: str = "", point: Point | None = None) -> Place:
         )
         if nearest and distance_m(point, Point(nearest.center_lat, nearest.center_lng)) <= STREET_RADIUS_M:
             return Place(nearest.district, nearest)
-    districts = [d for d in db.session.scalars(db.select(District)) if d.name_zh in address]
+    districts = [d for d in db.session.scalars(db.select(District)) if _named_in(d, address)]
     return Place(districts[0] if districts else None, None)
+
+
+def _named_in(place, address: str) -> bool:
+    """The address names the place, in Simplified or Traditional characters."""
+    return any(name and name in address for name in (place.name_zh_hans, place.name_zh_hant))
 
 
 def district_office(district_id: uuid.UUID) -> Department | None:
@@ -101,18 +107,18 @@ def district_office(district_id: uuid.UUID) -> Department | None:
     )
 
 
-def upsert_department(code: str, name_zh: str, name_en: str, district: District | None = None) -> Department:
-    """Create or update a department by code."""
+def upsert_department(code: str, names: dict[str, str], district: District | None = None) -> Department:
+    """Create or update a department by code, named in each language."""
     department = department_by_code(code)
     if department is None:
         department = Department(code=code)
         db.session.add(department)
-    department.name_zh, department.name_en = name_zh, name_en
+    department.set_names(names)
     department.district_id = district.id if district is not None else None
     return department
 
 
 def street_name(street_id: uuid.UUID) -> str | None:
-    """A street's Chinese name."""
+    """A street's name in the reader's language."""
     street = db.session.get(Street, street_id)
-    return street.name_zh if street else None
+    return street.name if street else None

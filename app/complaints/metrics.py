@@ -131,7 +131,7 @@ def _department_row(department_id: uuid.UUID | None) -> DepartmentFigures:
     if department_id is None:
         return DepartmentFigures(None, "dispatcher-queue", "待派单")
     department = city.get_department(department_id)
-    return DepartmentFigures(department.id, department.code, department.name_zh)
+    return DepartmentFigures(department.id, department.code, department.name)
 
 
 def _by_category(complaints: list[Complaint]) -> dict[str, int]:

@@ -8,21 +8,18 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import IdMixin, UTCDateTime
+from app.core.models import IdMixin, LocalizedName, UTCDateTime
 from app.core.pii import EncryptedString
 from app.extensions import db
 
 
-class Category(IdMixin, db.Model):
+class Category(IdMixin, LocalizedName, db.Model):
     """A node of the 12345 category tree; leaves are what residents pick."""
 
     __tablename__ = "complaint_categories"
 
     code: Mapped[str] = mapped_column(String(12), unique=True)
     parent_code: Mapped[str | None] = mapped_column(String(12), index=True)
-    name_zh_hans: Mapped[str] = mapped_column(String(60))
-    name_zh_hant: Mapped[str] = mapped_column(String(60))
-    name_en: Mapped[str] = mapped_column(String(80))
     sla_class: Mapped[str] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -207,7 +207,7 @@ def _request(complaint: Complaint, names: dict) -> dict:
         "service_name": names.get(complaint.category_id),
         "service_code": complaint.category.code,
         "description": complaint.description if public else None,
-        "agency_responsible": department.name_zh if department else None,
+        "agency_responsible": department.name if department else None,
         "service_notice": complaint.tracking_number,
         "requested_datetime": _iso(complaint.created_at),
         "updated_datetime": _iso(complaint.resolved_at or complaint.dispatched_at or complaint.created_at),

@@ -78,7 +78,7 @@ def _department_name(complaint) -> str | None:
     if complaint.lead_department_id is None:
         return None
     department = city.get_department(complaint.lead_department_id)
-    return department.name_en if str(get_locale()) == "en" else department.name_zh
+    return department.name
 
 
 class ComplaintSchema(ma.Schema):

@@ -16,6 +16,7 @@ from webargs.flaskparser import FlaskParser
 
 from app.core import audit
 from app.core.actors import Actor, ActorKind
+from app.core.audit import AuditAction
 from app.core.errors import Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from app.core.policy import require_authenticated, require_role, require_scope
 from app.core.validation import load_json
@@ -67,13 +68,17 @@ def authenticate_request() -> None:
 
 
 def audit_proxy_request(response):
-    """After each successful request made by a proxy: write it to the principal's access log."""
+    """After each successful request made by a proxy: the principal's access log has it (once).
+
+    Services record what they touched in their own words; this only writes an entry for a proxy's
+    request that touched the principal's data without a service recording it.
+    """
     actor = g.get("actor")
     if actor is None or actor.kind is not ActorKind.PROXY or response.status_code >= 400:
         return response
     rule = request.url_rule.rule if request.url_rule is not None else request.path
-    action = "read" if request.method in READ_METHODS else "change"
-    audit.record_access(
+    action = AuditAction.READ if request.method in READ_METHODS else AuditAction.CHANGE
+    audit.record_request(
         actor,
         actor.principal_id,
         action,

@@ -206,6 +206,7 @@ def translate_extract():
 @translate_cli.command("update")
 def translate_update():
     """Extract, then merge new messages into every catalog (new entries need translating)."""
+    memory = i18n.translation_memory(ROOT / "locales")
     translate_extract.callback()
     for name in _catalogs():
         template = ROOT / "locales" / name / "messages.pot"
@@ -219,6 +220,9 @@ def translate_update():
                 command, "-i", f"locales/{name}/messages.pot", "-d", f"locales/{name}", "-l", locale,
                 "-w", "110", *extra,
             )  # fmt: skip
+    filled = i18n.fill_from_memory(ROOT / "locales", memory)
+    if filled:
+        click.echo(f"{filled} new entries translated as another catalog already translates them")
 
 
 @translate_cli.command("compile")

@@ -7,7 +7,7 @@ from pathlib import Path
 import marshmallow as ma
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -31,6 +31,22 @@ def normalize_locale(tag: str | None) -> str | None:
     if "hant" in parts or _TRADITIONAL_REGIONS.intersection(parts[1:]):
         return "zh_Hant"
     return "zh_Hans"
+
+
+def current_locale() -> str:
+    """The locale being rendered now: the request's, or the one a job or bot forced."""
+    from flask_babel import get_locale
+
+    locale = get_locale() if has_app_context() else None
+    return normalize_locale(str(locale)) if locale else DEFAULT_LOCALE
+
+
+def pick(texts: dict[str, str], locale: str | None = None) -> str:
+    """The text for ``locale`` (default: the current one), else Simplified Chinese, else English."""
+    for candidate in (locale or current_locale(), DEFAULT_LOCALE, "en"):
+        if texts.get(candidate):
+            return texts[candidate]
+    return next(iter(texts.values()), "")
 
 
 def locale_from_accept_language() -> str | None:
@@ -72,6 +88,47 @@ def catalog_names(locales_dir: Path) -> list[str]:
 def catalog_directories(locales_dir: Path) -> str:
     """Flask-Babel's ``BABEL_TRANSLATION_DIRECTORIES``: every catalog folder, ``;``-separated."""
     return ";".join(str(locales_dir / name) for name in catalog_names(locales_dir))
+
+
+def translation_memory(locales_dir: Path) -> dict[str, dict]:
+    """Every translation the catalogs hold now, per locale (taken before an update drops moved ones)."""
+    memory: dict[str, dict] = {}
+    for locale in SUPPORTED_LOCALES:
+        known = memory.setdefault(locale, {})
+        for catalog in _catalogs_of(locales_dir, locale).values():
+            known.update({m.id: m.string for m in catalog if m.id and _translated(m.string)})
+    return memory
+
+
+def _catalogs_of(locales_dir: Path, locale: str) -> dict:
+    catalogs = {}
+    for path in sorted(locales_dir.glob(f"*/{locale}/LC_MESSAGES/messages.po")):
+        with path.open("rb") as po_file:
+            catalogs[path] = read_po(po_file, locale=locale)
+    return catalogs
+
+
+def fill_from_memory(locales_dir: Path, memory: dict[str, dict]) -> int:
+    """Give untranslated entries the translation remembered for the same message (code that moved)."""
+    from babel.messages.pofile import write_po
+
+    filled = 0
+    for locale in SUPPORTED_LOCALES:
+        known = memory.get(locale, {})
+        for path, catalog in _catalogs_of(locales_dir, locale).items():
+            changed = 0
+            for message in catalog:
+                if message.id and not _translated(message.string) and message.id in known:
+                    message.string, changed = known[message.id], changed + 1
+            if changed:
+                with path.open("wb") as po_file:
+                    write_po(po_file, catalog, width=110, sort_output=False)
+                filled += changed
+    return filled
+
+
+def _translated(string) -> bool:
+    return bool(string) and (not isinstance(string, tuple) or all(string))
 
 
 def compile_catalogs(directory: Path, force: bool = False) -> list[Path]:

@@ -1,8 +1,12 @@
 """Idempotency keys: a request that can move money runs once per caller and key; repeats replay it.
 
 The one way for every domain: decorate the route with ``@blp.idempotent()`` (inside ``@blp.auth``,
-outside ``@blp.arguments``/``@blp.response``), or call :func:`begin`, :func:`complete` and
-:func:`release` around the work where there is no route (the bot, jobs).
+outside ``@blp.arguments``/``@blp.response``), or wrap the work in :func:`run_once` where there is no
+route (the bot, jobs). Services below do not check keys again: what they guard is their own
+invariant (a purpose paid by one intent at a time, a seat held once), not the request.
+
+* one key scope: :func:`caller_of` (a person, a proxy for a principal, a client, the system);
+* one fingerprint recipe: :func:`fingerprint_of`, SHA-256 of the canonical JSON of what was asked;
 
 * the first request with a key claims it (committed at once, so concurrent requests see it);
 * its response (status, body, content type and location) is stored when it completes;
@@ -19,6 +23,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +32,7 @@ from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core import uow
 from app.core.actors import Actor, ActorKind
 from app.core.errors import (
     IdempotencyKeyInFlight,
@@ -122,18 +128,21 @@ def check_key(key: str | None) -> str:
     return key
 
 
+def fingerprint_of(request_value) -> str:
+    """The one recipe: SHA-256 of the canonical JSON of what was asked (keys sorted, no spaces)."""
+    canonical = json.dumps(
+        request_value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()  # refused later, not 500
+
+
 def fingerprint(method: str, path: str, body: bytes) -> str:
-    """SHA-256 of method, path and body (JSON bodies compared by content, not by layout)."""
+    """An HTTP request's fingerprint: method, path and body (JSON compared by content, not layout)."""
     try:
-        canonical = json.dumps(
-            load_json(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode()
+        content = {"json": load_json(body)}  # bounded: too deep or too long numbers are a 400
     except (ValueError, UnicodeDecodeError):
-        canonical = body
-    digest = hashlib.sha256()
-    digest.update(method.upper().encode() + b" " + path.encode() + b"\n")
-    digest.update(canonical)
-    return digest.hexdigest()
+        content = {"bytes": hashlib.sha256(body).hexdigest()}
+    return fingerprint_of({"method": method.upper(), "path": path, **content})
 
 
 def begin(
@@ -210,7 +219,7 @@ def _outcome_for(
 
 
 def complete(claim: Claim, status: int, body: bytes, headers: dict, now: datetime | None = None) -> None:
-    """Store the response given for the claimed key (commits)."""
+    """Store the response given for the claimed key, in the unit of work that did the work."""
     db.session.execute(
         db.update(IdempotencyRecord)
         .where(IdempotencyRecord.id == claim.record_id)
@@ -222,14 +231,35 @@ def complete(claim: Claim, status: int, body: bytes, headers: dict, now: datetim
             response_headers={k: v for k, v in headers.items() if k in STORED_HEADERS},
         )
     )
-    db.session.commit()
+    uow.on_rollback(lambda: release(claim))  # the work was not kept: neither is the key
 
 
 def release(claim: Claim) -> None:
-    """Give the key up after a refused or failed request, so it can be retried (commits)."""
+    """Give the key up after a refused or failed request, so it can be retried (its own commit)."""
     db.session.rollback()
     db.session.execute(db.delete(IdempotencyRecord).where(IdempotencyRecord.id == claim.record_id))
     db.session.commit()
+
+
+def run_once(actor: Actor, key: str, request_value: dict, work: Callable[[], dict]) -> dict:
+    """Off the web (the bot, a job): run ``work`` at most once per caller and key.
+
+    ``request_value`` is what was asked (fingerprinted with :func:`fingerprint_of`); ``work``
+    returns a JSON-able result (ids, not objects), which a repeat with the same key gets back.
+    The same key with another request is refused (422); while the first runs, 409.
+    """
+    outcome = begin(
+        caller_of(actor), check_key(key), fingerprint_of(request_value), method="RUN", path=work.__qualname__
+    )
+    if isinstance(outcome, StoredResponse):
+        return json.loads(outcome.body)
+    try:
+        result = work()
+    except Exception:
+        release(outcome)
+        raise
+    complete(outcome, 200, json.dumps(result, default=str).encode(), {})
+    return result
 
 
 def purge_expired(now: datetime | None = None) -> int:

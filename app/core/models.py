@@ -9,6 +9,7 @@ from sqlalchemy import Date, DateTime, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
+from app.core.i18n import pick
 from app.core.ids import new_id
 from app.extensions import db
 
@@ -43,6 +44,34 @@ class IdMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
+class LocalizedName:
+    """Reference data named in every supported language (a district, a department, a biller, ...).
+
+    ``name`` is the reader's (the request's locale, or the one forced for a job); ``names`` all three,
+    for a notification rendered later in its recipient's language.
+    """
+
+    name_zh_hans: Mapped[str] = mapped_column(String(120))
+    name_zh_hant: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The name in every supported language."""
+        return {"zh_Hans": self.name_zh_hans, "zh_Hant": self.name_zh_hant, "en": self.name_en}
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return pick(self.names)
+
+    def set_names(self, names: dict[str, str]) -> None:
+        """Name it in each language (Simplified Chinese stands in for a missing one)."""
+        self.name_zh_hans = names["zh_Hans"]
+        self.name_zh_hant = names.get("zh_Hant") or names["zh_Hans"]
+        self.name_en = names.get("en") or names["zh_Hans"]
+
+
 class AuditEntry(IdMixin, db.Model):
     """Who read or changed whose personal data, when, through which client, and why."""
 
@@ -54,7 +83,8 @@ class AuditEntry(IdMixin, db.Model):
     client_id: Mapped[str | None] = mapped_column(String(64))
     subject_person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     action: Mapped[str] = mapped_column(String(20))
-    resource: Mapped[str] = mapped_column(String(120))
+    resource: Mapped[str] = mapped_column(String(120))  # what kind of record (bill, payment_intent, ...)
+    resource_id: Mapped[str | None] = mapped_column(String(64))  # which one, when it is one record
     reason: Mapped[str] = mapped_column(String(255), default="")
 
     __table_args__ = (Index("ix_audit_entries_subject_created", "subject_person_id", "created_at"),)

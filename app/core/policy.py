@@ -1,13 +1,22 @@
-"""One way to check permissions: services call these and they raise domain errors."""
+"""One way to check permissions: predicates services combine into named policies, and refusals.
+
+A refusal to *act* is a 403 (:class:`Forbidden`); a record the actor may not see does not exist
+for them (404, through :mod:`app.core.access`). The system actor (jobs, the outbox relay) passes
+every record check and holds no role.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from flask_babel import gettext
 
-from app.core.actors import Actor, ActorKind
-from app.core.errors import Forbidden, NotFound, Unauthenticated
+from app.core.actors import Actor, ActorKind, MandateScope, Role
+from app.core.errors import Forbidden, Unauthenticated
+
+Policy = Callable[[Actor, Any], bool]  # may this actor see (or change) this record?
 
 
 def require_authenticated(actor: Actor | None) -> Actor:
@@ -24,7 +33,7 @@ def require_role(actor: Actor, *roles: str, department_id: uuid.UUID | None = No
     if (
         department_id is not None
         and department_id not in actor.department_ids
-        and not actor.has_role("admin")
+        and not actor.has_role(Role.ADMIN)
     ):
         raise Forbidden(gettext("This belongs to another department."))
 
@@ -42,26 +51,57 @@ def require_person(actor: Actor) -> uuid.UUID:
     return actor.resident_id
 
 
-def acting_resident(actor: Actor, mandate_scope: str) -> uuid.UUID:
-    """Whose resident data the actor may touch for ``mandate_scope``.
+def own_person(actor: Actor) -> uuid.UUID:
+    """The signed-in person themself, for what no mandate covers (their inbox, their preferences)."""
+    if actor.kind is not ActorKind.PERSON or actor.person_id is None:
+        raise Forbidden(gettext("Only the person themself can do this."))
+    return actor.person_id
 
-    A person acts for themself; a proxy only within the scopes the mandate granted.
+
+def acting_for(actor: Actor, scope: MandateScope) -> uuid.UUID:
+    """Whose resident data the actor acts on for ``scope``: themself, or a proxy's grantor (403 outside).
+
+    For creating and listing; a single record goes through ``app.core.access.load_private`` (404).
     """
     resident = require_person(actor)
-    if actor.kind is ActorKind.PROXY and mandate_scope not in actor.proxy_scopes:
-        raise Forbidden(gettext("Your mandate does not cover %(scope)s.", scope=mandate_scope))
+    if actor.kind is ActorKind.PROXY and MandateScope(scope) not in actor.proxy_scopes:
+        raise Forbidden(gettext("Your mandate does not cover %(scope)s.", scope=str(scope)))
     return resident
 
 
-def private_resident(actor: Actor, mandate_scope: str) -> uuid.UUID:
-    """Like ``acting_resident``, for reading private records: a refusal is a 404, not a 403."""
-    try:
-        return acting_resident(actor, mandate_scope)
-    except Forbidden:
-        raise NotFound() from None
+# --- predicates -----------------------------------------------------------------------------------
 
 
-def require_owner(actor: Actor, owner_id: uuid.UUID, mandate_scope: str) -> None:
-    """The record belongs to the resident the actor acts for; otherwise it does not exist (404)."""
-    if private_resident(actor, mandate_scope) != owner_id:
-        raise NotFound()
+def is_system(actor: Actor) -> bool:
+    """The system itself (a job, the relay)."""
+    return actor.kind is ActorKind.SYSTEM
+
+
+def is_admin(actor: Actor) -> bool:
+    """A person holding the administrator role."""
+    return actor.kind is ActorKind.PERSON and actor.has_role(Role.ADMIN)
+
+
+def has_role(actor: Actor, *roles: str) -> bool:
+    """A person (not a proxy) holding one of ``roles``."""
+    return actor.kind is ActorKind.PERSON and actor.has_role(*roles)
+
+
+def is_client(actor: Actor, client_id: str | None = None, scope: str | None = None) -> bool:
+    """An institution's client (``client_id`` when given) carrying ``scope`` (when given)."""
+    if actor.kind is not ActorKind.CLIENT:
+        return False
+    if client_id is not None and actor.client_id != client_id:
+        return False
+    return scope is None or actor.has_scope(scope)
+
+
+def acts_for(actor: Actor, person_id: uuid.UUID | None, scope: MandateScope) -> bool:
+    """The actor is ``person_id`` themself, or holds a mandate from them covering ``scope``."""
+    if person_id is None:
+        return False
+    if actor.kind is ActorKind.PERSON:
+        return actor.person_id == person_id
+    if actor.kind is ActorKind.PROXY:
+        return actor.principal_id == person_id and MandateScope(scope) in actor.proxy_scopes
+    return False

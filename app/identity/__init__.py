@@ -15,5 +15,5 @@ def init_app(app: Flask) -> None:
     for blueprint in (routes.auth_blp, routes.blp, routes.citycode_blp, routes.staff_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     oauth.init_app(app)
-    services.install_authenticator()
+    services.install()
     cli.init_app(app)

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.actors import Actor
+from app.core.audit import AuditAction
 from app.core.errors import Forbidden, ServiceUnavailable, ValidationFailed
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
@@ -260,7 +261,9 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
     if result.valid:
         result.claims = {name: CLAIM_READERS[name](person) for name in rule.claims}
         if rule.scope:
-            audit.record_access(actor, person.id, "read", f"citycode:{purpose}", reason="city code scanned")
+            audit.record(
+                actor, person.id, AuditAction.SCAN, f"citycode:{purpose}", reason="city code scanned"
+            )
     _log_scan(actor, person, purpose, claims["jti"], reason or ACCEPTED)
     return result
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import IdMixin, UTCDateTime
+from app.core.models import IdMixin, UTCDateTime, utcnow
 from app.core.pii import EncryptedString, EncryptedText
 from app.extensions import db
 
@@ -33,10 +33,6 @@ class Person(IdMixin, db.Model):
     national_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Channels the person wants notifications on besides the in-app inbox ("sms", "telegram").
-    notification_channels: Mapped[list] = mapped_column(
-        JSON, default=lambda: ["sms"], server_default='["sms"]'
-    )
     # The person's random city-code key (8 bytes, base64url). Codes never show it: each code's subject
     # is this key encrypted with the issue time and random bytes, so codes cannot be linked.
     citycode_subject: Mapped[str | None] = mapped_column(String(32), unique=True, default=new_citycode_key)
@@ -304,6 +300,16 @@ class RevokedToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+NOTIFICATION_CHANNELS = ("sms", "telegram")  # besides the in-app inbox, which is always on
+CONSENT_METHODS = (
+    "app",
+    "in_person_signature",
+    "in_person_fingerprint",
+    "witnessed_verbal",
+    "legal_document",
+)
+
+
 class Mandate(IdMixin, db.Model):
     """Authority a person (grantor) gives another (grantee) to act for them, by scope and time (帮办代办)."""
 
@@ -322,6 +328,19 @@ class Mandate(IdMixin, db.Model):
     consent_note: Mapped[str] = mapped_column(String(500), default="")
     grantor: Mapped[Person] = relationship(foreign_keys=[grantor_id])
     grantee: Mapped[Person] = relationship(foreign_keys=[grantee_id])
+
+    def status_at(self, moment: datetime) -> str:
+        """``active``, ``scheduled``, ``expired`` or ``revoked`` at ``moment``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= moment:
+            return "expired"
+        return "scheduled" if self.starts_at > moment else "active"
+
+    @property
+    def status(self) -> str:
+        """The mandate's status now."""
+        return self.status_at(utcnow())
 
 
 class CityCodeScan(IdMixin, db.Model):

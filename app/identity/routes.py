@@ -77,7 +77,7 @@ def send_sign_in_code(body):
 @blp.response(200, MeSchema)
 def get_me():
     """The signed-in person, their roles and preferences."""
-    return services.my_profile(current_actor())
+    return services.my_profile_view(current_actor())
 
 
 @blp.route("/me", methods=["PATCH"])
@@ -97,7 +97,7 @@ def update_me(changes):
 def verify_real_name(body):
     """Add my legal name and national ID (stored encrypted, shown masked; one ID per person: 409)."""
     person = services.verify_real_name(current_actor(), body["legal_name"], body["national_id"])
-    return person
+    return services.profile_of(person)
 
 
 @blp.route("/me/access-log")

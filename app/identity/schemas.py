@@ -11,7 +11,7 @@ from app.core.pagination import PageArgsSchema
 from app.core.pii import mask_name, mask_national_id, mask_phone
 from app.core.validation import NationalId, PhoneNumber, StrictSchema
 from app.identity import citycode
-from app.identity.services import CONSENT_METHODS, NOTIFICATION_CHANNELS, mandate_status
+from app.identity.models import CONSENT_METHODS, NOTIFICATION_CHANNELS
 
 
 class LocalDateTime(ma.fields.DateTime):
@@ -40,10 +40,10 @@ class MeSchema(ma.Schema):
     phone = ma.fields.String(dump_only=True)
     display_name = ma.fields.String(dump_only=True)
     locale = ma.fields.String(dump_only=True, allow_none=True)
-    notification_channels = ma.fields.Function(
-        lambda p: ["inbox", *p.notification_channels],
+    notification_channels = ma.fields.List(
+        ma.fields.String(),
         dump_only=True,
-        metadata={"description": "Where notifications go: the in-app inbox always, then the chosen channels"},
+        metadata={"description": "The channels on for every topic: the in-app inbox always, then the others"},
     )
     legal_name = ma.fields.Function(lambda p: mask_name(p.legal_name), dump_only=True, allow_none=True)
     national_id = ma.fields.Function(
@@ -100,8 +100,14 @@ class AuditEntrySchema(ma.Schema):
         allow_none=True,
         metadata={"description": "The person who acted for you under a mandate (proxy entries only)"},
     )
-    action = ma.fields.String(dump_only=True)
-    resource = ma.fields.String(dump_only=True)
+    action = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "read, list, create, change, delete, pay, scan or export"},
+    )
+    resource = ma.fields.String(dump_only=True, metadata={"description": "What kind of record"})
+    resource_id = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "Which record, when it was one"}
+    )
     reason = ma.fields.String(dump_only=True)
 
 
@@ -188,7 +194,7 @@ class MandateSchema(ma.Schema):
     starts_at = ma.fields.DateTime(dump_only=True)
     expires_at = ma.fields.DateTime(dump_only=True)
     revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
-    status = ma.fields.Function(lambda m: mandate_status(m), dump_only=True)
+    status = ma.fields.String(dump_only=True)
     consent_method = ma.fields.String(dump_only=True)
     consent_note = ma.fields.String(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)

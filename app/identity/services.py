@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from app.city import services as city_services
 from app.core import audit
 from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_authentication
+from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import SUPPORTED_LOCALES, normalize_locale
@@ -32,36 +34,24 @@ from app.core.pagination import Page, paginate
 from app.core.pii import age_on, lookup_hash
 from app.core.policy import require_person, require_role
 from app.extensions import db
-from app.identity import citycode, clients, oauth, otp, revocation, tokens
-from app.identity.models import AccountLink, AccountLinkCode, Mandate, Person, RoleGrant
-from app.notifications import services as notifications
-from app.notifications.templates import register_template
-
-register_template(
-    "mandate_registered",
-    topic="account",
-    title=_l("Someone may now act for you"),
-    body=_l(
-        "A community worker registered that %(grantee)s may act for you (%(scopes)s) until %(until)s. "
-        "If you did not agree, call 12345."
-    ),
+from app.identity import citycode, clients, notices, oauth, otp, revocation, tokens
+from app.identity.models import (
+    CONSENT_METHODS,
+    AccountLink,
+    AccountLinkCode,
+    Mandate,
+    Person,
+    RoleGrant,
 )
+from app.notifications import services as notifications
 
 ROLES_NEEDING_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 ROLES_NEEDING_MERCHANT = frozenset({Role.MERCHANT_OWNER, Role.MERCHANT_STAFF})
-NOTIFICATION_CHANNELS = ("sms", "telegram")  # the in-app inbox is always on
 LINK_PROVIDERS = ("telegram",)
 LINK_CODE_TTL = timedelta(minutes=10)
 LINK_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 LINK_CODE_LENGTH = 10
 MANDATE_MAX_DURATION = timedelta(days=366)
-CONSENT_METHODS = (
-    "app",
-    "in_person_signature",
-    "in_person_fingerprint",
-    "witnessed_verbal",
-    "legal_document",
-)
 
 client_actor_for_api_key = clients.client_actor_for_api_key
 client_by_id = clients.client_by_id
@@ -78,6 +68,33 @@ class LinkCodeRejected(AppError):
 
 
 # --- authentication -------------------------------------------------------------------------------
+
+
+class PeopleDirectory:
+    """How notifications reach people: their phone, language and linked Telegram chat."""
+
+    def recipient(self, person_id: uuid.UUID) -> notifications.Recipient | None:
+        """One query for the person and one for their chat."""
+        person = db.session.get(Person, person_id)
+        if person is None:
+            return None
+        return notifications.Recipient(
+            person_id=person.id,
+            phone=person.phone,
+            locale=person.locale,
+            telegram_chat_id=linked_account_id(person.id, "telegram"),
+        )
+
+    def person_id_by_phone(self, phone: str) -> uuid.UUID | None:
+        """The person with this phone number, if any."""
+        person = person_by_phone(phone)
+        return person.id if person else None
+
+
+def install() -> None:
+    """Make bearer tokens resolve to actors on every request, and let notifications find people."""
+    install_authenticator()
+    notifications.set_recipient_directory(PeopleDirectory())
 
 
 def install_authenticator() -> None:
@@ -166,14 +183,7 @@ def sign_in_with_otp(phone: str, code: str, requester: str | None = None) -> Per
 
 
 def _welcome(person: Person) -> None:
-    """Greet a person on their first sign-in (inbox, and SMS/Telegram by their preferences)."""
-    notifications.notify(
-        person.id,
-        "welcome",
-        {"name": person.display_name},
-        topic="account",
-        dedupe_key=f"welcome-{person.id}",
-    )
+    notices.welcome(person.id, person.display_name)
 
 
 def my_profile(actor: Actor) -> Person:
@@ -187,8 +197,8 @@ def update_preferences(
     locale: str | None = None,
     display_name: str | None = None,
     notification_channels: list[str] | None = None,
-) -> Person:
-    """Change the signed-in person's language, display name or notification channels."""
+) -> Profile:
+    """Change the signed-in person's language, display name or notification channels (everywhere)."""
     person = my_profile(actor)
     if locale is not None:
         chosen = normalize_locale(locale)  # BCP 47 (zh-Hant) or POSIX (zh_Hant), as Accept-Language
@@ -197,18 +207,30 @@ def update_preferences(
         person.locale = chosen
     if display_name is not None:
         person.display_name = display_name
-    if notification_channels is not None:
-        unknown = set(notification_channels) - set(NOTIFICATION_CHANNELS)
-        if unknown:
-            raise ValidationFailed({"notification_channels": [gettext("Unknown channel.")]})
-        person.notification_channels = [c for c in NOTIFICATION_CHANNELS if c in notification_channels]
-    return person
+    if notification_channels is not None:  # the one store of channel choices is notifications'
+        notifications.set_channels_everywhere(person.id, notification_channels)
+    return profile_of(person)
 
 
-def notification_channels(person_id: uuid.UUID) -> list[str]:
-    """Where a person wants to be notified: always the in-app inbox, then their chosen channels."""
-    person = get_person(person_id)
-    return ["inbox", *person.notification_channels]
+@dataclass(frozen=True)
+class Profile:
+    """What ``/me`` shows: the person and where their notifications go (the inbox always)."""
+
+    person: Person
+    notification_channels: list[str]
+
+    def __getattr__(self, name: str):
+        return getattr(self.person, name)
+
+
+def profile_of(person: Person) -> Profile:
+    """The person with their notification channels, as they see themself."""
+    return Profile(person, notifications.channels_everywhere(person.id))
+
+
+def my_profile_view(actor: Actor) -> Profile:
+    """The signed-in person as ``/me`` shows them."""
+    return profile_of(my_profile(actor))
 
 
 # --- real name and age ----------------------------------------------------------------------------
@@ -279,7 +301,7 @@ def grant_role(
     person.roles.append(grant)
     db.session.flush()
     if actor.kind is not ActorKind.SYSTEM:
-        audit.record_access(actor, person.id, "change", "role_grant", reason=role)
+        audit.record(actor, person.id, AuditAction.CHANGE, "role_grant", reason=role)
     return grant
 
 
@@ -329,7 +351,7 @@ def revoke_role(actor: Actor, grant_id: uuid.UUID) -> RoleGrant:
     person = grant.person
     person.roles.remove(grant)
     db.session.flush()
-    audit.record_access(actor, person.id, "change", "role_grant", reason=f"revoked {grant.role}")
+    audit.record(actor, person.id, AuditAction.DELETE, "role_grant", grant.id, f"revoked {grant.role}")
     return grant
 
 
@@ -405,9 +427,7 @@ def redeem_link_code(code: str, telegram_chat_id: int | str) -> Person:
     db.session.add(link)
     db.session.flush()
     if row.provider == "telegram":
-        notifications.notify(
-            row.person_id, "telegram_linked", {}, topic="account", dedupe_key=f"telegram-linked-{link.id}"
-        )
+        notices.telegram_linked(row.person_id, link.id)
     return get_person(row.person_id)
 
 
@@ -487,17 +507,15 @@ def register_mandate_for(
     mandate = _create_mandate(
         actor, grantor, grantee, scopes, starts_at, expires_at, consent_method, consent_note
     )
-    audit.record_access(actor, grantor.id, "change", "mandate", reason=f"registered mandate {mandate.id}")
-    notifications.notify(
+    audit.record(
+        actor, grantor.id, AuditAction.CREATE, "mandate", mandate.id, "registered by a community worker"
+    )
+    notices.mandate_registered(
         grantor.id,
-        "mandate_registered",
-        {
-            "grantee": grantee.display_name,
-            "scopes": ", ".join(mandate.scopes),
-            "until": mandate.expires_at.astimezone(SHANGHAI).date(),
-        },
-        topic="account",
-        dedupe_key=f"mandate-registered-{mandate.id}",
+        mandate.id,
+        grantee.display_name,
+        ", ".join(mandate.scopes),
+        mandate.expires_at.astimezone(SHANGHAI).date(),
     )
     return mandate
 
@@ -586,12 +604,7 @@ def revoke_mandate(actor: Actor, mandate_id: uuid.UUID) -> Mandate:
 
 def mandate_status(mandate: Mandate, now: datetime | None = None) -> str:
     """``active``, ``scheduled``, ``expired`` or ``revoked``."""
-    moment = now or utcnow()
-    if mandate.revoked_at is not None:
-        return "revoked"
-    if mandate.expires_at <= moment:
-        return "expired"
-    return "scheduled" if mandate.starts_at > moment else "active"
+    return mandate.status_at(now or utcnow())
 
 
 # --- the city code --------------------------------------------------------------------------------

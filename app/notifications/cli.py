@@ -22,21 +22,20 @@ def notify_send(phone, template, topic, params, urgent):
     """Send a notification to a person (a fresh dedupe key each time)."""
     import uuid
 
-    from app.identity import services as identity
     from app.notifications import services
 
-    person = identity.person_by_phone(phone_number(phone))
-    if person is None:
+    person_id = services.person_id_by_phone(phone_number(phone))
+    if person_id is None:
         raise click.ClickException("no such person; run `flask seed demo` first")
     values = dict(p.split("=", 1) for p in params if "=" in p)
     try:
         with uow.unit_of_work():  # committed before its status is read: inline delivery runs at commit
             chosen = services.get_template(template)
             message = services.notify(
-                person.id,
+                person_id,
                 template,
                 values,
-                topic=topic or chosen.topic or "account",
+                topic=topic or chosen.topic,
                 dedupe_key=f"cli:{uuid.uuid4()}",
                 urgency="urgent" if urgent else "normal",
             )

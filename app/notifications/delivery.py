@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -23,14 +23,12 @@ from app.core.errors import NotFound
 from app.core.i18n import DEFAULT_LOCALE, normalize_locale
 from app.core.models import utcnow
 from app.extensions import db
-from app.identity import services as identity
 from app.notifications import services
 from app.notifications.channels import (
     CHANNELS,
     HELD_IN_QUIET_HOURS,
     ChannelFailed,
     Outgoing,
-    Recipient,
     Skipped,
 )
 from app.notifications.models import (
@@ -99,9 +97,7 @@ def warm_up() -> None:
     db.session.scalars(
         db.select(Delivery).where(Delivery.message_id == nobody).order_by(Delivery.channel)
     ).all()
-    with suppress(NotFound):
-        identity.get_person(nobody)
-    identity.linked_account_id(nobody, "telegram")
+    services.recipient(nobody)
     services.quiet_hours_end(nobody, now)
     services.channels_for(nobody, "account")
     db.session.scalar(db.select(InboxItem.id).where(InboxItem.message_id == nobody))
@@ -132,16 +128,13 @@ def _claim(message_id: uuid.UUID, now: datetime) -> OutboxMessage | None:
 def _outgoing(message: OutboxMessage, now: datetime) -> Outgoing:
     if message.recipient_id is None:
         return Outgoing(message=message)
-    person = identity.get_person(message.recipient_id)
-    locale = normalize_locale(person.locale) or DEFAULT_LOCALE
-    recipient = Recipient(
-        person_id=person.id,
-        phone=person.phone,
-        locale=locale,
-        telegram_chat_id=identity.linked_account_id(person.id, "telegram"),
-    )
+    found = services.recipient(message.recipient_id)
+    if found is None:
+        raise NotFound()
+    locale = normalize_locale(found.locale) or DEFAULT_LOCALE
+    recipient = replace(found, locale=locale)
     rendered = render(message.template, message.params, locale)
-    quiet_until = None if message.urgency == "urgent" else services.quiet_hours_end(person.id, now)
+    quiet_until = None if message.urgency == "urgent" else services.quiet_hours_end(found.person_id, now)
     return Outgoing(message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until)
 
 

@@ -12,6 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -22,13 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import audit, jobs, outbound
 from app.core.actors import Actor, ActorKind, Role
+from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.ids import new_id
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
-from app.core.policy import acting_resident, require_owner, require_role
+from app.core.policy import own_person, require_role
 from app.extensions import db
-from app.notifications.channels import PERSON_CHANNELS
+from app.notifications.channels import PERSON_CHANNELS, Recipient
 from app.notifications.models import (
     Delivery,
     InboxItem,
@@ -42,24 +44,62 @@ from app.notifications.templates import (
     URGENCIES,
     Localized,
     Template,
+    Topic,
     encode_params,
     get_template,
     register_template,
+    register_topic,
 )
 
-__all__ = ["TOPICS", "Localized", "Template", "get_template", "notify", "notify_client", "register_template"]
+__all__ = [
+    "TOPICS",
+    "Localized",
+    "Recipient",
+    "Template",
+    "Topic",
+    "get_template",
+    "notify",
+    "notify_client",
+    "register_template",
+    "register_topic",
+    "set_recipient_directory",
+]
 
-MANDATE_SCOPE = "notifications"
+
+# ---------------------------------------------------------------- recipients
+
+
+class RecipientDirectory(Protocol):
+    """Looks people up for delivery; identity installs one (notifications import no domain)."""
+
+    def recipient(self, person_id: uuid.UUID) -> Recipient | None:
+        """The person's contact details, or None if there is no such person."""
+        ...
+
+    def person_id_by_phone(self, phone: str) -> uuid.UUID | None:
+        """The person with this phone number (E.164), if any."""
+        ...
+
+
+_directory: dict[str, RecipientDirectory] = {}
+
+
+def set_recipient_directory(directory: RecipientDirectory) -> None:
+    """Install how recipients are looked up (identity does this in its ``init_app``)."""
+    _directory["people"] = directory
+
+
+def recipient(person_id: uuid.UUID) -> Recipient | None:
+    """The person's contact details for a delivery."""
+    return _directory["people"].recipient(person_id)
+
+
+def person_id_by_phone(phone: str) -> uuid.UUID | None:
+    """The person with this phone number, for support commands."""
+    return _directory["people"].person_id_by_phone(phone)
+
+
 DELIVER_JOB = "app.notifications.jobs.deliver_message"
-DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
-    "bills": ("inbox", "sms", "telegram"),
-    "complaints": ("inbox", "sms", "telegram"),
-    "appointments": ("inbox", "sms", "telegram"),
-    "parking": ("inbox", "telegram"),
-    "commerce": ("inbox", "telegram"),
-    "eldercare": ("inbox", "sms", "telegram"),
-    "account": ("inbox", "sms", "telegram"),
-}
 WEBHOOK_EVENT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
 PING_EVENT = "ping"  # sent to a new endpoint only, so its owner can check their receiver
 
@@ -79,8 +119,8 @@ def notify(
     """Tell a person something: an outbox row in the caller's transaction, sent after it commits."""
     chosen = get_template(template)
     if topic not in TOPICS:
-        raise ValueError(f"unknown topic {topic!r}; one of {', '.join(TOPICS)}")
-    if chosen.topic is not None and chosen.topic != topic:
+        raise ValueError(f"unknown topic {topic!r}; one of {', '.join(sorted(TOPICS))}")
+    if chosen.topic != topic:
         raise ValueError(f"template {template!r} belongs to topic {chosen.topic!r}, not {topic!r}")
     if urgency not in URGENCIES:
         raise ValueError(f"urgency is one of {', '.join(URGENCIES)}")
@@ -212,7 +252,7 @@ def message_detail(actor: Actor, message_id: uuid.UUID) -> OutboxMessage:
     require_role(actor, Role.ADMIN)
     message = _message(message_id)
     if message.recipient_id is not None:
-        audit.record_access(actor, message.recipient_id, "read", f"notification:{message.id}")
+        audit.record(actor, message.recipient_id, AuditAction.READ, "notification", message.id)
     return message
 
 
@@ -252,7 +292,7 @@ class InboxPage:
 
 def my_inbox(actor: Actor, *, cursor: str | None, limit: int, unread_only: bool = False) -> InboxPage:
     """The signed-in person's inbox, newest first, with the unread count."""
-    person_id = acting_resident(actor, MANDATE_SCOPE)
+    person_id = own_person(actor)
     stmt = db.select(InboxItem).where(InboxItem.person_id == person_id)
     if unread_only:
         stmt = stmt.where(InboxItem.read_at.is_(None))
@@ -269,9 +309,8 @@ def unread_count(person_id: uuid.UUID) -> int:
 def mark_read(actor: Actor, item_id: uuid.UUID) -> InboxItem:
     """Mark one of the person's inbox items read (another person's item does not exist for them)."""
     item = db.session.get(InboxItem, item_id)
-    if item is None:
+    if item is None or item.person_id != own_person(actor):
         raise NotFound()
-    require_owner(actor, item.person_id, MANDATE_SCOPE)
     if item.read_at is None:
         item.read_at = utcnow()
     return item
@@ -279,7 +318,7 @@ def mark_read(actor: Actor, item_id: uuid.UUID) -> InboxItem:
 
 def mark_all_read(actor: Actor) -> int:
     """Mark every unread item of the person's inbox read; returns how many changed."""
-    person_id = acting_resident(actor, MANDATE_SCOPE)
+    person_id = own_person(actor)
     result = db.session.execute(
         update(InboxItem)
         .where(InboxItem.person_id == person_id, InboxItem.read_at.is_(None))
@@ -307,7 +346,7 @@ def preferences_of(person_id: uuid.UUID) -> Preferences:
     """The person's choices, defaults filled in for topics they never changed."""
     stored = db.session.get(NotificationPreference, person_id)
     start, end = _default_quiet_hours()
-    topics = {topic: list(channels) for topic, channels in DEFAULT_CHANNELS.items()}
+    topics = {name: list(topic.default_channels) for name, topic in TOPICS.items()}
     if stored is not None:
         topics.update({t: _with_inbox(c) for t, c in (stored.channels or {}).items() if t in topics})
         return Preferences(
@@ -318,14 +357,19 @@ def preferences_of(person_id: uuid.UUID) -> Preferences:
 
 def my_preferences(actor: Actor) -> Preferences:
     """The signed-in person's notification preferences."""
-    return preferences_of(acting_resident(actor, MANDATE_SCOPE))
+    return preferences_of(own_person(actor))
 
 
 def update_my_preferences(
     actor: Actor, *, topics: dict[str, list[str]] | None = None, quiet_hours: dict | None = None
 ) -> Preferences:
     """Change channels for the given topics (others stay) and/or the quiet hours."""
-    person_id = acting_resident(actor, MANDATE_SCOPE)
+    return _save_preferences(own_person(actor), topics=topics, quiet_hours=quiet_hours)
+
+
+def _save_preferences(
+    person_id: uuid.UUID, *, topics: dict[str, list[str]] | None = None, quiet_hours: dict | None = None
+) -> Preferences:
     current = preferences_of(person_id)
     stored = db.session.get(NotificationPreference, person_id)
     if stored is None:
@@ -349,6 +393,21 @@ def update_my_preferences(
             )
     db.session.flush()
     return preferences_of(person_id)
+
+
+def channels_everywhere(person_id: uuid.UUID) -> list[str]:
+    """The channels the person has on for every topic (what ``/me`` shows as their channels)."""
+    chosen = [set(channels) for channels in preferences_of(person_id).topics.values()]
+    common = set.intersection(*chosen) if chosen else {"inbox"}
+    return [channel for channel in PERSON_CHANNELS if channel in common]
+
+
+def set_channels_everywhere(person_id: uuid.UUID, channels: list[str]) -> Preferences:
+    """Turn the given channels on, and the others off, for every topic (the inbox stays on)."""
+    unknown = set(channels) - set(PERSON_CHANNELS)
+    if unknown:
+        raise ValidationFailed({"notification_channels": [gettext("Unknown channel.")]})
+    return _save_preferences(person_id, topics=dict.fromkeys(TOPICS, list(channels)))
 
 
 def channels_for(person_id: uuid.UUID, topic: str) -> list[str]:

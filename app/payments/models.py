@@ -70,7 +70,6 @@ class PaymentIntent(IdMixin, db.Model):
     provider_ref: Mapped[str | None] = mapped_column(String(64))
     client_action: Mapped[dict | None] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(255))
-    request_fingerprint: Mapped[str] = mapped_column(String(64))
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failure_code: Mapped[str | None] = mapped_column(String(40))
@@ -125,7 +124,6 @@ class PaymentRefund(IdMixin, db.Model):
     status: Mapped[str] = mapped_column(String(12))
     provider_ref: Mapped[str | None] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255))
-    request_fingerprint: Mapped[str] = mapped_column(String(64))
     requested_by: Mapped[str] = mapped_column(String(120))
     intent: Mapped[PaymentIntent] = relationship(back_populates="refunds")
 

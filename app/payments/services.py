@@ -2,19 +2,21 @@
 
 How other domains use payments (bills, parking, commerce):
 
-1. At start-up, register the purpose domain: ``register_purpose("bills", on_settled=..., on_refunded=...)``.
+1. At start-up, register the purpose domain and the mandate scope that covers paying for it:
+   ``register_purpose("bills", MandateScope.BILLS, on_settled=..., on_refunded=...)``.
    ``on_settled(PaymentOutcome)`` runs exactly once per intent, inside the transaction that records
    its end (succeeded, failed or cancelled); ``on_refunded(RefundOutcome)`` once per refund.
 2. Charge: ``create_intent(actor, payer_id, Payee(kind, id), Money(fen), Purpose("bills", (bill ids)),
-   idempotency_key)``. The same key returns the same intent; while an intent for any of the purpose's
-   ids is pending or succeeded, a new one is refused (PaymentInProgress / AlreadyPaid, both 409).
+   idempotency_key)`` from an operation that holds the key under the kernel's idempotency contract
+   (``@blp.idempotent()``, or ``idempotency.run_once`` off the web). Money moves once because each
+   purpose id is claimed by one intent at a time: while an intent for any of them is pending or
+   succeeded, a new one is refused (PaymentInProgress / AlreadyPaid, both 409). The key is kept on
+   the intent, unique per payer, as the database's last guard.
 3. Read and act: ``get_intent``, ``cancel_intent``, ``refund``, ``active_intent_for``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
 import uuid
@@ -27,16 +29,17 @@ from flask_babel import gettext
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit
-from app.core.actors import Actor, ActorKind, Role
-from app.core.errors import AppError, Forbidden, IdempotencyKeyReused, NotFound, ValidationFailed
+from app.core import access, audit
+from app.core.actors import Actor, ActorKind, MandateScope
+from app.core.audit import AuditAction
+from app.core.errors import AppError, NotFound, ValidationFailed
 from app.core.idempotency import check_key
 from app.core.models import utcnow
 from app.core.money import MAX_FEN, Money
 from app.core.pagination import Page, paginate
-from app.core.policy import require_owner, require_person
+from app.core.policy import require_person
 from app.extensions import db
-from app.payments import ledger
+from app.payments import ledger, policies
 from app.payments.errors import (
     AlreadyPaid,
     CallbackMismatch,
@@ -61,8 +64,8 @@ from app.payments.providers import ChargeStatus, default_provider, provider_name
 
 log = logging.getLogger(__name__)
 
-READ_SCOPE = "payments:read"
-REFUND_SCOPE = "payments:refund"
+READ_SCOPE = policies.READ_SCOPE
+REFUND_SCOPE = policies.REFUND_SCOPE
 SUPPORTED_CURRENCIES = ("CNY",)
 DOMAIN_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 MAX_PURPOSE_IDS = 50
@@ -116,8 +119,9 @@ class RefundOutcome:
 
 @dataclass(frozen=True)
 class PurposeHandlers:
-    """What a domain registered to hear about its intents."""
+    """What a domain registered to hear about its intents, and the mandate scope of paying for it."""
 
+    mandate_scope: MandateScope
     on_settled: Callable[[PaymentOutcome], None]
     on_refunded: Callable[[RefundOutcome], None] | None = None
 
@@ -127,13 +131,19 @@ _purposes: dict[str, PurposeHandlers] = {}
 
 def register_purpose(
     domain: str,
+    mandate_scope: MandateScope,
     on_settled: Callable[[PaymentOutcome], None],
     on_refunded: Callable[[RefundOutcome], None] | None = None,
 ) -> None:
     """Let ``domain`` create intents and hear, in the settling transaction, how each one ended."""
     if not DOMAIN_PATTERN.match(domain):
         raise ValueError(f"purpose domain {domain!r} must be lower-case letters, digits and _")
-    _purposes[domain] = PurposeHandlers(on_settled=on_settled, on_refunded=on_refunded)
+    _purposes[domain] = PurposeHandlers(MandateScope(mandate_scope), on_settled, on_refunded)
+
+
+def mandate_scope_of(intent: PaymentIntent) -> MandateScope:
+    """The mandate scope that lets a proxy see or pay this intent (its purpose's)."""
+    return _handlers(intent.purpose_domain).mandate_scope
 
 
 def unregister_purpose(domain: str) -> None:
@@ -163,12 +173,8 @@ def create_intent(
     provider_options: Mapping[str, str] | None = None,
 ) -> PaymentIntent:
     """Open a charge for ``purpose``; the same key returns the same intent, a paid purpose is refused."""
-    initiated_by = _require_may_charge(actor, payer_id, purpose)
     purpose = _checked_request(payee, amount, purpose, idempotency_key)
-    fingerprint = _intent_fingerprint(payee, amount, purpose)
-    existing = _intent_by_key(payer_id, idempotency_key)
-    if existing is not None:
-        return _same_request(existing, fingerprint)
+    initiated_by = policies.charger(actor, payer_id, _handlers(purpose.domain).mandate_scope)
     provider = default_provider()
     intent = PaymentIntent(
         payer_id=payer_id,
@@ -183,32 +189,14 @@ def create_intent(
         status=PaymentStatus.PENDING,
         provider=provider.name,
         idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
     )
     if not _insert_with_claims(intent, purpose):
-        existing = _intent_by_key(payer_id, idempotency_key)
-        if existing is not None:
-            return _same_request(existing, fingerprint)
         raise _purpose_taken(purpose)
     charge = provider.start_charge(intent, provider_options or {})
     intent.provider_ref, intent.client_action = charge.provider_ref, charge.client_action
-    audit.record_access(actor, payer_id, "create", "payment_intent")
     db.session.flush()
+    audit.record(actor, payer_id, AuditAction.PAY, "payment_intent", intent.id)
     return intent
-
-
-def _require_may_charge(actor: Actor, payer_id: uuid.UUID, purpose: Purpose) -> uuid.UUID | None:
-    """Residents charge themselves; a proxy may charge the principal within the purpose's scope."""
-    if actor.kind is ActorKind.SYSTEM:
-        return None
-    if actor.kind is ActorKind.PERSON and payer_id == actor.person_id:
-        return actor.person_id
-    if actor.kind is ActorKind.PROXY:
-        if payer_id == actor.person_id:
-            return actor.person_id
-        if payer_id == actor.principal_id and purpose.domain in actor.proxy_scopes:
-            return actor.person_id
-    raise Forbidden(gettext("You may only pay from your own account."))
 
 
 def _checked_request(payee: Payee, amount: Money, purpose: Purpose, key: str) -> Purpose:
@@ -227,25 +215,6 @@ def _checked_request(payee: Payee, amount: Money, purpose: Purpose, key: str) ->
         raise ValidationFailed(errors)
     _handlers(purpose.domain)
     return Purpose(purpose.domain, ids)
-
-
-def _intent_fingerprint(payee: Payee, amount: Money, purpose: Purpose) -> str:
-    parts = [payee.kind, payee.id, amount.fen, amount.currency, purpose.domain, list(purpose.ids)]
-    return hashlib.sha256(json.dumps(parts, separators=(",", ":")).encode()).hexdigest()
-
-
-def _intent_by_key(payer_id: uuid.UUID, key: str) -> PaymentIntent | None:
-    return db.session.scalar(
-        db.select(PaymentIntent)
-        .where(PaymentIntent.payer_id == payer_id, PaymentIntent.idempotency_key == key)
-        .execution_options(populate_existing=True)
-    )
-
-
-def _same_request(existing: PaymentIntent, fingerprint: str) -> PaymentIntent:
-    if existing.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused()
-    return existing
 
 
 def _insert_with_claims(intent: PaymentIntent, purpose: Purpose) -> bool:
@@ -288,22 +257,14 @@ def active_intent_for(domain: str, ref: str) -> PaymentIntent | None:
 
 def get_intent(actor: Actor, intent_id: uuid.UUID) -> PaymentIntent:
     """One intent, for its payer (or a proxy within the purpose's scope), its payee's client or staff."""
-    intent = db.session.get(PaymentIntent, intent_id)
-    if intent is None:
-        raise NotFound()
-    _require_reader(actor, intent)
-    return intent
-
-
-def _require_reader(actor: Actor, intent: PaymentIntent) -> None:
-    if actor.kind is ActorKind.SYSTEM:
-        return
-    if actor.kind is ActorKind.CLIENT:
-        if actor.client_id != intent.payee_id or not actor.has_scope(READ_SCOPE):
-            raise NotFound()
-    elif not (actor.kind is ActorKind.PERSON and actor.has_role(Role.ADMIN)):
-        require_owner(actor, intent.payer_id, intent.purpose_domain)
-    audit.record_access(actor, intent.payer_id, "read", "payment_intent")
+    return access.load_private(
+        actor,
+        PaymentIntent,
+        intent_id,
+        scope=mandate_scope_of,
+        owner="payer_id",
+        also=policies.may_read_intent,
+    )
 
 
 def list_intents(actor: Actor, *, cursor: str | None, limit: int, status: str | None = None) -> Page:
@@ -311,8 +272,9 @@ def list_intents(actor: Actor, *, cursor: str | None, limit: int, status: str | 
     payer_id = require_person(actor)
     stmt = db.select(PaymentIntent).where(PaymentIntent.payer_id == payer_id)
     if actor.kind is ActorKind.PROXY:
-        stmt = stmt.where(PaymentIntent.purpose_domain.in_(sorted(actor.proxy_scopes)))
-        audit.record_access(actor, payer_id, "list", "payment_intent")
+        covered = sorted(d for d, h in _purposes.items() if h.mandate_scope in actor.proxy_scopes)
+        stmt = stmt.where(PaymentIntent.purpose_domain.in_(covered))
+        audit.record(actor, payer_id, AuditAction.LIST, "payment_intent")
     if status is not None:
         stmt = stmt.where(PaymentIntent.status == status)
     return paginate(stmt, PaymentIntent.id, cursor=cursor, limit=limit)
@@ -330,11 +292,10 @@ def _locked_intent(intent_id: uuid.UUID) -> PaymentIntent | None:
 def cancel_intent(actor: Actor, intent_id: uuid.UUID, now: datetime | None = None) -> PaymentIntent:
     """Cancel a pending intent (its payer, or the system); the provider closes the charge first."""
     now = now or utcnow()
-    intent = _locked_intent(intent_id)
-    if intent is None:
-        raise NotFound()
-    if actor.kind is not ActorKind.SYSTEM:
-        require_owner(actor, intent.payer_id, intent.purpose_domain)
+    intent = access.load_private(
+        actor, PaymentIntent, intent_id, scope=mandate_scope_of, owner="payer_id", lock=True,
+        action=AuditAction.CHANGE,
+    )  # fmt: skip
     if intent.status != PaymentStatus.PENDING:
         raise PaymentNotPending()
     if not provider_named(intent.provider).close_charge(intent, now):
@@ -342,7 +303,6 @@ def cancel_intent(actor: Actor, intent_id: uuid.UUID, now: datetime | None = Non
     intent.status, intent.cancelled_at = PaymentStatus.CANCELLED, now
     _release_claims(intent)
     _tell_purpose(intent, now)
-    audit.record_access(actor, intent.payer_id, "cancel", "payment_intent")
     db.session.flush()
     return intent
 
@@ -498,17 +458,7 @@ def refund(
     intent = _locked_intent(intent_id)
     if intent is None:
         raise NotFound()
-    requested_by = _require_refunder(actor, intent)
-    fingerprint = hashlib.sha256(f"{amount.fen}|{amount.currency}|{reason}".encode()).hexdigest()
-    existing = db.session.scalar(
-        db.select(PaymentRefund).where(
-            PaymentRefund.intent_id == intent.id, PaymentRefund.idempotency_key == idempotency_key
-        )
-    )
-    if existing is not None:
-        if existing.request_fingerprint != fingerprint:
-            raise IdempotencyKeyReused()
-        return existing
+    requested_by = policies.refunder(actor, intent)
     _check_refundable(intent, amount)
     _reserve_refund(intent, amount)
     record = PaymentRefund(
@@ -518,7 +468,6 @@ def refund(
         reason=reason,
         status=PaymentStatus.SUCCEEDED,
         idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
         requested_by=requested_by,
     )
     db.session.add(record)
@@ -526,21 +475,8 @@ def refund(
     record.provider_ref = provider_named(intent.provider).refund(intent, record).provider_ref
     ledger.post_refund(intent, record, now)
     _after_refund(intent, record)
-    audit.record_access(actor, intent.payer_id, "refund", "payment_intent", reason=reason)
+    audit.record(actor, intent.payer_id, AuditAction.PAY, "payment_refund", record.id, reason)
     return record
-
-
-def _require_refunder(actor: Actor, intent: PaymentIntent) -> str:
-    """The system, an administrator, or the payee's own client with the refund scope."""
-    if actor.kind is ActorKind.SYSTEM:
-        return "system"
-    if actor.kind is ActorKind.PERSON and actor.has_role(Role.ADMIN):
-        return f"person:{actor.person_id}"
-    if actor.kind is ActorKind.CLIENT and actor.client_id == intent.payee_id:
-        if not actor.has_scope(REFUND_SCOPE):
-            raise Forbidden(gettext("This needs the scope %(scope)s.", scope=REFUND_SCOPE))
-        return f"client:{actor.client_id}"
-    raise NotFound()
 
 
 def _check_refundable(intent: PaymentIntent, amount: Money) -> None:
@@ -625,7 +561,7 @@ def settlement_report(
     actor: Actor, payee: Payee, day: date | None = None, *, currency: str = "CNY", with_lines: bool = False
 ) -> SettlementReport:
     """A payee's daily settlement: what was paid and refunded, for finance staff or the payee's client."""
-    _require_settlement_reader(actor, payee)
+    policies.require_settlement_reader(actor, payee.kind, payee.id)
     day = day or ledger.business_date(utcnow())
     journals = (
         LedgerJournal.payee_kind == payee.kind,
@@ -674,19 +610,3 @@ def _settlement_lines(journals) -> list[SettlementLine]:
         )
         for journal, domain, ids in rows
     ]
-
-
-def _require_settlement_reader(actor: Actor, payee: Payee) -> None:
-    """Administrators (finance), the payee's own client with ``payments:read``, or the merchant's owner."""
-    if actor.kind is ActorKind.PERSON and actor.has_role(Role.ADMIN):
-        return
-    if actor.kind is ActorKind.CLIENT and actor.client_id == payee.id and actor.has_scope(READ_SCOPE):
-        return
-    if (
-        actor.kind is ActorKind.PERSON
-        and payee.kind == PayeeKind.MERCHANT
-        and actor.has_role(Role.MERCHANT_OWNER)
-        and payee.id in {str(merchant_id) for merchant_id in actor.merchant_ids}
-    ):
-        return
-    raise Forbidden(gettext("Only finance staff or the payee itself may read its settlement."))

@@ -77,11 +77,21 @@ def test_reference_data_needs_no_sign_in(client, demo):
 
 
 def test_upsert_renames_in_place(db, demo):
-    district = upsert_district("520102", "南明区（新）", "Nanming")
+    district = upsert_district("520102", {"zh_Hans": "南明区（新）", "en": "Nanming"})
     db.session.flush()
-    assert upsert_district("520102", "南明区", "Nanming District").id == district.id
+    assert upsert_district("520102", {"zh_Hans": "南明区", "en": "Nanming District"}).id == district.id
 
 
 def test_unknown_department_is_not_found(db):
     with pytest.raises(NotFound):
         get_department(uuid.uuid4())
+
+
+def test_traditional_chinese_readers_get_traditional_names(client, demo):
+    headers = {"Accept-Language": "zh-TW"}
+    districts = client.get("/api/v1/city/districts", headers=headers).get_json()
+    nanming = next(d for d in districts if d["code"] == "520102")
+    assert nanming["name"] == "南明區"
+    assert "花果園街道" in [s["name"] for s in nanming["streets"]]
+    departments = client.get("/api/v1/city/departments", headers=headers).get_json()
+    assert "市生態環境局" in [d["name"] for d in departments]

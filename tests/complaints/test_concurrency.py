@@ -26,7 +26,7 @@ def committed(app):
         category = Category(
             code="T9", name_zh_hans="测试", name_zh_hant="測試", name_en="Test", sla_class="general"
         )
-        departments = [Department(code=f"conc-{x}", name_zh=x, name_en=x) for x in "ab"]
+        departments = [Department(code=f"conc-{x}", name_zh_hans=x, name_zh_hant=x, name_en=x) for x in "ab"]
         db.session.add_all([category, *departments])
         people = []
         for n in range(2):

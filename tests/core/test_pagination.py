@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from app.core.actors import Actor
-from app.core.audit import record_access
+from app.core.audit import AuditAction, record
 from app.core.errors import ValidationFailed
 from app.core.models import AuditEntry
 from app.core.pagination import decode_cursor, encode_cursor, page_schema, paginate
@@ -20,7 +20,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def entries(db, resident):
     """25 audit entries about the resident, in creation order."""
-    made = [record_access(Actor.system(), resident.id, "read", f"record-{n}") for n in range(25)]
+    made = [record(Actor.system(), resident.id, AuditAction.READ, f"record-{n}") for n in range(25)]
     db.session.commit()
     return made
 
@@ -54,7 +54,7 @@ def test_a_full_last_page_has_no_next_cursor(entries):
 
 def test_items_added_while_paging_do_not_shift_older_pages(db, entries, resident):
     first = paginate(_db.select(AuditEntry), AuditEntry.id, cursor=None, limit=10)
-    record_access(Actor.system(), resident.id, "read", "newer")
+    record(Actor.system(), resident.id, AuditAction.READ, "newer")
     db.session.flush()
     second = paginate(_db.select(AuditEntry), AuditEntry.id, cursor=first.next_cursor, limit=10)
     assert [e.id for e in second.items] == [e.id for e in reversed(entries)][10:20]

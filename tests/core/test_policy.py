@@ -6,12 +6,12 @@ import uuid
 
 import pytest
 
-from app.core.actors import Actor, ActorKind, Role
-from app.core.errors import Forbidden, NotFound, Unauthenticated
+from app.core.actors import Actor, ActorKind, MandateScope, Role
+from app.core.errors import Forbidden, Unauthenticated
 from app.core.policy import (
-    acting_resident,
+    acting_for,
+    acts_for,
     require_authenticated,
-    require_owner,
     require_person,
     require_role,
     require_scope,
@@ -63,13 +63,13 @@ def test_resident_and_proxy_touch_the_residents_data():
     assert resident().resident_id == ELDER
     assert guardian("bills").resident_id == ELDER
     assert require_person(guardian("bills")) == ELDER
-    assert acting_resident(resident(), "bills") == ELDER
+    assert acting_for(resident(), "bills") == ELDER
 
 
 def test_proxy_acts_only_within_the_mandate():
-    assert acting_resident(guardian("bills", "appointments"), "bills") == ELDER
+    assert acting_for(guardian("bills", "appointments"), "bills") == ELDER
     with pytest.raises(Forbidden):
-        acting_resident(guardian("bills"), "eldercare")
+        acting_for(guardian("bills"), "eldercare")
 
 
 @pytest.mark.parametrize("actor", [client("bills:read"), Actor.system()])
@@ -78,8 +78,8 @@ def test_machines_are_not_residents(actor):
         require_person(actor)
 
 
-def test_owner_sees_own_record():
-    require_owner(resident(), ELDER, "bills")
+def test_owner_acts_for_themself():
+    assert acts_for(resident(), ELDER, MandateScope.BILLS)
 
 
 @pytest.mark.parametrize(
@@ -92,13 +92,12 @@ def test_owner_sees_own_record():
         (client("bills"), ELDER),
     ],
 )
-def test_someone_elses_record_does_not_exist(actor, owner):
-    with pytest.raises(NotFound):
-        require_owner(actor, owner, "bills")
+def test_nobody_else_acts_for_the_owner(actor, owner):
+    assert not acts_for(actor, owner, MandateScope.BILLS)
 
 
-def test_proxy_within_scope_reaches_the_principals_record():
-    require_owner(guardian("bills"), ELDER, "bills")
+def test_proxy_within_scope_acts_for_the_principal():
+    assert acts_for(guardian("bills"), ELDER, MandateScope.BILLS)
 
 
 def test_staff_roles():

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from app.core.actors import Actor, ActorKind
-from app.core.audit import record_access
+from app.core.audit import AuditAction, record
 from tests.bola import BolaContext, bola_case
 
 
@@ -13,7 +13,7 @@ def owners_access_log(ctx: BolaContext) -> dict:
     staff = Actor(
         kind=ActorKind.PERSON, person_id=ctx.make_person("supervisor").id, roles=frozenset({"supervisor"})
     )
-    entry = record_access(staff, ctx.owner.id, "read", "person", reason="bola-secret-reason")
+    entry = record(staff, ctx.owner.id, AuditAction.READ, "person", reason="bola-secret-reason")
     ctx.db.session.commit()
     return {"secret": entry.reason}
 

@@ -10,7 +10,7 @@ import pytest
 from app import create_app
 from app.core.actors import ActorKind, MandateScope
 from app.core.api import ApiBlueprint, ProxyHeaderPlugin, current_actor
-from app.core.policy import acting_resident
+from app.core.policy import acting_for
 from app.extensions import db as _db
 from app.identity import services
 from app.identity.models import Mandate
@@ -40,7 +40,7 @@ def probe_app(app):
     @blp.auth()
     def whose_bills():
         actor = current_actor()
-        resident = acting_resident(actor, MandateScope.BILLS)
+        resident = acting_for(actor, MandateScope.BILLS)
         return {"resident": str(resident), "kind": actor.kind.value, "mandate": str(actor.mandate_id)}
 
     probe.register_blueprint(blp, url_prefix="/api/v1")  # a plain Flask registration: no spec change
@@ -101,9 +101,9 @@ def test_a_proxy_is_refused_outside_its_scopes(app, db, resident, other_resident
     )
     proxy = services.proxy_actor(_person_actor(other_resident), str(resident.id))
     assert proxy.kind is ActorKind.PROXY and proxy.proxy_scopes == {"appointments"}
-    assert acting_resident(proxy, MandateScope.APPOINTMENTS) == resident.id
+    assert acting_for(proxy, MandateScope.APPOINTMENTS) == resident.id
     with pytest.raises(Exception, match="forbidden|bills"):
-        acting_resident(proxy, MandateScope.BILLS)
+        acting_for(proxy, MandateScope.BILLS)
 
 
 def _person_actor(person):
@@ -208,7 +208,7 @@ def test_community_worker_registers_a_mandate_for_an_elder(client, auth, make_pe
     granted = client.get("/api/v1/me/mandates", headers=auth(elder)).get_json()["items"]
     assert granted[0]["grantee"]["id"] == str(daughter.id)
     log = client.get("/api/v1/me/access-log", headers=auth(elder)).get_json()["items"]
-    assert log[0]["resource"] == "mandate" and log[0]["action"] == "change"
+    assert log[0]["resource"] == "mandate" and log[0]["action"] == "create"
     notice = client.get("/api/v1/me/inbox", headers=auth(elder)).get_json()["items"][0]
     assert notice["title"] == "已有人可代您办理事项" and "12345" in notice["body"]
     sms = db.session.scalars(

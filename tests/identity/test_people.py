@@ -24,7 +24,7 @@ def test_me_shows_roles_and_preferences(client, auth, make_person, demo):
     person = make_person("department_handler", department="city-urban-management")
     me = client.get("/api/v1/me", headers=auth(person)).get_json()
     assert me["roles"][0]["role"] == "department_handler" and me["roles"][0]["department_id"]
-    assert me["notification_channels"] == ["inbox", "sms"]
+    assert me["notification_channels"] == ["inbox", "sms", "telegram"]
     assert me["verified"] is False and me["national_id"] is None
 
 
@@ -34,7 +34,8 @@ def test_preferences_change_language_and_channels(client, auth, resident):
     )
     assert changed.status_code == 200
     assert changed.get_json()["notification_channels"] == ["inbox", "telegram"]
-    assert services.notification_channels(resident.id) == ["inbox", "telegram"]
+    preferences = client.get("/api/v1/me/notification-preferences", headers=auth(resident)).get_json()
+    assert all(channels == ["inbox", "telegram"] for channels in preferences["topics"].values())
     bad = client.patch("/api/v1/me", json={"notification_channels": ["pigeon"]}, headers=auth(resident))
     assert bad.status_code == 422
 

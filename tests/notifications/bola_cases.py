@@ -10,9 +10,9 @@ def _notify_owner(ctx: BolaContext) -> str:
     secret = f"bola-{uuid.uuid4().hex[:8]}"
     services.notify(
         ctx.owner.id,
-        "order_ready",
-        {"reference": secret, "merchant": "社区便民超市"},
-        topic="commerce",
+        "complaint_received",
+        {"reference": secret},
+        topic="complaints",
         dedupe_key=f"bola:{secret}",
     )
     ctx.db.session.commit()

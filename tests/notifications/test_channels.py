@@ -24,14 +24,19 @@ def _status(message) -> str:
 
 
 def _sos(person, key="test:sos", urgency="urgent"):
+    """A message on every channel the person has (inbox, SMS, Telegram): a reply due at 23:30."""
     return services.notify(
         person.id,
-        "eldercare_sos",
-        {"elder": "李奶奶", "time": shanghai(2026, 6, 1, 23, 30), "location": "花果园"},
-        topic="eldercare",
+        "complaint_deadline_near",
+        {"reference": "12345-A1", "deadline": shanghai(2026, 6, 1, 23, 30)},
+        topic="complaints",
         dedupe_key=key,
         urgency=urgency,
     )
+
+
+def _welcome(person, key="test:welcome"):
+    return services.notify(person.id, "welcome", {"name": "Li"}, topic="account", dedupe_key=key)
 
 
 def test_telegram_goes_to_the_linked_chat_in_the_recipients_language(
@@ -39,17 +44,11 @@ def test_telegram_goes_to_the_linked_chat_in_the_recipients_language(
 ):
     person = make_person(locale="en")
     chat_id = link_telegram(person)
-    message = services.notify(
-        person.id,
-        "order_ready",
-        {"reference": "A-17", "merchant": "Corner Shop"},
-        topic="commerce",
-        dedupe_key="t",
-    )
+    message = _welcome(person, "t")
     db.session.commit()
-    assert telegram.sent == [
-        {"chat_id": chat_id, "text": "Order ready\n\nYour order A-17 from Corner Shop is ready."}
-    ]
+    welcome = "Welcome to Yimatong\n\nHello Li, your city account is ready: your city code, bills and public"
+    assert [sent["chat_id"] for sent in telegram.sent] == [chat_id]
+    assert telegram.sent[0]["text"].startswith(welcome)
     sent = _deliveries(message)["telegram"]
     assert (sent.status, sent.attempts, sent.provider_message_id) == ("delivered", 1, "1")
 
@@ -98,9 +97,7 @@ def test_a_telegram_outage_is_retried_later_without_resending_the_rest(
 def test_quiet_hours_hold_sms_and_telegram_until_morning(app, db, resident, telegram, link_telegram, clock):
     link_telegram(resident)
     clock.return_value = shanghai(2026, 6, 1, 23, 30)
-    message = services.notify(
-        resident.id, "order_ready", {"reference": "N-1", "merchant": "夜市"}, topic="commerce", dedupe_key="q"
-    )
+    message = _welcome(resident, "q")
     db.session.commit()
     held = _deliveries(message)
     morning = shanghai(2026, 6, 2, 7, 0)
@@ -125,7 +122,7 @@ def test_urgent_messages_are_never_held(db, resident, clock):
     message = _sos(resident)
     db.session.commit()
     assert _deliveries(message)["sms"].status == "delivered"
-    assert sandbox_log(resident.phone)[0].body.startswith("【一码通城】李奶奶发出紧急求助：")
+    assert sandbox_log(resident.phone)[0].body.startswith("【一码通城】答复即将到期：诉求 12345-A1 须于")
     assert "2026年6月1日 23:30" in sandbox_log(resident.phone)[0].body
 
 
@@ -166,7 +163,7 @@ def test_own_quiet_hours_and_turning_them_off(client, db, resident, auth, clock)
 def test_a_person_chooses_channels_per_topic(client, db, resident, auth, telegram, link_telegram):
     link_telegram(resident)
     defaults = client.get("/api/v1/me/notification-preferences", headers=auth(resident)).get_json()
-    assert defaults["topics"]["parking"] == ["inbox", "telegram"]
+    assert defaults["topics"]["complaints"] == ["inbox", "sms", "telegram"]
     assert defaults["quiet_hours"] == {
         "enabled": True,
         "start": "22:00",
@@ -177,24 +174,16 @@ def test_a_person_chooses_channels_per_topic(client, db, resident, auth, telegra
 
     changed = client.put(
         "/api/v1/me/notification-preferences",
-        json={"topics": {"parking": ["sms"], "commerce": []}},
+        json={"topics": {"complaints": ["sms"], "account": []}},
         headers=auth(resident),
     ).get_json()
-    assert changed["topics"]["parking"] == ["inbox", "sms"]  # the inbox is always on
-    assert changed["topics"]["commerce"] == ["inbox"]
+    assert changed["topics"]["complaints"] == ["inbox", "sms"]  # the inbox is always on
+    assert changed["topics"]["account"] == ["inbox"]
     assert changed["topics"]["bills"] == defaults["topics"]["bills"]  # untouched topics keep theirs
 
-    from app.core.money import Money
-
-    parking = services.notify(
-        resident.id,
-        "parking_fee_charged",
-        {"plate": "贵A·12345", "lot": "花果园P3", "amount": Money(600)},
-        topic="parking",
-        dedupe_key="test:park",
-    )
+    due = _sos(resident, "test:due", urgency="normal")
     db.session.commit()
-    assert set(_deliveries(parking)) == {"inbox", "sms"} and telegram.sent == []
+    assert set(_deliveries(due)) == {"inbox", "sms"} and telegram.sent == []
 
 
 def test_preferences_refuse_what_they_do_not_know(client, resident, auth):

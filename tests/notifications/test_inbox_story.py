@@ -83,9 +83,9 @@ def test_inbox_pages_with_a_cursor(client, db, resident, auth):
     for n in range(3):
         services.notify(
             resident.id,
-            "order_ready",
-            {"reference": f"R{n}", "merchant": "社区便民超市"},
-            topic="commerce",
+            "complaint_received",
+            {"reference": f"R{n}"},
+            topic="complaints",
             dedupe_key=f"test:page:{n}",
         )
     db.session.commit()

@@ -25,7 +25,9 @@ def test_an_administrator_finds_a_failed_message_and_retries_it(app, client, db,
     assert channels["sms"]["error"] == f"sms provider: sandbox provider refused {resident.phone}"
     assert channels["inbox"]["status"] == "delivered"
     audited = _db.session.scalars(_db.select(AuditEntry).where(AuditEntry.subject_person_id == resident.id))
-    assert [(e.action, e.resource) for e in audited] == [("read", f"notification:{message.id}")]
+    assert [(e.action, e.resource, e.resource_id) for e in audited] == [
+        ("read", "notification", str(message.id))
+    ]
 
     retried = client.post(f"/api/v1/staff/notifications/{message.id}/retry", headers=auth(admin))
     assert retried.status_code == 202

@@ -39,16 +39,14 @@ def test_times_are_shown_on_the_shanghai_clock(app):
     from datetime import UTC, datetime
 
     params = encode_params(
-        get_template("appointment_reminder"),
-        {
-            "service": "Dental check",
-            "provider": "City Hospital",
-            "time": datetime(2026, 6, 1, 1, 30, tzinfo=UTC),
-        },
+        get_template("complaint_deadline_near"),
+        {"reference": "12345-A1", "deadline": datetime(2026, 6, 1, 1, 30, tzinfo=UTC)},
     )
     with app.app_context():
-        assert render("appointment_reminder", params, "en").body.endswith("Jun 1, 2026, 9:30\u202fAM.")
-        assert render("appointment_reminder", params, "zh_Hans").body.endswith("2026年6月1日 09:30。")
+        assert render("complaint_deadline_near", params, "en").body.endswith("Jun 1, 2026, 9:30\u202fAM.")
+        assert render("complaint_deadline_near", params, "zh_Hans").body.endswith(
+            "2026年6月1日 09:30 前答复。"
+        )
 
 
 def test_localized_parameters_fall_back_to_simplified_chinese():
@@ -57,13 +55,11 @@ def test_localized_parameters_fall_back_to_simplified_chinese():
 
 
 def test_parameters_must_be_aware_and_serializable():
-    template = get_template("appointment_reminder")
+    template = get_template("complaint_deadline_near")
     with pytest.raises(ValueError, match="timezone-aware"):
-        encode_params(
-            template, {"service": "x", "provider": "y", "time": shanghai(2026, 1, 1).replace(tzinfo=None)}
-        )
+        encode_params(template, {"reference": "x", "deadline": shanghai(2026, 1, 1).replace(tzinfo=None)})
     with pytest.raises(TypeError):
-        encode_params(template, {"service": True, "provider": "y", "time": "now"})
+        encode_params(template, {"reference": True, "deadline": "now"})
 
 
 def test_every_template_names_a_known_topic_and_a_title_and_body():

@@ -9,19 +9,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from app.core.actors import Actor, ActorKind
+from app.core.actors import Actor, ActorKind, MandateScope
 from app.core.money import Money
 from app.extensions import db
 from app.payments import sandbox, services
 from app.payments.models import PaymentIntent
 
 TEST_DOMAIN = "testshop"
+TEST_SCOPE = MandateScope.COMMERCE  # what a family member needs to pay the shop for someone
 MERCHANT = services.Payee("merchant", "merchant-test-1")
 
 settled: list[services.PaymentOutcome] = []
 refunded: list[services.RefundOutcome] = []
 
-services.register_purpose(TEST_DOMAIN, on_settled=settled.append, on_refunded=refunded.append)
+services.register_purpose(TEST_DOMAIN, TEST_SCOPE, on_settled=settled.append, on_refunded=refunded.append)
 
 
 def person_actor(person, *roles: str) -> Actor:

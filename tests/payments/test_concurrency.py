@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask_sqlalchemy.session import Session as FlaskSession
 
+from app.core import idempotency
 from app.core.actors import Actor
 from app.core.models import utcnow
 from app.core.money import Money
@@ -28,7 +29,7 @@ from app.payments.models import (
     SandboxCharge,
 )
 from tests.conftest import DATABASE_URL
-from tests.payments.helpers import MERCHANT, pay, run_sandbox
+from tests.payments.helpers import MERCHANT, pay, person_actor, run_sandbox
 
 pytestmark = pytest.mark.postgres
 
@@ -129,13 +130,19 @@ def _errors(results) -> Counter:
 
 def test_fifty_concurrent_payments_with_one_key_make_one_intent_and_one_charge(committed, heard):
     payer = committed.person()
+    asked = {"refs": ["bill-2026-10"], "fen": 3_000}
 
-    results = committed.concurrently(
-        50, lambda i: pay(payer, 3_000, refs=["bill-2026-10"], key="pay-once", commit=False).id
-    )
+    def pay_once(_i):
+        def work():
+            return {"intent_id": str(pay(payer, 3_000, refs=["bill-2026-10"], commit=False).id)}
 
-    assert _errors(results) == Counter()
-    assert len(set(results)) == 1
+        return idempotency.run_once(person_actor(payer), "pay-once", asked, work)["intent_id"]
+
+    results = committed.concurrently(50, pay_once)
+
+    assert set(_errors(results)) <= {"IdempotencyKeyInFlight"}
+    assert len({r for r in results if not isinstance(r, Exception)}) == 1
+    assert committed.run(lambda: pay_once(0)) == next(r for r in results if not isinstance(r, Exception))
     assert committed.count(PaymentIntent, PaymentIntent.payer_id == payer.id) == 1
     assert committed.count(SandboxCharge) == 1
     assert committed.count(PaymentClaim) == 1

@@ -23,19 +23,20 @@ from app.bills.models import (
 )
 from app.bills.services._shared import MANDATE_SCOPE
 from app.bills.services.registry import _active_biller, biller_for_client
-from app.core import audit
+from app.core import access, audit
 from app.core.actors import Actor
+from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import mask_name
-from app.core.policy import acting_resident, private_resident
+from app.core.policy import acting_for
 from app.extensions import db
 
 
 def list_accounts(actor: Actor) -> list[UtilityAccount]:
     """The accounts the resident (or the proxy's principal) has bound, oldest first."""
-    resident = acting_resident(actor, MANDATE_SCOPE)
+    resident = access.list_owner(actor, MANDATE_SCOPE, "utility_account")
     stmt = db.select(UtilityAccount).where(UtilityAccount.person_id == resident).order_by(UtilityAccount.id)
     return list(db.session.scalars(stmt))
 
@@ -46,22 +47,19 @@ def get_account(actor: Actor, account_id: uuid.UUID) -> UtilityAccount:
     return account
 
 
-def _own_account(actor: Actor, account_id: uuid.UUID, *, lock: bool = False) -> UtilityAccount:
-    resident = private_resident(actor, MANDATE_SCOPE)
-    stmt = db.select(UtilityAccount).where(UtilityAccount.id == account_id)
-    if lock:
-        stmt = stmt.with_for_update(of=UtilityAccount)
-    account = db.session.scalar(stmt)
-    if account is None or account.person_id != resident:
-        raise NotFound()
-    return account
+def _own_account(
+    actor: Actor, account_id: uuid.UUID, *, lock: bool = False, action: AuditAction = AuditAction.READ
+) -> UtilityAccount:
+    return access.load_private(
+        actor, UtilityAccount, account_id, scope=MANDATE_SCOPE, lock=lock, action=action
+    )
 
 
 def bind_account(
     actor: Actor, biller_id: uuid.UUID, fields: dict[str, str], holder_name: str, alias: str = ""
 ) -> UtilityAccount:
     """Bind an account after checking it against the biller's declared fields; the biller confirms it."""
-    resident = acting_resident(actor, MANDATE_SCOPE)
+    resident = acting_for(actor, MANDATE_SCOPE)
     biller = _active_biller(biller_id)
     fields = _checked_fields(biller, fields)
     number = fields.pop("account_number")
@@ -159,7 +157,9 @@ def decide_binding(actor: Actor, account_id: uuid.UUID, confirmed: bool, reason:
         account.refusal_reason = (reason.strip() or gettext("The biller could not confirm this account."))[
             :200
         ]
-    audit.record_access(actor, account.person_id, "change", "utility_account", reason="binding decision")
+    audit.record(
+        actor, account.person_id, AuditAction.CHANGE, "utility_account", account.id, "binding decision"
+    )
     db.session.flush()
     notices.account_decided(account, utcnow())
     return account
@@ -173,7 +173,9 @@ def pending_bindings(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     )
     page = paginate(stmt, UtilityAccount.id, cursor=cursor, limit=limit, newest_first=False)
     for account in page.items:
-        audit.record_access(actor, account.person_id, "read", "utility_account", reason="binding decision")
+        audit.record(
+            actor, account.person_id, AuditAction.READ, "utility_account", account.id, "binding decision"
+        )
     return page
 
 

@@ -18,10 +18,9 @@ from app.bills.models import (
 )
 from app.bills.services._shared import DOMAIN, MANDATE_SCOPE, business_date
 from app.bills.services.accounts import _own_account
+from app.core import access
 from app.core.actors import Actor
-from app.core.errors import NotFound
 from app.core.pagination import Page, paginate
-from app.core.policy import acting_resident, private_resident
 from app.extensions import db
 from app.payments import services as payments
 
@@ -67,7 +66,7 @@ def list_bills(
     account_id: uuid.UUID | None = None,
 ) -> Page:
     """The bills of the resident's accounts, newest first, by status (overdue: unpaid past the due date)."""
-    resident = acting_resident(actor, MANDATE_SCOPE)
+    resident = access.list_owner(actor, MANDATE_SCOPE, "bill")
     stmt = db.select(Bill).where(tuple_(Bill.biller_id, Bill.account_number).in_(_account_keys(resident)))
     if account_id is not None:
         account = _own_account(actor, account_id)
@@ -81,11 +80,7 @@ def list_bills(
 
 def get_bill(actor: Actor, bill_id: uuid.UUID) -> Bill:
     """One bill of the resident's accounts (404 for anyone else's)."""
-    resident = private_resident(actor, MANDATE_SCOPE)
-    bill = db.session.scalar(db.select(Bill).where(Bill.id == bill_id, _bound_to(resident)))
-    if bill is None:
-        raise NotFound()
-    return bill
+    return access.load_private(actor, Bill, bill_id, scope=MANDATE_SCOPE, owner=holders_of)
 
 
 def holders_of(bill: Bill) -> list[uuid.UUID]:

@@ -28,14 +28,15 @@ from app.bills.models import (
 from app.bills.services._shared import DISPUTE_CATEGORY, DOMAIN, MANDATE_SCOPE, business_date, mask_account
 from app.bills.services.registry import biller_for_client, category_label
 from app.complaints import services as complaints
-from app.core import audit
+from app.core import access, audit
 from app.core.actors import Actor
+from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI, load_calendar
 from app.core.errors import NotFound
 from app.core.models import utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
-from app.core.policy import acting_resident, private_resident
+from app.core.policy import acting_for
 from app.extensions import db
 from app.payments import services as payments
 
@@ -51,7 +52,7 @@ def raise_dispute(
 ) -> BillDispute:
     """Dispute a completed bill payment; the biller must answer within the working days the city sets."""
     now = now or utcnow()
-    resident = acting_resident(actor, MANDATE_SCOPE)
+    resident = acting_for(actor, MANDATE_SCOPE)
     intent = payments.get_intent(actor, payment_id)
     if intent.purpose_domain != DOMAIN or intent.payer_id != resident:
         raise NotFound()
@@ -120,21 +121,14 @@ def _evidence(intent, biller: Biller, bills: list[Bill]) -> dict:
 
 def list_disputes(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     """The resident's disputes, newest first."""
-    resident = acting_resident(actor, MANDATE_SCOPE)
+    resident = access.list_owner(actor, MANDATE_SCOPE, "bill_dispute")
     stmt = db.select(BillDispute).where(BillDispute.person_id == resident)
     return paginate(stmt, BillDispute.id, cursor=cursor, limit=limit)
 
 
 def get_dispute(actor: Actor, dispute_id: uuid.UUID, *, lock: bool = False) -> BillDispute:
     """One of the resident's disputes (404 for anyone else's)."""
-    resident = private_resident(actor, MANDATE_SCOPE)
-    stmt = db.select(BillDispute).where(BillDispute.id == dispute_id)
-    if lock:
-        stmt = stmt.with_for_update(of=BillDispute)
-    dispute = db.session.scalar(stmt)
-    if dispute is None or dispute.person_id != resident:
-        raise NotFound()
-    return dispute
+    return access.load_private(actor, BillDispute, dispute_id, scope=MANDATE_SCOPE, lock=lock)
 
 
 def biller_disputes(actor: Actor, *, status: str | None, cursor: str | None, limit: int) -> Page:
@@ -145,7 +139,7 @@ def biller_disputes(actor: Actor, *, status: str | None, cursor: str | None, lim
         stmt = stmt.where(BillDispute.status == status)
     page = paginate(stmt, BillDispute.id, cursor=cursor, limit=limit, newest_first=False)
     for dispute in page.items:
-        audit.record_access(actor, dispute.person_id, "read", "bill_dispute")
+        audit.record(actor, dispute.person_id, AuditAction.READ, "bill_dispute", dispute.id)
     return page
 
 
@@ -164,7 +158,7 @@ def answer_dispute(
     dispute.status = DisputeStatus.ACCEPTED if accepted else DisputeStatus.REJECTED
     dispute.decision = dispute.status
     dispute.answer, dispute.answered_at = answer.strip()[:500], now or utcnow()
-    audit.record_access(actor, dispute.person_id, "change", "bill_dispute", reason=dispute.decision)
+    audit.record(actor, dispute.person_id, AuditAction.CHANGE, "bill_dispute", dispute.id, dispute.decision)
     db.session.flush()
     notices.dispute_answered(dispute)
     return dispute

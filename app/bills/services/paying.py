@@ -34,19 +34,21 @@ from app.core.actors import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.money import Money
-from app.core.policy import acting_resident
+from app.core.policy import acting_for
 from app.extensions import db
 from app.payments import services as payments
 
 
 def install() -> None:
     """Register bills as a payment purpose: settled and refunded payments update their bills."""
-    payments.register_purpose(DOMAIN, on_settled=on_payment_settled, on_refunded=on_payment_refunded)
+    payments.register_purpose(
+        DOMAIN, MANDATE_SCOPE, on_settled=on_payment_settled, on_refunded=on_payment_refunded
+    )
 
 
 def pay_bills(actor: Actor, bill_ids: Iterable[uuid.UUID], idempotency_key: str):
     """Pay one or several bills of one biller in one payment intent (the same key returns the same one)."""
-    payer_id = acting_resident(actor, MANDATE_SCOPE)
+    payer_id = acting_for(actor, MANDATE_SCOPE)
     ids = sorted(set(bill_ids))
     if not 1 <= len(ids) <= MAX_BILLS_PER_PAYMENT:
         message = gettext("Pay between 1 and %(max)s bills at once.", max=MAX_BILLS_PER_PAYMENT)

@@ -15,7 +15,7 @@ from app.bills.models import (
     Biller,
     BillerCategory,
 )
-from app.bills.services._shared import BILLER_CLIENT_KIND, WRITE_SCOPE, _locale
+from app.bills.services._shared import BILLER_CLIENT_KIND, WRITE_SCOPE
 from app.core.actors import Actor, ActorKind, Role
 from app.core.errors import ValidationFailed
 from app.core.policy import require_role, require_scope
@@ -125,4 +125,4 @@ def category_label(category: str) -> str:
 
 def biller_name(biller: Biller) -> str:
     """The biller's name in the reader's language."""
-    return biller.name_in(_locale())
+    return biller.name

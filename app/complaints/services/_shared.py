@@ -15,6 +15,7 @@ from app.complaints.models import (
 )
 from app.core.actors import MandateScope, Role
 from app.core.errors import Conflict
+from app.core.i18n import pick
 from app.notifications.services import Localized
 
 CATEGORIES_FILE = Path(__file__).resolve().parent.parent / "data" / "categories.json"
@@ -97,7 +98,9 @@ def event_summary(event: ComplaintEvent, locale: str) -> str:
     if template is None:
         return event.kind
     params = dict(event.params or {})
-    if "department_zh" in params:
+    if isinstance(params.get("department"), dict):  # the department's name in every language
+        params["department"] = pick(params["department"], locale)
+    elif "department_zh" in params:  # events written before names were kept in three languages
         params["department"] = params["department_en"] if locale == "en" else params["department_zh"]
     return str(template) % params if "%(" in str(template) else str(template)
 
@@ -107,11 +110,8 @@ _rule_cache: dict[str, object] = {}
 
 def _department_name(department_id: uuid.UUID | None) -> Localized:
     department = city.get_department(department_id)
-    return Localized({"zh_Hans": department.name_zh, "zh_Hant": department.name_zh, "en": department.name_en})
+    return Localized(department.names)
 
 
 def _category_name(complaint: Complaint) -> Localized:
-    category = complaint.category
-    return Localized(
-        {"zh_Hans": category.name_zh_hans, "zh_Hant": category.name_zh_hant, "en": category.name_en}
-    )
+    return Localized(complaint.category.names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.complaints import notices
 from app.complaints.models import (
     Complaint,
     ComplaintEvent,
@@ -11,26 +12,15 @@ from app.complaints.services.reading import followers_of
 from app.core.actors import Role
 from app.extensions import db
 from app.identity import services as identity
-from app.notifications import services as notifications
 
 
 def _tell_followers(complaint: Complaint, template: str, key: str, **params) -> None:
     """Tell the reporter and everyone following the complaint (merged duplicates' reporters too)."""
-    for person_id in followers_of(complaint):
-        notifications.notify(
-            person_id,
-            template,
-            {"reference": complaint.tracking_number, **params},
-            topic="complaints",
-            dedupe_key=f"complaint-{key}-{person_id}",
-        )
+    notices.tell(followers_of(complaint), template, key, {"reference": complaint.tracking_number, **params})
 
 
 def _tell_role(role: str, department_id, template: str, key: str, params: dict) -> None:
-    for person_id in identity.people_with_role(role, department_id):
-        notifications.notify(
-            person_id, template, params, topic="complaints", dedupe_key=f"complaint-{key}-{person_id}"
-        )
+    notices.tell(identity.people_with_role(role, department_id), template, key, params)
 
 
 def _announced(complaint: Complaint, event: ComplaintEvent) -> Complaint:

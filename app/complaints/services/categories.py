@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
 from app.complaints.models import (
     Category,
@@ -39,9 +39,8 @@ def seed_categories() -> int:
 
 
 def category_name(category: Category) -> str:
-    """The category's name in the request's language."""
-    locale = str(get_locale())
-    return {"en": category.name_en, "zh_Hant": category.name_zh_hant}.get(locale, category.name_zh_hans)
+    """The category's name in the reader's language."""
+    return category.name
 
 
 def list_categories() -> list[Category]:

@@ -40,13 +40,14 @@ from app.complaints.services.reading import resident_complaint
 from app.complaints.services.rules import current_rules
 from app.complaints.similarity import similarity
 from app.core import audit
-from app.core.actors import Actor, ActorKind, Role
+from app.core.actors import Actor, Role
+from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI, load_calendar
 from app.core.errors import ValidationFailed
 from app.core.geo import Point, distance_m
 from app.core.ids import new_id
 from app.core.models import utcnow
-from app.core.policy import acting_resident, require_role, require_scope
+from app.core.policy import acting_for, require_role, require_scope
 from app.core.storage import sniff_image_type, storage
 from app.extensions import db
 from app.identity import services as identity
@@ -67,10 +68,9 @@ class Intake:
 
 def submit_complaint(actor: Actor, intake: Intake, channel: str = "app") -> Complaint:
     """A resident (or their proxy) reports something; it is routed at once when a rule matches."""
-    reporter_id = acting_resident(actor, MANDATE_SCOPE)
+    reporter_id = acting_for(actor, MANDATE_SCOPE)
     complaint = _create(actor, intake, channel, reporter_id=reporter_id)
-    if actor.kind is ActorKind.PROXY:
-        audit.record_access(actor, reporter_id, "create", "complaint", reason=complaint.tracking_number)
+    audit.record(actor, reporter_id, AuditAction.CREATE, "complaint", complaint.tracking_number)
     return complaint
 
 
@@ -176,7 +176,7 @@ def _assign(
         complaint,
         actor,
         "dispatched",
-        params={"department_zh": department.name_zh, "department_en": department.name_en},
+        params={"department": department.names},
         internal=note,
         department_id=department.id,
     )
@@ -235,7 +235,7 @@ def find_duplicates(complaint: Complaint) -> list[Complaint]:
 
 def add_photo(actor: Actor, complaint_id: uuid.UUID, data: bytes) -> ComplaintPhoto:
     """Attach a JPEG, PNG or WebP photo (5 MB at most, 6 per complaint) while it is still open."""
-    complaint = resident_complaint(actor, complaint_id)
+    complaint = resident_complaint(actor, complaint_id, action=AuditAction.CHANGE)
     if complaint.status not in OPEN_STATES:
         raise InvalidTransition()
     content_type = sniff_image_type(data)

@@ -20,35 +20,37 @@ from app.complaints.services._shared import (
     STAFF_READERS,
     SUBMITTED,
 )
-from app.core import audit
+from app.core import access, audit
 from app.core.actors import Actor, ActorKind, Role
+from app.core.audit import AuditAction
 from app.core.errors import NotFound
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
-from app.core.policy import acting_resident, require_role
+from app.core.policy import require_role
 from app.extensions import db
 from app.identity import services as identity
 
 
 def my_complaints(actor: Actor, *, cursor: str | None, limit: int, status: str | None = None) -> Page:
     """The complaints the resident reported or follows (merged duplicates included)."""
-    person_id = acting_resident(actor, MANDATE_SCOPE)
-    followed = db.select(ComplaintSubscription.complaint_id).where(
-        ComplaintSubscription.person_id == person_id
+    person_id = access.list_owner(actor, MANDATE_SCOPE, "complaint")
+    stmt = (
+        db.select(Complaint)
+        .join(ComplaintSubscription, ComplaintSubscription.complaint_id == Complaint.id)
+        .where(ComplaintSubscription.person_id == person_id)  # the reporter is subscribed at intake
     )
-    stmt = db.select(Complaint).where(or_(Complaint.reporter_id == person_id, Complaint.id.in_(followed)))
     if status:
         stmt = stmt.where(Complaint.status == status)
     return paginate(stmt, Complaint.id, cursor=cursor, limit=limit)
 
 
-def resident_complaint(actor: Actor, complaint_id: uuid.UUID) -> Complaint:
+def resident_complaint(
+    actor: Actor, complaint_id: uuid.UUID, *, action: AuditAction = AuditAction.READ
+) -> Complaint:
     """One complaint the resident reported or follows; anyone else's does not exist (404)."""
-    person_id = acting_resident(actor, MANDATE_SCOPE)
-    complaint = db.session.get(Complaint, complaint_id)
-    if complaint is None or not _follows(person_id, complaint):
-        raise NotFound()
-    return complaint
+    return access.load_private(
+        actor, Complaint, complaint_id, scope=MANDATE_SCOPE, owner=followers_of, action=action
+    )
 
 
 def resident_complaint_by_number(actor: Actor, tracking_number: str) -> Complaint:
@@ -58,21 +60,7 @@ def resident_complaint_by_number(actor: Actor, tracking_number: str) -> Complain
     )
     if complaint is None:
         raise NotFound()
-    return resident_complaint(actor, complaint.id)
-
-
-def _follows(person_id: uuid.UUID, complaint: Complaint) -> bool:
-    if complaint.reporter_id == person_id:
-        return True
-    return (
-        db.session.scalar(
-            db.select(ComplaintSubscription.id).where(
-                ComplaintSubscription.complaint_id == complaint.id,
-                ComplaintSubscription.person_id == person_id,
-            )
-        )
-        is not None
-    )
+    return access.authorize_private(actor, complaint, scope=MANDATE_SCOPE, owner=followers_of)
 
 
 def staff_complaint(actor: Actor, complaint_id: uuid.UUID) -> Complaint:
@@ -107,9 +95,7 @@ def reporter_contact(actor: Actor, complaint: Complaint) -> dict | None:
     reporter = identity.get_person(complaint.reporter_id) if complaint.reporter_id else None
     phone = complaint.caller_phone or (reporter.phone if reporter else None)
     if reporter is not None:
-        audit.record_access(
-            actor, reporter.id, "read", "complaint.reporter", reason=complaint.tracking_number
-        )
+        audit.record(actor, reporter.id, AuditAction.READ, "complaint.reporter", complaint.tracking_number)
     return {
         "name": reporter.display_name if reporter else None,
         "phone": phone if complaint.contact_allowed else None,

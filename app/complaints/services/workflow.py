@@ -18,7 +18,6 @@ from app.complaints.services._shared import (
     CLOSED,
     DISPATCHED,
     IN_PROGRESS,
-    MANDATE_SCOPE,
     MERGED,
     OPEN_STATES,
     RATING_WINDOW,
@@ -31,11 +30,12 @@ from app.complaints.services.announce import _announced, announce
 from app.complaints.services.intake import Intake, _assign, _create, _event
 from app.complaints.services.reading import resident_complaint, staff_complaint
 from app.core.actors import Actor, Role
+from app.core.audit import AuditAction
 from app.core.calendar import load_calendar
 from app.core.errors import StaleVersion, ValidationFailed
 from app.core.geo import Point
 from app.core.models import utcnow
-from app.core.policy import acting_resident, require_role
+from app.core.policy import require_role
 from app.extensions import db
 
 SPLIT = "split"
@@ -206,8 +206,8 @@ def _subscribe(complaint: Complaint, person_id: uuid.UUID) -> None:
 
 def rate(actor: Actor, complaint_id: uuid.UUID, rating: int, comment: str = "") -> Complaint:
     """Satisfied (3-5) closes the complaint; unsatisfied (1-2) within 7 days reopens it for rework."""
-    complaint = resident_complaint(actor, complaint_id)
-    if complaint.reporter_id != acting_resident(actor, MANDATE_SCOPE) or complaint.status != RESOLVED:
+    complaint = resident_complaint(actor, complaint_id, action=AuditAction.CHANGE)
+    if complaint.reporter_id != actor.resident_id or complaint.status != RESOLVED:
         raise InvalidTransition(gettext("Only a resolved complaint you reported can be rated."))
     now = utcnow()
     if now - complaint.resolved_at > RATING_WINDOW:
