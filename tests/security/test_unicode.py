@@ -113,3 +113,13 @@ def test_a_field_name_that_is_not_text_is_refused_with_a_readable_problem(client
     )
     body = assert_problem(response, 422)
     assert list(body["errors"]) == ["x" + LONE]  # escaped in the document, intact once parsed
+
+
+def test_a_lone_surrogate_on_a_route_that_moves_money_is_a_422_not_a_500(client, auth, resident):
+    response = client.post(
+        "/api/v1/bills/payments",
+        data=raw_json({"bill_ids": ["账单" + LONE]}),
+        content_type="application/json",
+        headers=auth(resident, **{"Idempotency-Key": "surrogate-1"}),
+    )
+    assert assert_problem(response, 422)["errors"]
