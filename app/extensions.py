@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import http
-
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
-from flask_smorest import Api
-from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
-
-from app.core.errors import ProblemSchema
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,33 +58,6 @@ def _sqlite_begin(connection) -> None:
 migrate = Migrate()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-class YimatongApi(Api):
-    """flask-smorest Api whose documented error body is the RFC 9457 problem document."""
-
-    ERROR_SCHEMA = ProblemSchema
-    PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-    def _register_error_handlers(self):
-        # Errors are turned into problem documents by app.core.errors.
-        return None
-
-    def _register_responses(self):
-        for status in http.HTTPStatus:
-            response = {"description": status.phrase}
-            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-                content_type = self.PROBLEM_CONTENT_TYPE
-            prepare_response(response, self.spec, content_type)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Problem document (RFC 9457)", "schema": self.ERROR_SCHEMA}
-        prepare_response(response, self.spec, self.PROBLEM_CONTENT_TYPE)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
-
-
-api = YimatongApi()
 
 
 class RedisConnection:

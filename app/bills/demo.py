@@ -10,7 +10,6 @@ from app.bills import services as bills
 from app.core.actors import Actor, ActorKind
 from app.core.demo import DEMO_RESIDENT_PHONE, demo_seeder
 from app.core.money import Money
-from app.identity import clients
 from app.identity import services as identity
 
 
@@ -86,7 +85,7 @@ def seed_bills() -> dict[str, int]:
     billers = {}
     for spec in DEMO_BILLERS:
         zh_hans, zh_hant, en = spec["names"]
-        clients.upsert_client(
+        identity.upsert_client(
             "biller", zh_hans + "缴费平台", spec["client_id"], secret=spec["client_id"] + "-secret"
         )
         billers[spec["code"]], _ = bills.save_biller(

@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -21,9 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import IdMixin, LocalizedName, UTCDateTime
+from app.core.calendar import business_date
+from app.core.models import IdMixin, LocalizedName, UTCDateTime, utcnow
 from app.core.money import Money
-from app.core.pii import EncryptedString
+from app.core.pii import EncryptedString, mask_name
 from app.extensions import db
 
 
@@ -85,6 +87,34 @@ class DisputeStatus(StrEnum):
     ESCALATED = "escalated"
 
 
+MAX_BILLS_PER_PAYMENT = 20  # bills of one biller paid in one payment
+MAX_PUSH = 500  # bills a biller pushes in one request
+MAX_AUTOPAY_DAYS = 15  # autopay runs at most this many days before the due date
+BILL_FILTERS = ("unpaid", "overdue", "paid", "cancelled")
+
+CATEGORY_LABELS = {
+    BillerCategory.WATER: _l("Water"),
+    BillerCategory.ELECTRICITY: _l("Electricity"),
+    BillerCategory.GAS: _l("Gas"),
+    BillerCategory.HEATING: _l("Heating"),
+    BillerCategory.PROPERTY: _l("Property management"),
+    BillerCategory.TELECOM: _l("Telecom"),
+}
+DISPUTE_KIND_LABELS = {
+    DisputeKind.NOT_CREDITED: _l("Paid but not credited"),
+    DisputeKind.PAID_TWICE: _l("Paid twice"),
+    DisputeKind.WRONG_AMOUNT: _l("Wrong amount"),
+}
+
+
+def mask_account(number: str) -> str:
+    """``3201123456785678`` -> ``32**********5678``: enough for the holder to recognise, no more."""
+    if len(number) >= 8:
+        return number[:2] + "*" * (len(number) - 6) + number[-4:]
+    keep = min(2, max(len(number) - 2, 0))
+    return "*" * (len(number) - keep) + number[len(number) - keep :]
+
+
 class Biller(IdMixin, LocalizedName, db.Model):
     """A utility of one city in the registry (as BBPS keeps one), acting through its institutional client."""
 
@@ -100,6 +130,12 @@ class Biller(IdMixin, LocalizedName, db.Model):
     payment_modes: Mapped[list] = mapped_column(JSON)
     confirms_by: Mapped[str] = mapped_column(String(10), default=Confirmation.API)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def category_label(self) -> str:
+        """The category's name in the reader's language."""
+        label = CATEGORY_LABELS.get(self.category)
+        return str(label) if label is not None else self.category
 
 
 class UtilityAccount(IdMixin, db.Model):
@@ -125,6 +161,11 @@ class UtilityAccount(IdMixin, db.Model):
     autopay: Mapped[AutopayRule | None] = relationship(
         back_populates="account", cascade="all, delete-orphan", lazy="selectin", uselist=False
     )
+
+    @property
+    def holder_name_masked(self) -> str:
+        """The holder's name as responses show it (张**)."""
+        return mask_name(self.holder_name) or ""
 
 
 class AutopayRule(IdMixin, db.Model):
@@ -188,6 +229,20 @@ class Bill(IdMixin, db.Model):
         """What the bill asks for."""
         return Money(self.amount_fen, self.currency)
 
+    def overdue_on(self, today: date) -> bool:
+        """Unpaid after its due date."""
+        return self.status == BillStatus.UNPAID and self.due_date < today
+
+    @property
+    def overdue(self) -> bool:
+        """Unpaid after its due date (Asia/Shanghai, today)."""
+        return self.overdue_on(business_date())
+
+
+def format_code(code: str) -> str:
+    """``ABCD1234EFGH5678`` -> ``ABCD-1234-EFGH-5678``: how a code is printed on the receipt."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
 
 class BillReceipt(IdMixin, db.Model):
     """An e-receipt for one bill paid through Yimatong; anyone holding its code can check it."""
@@ -219,6 +274,23 @@ class BillReceipt(IdMixin, db.Model):
         """How much of it was given back."""
         return Money(self.refunded_fen, self.currency)
 
+    @property
+    def verification_code(self) -> str:
+        """The code as printed on the receipt."""
+        return format_code(self.code)
+
+    @property
+    def status(self) -> str:
+        """valid, partly_refunded or voided (fully refunded)."""
+        if self.voided_at is not None:
+            return "voided"
+        return "partly_refunded" if self.refunded_fen else "valid"
+
+    @property
+    def paid_on(self) -> date:
+        """The Asia/Shanghai day it was paid."""
+        return business_date(self.paid_at)
+
 
 class BillDispute(IdMixin, db.Model):
     """A resident's dispute about one bill payment; the biller answers by a deadline, else 12345."""
@@ -243,3 +315,19 @@ class BillDispute(IdMixin, db.Model):
     complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     biller: Mapped[Biller] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def kind_label(self) -> str:
+        """What is disputed, in the reader's language."""
+        return str(DISPUTE_KIND_LABELS[self.kind])
+
+    def may_escalate_at(self, moment: datetime) -> bool:
+        """Rejected, or still unanswered past the biller's deadline."""
+        if self.status == DisputeStatus.REJECTED:
+            return True
+        return self.status == DisputeStatus.OPEN and moment >= self.answer_due_at
+
+    @property
+    def may_escalate(self) -> bool:
+        """Whether the resident can take it to 12345 now."""
+        return self.may_escalate_at(utcnow())

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app.bills.models import Bill, BillDispute, Biller, BillReceipt, UtilityAccount
+from app.bills.models import Bill, BillDispute, Biller, BillReceipt, UtilityAccount, format_code
 from app.core.money import Money
 from app.notifications import services as notifications
 from app.notifications.services import Localized
@@ -146,8 +146,6 @@ def _reminder(template: str, kind: str, bill: Bill, holders: Iterable[uuid.UUID]
 
 def bill_paid(receipt: BillReceipt, bill: Bill, payer_id: uuid.UUID) -> None:
     """Tell the payer the bill is paid, with the receipt's code; tell the biller by webhook."""
-    from app.bills.services import format_code
-
     notifications.notify(
         payer_id,
         "bill_paid",

@@ -18,6 +18,7 @@ from app.bills.schemas import (
     BillerSaveSchema,
     BillerSchema,
     BillPaymentRequestSchema,
+    BillPaymentSchema,
     BillPushSchema,
     BillQuerySchema,
     BillSchema,
@@ -40,7 +41,6 @@ from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
 from app.extensions import limiter
-from app.payments.schemas import PaymentSchema
 
 blp = ApiBlueprint(
     "bills", __name__, description="Utility bills (生活缴费): accounts, bills, payment, receipts"
@@ -160,7 +160,7 @@ def list_bills(args):
 @blp.response(200, BillDetailSchema)
 def get_bill(bill_id):
     """One bill with its line items and the payment holding it, if any."""
-    return services.get_bill(current_actor(), bill_id)
+    return services.bill_detail(current_actor(), bill_id)
 
 
 @blp.route("/bills/<uuid:bill_id>/receipt")
@@ -175,7 +175,7 @@ def bill_receipt(bill_id):
 @blp.auth()
 @blp.idempotent()
 @blp.arguments(BillPaymentRequestSchema)
-@blp.response(201, PaymentSchema)
+@blp.response(201, BillPaymentSchema)
 def pay_bills(body):
     """Pay one or several bills of ONE biller in one payment (send an Idempotency-Key).
 

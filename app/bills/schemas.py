@@ -5,8 +5,11 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_babel import get_locale, gettext
 
-from app.bills import services
 from app.bills.models import (
+    BILL_FILTERS,
+    MAX_AUTOPAY_DAYS,
+    MAX_BILLS_PER_PAYMENT,
+    MAX_PUSH,
     AccountStatus,
     BillerCategory,
     BillStatus,
@@ -70,14 +73,14 @@ class BillerBriefSchema(ma.Schema):
 
     id = ma.fields.UUID(dump_only=True)
     code = ma.fields.String(dump_only=True)
-    name = ma.fields.Function(services.biller_name, dump_only=True)
+    name = ma.fields.String(dump_only=True)
     category = ma.fields.String(dump_only=True, metadata={"description": " | ".join(CATEGORIES)})
 
 
 class BillerSchema(BillerBriefSchema):
     """A biller in the registry: what it charges for, where, and how its accounts are identified."""
 
-    category_label = ma.fields.Function(lambda b: services.category_label(b.category), dump_only=True)
+    category_label = ma.fields.String(dump_only=True)
     city_code = ma.fields.String(dump_only=True, metadata={"description": "行政区划代码 of the city served"})
     account_fields = ma.fields.List(ma.fields.Nested(AccountFieldSchema), dump_only=True)
     supports_fetch = ma.fields.Boolean(
@@ -153,9 +156,7 @@ class AutopayRequestSchema(StrictSchema):
     """Pay each new bill within ``limit`` automatically, ``days_before_due`` days before it is due."""
 
     limit = ma.fields.Nested(MoneySchema, required=True)
-    days_before_due = ma.fields.Integer(
-        load_default=3, strict=True, validate=Range(0, services.MAX_AUTOPAY_DAYS)
-    )
+    days_before_due = ma.fields.Integer(load_default=3, strict=True, validate=Range(0, MAX_AUTOPAY_DAYS))
 
 
 class AccountSchema(ma.Schema):
@@ -167,7 +168,7 @@ class AccountSchema(ma.Schema):
     fields = ma.fields.Dict(
         attribute="extra_fields", dump_only=True, metadata={"description": "Other fields"}
     )
-    holder_name = ma.fields.Function(services.holder_name_masked, dump_only=True)
+    holder_name = ma.fields.String(attribute="holder_name_masked", dump_only=True)
     alias = ma.fields.String(dump_only=True)
     status = ma.fields.String(
         dump_only=True, metadata={"description": " | ".join(status.value for status in AccountStatus)}
@@ -255,7 +256,7 @@ class BillSchema(ma.Schema):
     period = ma.fields.String(dump_only=True)
     amount = ma.fields.Nested(MoneySchema, dump_only=True)
     due_date = ma.fields.Date(dump_only=True)
-    overdue = ma.fields.Function(lambda bill: services.is_overdue(bill), dump_only=True)
+    overdue = ma.fields.Boolean(dump_only=True)
     status = ma.fields.String(
         dump_only=True, metadata={"description": " | ".join(status.value for status in BillStatus)}
     )
@@ -274,11 +275,7 @@ class BillSchema(ma.Schema):
 class BillDetailSchema(BillSchema):
     """A bill with the payment that holds it now, if any."""
 
-    payment = ma.fields.Method("_payment", dump_only=True, allow_none=True)
-
-    def _payment(self, bill):
-        intent = services.payment_of(bill)
-        return BillPaymentBriefSchema().dump(intent) if intent is not None else None
+    payment = ma.fields.Nested(BillPaymentBriefSchema, dump_only=True, allow_none=True)
 
 
 class BillQuerySchema(PageArgsSchema):
@@ -286,10 +283,35 @@ class BillQuerySchema(PageArgsSchema):
 
     status = ma.fields.String(
         load_default=None,
-        validate=ma.validate.OneOf(services.BILL_FILTERS),
+        validate=ma.validate.OneOf(BILL_FILTERS),
         metadata={"description": "unpaid | overdue (unpaid past its due date) | paid | cancelled"},
     )
     account_id = ma.fields.UUID(load_default=None)
+
+
+class PurposeSchema(ma.Schema):
+    """What the payment pays for: bills, by id."""
+
+    domain = ma.fields.String(dump_only=True, attribute="purpose_domain")
+    ids = ma.fields.List(ma.fields.String(), dump_only=True, attribute="purpose_ids")
+
+
+class BillPaymentSchema(ma.Schema):
+    """The payment opened for the bills: pay it with ``client_action``; it stands at /payments/{id}."""
+
+    id = ma.fields.UUID(dump_only=True)
+    status = ma.fields.String(dump_only=True)
+    amount = ma.fields.Nested(MoneySchema, dump_only=True)
+    payee = ma.fields.Function(lambda i: {"kind": i.payee_kind, "id": i.payee_id}, dump_only=True)
+    purpose = ma.fields.Function(lambda intent: PurposeSchema().dump(intent), dump_only=True)
+    client_action = ma.fields.Dict(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "What the app needs to let the payer complete the payment with the provider"
+        },
+    )
+    created_at = ma.fields.DateTime(dump_only=True)
 
 
 class BillPaymentRequestSchema(StrictSchema):
@@ -298,7 +320,7 @@ class BillPaymentRequestSchema(StrictSchema):
     bill_ids = ma.fields.List(
         ma.fields.UUID(),
         required=True,
-        validate=ma.validate.Length(min=1, max=services.MAX_BILLS_PER_PAYMENT),
+        validate=ma.validate.Length(min=1, max=MAX_BILLS_PER_PAYMENT),
         metadata={"description": "Bills of ONE biller (bills of several billers are paid separately)"},
     )
 
@@ -346,7 +368,7 @@ class BillPushSchema(StrictSchema):
     bills = ItemByItem(
         ma.fields.Nested(BillPushItemSchema),
         required=True,
-        validate=ma.validate.Length(min=1, max=services.MAX_PUSH),
+        validate=ma.validate.Length(min=1, max=MAX_PUSH),
     )
 
 
@@ -431,7 +453,7 @@ class ReceiptSchema(ma.Schema):
     """The e-receipt of a bill paid through Yimatong."""
 
     receipt_no = ma.fields.String(dump_only=True)
-    verification_code = ma.fields.Function(lambda r: services.format_code(r.code), dump_only=True)
+    verification_code = ma.fields.String(dump_only=True)
     bill_id = ma.fields.UUID(dump_only=True)
     payment_id = ma.fields.UUID(dump_only=True)
     biller = ma.fields.Nested(BillerBriefSchema, dump_only=True)
@@ -440,20 +462,18 @@ class ReceiptSchema(ma.Schema):
     period = ma.fields.String(dump_only=True)
     account = ma.fields.String(attribute="account_masked", dump_only=True)
     paid_at = ma.fields.DateTime(dump_only=True)
-    status = ma.fields.Function(services.receipt_status, dump_only=True)
+    status = ma.fields.String(dump_only=True)
 
 
 class ReceiptVerificationSchema(ma.Schema):
     """What anyone holding the code may learn: no name, no full account number, no payer."""
 
     receipt_no = ma.fields.String(dump_only=True)
-    status = ma.fields.Function(
-        services.receipt_status, dump_only=True, metadata={"description": "valid | partly_refunded | voided"}
-    )
-    biller = ma.fields.Function(lambda r: services.biller_name(r.biller), dump_only=True)
+    status = ma.fields.String(dump_only=True, metadata={"description": "valid | partly_refunded | voided"})
+    biller = ma.fields.String(attribute="biller.name", dump_only=True)
     amount = ma.fields.Nested(MoneySchema, dump_only=True)
     refunded = ma.fields.Nested(MoneySchema, dump_only=True)
-    paid_on = ma.fields.Function(lambda r: services.business_date(r.paid_at).isoformat(), dump_only=True)
+    paid_on = ma.fields.Date(dump_only=True)
     period = ma.fields.String(dump_only=True)
     account = ma.fields.String(attribute="account_masked", dump_only=True)
 
@@ -491,14 +511,14 @@ class DisputeSchema(ma.Schema):
     payment_id = ma.fields.UUID(dump_only=True)
     biller = ma.fields.Nested(BillerBriefSchema, dump_only=True)
     kind = ma.fields.String(dump_only=True)
-    kind_label = ma.fields.Function(lambda d: str(services.DISPUTE_KIND_LABELS[d.kind]), dump_only=True)
+    kind_label = ma.fields.String(dump_only=True)
     description = ma.fields.String(dump_only=True)
     status = ma.fields.String(dump_only=True, metadata={"description": " | ".join(DISPUTE_STATUSES)})
     decision = ma.fields.String(dump_only=True, allow_none=True)
     answer = ma.fields.String(dump_only=True, allow_none=True)
     answer_due_at = ma.fields.DateTime(dump_only=True)
     answered_at = ma.fields.DateTime(dump_only=True, allow_none=True)
-    may_escalate = ma.fields.Function(lambda d: services.may_escalate(d), dump_only=True)
+    may_escalate = ma.fields.Boolean(dump_only=True)
     escalated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     complaint_id = ma.fields.UUID(dump_only=True, allow_none=True)
     complaint_tracking_number = ma.fields.String(dump_only=True, allow_none=True)

@@ -9,6 +9,6 @@ def init_app(app: Flask) -> None:
     """Register the city: its tables, its reference-data routes and its demo data."""
     from app.city import demo, models  # noqa: F401 - tables and demo data
     from app.city.routes import blp
-    from app.extensions import api
+    from app.core.api import api
 
     api.register_blueprint(blp, url_prefix="/api/v1")

@@ -8,7 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the 12345 hotline: tables, SLA jobs, resident, staff and Open311 routes, demo data."""
     from app.complaints import demo, jobs, models, open311, routes  # noqa: F401 - tables, jobs, demo data
-    from app.extensions import api
+    from app.core.api import api
 
     api.register_blueprint(routes.blp, url_prefix="/api/v1")
     api.register_blueprint(routes.staff, url_prefix="/api/v1")

@@ -14,8 +14,9 @@ def init_app(app: Flask) -> None:
     """Bind the extensions and the kernel's hooks, routes and commands to ``app``."""
     from app.core import api as core_api
     from app.core import audit, calendar, cli, errors, i18n, idempotency, jobs, models, pii, sms, uow  # noqa: F401 - kernel tables
+    from app.core.api import api
     from app.core.routes import blp, web
-    from app.extensions import api, babel, db, limiter, migrate
+    from app.extensions import babel, db, limiter, migrate
 
     pii.configure(app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"], app.config["SECRET_KEY"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.catalog_directories(Path(app.config["LOCALES_DIR"]))

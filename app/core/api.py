@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import http
 from collections.abc import Callable
 from copy import deepcopy
 
@@ -10,14 +11,15 @@ import marshmallow as ma
 from apispec import BasePlugin
 from flask import current_app, g, request
 from flask_babel import gettext
-from flask_smorest import Blueprint
+from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser
 
 from app.core import audit
 from app.core.actors import Actor, ActorKind
 from app.core.audit import AuditAction
-from app.core.errors import Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from app.core.errors import Forbidden, PayloadTooLarge, ProblemSchema, UnsupportedMediaType, ValidationFailed
 from app.core.policy import require_authenticated, require_role, require_scope
 from app.core.validation import load_json
 
@@ -281,7 +283,7 @@ class ApiBlueprint(Blueprint):
         from app.core import idempotency
 
         def decorator(func):
-            wrapper = idempotency.idempotent(func)
+            wrapper = idempotency.idempotent(func, actor_of=current_actor)
             wrapper._apidoc = deepcopy(getattr(func, "_apidoc", {}))
             arguments = wrapper._apidoc.setdefault("arguments", {})
             arguments.setdefault("parameters", []).append(dict(idempotency.HEADER_PARAMETER))
@@ -293,3 +295,30 @@ class ApiBlueprint(Blueprint):
 def _append_description(func, notes: list[str]) -> str:
     base = (func.__doc__ or "").strip()
     return (base + "\n\n" if base else "") + "Requires " + "; ".join(notes) + "."
+
+
+class YimatongApi(Api):
+    """flask-smorest Api whose documented error body is the RFC 9457 problem document."""
+
+    ERROR_SCHEMA = ProblemSchema
+    PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+    def _register_error_handlers(self):
+        # Errors are turned into problem documents by app.core.errors.
+        return None
+
+    def _register_responses(self):
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = self.PROBLEM_CONTENT_TYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Problem document (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, self.PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+api = YimatongApi()  # bound in create_app; every domain registers its blueprints on it

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from app.core.clock import utcnow
 from app.core.models import CalendarDay
 from app.extensions import db
 
@@ -123,3 +124,8 @@ def read_calendar_csv(path) -> list[tuple[date, str, str]]:
                 raise ValueError(f"line {reader.line_num}: {exc}") from exc
             days.append((day, kind, (row["name"] or "").strip()))
         return days
+
+
+def business_date(moment: datetime | None = None) -> date:
+    """The Asia/Shanghai business day a moment (now by default) belongs to."""
+    return (moment or utcnow()).astimezone(SHANGHAI).date()

@@ -275,15 +275,14 @@ def current_key() -> str:
     return g.idempotency_key
 
 
-def idempotent(view):
+def idempotent(view, *, actor_of: Callable[[], Actor]):
     """Route decorator: require an Idempotency-Key and run the view at most once per caller and key."""
-    from app.core.api import current_actor
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = check_key(request.headers.get(HEADER))
         outcome = begin(
-            caller_of(current_actor()),
+            caller_of(actor_of()),
             key,
             fingerprint(request.method, request.full_path.rstrip("?"), request.get_data(cache=True)),
             method=request.method,

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register identity: the OIDC provider, the API's authenticator, routes, jobs, commands, demo data."""
-    from app.extensions import api
+    from app.core.api import api
     from app.identity import cli, demo, jobs, models, oauth, routes, services  # noqa: F401
     from app.identity.web import web
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import secrets
 from enum import StrEnum
@@ -14,7 +12,7 @@ from flask_babel import gettext
 from app.core.actors import Actor, ActorKind
 from app.core.errors import Conflict, ValidationFailed
 from app.extensions import db
-from app.identity.models import OAuthClient
+from app.identity.models import OAuthClient, hash_secret
 
 
 class ClientKind(StrEnum):
@@ -45,11 +43,6 @@ SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$")
 CUSTOM_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
 # What a client_id can be; anything else (NUL, control characters, 10 KB) names no client.
 CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}")
-
-
-def hash_secret(secret: str) -> str:
-    """SHA-256 of a client secret or api_key (they are 256 random bits, so no slow hash is needed)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def new_secret() -> str:
@@ -114,11 +107,6 @@ def upsert_client(kind: str, name: str, client_id: str, **options) -> OAuthClien
 def list_clients() -> list[OAuthClient]:
     """Every registered client, by kind and name."""
     return list(db.session.scalars(db.select(OAuthClient).order_by(OAuthClient.kind, OAuthClient.name)))
-
-
-def check_secret(client: OAuthClient, secret: str) -> bool:
-    """The presented secret is this client's (constant-time comparison)."""
-    return client.secret_hash is not None and hmac.compare_digest(hash_secret(secret), client.secret_hash)
 
 
 def client_actor(client: OAuthClient) -> Actor:

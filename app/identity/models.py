@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import datetime
@@ -139,6 +141,16 @@ class OtpRequesterThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a client secret or api_key (they are 256 random bits, so no slow hash is needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_secret(client: OAuthClient, secret: str) -> bool:
+    """The presented secret is this client's (constant-time comparison)."""
+    return client.secret_hash is not None and hmac.compare_digest(hash_secret(secret), client.secret_hash)
+
+
 class OAuthClient(IdMixin, db.Model):
     """An application or institution that asks for tokens: public apps or client-credential machines."""
 
@@ -181,8 +193,6 @@ class OAuthClient(IdMixin, db.Model):
 
     def check_client_secret(self, client_secret: str) -> bool:
         """The secret matches its stored hash."""
-        from app.identity.clients import check_secret
-
         return check_secret(self, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:

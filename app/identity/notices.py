@@ -1,4 +1,4 @@
-"""What identity tells people: welcome, a linked chat, a mandate registered for them (outbox, once each)."""
+"""What identity tells people: welcome, a linked chat, a mandate for them, someone at their sign-in."""
 
 from __future__ import annotations
 
@@ -40,6 +40,17 @@ notifications.register_template(
     ),
 )
 
+notifications.register_template(
+    "sign_in_guard",
+    topic=TOPIC,
+    title=_l("Someone is asking for sign-in codes for your number"),
+    body=_l(
+        "Sign-in codes for your number were asked for or entered wrongly several times within an hour. "
+        "If this was not you, nobody can sign in without the code texted to you: never share it. "
+        "You can still sign in as usual."
+    ),
+)
+
 
 def welcome(person_id: uuid.UUID, name: str) -> None:
     """Greet a person on their first sign-in (inbox, and SMS/Telegram by their preferences)."""
@@ -63,4 +74,11 @@ def mandate_registered(
         {"grantee": grantee, "scopes": scopes, "until": until},
         topic=TOPIC,
         dedupe_key=f"mandate-registered-{mandate_id}",
+    )
+
+
+def sign_in_guard(person_id: uuid.UUID, hour: int) -> None:
+    """Someone is asking for or guessing the person's sign-in codes: tell them, at most once an hour."""
+    notifications.notify(
+        person_id, "sign_in_guard", {}, topic=TOPIC, dedupe_key=f"sign-in-guard-{person_id}-{hour}"
     )

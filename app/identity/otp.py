@@ -34,9 +34,8 @@ from app.core.models import UTCDateTime, utcnow
 from app.core.pii import lookup_hash
 from app.core.sms import SmsError, sms_provider
 from app.extensions import db
+from app.identity import notices
 from app.identity.models import OtpChallenge, OtpRequesterThrottle, OtpThrottle, Person
-from app.notifications import services as notifications
-from app.notifications.templates import register_template
 
 CODE_TTL = timedelta(minutes=5)
 RESEND_INTERVAL = timedelta(seconds=60)
@@ -46,17 +45,6 @@ ATTEMPTS_PER_REQUESTER = 5  # wrong codes per requester, for the newest code
 MAX_ATTEMPTS = 10  # wrong codes per code, all requesters together
 SLOW_DOWN_AFTER = 5  # codes per phone and hour at the plain interval
 SLOW_DOWN_LONGEST = timedelta(minutes=15)
-
-register_template(
-    "sign_in_guard",
-    topic="account",
-    title=_l("Someone is asking for sign-in codes for your number"),
-    body=_l(
-        "Sign-in codes for your number were asked for or entered wrongly several times within an hour. "
-        "If this was not you, nobody can sign in without the code texted to you: never share it. "
-        "You can still sign in as usual."
-    ),
-)
 
 
 class CodeRejected(AppError):
@@ -296,10 +284,7 @@ def _warn_owner(phone: str, now: datetime) -> None:
     person_id = db.session.scalar(db.select(Person.id).where(Person.phone == phone))
     if person_id is None:
         return
-    hour = int(now.timestamp()) // 3600
-    notifications.notify(
-        person_id, "sign_in_guard", {}, topic="account", dedupe_key=f"sign-in-guard-{person_id}-{hour}"
-    )
+    notices.sign_in_guard(person_id, int(now.timestamp()) // 3600)
 
 
 def prune(now: datetime | None = None) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -33,6 +32,7 @@ from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import age_on, lookup_hash
 from app.core.policy import require_person, require_role
+from app.core.views import WithFacts, with_facts
 from app.extensions import db
 from app.identity import citycode, clients, notices, oauth, otp, revocation, tokens
 from app.identity.models import (
@@ -55,6 +55,7 @@ MANDATE_MAX_DURATION = timedelta(days=366)
 
 client_actor_for_api_key = clients.client_actor_for_api_key
 client_by_id = clients.client_by_id
+upsert_client = clients.upsert_client  # the demo's fixed institutions (not in production)
 
 
 class LinkCodeRejected(AppError):
@@ -197,7 +198,7 @@ def update_preferences(
     locale: str | None = None,
     display_name: str | None = None,
     notification_channels: list[str] | None = None,
-) -> Profile:
+) -> WithFacts:
     """Change the signed-in person's language, display name or notification channels (everywhere)."""
     person = my_profile(actor)
     if locale is not None:
@@ -212,23 +213,12 @@ def update_preferences(
     return profile_of(person)
 
 
-@dataclass(frozen=True)
-class Profile:
-    """What ``/me`` shows: the person and where their notifications go (the inbox always)."""
-
-    person: Person
-    notification_channels: list[str]
-
-    def __getattr__(self, name: str):
-        return getattr(self.person, name)
+def profile_of(person: Person) -> WithFacts:
+    """The person with where their notifications go (the inbox always), as ``/me`` shows them."""
+    return with_facts(person, notification_channels=notifications.channels_everywhere(person.id))
 
 
-def profile_of(person: Person) -> Profile:
-    """The person with their notification channels, as they see themself."""
-    return Profile(person, notifications.channels_everywhere(person.id))
-
-
-def my_profile_view(actor: Actor) -> Profile:
+def my_profile_view(actor: Actor) -> WithFacts:
     """The signed-in person as ``/me`` shows them."""
     return profile_of(my_profile(actor))
 

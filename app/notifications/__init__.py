@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register notifications: tables, delivery jobs, the inbox and outbox routes, commands."""
-    from app.extensions import api
+    from app.core.api import api
     from app.notifications import cli, jobs, models, routes  # noqa: F401 - tables and jobs
 
     api.register_blueprint(routes.blp, url_prefix="/api/v1")

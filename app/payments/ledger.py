@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func
 
-from app.core.calendar import SHANGHAI
+from app.core.calendar import business_date
 from app.extensions import db
 from app.payments.models import LedgerEntry, LedgerJournal, PaymentIntent, PaymentRefund
 
@@ -53,11 +53,6 @@ def payee_payable(kind: str, payee_id: str) -> str:
 def payee_refunds(kind: str, payee_id: str) -> str:
     """Refunds given back on a payee's behalf."""
     return f"payee_refunds:{kind}:{payee_id}"
-
-
-def business_date(moment: datetime) -> date:
-    """The Asia/Shanghai business day a moment belongs to."""
-    return moment.astimezone(SHANGHAI).date()
 
 
 def check_balanced(lines: list[Line]) -> int:

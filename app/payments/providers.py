@@ -8,7 +8,7 @@ the same way for every provider.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -94,13 +94,20 @@ class PaymentProvider(Protocol):
         ...
 
 
+_ADAPTERS: dict[str, tuple[Callable[[], PaymentProvider], bool]] = {}
+
+
+def register_provider(name: str, factory: Callable[[], PaymentProvider], *, sandbox: bool = False) -> None:
+    """Make an adapter available under ``name`` (a sandbox one only where sandboxes are allowed)."""
+    _ADAPTERS[name] = (factory, sandbox)
+
+
 def provider_named(name: str) -> PaymentProvider:
     """The adapter called ``name``; 404 for a provider this deployment does not run."""
-    if name == "sandbox" and current_app.config["SANDBOX_PROVIDERS"]:
-        from app.payments.sandbox import SandboxProvider
-
-        return SandboxProvider()
-    raise NotFound()
+    factory, sandbox = _ADAPTERS.get(name, (None, False))
+    if factory is None or (sandbox and not current_app.config["SANDBOX_PROVIDERS"]):
+        raise NotFound()
+    return factory()
 
 
 def default_provider() -> PaymentProvider:

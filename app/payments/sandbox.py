@@ -51,7 +51,14 @@ from app.payments.errors import (
     ProviderUnavailable,
 )
 from app.payments.models import PaymentIntent, PaymentRefund, SandboxCharge, SandboxRefund
-from app.payments.providers import CallbackEvent, ChargeState, ChargeStatus, ProviderCharge, ProviderRefund
+from app.payments.providers import (
+    CallbackEvent,
+    ChargeState,
+    ChargeStatus,
+    ProviderCharge,
+    ProviderRefund,
+    register_provider,
+)
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +231,9 @@ class SandboxProvider:
         if len(event_id) > 100:
             raise CallbackMalformed()
         return _read_event(event_id, body)
+
+
+register_provider("sandbox", SandboxProvider, sandbox=True)
 
 
 def _read_event(event_id: str, body: bytes) -> CallbackEvent:

@@ -81,7 +81,7 @@ def test_the_biller_has_working_days_to_answer_and_an_unanswered_dispute_can_be_
     )
     assert dispute.answer_due_at == datetime.combine(date(2026, 10, 11), time(), SHANGHAI)
 
-    assert not services.may_escalate(dispute, dispute.answer_due_at - timedelta(seconds=1))
+    assert not dispute.may_escalate_at(dispute.answer_due_at - timedelta(seconds=1))
     escalated = services.escalate_dispute(
         helpers.person_actor(resident), dispute.id, now=dispute.answer_due_at
     )

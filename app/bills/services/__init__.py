@@ -18,21 +18,16 @@ from app.bills.services._shared import (  # noqa: F401
     DOMAIN,
     LOCK_NOT_AVAILABLE,
     MANDATE_SCOPE,
-    MAX_AUTOPAY_DAYS,
-    MAX_BILLS_PER_PAYMENT,
-    MAX_PUSH,
     PAID_ELSEWHERE,
     PAID_HERE,
     RECEIPT_ALPHABET,
     WRITE_SCOPE,
     business_date,
-    mask_account,
 )
 from app.bills.services.accounts import (  # noqa: F401
     bind_account,
     decide_binding,
     get_account,
-    holder_name_masked,
     list_accounts,
     pending_bindings,
     unbind_account,
@@ -46,22 +41,19 @@ from app.bills.services.autopay import (  # noqa: F401
     set_autopay,
 )
 from app.bills.services.bills import (  # noqa: F401
-    BILL_FILTERS,
+    bill_detail,
     get_bill,
     holders_of,
-    is_overdue,
     list_bills,
     payment_of,
 )
 from app.bills.services.disputes import (  # noqa: F401
-    DISPUTE_KIND_LABELS,
     answer_deadline,
     answer_dispute,
     biller_disputes,
     escalate_dispute,
     get_dispute,
     list_disputes,
-    may_escalate,
     note_unanswered_disputes,
     raise_dispute,
 )
@@ -82,17 +74,13 @@ from app.bills.services.push import (  # noqa: F401
     push_bills,
 )
 from app.bills.services.receipts import (  # noqa: F401
-    format_code,
     receipt_for_bill,
-    receipt_status,
     verify_receipt,
 )
 from app.bills.services.registry import (  # noqa: F401
-    CATEGORY_LABELS,
     all_billers,
     biller_by_code,
     biller_for_client,
-    biller_name,
     category_label,
     list_billers,
     save_biller,

@@ -29,7 +29,6 @@ from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
-from app.core.pii import mask_name
 from app.core.policy import acting_for
 from app.extensions import db
 
@@ -177,8 +176,3 @@ def pending_bindings(actor: Actor, *, cursor: str | None, limit: int) -> Page:
             actor, account.person_id, AuditAction.READ, "utility_account", account.id, "binding decision"
         )
     return page
-
-
-def holder_name_masked(account: UtilityAccount) -> str:
-    """The holder's name as responses show it (张**)."""
-    return mask_name(account.holder_name) or ""

@@ -15,6 +15,7 @@ from app.bills.errors import (
     BillCancelled,
 )
 from app.bills.models import (
+    MAX_AUTOPAY_DAYS,
     AccountStatus,
     AutopayRule,
     Bill,
@@ -22,7 +23,7 @@ from app.bills.models import (
     PaymentMode,
     UtilityAccount,
 )
-from app.bills.services._shared import MAX_AUTOPAY_DAYS, business_date, log
+from app.bills.services._shared import business_date, log
 from app.bills.services.accounts import _own_account
 from app.bills.services.bills import _require_confirmed, holders_of
 from app.bills.services.paying import _charge, _locked_bills

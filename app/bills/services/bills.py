@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from sqlalchemy import tuple_
 
@@ -21,6 +20,7 @@ from app.bills.services.accounts import _own_account
 from app.core import access
 from app.core.actors import Actor
 from app.core.pagination import Page, paginate
+from app.core.views import WithFacts, with_facts
 from app.extensions import db
 from app.payments import services as payments
 
@@ -28,9 +28,6 @@ from app.payments import services as payments
 def _require_confirmed(account: UtilityAccount) -> None:
     if account.status != AccountStatus.CONFIRMED:
         raise AccountNotReady()
-
-
-BILL_FILTERS = ("unpaid", "overdue", "paid", "cancelled")
 
 
 def _bound_to(resident_id: uuid.UUID):
@@ -83,6 +80,12 @@ def get_bill(actor: Actor, bill_id: uuid.UUID) -> Bill:
     return access.load_private(actor, Bill, bill_id, scope=MANDATE_SCOPE, owner=holders_of)
 
 
+def bill_detail(actor: Actor, bill_id: uuid.UUID) -> WithFacts:
+    """One bill with the payment that holds it now (pending or succeeded), if any."""
+    bill = get_bill(actor, bill_id)
+    return with_facts(bill, payment=payment_of(bill))
+
+
 def holders_of(bill: Bill) -> list[uuid.UUID]:
     """Who has bound (and the biller confirmed) the bill's account: whom its notices go to."""
     return list(
@@ -96,11 +99,6 @@ def holders_of(bill: Bill) -> list[uuid.UUID]:
             .order_by(UtilityAccount.person_id)
         )
     )
-
-
-def is_overdue(bill: Bill, today: date | None = None) -> bool:
-    """Unpaid after its due date (Asia/Shanghai)."""
-    return bill.status == BillStatus.UNPAID and bill.due_date < (today or business_date())
 
 
 def payment_of(bill: Bill):

@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.bills import notices
@@ -22,10 +21,10 @@ from app.bills.models import (
     BillDispute,
     Biller,
     BillReceipt,
-    DisputeKind,
     DisputeStatus,
+    mask_account,
 )
-from app.bills.services._shared import DISPUTE_CATEGORY, DOMAIN, MANDATE_SCOPE, business_date, mask_account
+from app.bills.services._shared import DISPUTE_CATEGORY, DOMAIN, MANDATE_SCOPE, business_date
 from app.bills.services.registry import biller_for_client, category_label
 from app.complaints import services as complaints
 from app.core import access, audit
@@ -39,12 +38,6 @@ from app.core.pagination import Page, paginate
 from app.core.policy import acting_for
 from app.extensions import db
 from app.payments import services as payments
-
-DISPUTE_KIND_LABELS = {
-    DisputeKind.NOT_CREDITED: _l("Paid but not credited"),
-    DisputeKind.PAID_TWICE: _l("Paid twice"),
-    DisputeKind.WRONG_AMOUNT: _l("Wrong amount"),
-}
 
 
 def raise_dispute(
@@ -185,20 +178,13 @@ def note_unanswered_disputes(now: datetime | None = None, limit: int = 500) -> i
     return len(late)
 
 
-def may_escalate(dispute: BillDispute, now: datetime | None = None) -> bool:
-    """Rejected, or still unanswered past the biller's deadline."""
-    if dispute.status == DisputeStatus.REJECTED:
-        return True
-    return dispute.status == DisputeStatus.OPEN and (now or utcnow()) >= dispute.answer_due_at
-
-
 def escalate_dispute(
     actor: Actor, dispute_id: uuid.UUID, *, note: str = "", identity_visible: bool = True, now=None
 ) -> BillDispute:
     """Turn a rejected or unanswered dispute into a 12345 complaint carrying the payment evidence."""
     now = now or utcnow()
     dispute = get_dispute(actor, dispute_id, lock=True)
-    if not may_escalate(dispute, now):
+    if not dispute.may_escalate_at(now or utcnow()):
         raise DisputeNotEscalatable()
     complaint = complaints.submit_complaint(
         actor,
@@ -220,7 +206,7 @@ def _complaint_text(dispute: BillDispute, note: str) -> str:
     evidence = dispute.evidence
     with force_locale("zh_Hans"):
         lines = [
-            gettext("Utility bill payment dispute: %(kind)s", kind=str(DISPUTE_KIND_LABELS[dispute.kind])),
+            gettext("Utility bill payment dispute: %(kind)s", kind=dispute.kind_label),
             gettext(
                 "Biller: %(name)s (%(category)s)",
                 name=evidence["biller_name"],

@@ -13,20 +13,20 @@ from app.bills.errors import (
     BillCancelled,
 )
 from app.bills.models import (
+    MAX_BILLS_PER_PAYMENT,
     Bill,
     BillReceipt,
     BillStatus,
     PaymentMode,
+    mask_account,
 )
 from app.bills.services._shared import (
     DOMAIN,
     LOCK_NOT_AVAILABLE,
     MANDATE_SCOPE,
-    MAX_BILLS_PER_PAYMENT,
     PAID_HERE,
     business_date,
     log,
-    mask_account,
 )
 from app.bills.services.bills import _bound_to
 from app.bills.services.receipts import _random_code

@@ -8,9 +8,7 @@ import uuid
 
 from flask_babel import gettext
 
-from app.bills.models import (
-    BillReceipt,
-)
+from app.bills.models import BillReceipt
 from app.bills.services._shared import RECEIPT_ALPHABET
 from app.bills.services.bills import get_bill
 from app.core.actors import Actor
@@ -20,11 +18,6 @@ from app.extensions import db
 
 def _random_code(length: int) -> str:
     return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(length))
-
-
-def format_code(code: str) -> str:
-    """``ABCD1234EFGH5678`` -> ``ABCD-1234-EFGH-5678``: how a code is printed on the receipt."""
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def receipt_for_bill(actor: Actor, bill_id: uuid.UUID) -> BillReceipt:
@@ -50,10 +43,3 @@ def verify_receipt(code: str) -> BillReceipt:
     if receipt is None:
         raise NotFound(gettext("No receipt has this verification code."))
     return receipt
-
-
-def receipt_status(receipt: BillReceipt) -> str:
-    """valid, partly_refunded or voided (fully refunded)."""
-    if receipt.voided_at is not None:
-        return "voided"
-    return "partly_refunded" if receipt.refunded_fen else "valid"

@@ -6,14 +6,13 @@ import re
 import uuid
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from app.bills.errors import (
     NotABiller,
 )
 from app.bills.models import (
+    CATEGORY_LABELS,
     Biller,
-    BillerCategory,
 )
 from app.bills.services._shared import BILLER_CLIENT_KIND, WRITE_SCOPE
 from app.core.actors import Actor, ActorKind, Role
@@ -21,15 +20,6 @@ from app.core.errors import ValidationFailed
 from app.core.policy import require_role, require_scope
 from app.extensions import db
 from app.identity import services as identity
-
-CATEGORY_LABELS = {
-    BillerCategory.WATER: _l("Water"),
-    BillerCategory.ELECTRICITY: _l("Electricity"),
-    BillerCategory.GAS: _l("Gas"),
-    BillerCategory.HEATING: _l("Heating"),
-    BillerCategory.PROPERTY: _l("Property management"),
-    BillerCategory.TELECOM: _l("Telecom"),
-}
 
 
 def list_billers(*, category: str | None = None, city_code: str | None = None) -> list[Biller]:
@@ -118,11 +108,6 @@ def _active_biller(biller_id: uuid.UUID) -> Biller:
 
 
 def category_label(category: str) -> str:
-    """The category's name in the reader's language."""
+    """A biller category's name in the reader's language."""
     label = CATEGORY_LABELS.get(category)
     return str(label) if label is not None else category
-
-
-def biller_name(biller: Biller) -> str:
-    """The biller's name in the reader's language."""
-    return biller.name
