@@ -71,8 +71,11 @@ class BaseConfig:
     # window's reset; it reports that in this header instead, and 429 problems carry Retry-After.
     RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
 
-    # Tokens: the issuer URL names this deployment in every token it signs.
-    OIDC_ISSUER = _env("OIDC_ISSUER", "http://127.0.0.1:5000")
+    # Tokens: the issuer URL names this deployment in every token it signs. Unset (outside
+    # production), the issuer is the URL each request reached, and LOCAL_URL (the port ./scripts/run-demo
+    # serves on, PORT) for tokens made outside a request, such as `flask token`.
+    OIDC_ISSUER = _env("OIDC_ISSUER")
+    LOCAL_URL = f"http://127.0.0.1:{_env('PORT', '5000')}"
     API_AUDIENCE = "yimatong-api"
     ACCESS_TOKEN_TTL_SECONDS = _int("ACCESS_TOKEN_TTL_SECONDS", 600)
     REFRESH_TOKEN_TTL_SECONDS = _int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
@@ -180,6 +183,8 @@ class TestConfig(BaseConfig):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - the test suite only
+    # A fixed issuer, as production has; tests of the served-URL issuer unset it.
+    OIDC_ISSUER = "http://127.0.0.1:5000"
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "test.db"))
     RATELIMIT_STORAGE_URI = "memory://"
     # Tests run jobs inline unless a test starts real workers (those tests say so).
@@ -200,7 +205,7 @@ class ProductionConfig(BaseConfig):
         """Refuse to start without real secrets."""
         missing = [
             name
-            for name in ("SECRET_KEY", "DATABASE_URL", "PII_ENCRYPTION_KEY", "PII_HASH_KEY")
+            for name in ("SECRET_KEY", "DATABASE_URL", "PII_ENCRYPTION_KEY", "PII_HASH_KEY", "OIDC_ISSUER")
             if not _env(name)
         ]
         if missing:

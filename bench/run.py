@@ -40,6 +40,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from the repository root
+    sys.path.insert(0, str(ROOT))
+
+from bench.scenario import Scenario  # noqa: E402 - needs the repository root on the path
+
 LOOPBACK = "127.0.0.1"
 LOCAL_DATABASE_HOSTS = {None, "", "127.0.0.1", "localhost", "::1"}
 BASELINE = "baseline"
@@ -55,26 +60,8 @@ READY_TIMEOUT_S = 30
 COMMAND_TIMEOUT_S = 300
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """One request to measure: what to send and which status proves it worked."""
-
-    name: str
-    path: str
-    method: str = "GET"
-    phone: str | None = None  # a demo person whose access token is sent
-    body: str | None = None
-    headers: tuple[str, ...] = ()  # extra "Name: value" headers
-    expect: int = 200
-    description: str = ""
-    # For requests that must differ one from the next (a payment needs a fresh bill and a fresh
-    # Idempotency-Key each time): "module:function" called with the app's environment and the load
-    # settings once the database is ready; it prepares the data and returns a wrk Lua script that
-    # writes each request itself. Such a scenario is not probed; any error response stops the run.
-    prepare: str | None = None
-
-
-# The scenario table: add a domain's hot paths here (name -> request).
+# The scenario table: the kernel's and the first domains' hot paths here; each later domain keeps its
+# own in bench/scenarios_<domain>.py (a SCENARIOS tuple), read in below.
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in (
@@ -130,6 +117,14 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     )
 }
+
+
+def _domain_scenarios() -> Iterator[Scenario]:
+    for path in sorted(Path(__file__).resolve().parent.glob("scenarios_*.py")):
+        yield from importlib.import_module(f"bench.{path.stem}").SCENARIOS
+
+
+SCENARIOS.update({s.name: s for s in _domain_scenarios()})
 
 
 @dataclass(frozen=True)

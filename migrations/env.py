@@ -104,6 +104,31 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if _at_head(context):
+            _after_upgrade(connection)
+        if connection.in_transaction():  # what began after the migrations' own transaction ends here
+            connection.commit()
+
+
+def _at_head(migration_context) -> bool:
+    """The database stands at the newest revision (an upgrade to head, not a downgrade)."""
+    script = migration_context.script
+    current = set(migration_context.get_context().get_current_heads())
+    return current == set(script.get_heads())
+
+
+def _after_upgrade(connection) -> None:
+    """Data the application needs from its first start: signing keys (active and next) per purpose.
+
+    Runs on the migrated schema with today's models, after the migrations committed; the caller
+    commits.
+    """
+    from sqlalchemy.orm import Session
+
+    from app.identity import keys
+
+    with Session(bind=connection) as session:
+        keys.ensure_keys(session)
 
 
 if context.is_offline_mode():

@@ -186,3 +186,29 @@ def demo(db):
 
     seed_demo()
     return db
+
+
+@pytest.fixture
+def committed(app):
+    """A second app on the test database with real commits and a pool for many threads (PostgreSQL).
+
+    Every table is put back to the rows it had before the test (tests/concurrency.py).
+    """
+    from tests.concurrency import Committed, restore, snapshot
+
+    side = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 10},
+        REDIS_URL=app.config.get("REDIS_URL"),
+    )
+    with side.app_context():
+        engine = _db.engine
+        kept = snapshot(engine)
+    try:
+        yield Committed(app=side)
+    finally:
+        with side.app_context():
+            _db.session.remove()
+            restore(engine, kept)
+            engine.dispose()

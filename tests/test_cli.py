@@ -154,3 +154,14 @@ def test_calendar_import_refuses_a_bad_file_and_saves_nothing(flask_cli, db, tmp
     assert message in result.output
     assert "Traceback" not in result.output
     assert date(2027, 1, 1) not in load_calendar().holidays
+
+
+def test_notify_send_as_the_readme_shows_it_greets_the_person_by_name(flask_cli, client, auth, db):
+    assert flask_cli("seed", "demo").exit_code == 0
+    sent = flask_cli("notify", "send", "--phone", "13800000009")
+    assert sent.exit_code == 0, sent.output
+    assert "delivered" in sent.output
+    elder = person_by_phone("+8613800000009")
+    inbox = client.get("/api/v1/me/inbox", headers=auth(elder)).get_json()["items"]
+    assert inbox[0]["template"] == "welcome"
+    assert "李奶奶" in inbox[0]["body"]

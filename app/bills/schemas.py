@@ -289,21 +289,16 @@ class BillQuerySchema(PageArgsSchema):
     account_id = ma.fields.UUID(load_default=None)
 
 
-class PurposeSchema(ma.Schema):
-    """What the payment pays for: bills, by id."""
-
-    domain = ma.fields.String(dump_only=True, attribute="purpose_domain")
-    ids = ma.fields.List(ma.fields.String(), dump_only=True, attribute="purpose_ids")
-
-
 class BillPaymentSchema(ma.Schema):
     """The payment opened for the bills: pay it with ``client_action``; it stands at /payments/{id}."""
 
     id = ma.fields.UUID(dump_only=True)
     status = ma.fields.String(dump_only=True)
     amount = ma.fields.Nested(MoneySchema, dump_only=True)
-    payee = ma.fields.Function(lambda i: {"kind": i.payee_kind, "id": i.payee_id}, dump_only=True)
-    purpose = ma.fields.Function(lambda intent: PurposeSchema().dump(intent), dump_only=True)
+    payee = ma.fields.Dict(dump_only=True, metadata={"description": "kind and id of who is paid"})
+    purpose = ma.fields.Dict(
+        dump_only=True, metadata={"description": "domain, the bills' ids, a description in your language"}
+    )
     client_action = ma.fields.Dict(
         dump_only=True,
         allow_none=True,

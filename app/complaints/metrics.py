@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext
+
 from app.city import services as city
 from app.complaints.models import Category, Complaint
 from app.core.actors import Actor, Role
@@ -71,9 +73,9 @@ def _rate(part: int, whole: int) -> float | None:
 
 def _period(start: date, end: date) -> tuple[datetime, datetime]:
     if end < start:
-        raise ValidationFailed({"end": ["end < start"]})
+        raise ValidationFailed({"end": [gettext("The end comes before the start.")]})
     if (end - start).days > 366:
-        raise ValidationFailed({"end": ["period longer than a year"]})
+        raise ValidationFailed({"end": [gettext("A period lasts at most a year.")]})
     return (
         datetime.combine(start, time(), SHANGHAI),
         datetime.combine(end + timedelta(days=1), time(), SHANGHAI),

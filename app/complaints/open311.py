@@ -21,7 +21,7 @@ from app.city import services as city
 from app.complaints import services
 from app.complaints.models import Category, Complaint
 from app.core.api import ApiBlueprint, accepts, credential_failure_limit
-from app.core.errors import AppError, from_http_exception
+from app.core.errors import AppError, ValidationFailed, from_http_exception
 from app.core.geo import Point
 from app.core.models import utcnow
 from app.core.pii import InvalidPII, normalize_phone
@@ -116,10 +116,30 @@ def _http_error(error: HTTPException):
     return _open311_error(Open311Error(status, _describe(converted)))
 
 
+# Our field names, as GeoReport clients know them.
+GEOREPORT_FIELDS = {"category": "service_code", "address": "address_string", "location": "lat"}
+
+
 def _describe(error: AppError) -> str:
+    """Plain text for a GeoReport ``description``: the detail, then each field and what was wrong."""
     detail = str(error.detail or error.default_detail)
     fields = error.extra.get("errors")
-    return f"{detail} {json.dumps(fields, ensure_ascii=False)}" if fields else detail
+    if not fields:
+        return detail
+    return f"{detail} " + "; ".join(f"{name}: {text}" for name, text in _field_messages(fields))
+
+
+def _field_messages(errors, prefix: str = ""):
+    """(field, message) pairs from a nested ``{field: [messages] | {...}}`` mapping."""
+    for name, value in errors.items():
+        field = GEOREPORT_FIELDS.get(str(name), str(name))
+        if field in ("form", "query", "json") and isinstance(value, dict):  # the location webargs reports
+            yield from _field_messages(value, prefix)
+        elif isinstance(value, dict):
+            yield from _field_messages(value, f"{prefix}{field}.")
+        else:
+            messages = value if isinstance(value, list) else [value]
+            yield f"{prefix}{field}", " ".join(str(m) for m in messages)
 
 
 def _format(fmt: str) -> str:
@@ -271,7 +291,10 @@ def _ids(text: str) -> list[uuid.UUID]:
 def request_detail(service_request_id: str, fmt: str):
     """One service request."""
     fmt = _format(fmt)
-    complaint = db.session.get(Complaint, _ids(service_request_id)[0]) if service_request_id else None
+    try:
+        complaint = db.session.get(Complaint, uuid.UUID(service_request_id))
+    except ValueError:  # not one of our ids: as unknown as any other
+        complaint = None
     if complaint is None:
         raise Open311Error(404, gettext("Unknown service_request_id."))
     names = {c.id: services.category_name(c) for c in services.list_categories()}
@@ -326,7 +349,17 @@ def create_request(args, fmt: str):
         point=point,
         contact_allowed=phone is not None,
     )
-    complaint = services.submit_open311(actor, intake, reporter_phone=phone)
+    try:
+        complaint = services.submit_open311(actor, intake, reporter_phone=phone)
+    except ValidationFailed as error:
+        if "category" in error.extra.get("errors", {}):  # a parent or unknown code is no service of ours
+            raise Open311Error(
+                400,
+                gettext(
+                    "Unknown service_code: %(code)s (services.json lists them).", code=intake.category_code
+                ),
+            ) from None
+        raise
     body = [
         {
             "service_request_id": str(complaint.id),

@@ -172,7 +172,7 @@ _FIELD_MESSAGES = {
     ma.fields.Boolean: {"invalid": _l("Not a valid boolean.")},
     ma.fields.DateTime: {
         "invalid": _l("Not a valid datetime."),
-        "invalid_awareness": _l("Not a valid {awareness} datetime."),
+        "invalid_awareness": _l("Not a valid datetime."),  # replaced by _AWARENESS_MESSAGES
         "format": _l('"{input}" cannot be formatted as a datetime.'),
     },
     ma.fields.Date: {
@@ -201,6 +201,12 @@ _VALIDATOR_MESSAGES = {
     ma.validate.URL: {"default_message": _l("Not a valid URL.")},
 }
 
+# marshmallow's "Not a valid {awareness} datetime." would leave "aware" / "naive" in English.
+_AWARENESS_MESSAGES = {
+    "aware": _l("Not a valid datetime: give a time zone offset, e.g. 2026-12-01T09:30:00+08:00."),
+    "naive": _l("Not a valid datetime: give it without a time zone offset."),
+}
+
 _SCHEMA_MESSAGES = {"unknown": _l("Unknown field."), "type": _l("Invalid input type.")}
 
 
@@ -210,6 +216,8 @@ _marshmallow_make_error = ma.fields.Field.make_error
 def _make_error(self: ma.fields.Field, key: str, **kwargs) -> ma.ValidationError:
     """Like marshmallow's, but a lazily translated message is formatted and listed like a plain one."""
     message = self.error_messages.get(key)
+    if key == "invalid_awareness" and kwargs.get("awareness") in _AWARENESS_MESSAGES:
+        return ma.ValidationError(str(_AWARENESS_MESSAGES[kwargs["awareness"]]))
     if isinstance(message, LazyString):
         return ma.ValidationError(str(message).format(**kwargs))
     return _marshmallow_make_error(self, key, **kwargs)

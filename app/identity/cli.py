@@ -107,13 +107,23 @@ def clients_list():
 
 @identity_cli.command("rotate-key")
 @click.option("--purpose", required=True, type=click.Choice(["access", "id_token", "citycode"]))
-def rotate_key(purpose):
-    """Sign with a new key from now on; the old one stays published until its tokens expire."""
+@click.option(
+    "--now",
+    "early",
+    is_flag=True,
+    help="Do not wait until the next key has been published a day (a compromised key).",
+)
+def rotate_key(purpose, early):
+    """Sign with the next key (published a day ahead); the old one stays published two days."""
     from app.identity import keys
 
-    key = keys.rotate_key(purpose)
+    try:
+        key = keys.rotate_key(purpose, early=early)
+    except keys.RotationTooEarly as exc:
+        raise click.ClickException(f"{exc}; rotate then, or now with --now if the key is compromised")
+    published = keys.published_keys(purpose)
     keys.forget_cached_keys()
-    click.echo(f"{purpose}: now signing with {key.kid}")
+    click.echo(f"{purpose}: now signing with {key.kid}; next key {published[-1]['kid']} published")
 
 
 @identity_cli.command("prune")

@@ -1,7 +1,12 @@
-"""Signing keys per purpose: created on demand, rotated without breaking tokens already issued.
+"""Signing keys per purpose: created with the database, published ahead of use, rotated without a break.
 
 Access tokens and city codes are signed with Ed25519 (``alg: EdDSA``); ID tokens with RSA
 (``RS256``), the one algorithm every OpenID Connect relying party must accept.
+
+Each purpose has one *active* key (it signs) and one *next* key (published, not yet signing), both
+made when the database is migrated. Rotation promotes the next key once it has been published for
+``NEXT_KEY_LEAD`` (a day), so a verifier that caches the key set for a day already holds it; the
+old key is retired but stays published for ``RETIRED_KEY_GRACE``, and a new next key is made.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import datetime, timedelta
 
 from joserfc import jws, jwt
 from joserfc.jwk import KeySet, OKPKey, RSAKey, import_key
+from sqlalchemy.orm import Session
 
 from app.core.models import utcnow
 from app.extensions import db
@@ -28,6 +34,21 @@ PURPOSE_ALGS = {ACCESS: ALG, ID_TOKEN: RSA_ALG, CITYCODE: ALG}
 OIDC_PURPOSES = (ACCESS, ID_TOKEN)
 # A retired key stays published this long, so every token it signed can still be verified.
 RETIRED_KEY_GRACE = timedelta(days=2)
+# The next key is published at least this long before it signs: how long verifiers may cache keys.
+NEXT_KEY_LEAD = timedelta(days=1)
+JWKS_MAX_AGE = int(NEXT_KEY_LEAD.total_seconds())
+
+
+class RotationTooEarly(Exception):
+    """The next key has not been published long enough for verifiers that cache the key set."""
+
+    def __init__(self, purpose: str, ready_at: datetime):
+        super().__init__(
+            f"the next {purpose} key has been published since {ready_at - NEXT_KEY_LEAD:%Y-%m-%d %H:%M}Z; "
+            f"verifiers caching keys for a day know it from {ready_at:%Y-%m-%d %H:%M}Z"
+        )
+        self.ready_at = ready_at
+
 
 _cache: dict[str, object] = {}
 
@@ -46,13 +67,46 @@ def algorithm_of(purpose: str) -> str:
 
 
 def active_key(purpose: str) -> SigningKey:
-    """The newest unretired key for ``purpose``, created if there is none."""
-    key = db.session.scalar(
+    """The key that signs for ``purpose`` (made, with the next one, if the database has none)."""
+    return _active(db.session, purpose) or ensure_keys(db.session, purposes=(purpose,))[purpose]
+
+
+def _active(session: Session, purpose: str) -> SigningKey | None:
+    return session.scalar(
         db.select(SigningKey)
-        .where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
-        .order_by(SigningKey.id.desc())
+        .where(
+            SigningKey.purpose == purpose,
+            SigningKey.retired_at.is_(None),
+            SigningKey.activated_at.is_not(None),
+        )
+        .order_by(SigningKey.activated_at.desc(), SigningKey.id.desc())
+        .limit(1)
     )
-    return key or rotate_key(purpose)
+
+
+def _next(session: Session, purpose: str) -> SigningKey | None:
+    return session.scalar(
+        db.select(SigningKey)
+        .where(
+            SigningKey.purpose == purpose,
+            SigningKey.retired_at.is_(None),
+            SigningKey.activated_at.is_(None),
+        )
+        .order_by(SigningKey.id)
+        .limit(1)
+    )
+
+
+def ensure_keys(session: Session, purposes: tuple[str, ...] = tuple(PURPOSE_ALGS)) -> dict[str, SigningKey]:
+    """Give every purpose an active and a next key (run after the migrations); returns the active ones."""
+    now = utcnow()
+    active = {}
+    for purpose in purposes:
+        active[purpose] = _active(session, purpose) or _new_key(session, purpose, activated_at=now)
+        if _next(session, purpose) is None:
+            _new_key(session, purpose, activated_at=None)
+    session.flush()
+    return active
 
 
 def _generate(purpose: str):
@@ -61,29 +115,51 @@ def _generate(purpose: str):
     return OKPKey.generate_key("Ed25519", auto_kid=True)
 
 
-def rotate_key(purpose: str) -> SigningKey:
-    """Create a new key for ``purpose`` and retire the previous ones (still published)."""
-    now = utcnow()
-    for old in db.session.scalars(
-        db.select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
-    ):
-        old.retired_at = now
+def _new_key(session: Session, purpose: str, *, activated_at: datetime | None) -> SigningKey:
     generated = _generate(purpose)
     kid = f"{purpose}-{generated.kid[:16]}"
     private = {**generated.as_dict(private=True), "kid": kid}
     public = {**generated.as_dict(private=False), "kid": kid, "alg": algorithm_of(purpose), "use": "sig"}
-    key = SigningKey(kid=kid, purpose=purpose, private_jwk=json.dumps(private), public_jwk=public)
-    db.session.add(key)
-    db.session.flush()
+    key = SigningKey(
+        kid=kid,
+        purpose=purpose,
+        private_jwk=json.dumps(private),
+        public_jwk=public,
+        activated_at=activated_at,
+    )
+    session.add(key)
+    session.flush()
     _cache.pop("public:" + purpose, None)
     return key
 
 
+def rotate_key(purpose: str, *, now: datetime | None = None, early: bool = False) -> SigningKey:
+    """Sign with the next key from now on, retire the active one (still published), publish a new next key.
+
+    Refused (``RotationTooEarly``) while the next key has been published for less than
+    ``NEXT_KEY_LEAD``, unless ``early`` (a compromised key: verifiers fetch keys again on an unknown kid).
+    """
+    moment = now or utcnow()
+    ensure_keys(db.session, purposes=(purpose,))
+    upcoming = _next(db.session, purpose)
+    ready_at = upcoming.created_at + NEXT_KEY_LEAD
+    if moment < ready_at and not early:
+        raise RotationTooEarly(purpose, ready_at)
+    current = _active(db.session, purpose)
+    if current is not None:
+        current.retired_at = moment
+    upcoming.activated_at = moment
+    _new_key(db.session, purpose, activated_at=None)
+    return upcoming
+
+
 def published_keys(purpose: str, now: datetime | None = None) -> list[dict]:
-    """Public JWKs of active keys and of keys retired within the grace period."""
+    """Public JWKs of the active and next keys, and of keys retired within the grace period."""
     now = now or utcnow()
     rows = db.session.scalars(
-        db.select(SigningKey).where(SigningKey.purpose == purpose).order_by(SigningKey.id.desc())
+        db.select(SigningKey)
+        .where(SigningKey.purpose == purpose)
+        .order_by(SigningKey.activated_at.is_(None), SigningKey.id.desc())
     )
     return [
         row.public_jwk for row in rows if row.retired_at is None or now - row.retired_at < RETIRED_KEY_GRACE

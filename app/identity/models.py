@@ -71,6 +71,8 @@ class SigningKey(IdMixin, db.Model):
     purpose: Mapped[str] = mapped_column(String(20))  # "access" | "id_token" | "citycode"
     private_jwk: Mapped[str] = mapped_column(EncryptedText)  # JSON, encrypted at rest
     public_jwk: Mapped[dict] = mapped_column(JSON)
+    # None: the next key, published ahead of rotation but not signing yet.
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -327,7 +329,11 @@ class Mandate(IdMixin, db.Model):
     __table_args__ = (Index("ix_mandates_grantee_grantor", "grantee_id", "grantor_id"),)
 
     grantor_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
-    grantee_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    # None while the grantee has no account: the mandate is an invitation to ``invitee_phone``.
+    grantee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
+    invitee_phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    # In force only once the grantee accepted (at once when they had an account already).
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     scopes: Mapped[list] = mapped_column(JSON)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -337,14 +343,16 @@ class Mandate(IdMixin, db.Model):
     consent_method: Mapped[str] = mapped_column(String(30))
     consent_note: Mapped[str] = mapped_column(String(500), default="")
     grantor: Mapped[Person] = relationship(foreign_keys=[grantor_id])
-    grantee: Mapped[Person] = relationship(foreign_keys=[grantee_id])
+    grantee: Mapped[Person | None] = relationship(foreign_keys=[grantee_id])
 
     def status_at(self, moment: datetime) -> str:
-        """``active``, ``scheduled``, ``expired`` or ``revoked`` at ``moment``."""
+        """``pending`` (not accepted), ``active``, ``scheduled``, ``expired`` or ``revoked`` at ``moment``."""
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at <= moment:
             return "expired"
+        if self.accepted_at is None:
+            return "pending"
         return "scheduled" if self.starts_at > moment else "active"
 
     @property

@@ -1,4 +1,4 @@
-"""What identity tells people: welcome, a linked chat, a mandate for them, someone at their sign-in."""
+"""What identity tells people: welcome, a linked chat, mandates, someone at their sign-in (once each)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,31 @@ notifications.register_template(
 )
 
 notifications.register_template(
+    "mandate_invitation",
+    topic=TOPIC,
+    title=_l("An invitation to act for someone"),
+    body=_l(
+        "%(grantor)s (%(grantor_phone)s) asks you to act for them in Yimatong (%(scopes)s) until %(until)s. "
+        "Sign in to the Yimatong app with this phone number to accept or decline; "
+        "nothing happens until you do."
+    ),
+)
+notifications.register_template(
+    "mandate_to_accept",
+    topic=TOPIC,
+    title=_l("An invitation to act for someone"),
+    body=_l(
+        "%(grantor)s asks you to act for them (%(scopes)s) until %(until)s. "
+        "Accept or decline it under Mandates received."
+    ),
+)
+notifications.register_template(
+    "mandate_accepted",
+    topic=TOPIC,
+    title=_l("Your mandate was accepted"),
+    body=_l("%(grantee)s accepted to act for you (%(scopes)s) until %(until)s."),
+)
+notifications.register_template(
     "sign_in_guard",
     topic=TOPIC,
     title=_l("Someone is asking for sign-in codes for your number"),
@@ -74,6 +99,46 @@ def mandate_registered(
         {"grantee": grantee, "scopes": scopes, "until": until},
         topic=TOPIC,
         dedupe_key=f"mandate-registered-{mandate_id}",
+    )
+
+
+def mandate_invitation(
+    phone: str, locale: str, mandate_id: uuid.UUID, grantor: str, grantor_phone: str, scopes: str, until: date
+) -> None:
+    """Text a number without an account that someone asks its holder to act for them (SMS, ``locale``)."""
+    notifications.notify_phone(
+        phone,
+        "mandate_invitation",
+        {"grantor": grantor, "grantor_phone": grantor_phone, "scopes": scopes, "until": until},
+        locale=locale,
+        topic=TOPIC,
+        dedupe_key=f"mandate-invitation-{mandate_id}",
+    )
+
+
+def mandate_to_accept(
+    person_id: uuid.UUID, mandate_id: uuid.UUID, grantor: str, scopes: str, until: date
+) -> None:
+    """Tell a new account of an invitation waiting for it, to accept or decline."""
+    notifications.notify(
+        person_id,
+        "mandate_to_accept",
+        {"grantor": grantor, "scopes": scopes, "until": until},
+        topic=TOPIC,
+        dedupe_key=f"mandate-to-accept-{mandate_id}",
+    )
+
+
+def mandate_accepted(
+    grantor_id: uuid.UUID, mandate_id: uuid.UUID, grantee: str, scopes: str, until: date
+) -> None:
+    """Tell the grantor their mandate is now in force."""
+    notifications.notify(
+        grantor_id,
+        "mandate_accepted",
+        {"grantee": grantee, "scopes": scopes, "until": until},
+        topic=TOPIC,
+        dedupe_key=f"mandate-accepted-{mandate_id}",
     )
 
 

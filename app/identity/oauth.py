@@ -9,6 +9,7 @@ must use it; ID tokens are signed with RS256; access tokens are the API's own JW
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,8 @@ from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.util import create_half_hash
 from flask import Flask, current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from app.core.errors import Unauthenticated
@@ -83,7 +86,7 @@ def issue_token_set(
     """An access token (and a rotated refresh token) for ``person`` on ``client``, in ``family``."""
     now = utcnow()
     scope = family.scope if scope is None else scope
-    audience = current_app.config["API_AUDIENCE"] if client.first_party else current_app.config["OIDC_ISSUER"]
+    audience = current_app.config["API_AUDIENCE"] if client.first_party else tokens.issuer()
     token = {
         "token_type": "Bearer",
         "access_token": tokens.issue_access_token(
@@ -220,9 +223,7 @@ def userinfo_claims(person: Person, scope: str) -> dict:
 def person_for_userinfo(access_token: str) -> tuple[Person, str]:
     """The person and scopes of an access token presented at userinfo (401 without ``openid``)."""
     config = current_app.config
-    claims = tokens.verify_access_token(
-        access_token, audiences=(config["API_AUDIENCE"], config["OIDC_ISSUER"])
-    )
+    claims = tokens.verify_access_token(access_token, audiences=(config["API_AUDIENCE"], tokens.issuer()))
     scope = str(claims.get("scope", ""))
     if "openid" not in scope.split() or (claims.get("ymt") or {}).get("kind", "person") != "person":
         raise Unauthenticated()
@@ -242,7 +243,7 @@ def prune(now: datetime) -> int:
 
 def discovery_document() -> dict:
     """OpenID Provider Metadata (OpenID Connect Discovery 1.0, RFC 8414)."""
-    issuer = current_app.config["OIDC_ISSUER"]
+    issuer = tokens.issuer()
     auth_methods = ["none", "client_secret_basic", "client_secret_post"]
     return {
         "issuer": issuer,
@@ -387,7 +388,7 @@ class OpenIDCodeFlow(OpenIDCode):
         code: AuthorizationCode = request.authorization_code
         now = int(utcnow().timestamp())
         claims = {
-            "iss": current_app.config["OIDC_ISSUER"],
+            "iss": tokens.issuer(),
             "aud": request.client.client_id,
             "iat": now,
             "exp": now + int(ID_TOKEN_TTL.total_seconds()),
@@ -507,7 +508,60 @@ class Revocation(RevocationEndpoint):
 
 
 def _audiences() -> tuple[str, ...]:
-    return (current_app.config["API_AUDIENCE"], current_app.config["OIDC_ISSUER"])
+    return (current_app.config["API_AUDIENCE"], tokens.issuer())
+
+
+# RFC 6749 §5.2: ``error_description`` is ASCII for developers; ``message`` is for the person, localized.
+TOKEN_ERRORS = {
+    "invalid_request": (
+        "The request is missing a parameter or has a wrong one.",
+        _l("The request is missing a parameter or has a wrong one."),
+    ),
+    "invalid_client": (
+        "Client authentication failed: unknown client, wrong secret, or a method this client may not use.",
+        _l("The app or institution could not be authenticated."),
+    ),
+    "invalid_grant": (
+        "The authorization code or refresh token is invalid, expired, already used, "
+        "or was issued to another client or redirect URI.",
+        _l("This sign-in has expired or was already used. Please sign in again."),
+    ),
+    "unauthorized_client": (
+        "This client may not use this grant type.",
+        _l("This app may not sign in this way."),
+    ),
+    "unsupported_grant_type": (
+        "Unsupported grant_type: use authorization_code, refresh_token or client_credentials.",
+        _l("This way of signing in is not supported."),
+    ),
+    "invalid_scope": (
+        "The requested scope is unknown or not registered for this client.",
+        _l("The app asked for access it may not have."),
+    ),
+    "unsupported_token_type": (
+        "Unsupported token_type_hint: use access_token or refresh_token.",
+        _l("This kind of token cannot be revoked here."),
+    ),
+}
+_MISSING_PARAMETER = re.compile(r"Missing '([a-z_]+)' in request")
+
+
+def explain_token_error(payload: dict) -> dict:
+    """An RFC 6749 error in plain words: an ASCII ``error_description`` and a localized ``message``."""
+    code = payload.get("error")
+    if code not in TOKEN_ERRORS:
+        return payload
+    description, message = TOKEN_ERRORS[code]
+    missing = _MISSING_PARAMETER.search(payload.get("error_description") or "")
+    if code == "invalid_request" and missing:
+        name = missing.group(1)
+        description = f"The request is missing the parameter {name}."
+        return {
+            **payload,
+            "error_description": description,
+            "message": gettext("The request is missing the parameter %(name)s.", name=name),
+        }
+    return {**payload, "error_description": description, "message": str(message)}
 
 
 def init_app(app: Flask) -> None:

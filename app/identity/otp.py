@@ -24,7 +24,7 @@ import secrets
 from contextlib import nullcontext
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, not_, or_, true, update
 
@@ -151,7 +151,10 @@ def _count_wrong_attempt(challenge: OtpChallenge, mine: OtpRequesterThrottle, no
         _warn_owner(challenge.phone, now)
         raise _locked(challenge.phone, mine.requester, now)
     left = min(MAX_ATTEMPTS - challenge.attempts, ATTEMPTS_PER_REQUESTER - mine.failures)
-    raise CodeRejected(gettext("The code is wrong. %(left)s attempts left.", left=left), attempts_left=left)
+    message = ngettext(
+        "The code is wrong. %(num)d attempt left.", "The code is wrong. %(num)d attempts left.", left
+    )
+    raise CodeRejected(message, attempts_left=left)
 
 
 def _locked(phone: str, requester_key: str, now: datetime) -> RateLimited:

@@ -186,6 +186,14 @@ def revoke_mandate(mandate_id: uuid.UUID):
     return mandate
 
 
+@blp.route("/me/mandates/<uuid:mandate_id>/accept", methods=["POST"])
+@blp.auth(kinds=PERSON_ONLY)
+@blp.response(200, MandateSchema)
+def accept_mandate(mandate_id: uuid.UUID):
+    """Accept a mandate I was invited to (``pending``): from now on I may act within it."""
+    return services.accept_mandate(current_actor(), mandate_id)
+
+
 # --- the city code --------------------------------------------------------------------------------
 
 
@@ -234,7 +242,7 @@ def verify_city_code(body):
 @citycode_blp.response(200, JwksSchema)
 def city_code_keys():
     """The public keys (Ed25519, ``alg: EdDSA``) that sign city codes, for offline verification."""
-    return keys.jwks(keys.CITYCODE), 200, {"Cache-Control": "public, max-age=300"}
+    return keys.jwks(keys.CITYCODE), 200, {"Cache-Control": f"public, max-age={keys.JWKS_MAX_AGE}"}
 
 
 # --- staff ----------------------------------------------------------------------------------------

@@ -189,7 +189,19 @@ class MandateSchema(ma.Schema):
 
     id = ma.fields.UUID(dump_only=True)
     grantor = ma.fields.Nested(PersonSummarySchema, dump_only=True)
-    grantee = ma.fields.Nested(PersonSummarySchema, dump_only=True)
+    grantee = ma.fields.Nested(
+        PersonSummarySchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "None while the invited number has no account"},
+    )
+    invitee_phone = ma.fields.Function(
+        lambda m: mask_phone(m.invitee_phone) if m.invitee_phone else None,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The number invited, when the grantee had no account (masked)"},
+    )
+    accepted_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     scopes = ma.fields.List(ma.fields.String(), dump_only=True)
     starts_at = ma.fields.DateTime(dump_only=True)
     expires_at = ma.fields.DateTime(dump_only=True)

@@ -27,10 +27,10 @@ from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_auth
 from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.i18n import SUPPORTED_LOCALES, normalize_locale
+from app.core.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, normalize_locale
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
-from app.core.pii import age_on, lookup_hash
+from app.core.pii import age_on, lookup_hash, mask_phone
 from app.core.policy import require_person, require_role
 from app.core.views import WithFacts, with_facts
 from app.extensions import db
@@ -84,6 +84,7 @@ class PeopleDirectory:
             phone=person.phone,
             locale=person.locale,
             telegram_chat_id=linked_account_id(person.id, "telegram"),
+            name=person.display_name,
         )
 
     def person_id_by_phone(self, phone: str) -> uuid.UUID | None:
@@ -147,6 +148,7 @@ def get_or_create_person(phone: str, display_name: str = "") -> tuple[Person, bo
     person = Person(phone=phone, display_name=display_name or phone[-4:])
     db.session.add(person)
     db.session.flush()
+    _claim_invitations(person)
     return person, True
 
 
@@ -473,7 +475,9 @@ def grant_mandate(
     if actor.kind is not ActorKind.PERSON:
         raise Forbidden(gettext("Only you can grant authority over your own affairs."))
     grantor = get_person(actor.person_id)
-    grantee, _ = get_or_create_person(grantee_phone)
+    grantee = person_by_phone(grantee_phone)
+    if grantee is None:
+        return _invite(actor, grantor, grantee_phone, scopes, starts_at, expires_at, "app", note)
     return _create_mandate(actor, grantor, grantee, scopes, starts_at, expires_at, "app", note)
 
 
@@ -493,17 +497,22 @@ def register_mandate_for(
     if consent_method not in CONSENT_METHODS or consent_method == "app":
         raise ValidationFailed({"consent_method": [gettext("Say how the resident consented.")]})
     grantor, _ = get_or_create_person(grantor_phone)
-    grantee, _ = get_or_create_person(grantee_phone)
-    mandate = _create_mandate(
-        actor, grantor, grantee, scopes, starts_at, expires_at, consent_method, consent_note
-    )
+    grantee = person_by_phone(grantee_phone)
+    if grantee is None:
+        mandate = _invite(
+            actor, grantor, grantee_phone, scopes, starts_at, expires_at, consent_method, consent_note
+        )
+    else:
+        mandate = _create_mandate(
+            actor, grantor, grantee, scopes, starts_at, expires_at, consent_method, consent_note
+        )
     audit.record(
         actor, grantor.id, AuditAction.CREATE, "mandate", mandate.id, "registered by a community worker"
     )
     notices.mandate_registered(
         grantor.id,
         mandate.id,
-        grantee.display_name,
+        grantee.display_name if grantee else mask_phone(grantee_phone),
         ", ".join(mandate.scopes),
         mandate.expires_at.astimezone(SHANGHAI).date(),
     )
@@ -520,9 +529,16 @@ def _create_mandate(actor, grantor, grantee, scopes, starts_at, expires_at, cons
         raise Conflict(
             gettext("This person already holds an active mandate from the grantor; revoke it first.")
         )
-    mandate = Mandate(
+    mandate = _new_mandate(actor, grantor, scopes, starts_at, expires_at, consent_method, note)
+    mandate.grantee_id, mandate.accepted_at = grantee.id, now
+    db.session.add(mandate)
+    db.session.flush()
+    return mandate
+
+
+def _new_mandate(actor, grantor, scopes, starts_at, expires_at, consent_method, note) -> Mandate:
+    return Mandate(
         grantor_id=grantor.id,
-        grantee_id=grantee.id,
         scopes=[s.value for s in MandateScope if s.value in scopes],
         starts_at=starts_at,
         expires_at=expires_at,
@@ -530,14 +546,81 @@ def _create_mandate(actor, grantor, grantee, scopes, starts_at, expires_at, cons
         consent_method=consent_method,
         consent_note=note,
     )
+
+
+def _invite(actor, grantor, phone, scopes, starts_at, expires_at, consent_method, note) -> Mandate:
+    """A mandate to a phone with no account: an invitation, in force once its holder signs in and accepts."""
+    now = utcnow()
+    starts_at = starts_at or now
+    errors = _mandate_errors(grantor, None, scopes, starts_at, expires_at, now)
+    if errors:
+        raise ValidationFailed(errors)
+    if _open_invitation(grantor.id, phone) is not None:
+        raise Conflict(gettext("This number already has an invitation from the grantor; revoke it first."))
+    mandate = _new_mandate(actor, grantor, scopes, starts_at, expires_at, consent_method, note)
+    mandate.invitee_phone = phone
     db.session.add(mandate)
     db.session.flush()
+    locale = grantor.locale or (actor.locale if actor.kind is ActorKind.PERSON else None) or DEFAULT_LOCALE
+    notices.mandate_invitation(
+        phone, locale, mandate.id, grantor.display_name, mask_phone(grantor.phone), *_mandate_terms(mandate)
+    )
+    return mandate
+
+
+def _open_invitation(grantor_id: uuid.UUID, phone: str) -> Mandate | None:
+    return db.session.scalar(
+        db.select(Mandate).where(
+            Mandate.grantor_id == grantor_id,
+            Mandate.invitee_phone == phone,
+            Mandate.accepted_at.is_(None),
+            Mandate.revoked_at.is_(None),
+            Mandate.expires_at > utcnow(),
+        )
+    )
+
+
+def _mandate_terms(mandate: Mandate) -> tuple[str, date]:
+    """The scopes and last day of a mandate, as notices show them."""
+    return ", ".join(mandate.scopes), mandate.expires_at.astimezone(SHANGHAI).date()
+
+
+def _claim_invitations(person: Person) -> None:
+    """A new account takes over the invitations sent to its phone; each still waits for acceptance."""
+    invitations = db.session.scalars(
+        db.select(Mandate).where(Mandate.invitee_phone == person.phone, Mandate.grantee_id.is_(None))
+    )
+    for mandate in invitations:
+        mandate.grantee_id = person.id
+        if mandate.revoked_at is None and mandate.expires_at > utcnow():
+            notices.mandate_to_accept(
+                person.id, mandate.id, mandate.grantor.display_name, *_mandate_terms(mandate)
+            )
+
+
+def accept_mandate(actor: Actor, mandate_id: uuid.UUID) -> Mandate:
+    """The grantee accepts a mandate they were invited to; from then on it is in force."""
+    mandate = get_mandate(actor, mandate_id)
+    if mandate.grantee_id != actor.person_id:
+        raise Forbidden(gettext("Only the person invited can accept a mandate."))
+    if mandate.accepted_at is not None:
+        return mandate
+    if mandate_status(mandate) != "pending":
+        raise Conflict(gettext("This mandate was revoked or has expired."))
+    if active_mandate(actor.person_id, mandate.grantor_id) is not None:
+        raise Conflict(
+            gettext("This person already holds an active mandate from the grantor; revoke it first.")
+        )
+    mandate.accepted_at = utcnow()
+    notices.mandate_accepted(
+        mandate.grantor_id, mandate.id, mandate.grantee.display_name, *_mandate_terms(mandate)
+    )
     return mandate
 
 
 def _mandate_errors(grantor, grantee, scopes, starts_at, expires_at, now) -> dict:
     errors: dict = {}
-    if grantor.id == grantee.id:
+    if grantee is not None and grantor.id == grantee.id:
         errors["grantee_phone"] = [gettext("You cannot give a mandate to yourself.")]
     if not scopes or not set(scopes) <= {s.value for s in MandateScope}:
         errors["scopes"] = [gettext("Choose one or more of: %(choices)s.", choices=", ".join(MandateScope))]
@@ -559,6 +642,7 @@ def active_mandate(
             Mandate.grantee_id == grantee_id,
             Mandate.grantor_id == grantor_id,
             Mandate.revoked_at.is_(None),
+            Mandate.accepted_at.is_not(None),
             Mandate.starts_at <= moment,
             Mandate.expires_at > moment,
         )
@@ -593,7 +677,7 @@ def revoke_mandate(actor: Actor, mandate_id: uuid.UUID) -> Mandate:
 
 
 def mandate_status(mandate: Mandate, now: datetime | None = None) -> str:
-    """``active``, ``scheduled``, ``expired`` or ``revoked``."""
+    """``pending`` (not accepted yet), ``active``, ``scheduled``, ``expired`` or ``revoked``."""
     return mandate.status_at(now or utcnow())
 
 

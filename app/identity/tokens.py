@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext
 from joserfc.errors import JoseError
 from sqlalchemy.orm import joinedload
@@ -40,11 +40,33 @@ def access_token_lifetime() -> int:
     return min(int(current_app.config["ACCESS_TOKEN_TTL_SECONDS"]), MAX_ACCESS_TOKEN_SECONDS)
 
 
+def issuer() -> str:
+    """This deployment's issuer URL: ``OIDC_ISSUER``, else the URL the request reached.
+
+    Outside production the issuer may be unset: discovery, tokens and ID tokens then name the
+    server as the caller reached it, and tokens made outside a request (``flask token``) name
+    ``LOCAL_URL``, the address ``./scripts/run-demo`` serves on.
+    """
+    config = current_app.config
+    if config.get("OIDC_ISSUER"):
+        return config["OIDC_ISSUER"].rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    return config["LOCAL_URL"]
+
+
+def accepted_issuers() -> tuple[str, ...]:
+    """Issuers a token may name: ours, and without ``OIDC_ISSUER`` also the local URL of the CLI."""
+    config = current_app.config
+    if config.get("OIDC_ISSUER"):
+        return (issuer(),)
+    return (issuer(), config["LOCAL_URL"])
+
+
 def _base_claims(subject: str, audience: str, client_id: str, scopes, now: datetime | None) -> dict:
     issued = int((now or utcnow()).timestamp())
-    config = current_app.config
     return {
-        "iss": config["OIDC_ISSUER"],
+        "iss": issuer(),
         "sub": subject,
         "aud": audience,
         "iat": issued,
@@ -128,10 +150,9 @@ def _decode(token: str):
 
 
 def _check_claims(header: dict, claims: dict, now: datetime, audiences: tuple[str, ...]) -> None:
-    config = current_app.config
     if header.get("typ") != ACCESS_TYPE:
         raise Unauthenticated(gettext("The access token is invalid."))
-    if claims.get("iss") != config["OIDC_ISSUER"] or claims.get("aud") not in audiences:
+    if claims.get("iss") not in accepted_issuers() or claims.get("aud") not in audiences:
         raise Unauthenticated(gettext("The access token is invalid."))
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int) or not isinstance(iat, int):

@@ -6,6 +6,8 @@ they live outside ``/api/v1``; the hosted pages are localized HTML.
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 import time
 import uuid
@@ -20,7 +22,14 @@ from flask_babel import lazy_gettext as _l
 
 from app.core import uow
 from app.core.api import credential_failure_limit
-from app.core.errors import AppError, BadRequest, Unauthenticated, ValidationFailed, problem_response
+from app.core.errors import (
+    AppError,
+    BadRequest,
+    Unauthenticated,
+    ValidationFailed,
+    from_http_exception,
+    problem_response,
+)
 from app.core.i18n import normalize_locale, select_locale
 from app.core.pii import InvalidPII, mask_phone, normalize_phone
 from app.core.validation import text_problem
@@ -90,9 +99,9 @@ def discovery():
 
 @web.route("/.well-known/jwks.json")
 def jwks():
-    """Public keys that verify access tokens (EdDSA) and ID tokens (RS256); retired keys stay a while."""
+    """Keys that verify access tokens (EdDSA) and ID tokens (RS256): active, next and lately retired."""
     response = jsonify(keys.jwks(*keys.OIDC_PURPOSES))
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Cache-Control"] = f"public, max-age={keys.JWKS_MAX_AGE}"
     return response
 
 
@@ -115,7 +124,7 @@ throttle_wrong_credentials = limiter.shared_limit(
 @uow.records_refusals  # a refused exchange ends the code; a reused refresh token revokes its family
 def token():
     """Token endpoint: authorization_code (PKCE), refresh_token (rotating), client_credentials."""
-    return oauth.server().create_token_response()
+    return _explained(oauth.server().create_token_response())
 
 
 @web.route("/oauth/revoke", methods=["POST"])
@@ -123,7 +132,23 @@ def token():
 @uow.records_refusals
 def revoke():
     """RFC 7009 revocation of an access or refresh token."""
-    return oauth.server().create_endpoint_response("revocation")
+    return _explained(oauth.server().create_endpoint_response("revocation"))
+
+
+def _explained(response):
+    """An error from the token or revocation endpoint, in plain words and the reader's language."""
+    if response.status_code < 400 or not response.is_json:
+        return response
+    payload = response.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return response
+    explained = oauth.explain_token_error(payload)
+    response.set_data(json.dumps(explained, ensure_ascii=False))
+    challenge = response.headers.get("WWW-Authenticate")
+    if challenge and "error_description" in explained:
+        described = f'error_description="{explained["error_description"]}"'
+        response.headers["WWW-Authenticate"] = re.sub(r'error_description="[^"]*"', described, challenge)
+    return response
 
 
 @web.route("/oauth/userinfo", methods=["GET", "POST"])
@@ -183,6 +208,21 @@ def authorize():
             )
         return _consent_page(grant, end_user)
     return _issue_code(server, grant, end_user)
+
+
+@web.errorhandler(429)
+def _too_many_sign_in_attempts(exc):
+    """The hosted page answers its address limit as itself, with the message in the reader's language."""
+    error = from_http_exception(exc)
+    if request.endpoint != "oidc.authorize" or _wants_json():
+        return problem_response(error)
+    _apply_ui_locales()
+    server = oauth.server()
+    try:
+        grant = server.get_consent_grant(end_user=None)
+    except OAuth2Error as oauth_error:
+        return _authorization_error(server, oauth_error)
+    return _login_page(grant, error=error)
 
 
 def _apply_ui_locales() -> None:

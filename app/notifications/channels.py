@@ -39,10 +39,11 @@ DELIVERY_HEADER = "Yimatong-Delivery"
 class Recipient:
     """Who a person's message goes to, as the channels need it."""
 
-    person_id: uuid.UUID
+    person_id: uuid.UUID | None  # None: a phone without an account (an invitation)
     phone: str
     locale: str
     telegram_chat_id: str | None
+    name: str = ""  # how the person is greeted (their display name)
 
 
 @dataclass(frozen=True)

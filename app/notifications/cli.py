@@ -31,6 +31,8 @@ def notify_send(phone, template, topic, params, urgent):
     try:
         with uow.unit_of_work():  # committed before its status is read: inline delivery runs at commit
             chosen = services.get_template(template)
+            if "name" in chosen.placeholders:  # the recipient's own name, unless given
+                values.setdefault("name", services.recipient(person_id).name)
             message = services.notify(
                 person_id,
                 template,

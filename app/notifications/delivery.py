@@ -29,6 +29,7 @@ from app.notifications.channels import (
     HELD_IN_QUIET_HOURS,
     ChannelFailed,
     Outgoing,
+    Recipient,
     Skipped,
 )
 from app.notifications.models import (
@@ -126,6 +127,8 @@ def _claim(message_id: uuid.UUID, now: datetime) -> OutboxMessage | None:
 
 
 def _outgoing(message: OutboxMessage, now: datetime) -> Outgoing:
+    if message.recipient_id is None and message.recipient_phone:
+        return _outgoing_to_phone(message, now)
     if message.recipient_id is None:
         return Outgoing(message=message)
     found = services.recipient(message.recipient_id)
@@ -136,6 +139,24 @@ def _outgoing(message: OutboxMessage, now: datetime) -> Outgoing:
     rendered = render(message.template, message.params, locale)
     quiet_until = None if message.urgency == "urgent" else services.quiet_hours_end(found.person_id, now)
     return Outgoing(message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until)
+
+
+def _outgoing_to_phone(message: OutboxMessage, now: datetime) -> Outgoing:
+    """A text to someone without an account: their number, the sender's locale, default quiet hours."""
+    locale = normalize_locale(message.locale) or DEFAULT_LOCALE
+    recipient = Recipient(person_id=None, phone=message.recipient_phone, locale=locale, telegram_chat_id=None)
+    rendered = render(message.template, message.params, locale)
+    quiet_until = None if message.urgency == "urgent" else services.quiet_hours_end(None, now)
+    return Outgoing(message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until)
+
+
+def _targets(message: OutboxMessage) -> list[tuple[str, str]]:
+    """Where a message goes: a person's channels, a phone's SMS, or an institution's webhooks."""
+    if message.recipient_id is not None:
+        return [(channel, "") for channel in services.channels_for(message.recipient_id, message.topic)]
+    if message.recipient_phone:
+        return [("sms", "")]
+    return [("webhook", str(endpoint_id)) for endpoint_id in _endpoints_for(message)] or [("webhook", "")]
 
 
 def _plan(message: OutboxMessage, outgoing: Outgoing) -> list[Delivery]:
@@ -149,11 +170,7 @@ def _plan(message: OutboxMessage, outgoing: Outgoing) -> list[Delivery]:
     )
     if existing:
         return existing
-    targets = (
-        [(channel, "") for channel in services.channels_for(message.recipient_id, message.topic)]
-        if message.recipient_id is not None
-        else [("webhook", str(endpoint_id)) for endpoint_id in _endpoints_for(message)] or [("webhook", "")]
-    )
+    targets = _targets(message)
     deliveries = [
         Delivery(message_id=message.id, channel=channel, target=target, attempts=0)
         for channel, target in targets

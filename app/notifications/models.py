@@ -44,6 +44,9 @@ class OutboxMessage(IdMixin, db.Model):
 
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    # Someone without an account yet (an invitation): texted at this number, in this locale.
+    recipient_phone: Mapped[str | None] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(10))
     client_id: Mapped[str | None] = mapped_column(String(64))  # webhook messages to an institution
     template: Mapped[str] = mapped_column(String(60))  # template name, or the event of a webhook
     topic: Mapped[str] = mapped_column(String(20))

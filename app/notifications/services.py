@@ -60,6 +60,7 @@ __all__ = [
     "get_template",
     "notify",
     "notify_client",
+    "notify_phone",
     "register_template",
     "register_topic",
     "set_recipient_directory",
@@ -117,6 +118,19 @@ def notify(
     urgency: str = "normal",
 ) -> OutboxMessage:
     """Tell a person something: an outbox row in the caller's transaction, sent after it commits."""
+    values = {"recipient_id": recipient_id, **_checked(template, params, topic, urgency)}
+    return _write_outbox(dedupe_key, values)
+
+
+def notify_phone(
+    phone: str, template: str, params: dict, *, locale: str, topic: str, dedupe_key: str
+) -> OutboxMessage:
+    """Text someone who has no account yet (an invitation): SMS only, rendered in ``locale``, after commit."""
+    values = {"recipient_phone": phone, "locale": locale, **_checked(template, params, topic, "normal")}
+    return _write_outbox(dedupe_key, values)
+
+
+def _checked(template: str, params: dict, topic: str, urgency: str) -> dict:
     chosen = get_template(template)
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}; one of {', '.join(sorted(TOPICS))}")
@@ -124,14 +138,7 @@ def notify(
         raise ValueError(f"template {template!r} belongs to topic {chosen.topic!r}, not {topic!r}")
     if urgency not in URGENCIES:
         raise ValueError(f"urgency is one of {', '.join(URGENCIES)}")
-    values = {
-        "recipient_id": recipient_id,
-        "template": template,
-        "topic": topic,
-        "params": encode_params(chosen, params),
-        "urgency": urgency,
-    }
-    return _write_outbox(dedupe_key, values)
+    return {"template": template, "topic": topic, "params": encode_params(chosen, params), "urgency": urgency}
 
 
 def notify_client(client_id: str, event: str, payload: dict, *, dedupe_key: str) -> OutboxMessage:
@@ -342,9 +349,9 @@ class Preferences:
     timezone: str
 
 
-def preferences_of(person_id: uuid.UUID) -> Preferences:
-    """The person's choices, defaults filled in for topics they never changed."""
-    stored = db.session.get(NotificationPreference, person_id)
+def preferences_of(person_id: uuid.UUID | None) -> Preferences:
+    """The person's choices, defaults filled in for topics they never changed (all defaults: no person)."""
+    stored = db.session.get(NotificationPreference, person_id) if person_id is not None else None
     start, end = _default_quiet_hours()
     topics = {name: list(topic.default_channels) for name, topic in TOPICS.items()}
     if stored is not None:
@@ -415,7 +422,7 @@ def channels_for(person_id: uuid.UUID, topic: str) -> list[str]:
     return preferences_of(person_id).topics.get(topic, ["inbox"])
 
 
-def quiet_hours_end(person_id: uuid.UUID, now: datetime) -> datetime | None:
+def quiet_hours_end(person_id: uuid.UUID | None, now: datetime) -> datetime | None:
     """When the person's quiet hours end if ``now`` falls inside them, else None."""
     prefs = preferences_of(person_id)
     if not prefs.quiet_hours_enabled or prefs.quiet_start == prefs.quiet_end:

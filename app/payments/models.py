@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import get_locale
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -64,7 +65,9 @@ class PaymentIntent(IdMixin, db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     purpose_domain: Mapped[str] = mapped_column(String(30))
     purpose_ids: Mapped[list] = mapped_column(JSON)
-    description: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(String(120), default="")  # in Simplified Chinese
+    # The description in every language the domain gave it ({"en": ..., "zh_Hant": ...}).
+    descriptions: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default=PaymentStatus.PENDING)
     provider: Mapped[str] = mapped_column(String(20))
     provider_ref: Mapped[str | None] = mapped_column(String(64))
@@ -94,8 +97,17 @@ class PaymentIntent(IdMixin, db.Model):
 
     @property
     def purpose(self) -> dict:
-        """What is paid for, as the API shows it."""
-        return {"domain": self.purpose_domain, "ids": list(self.purpose_ids), "description": self.description}
+        """What is paid for, as the API shows it, described in the reader's language."""
+        return {
+            "domain": self.purpose_domain,
+            "ids": list(self.purpose_ids),
+            "description": self.description_now,
+        }
+
+    @property
+    def description_now(self) -> str:
+        """The description in the current locale, else the stored Simplified Chinese one."""
+        return (self.descriptions or {}).get(str(get_locale() or "zh_Hans")) or self.description
 
 
 class PaymentClaim(db.Model):

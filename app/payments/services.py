@@ -161,6 +161,14 @@ def _handlers(domain: str) -> PurposeHandlers:
 # --- intents ------------------------------------------------------------------------------------
 
 
+def _described(description: str | Mapping[str, str]) -> tuple[str, dict | None]:
+    """The stored description (Simplified Chinese) and the texts by locale, each at most 120 characters."""
+    if isinstance(description, str):
+        return description[:120], None
+    texts = {locale: str(text)[:120] for locale, text in description.items() if text}
+    return texts.get("zh_Hans", next(iter(texts.values()), "")), texts
+
+
 def create_intent(
     actor: Actor,
     payer_id: uuid.UUID,
@@ -169,10 +177,14 @@ def create_intent(
     purpose: Purpose,
     idempotency_key: str,
     *,
-    description: str = "",
+    description: str | Mapping[str, str] = "",
     provider_options: Mapping[str, str] | None = None,
 ) -> PaymentIntent:
-    """Open a charge for ``purpose``; the same key returns the same intent, a paid purpose is refused."""
+    """Open a charge for ``purpose``; the same key returns the same intent, a paid purpose is refused.
+
+    ``description`` is a text, or texts by locale (``{"zh_Hans": ..., "zh_Hant": ..., "en": ...}``)
+    so that each reader sees it in their language.
+    """
     purpose = _checked_request(payee, amount, purpose, idempotency_key)
     initiated_by = policies.charger(actor, payer_id, _handlers(purpose.domain).mandate_scope)
     provider = default_provider()
@@ -185,7 +197,8 @@ def create_intent(
         currency=amount.currency,
         purpose_domain=purpose.domain,
         purpose_ids=list(purpose.ids),
-        description=description[:120],
+        description=_described(description)[0],
+        descriptions=_described(description)[1],
         status=PaymentStatus.PENDING,
         provider=provider.name,
         idempotency_key=idempotency_key,

@@ -4,7 +4,7 @@ City codes now carry the person's key encrypted in a single AES block, which has
 key: every person gets a new random one (codes issued before, valid two minutes at most, stop verifying).
 
 Revision ID: f8d1d0b4be8c
-Revises: af4827244d1c
+Revises: d2de49428520
 Create Date: 2026-12-01 11:14:14.882967
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f8d1d0b4be8c'
-down_revision = 'af4827244d1c'
+down_revision = 'd2de49428520'
 branch_labels = None
 depends_on = None
 

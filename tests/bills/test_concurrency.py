@@ -6,13 +6,10 @@ import threading
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
-from app import create_app
 from app.bills.models import Bill, BillReceipt
 from app.extensions import db
 from app.identity import services as identity
@@ -20,47 +17,14 @@ from app.identity import tokens
 from app.payments import sandbox
 from app.payments import services as payments
 from app.payments.models import PaymentIntent, SandboxCharge
-from config import TestConfig
 from tests.bills import helpers
+from tests.concurrency import Committed
 
 pytestmark = pytest.mark.postgres
 
-CLEANUP = (
-    "DELETE FROM notification_deliveries",
-    "DELETE FROM inbox_items",
-    "DELETE FROM outbox_messages",
-    "DELETE FROM bill_disputes",
-    "DELETE FROM bill_receipts",
-    "DELETE FROM bills",
-    "DELETE FROM bill_autopay_rules",
-    "DELETE FROM utility_accounts",
-    "DELETE FROM billers",
-    "DELETE FROM ledger_entries",
-    "DELETE FROM ledger_journals",
-    "DELETE FROM payment_sandbox_refunds",
-    "DELETE FROM payment_sandbox_charges",
-    "DELETE FROM payment_refunds",
-    "DELETE FROM payment_callback_events",
-    "DELETE FROM payment_claims",
-    "DELETE FROM payment_intents",
-    "DELETE FROM idempotency_keys",
-)
 
-
-@dataclass
-class World:
-    """An app on the test database with real sessions, and committed residents, billers and bills."""
-
-    app: object
-    people: list = field(default_factory=list)
-    clients: list = field(default_factory=list)
-
-    def run(self, work):
-        """Run ``work()`` in its own app context and commit."""
-        with self.app.app_context():
-            result = work()
-            db.session.commit()
-            return result
+class World(Committed):
+    """Committed residents, billers and bills, on the shared ``committed`` app."""
 
     def resident_with_bill(self, fen: int = 6_600):
         """A resident, a biller, a confirmed account and an unpaid bill: (token, bill id, client id)."""
@@ -71,8 +35,6 @@ class World:
             biller = helpers.make_biller(f"water-{suffix}", f"water-{suffix}")
             account = helpers.bind(person, biller)
             bill = helpers.push(biller, f"B-{suffix}", account.account_number, fen)
-            self.people.append(person.id)
-            self.clients.append(biller.client_id)
             token = tokens.issue_access_token(person, client_id="concurrency-test", scopes=["openid"])
             return token, bill.id, biller.client_id
 
@@ -92,11 +54,6 @@ class World:
         with ThreadPoolExecutor(max_workers=count) as pool:
             return list(pool.map(worker, range(count)))
 
-    def count(self, model, *where) -> int:
-        """Committed rows of ``model``."""
-        stmt = sa.select(sa.func.count()).select_from(model).where(*where)
-        return self.run(lambda: db.session.scalar(stmt))
-
     def bill(self, bill_id) -> SimpleNamespace:
         """The committed bill's state."""
 
@@ -114,31 +71,9 @@ class World:
 
 
 @pytest.fixture
-def world(app):
-    """A separate app (its own pool, real commits) on the test database; everything wiped afterwards."""
-    side = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 10},
-    )
-    state = World(app=side)
-    try:
-        yield state
-    finally:
-        with side.app_context():
-            for statement in CLEANUP:
-                db.session.execute(sa.text(statement))
-            ids = [str(person_id) for person_id in state.people]
-            if ids:
-                forget = "DELETE FROM audit_entries WHERE subject_person_id::text = ANY(:ids)"
-                db.session.execute(sa.text(forget), {"ids": ids})
-                db.session.execute(sa.text("DELETE FROM people WHERE id::text = ANY(:ids)"), {"ids": ids})
-            if state.clients:
-                db.session.execute(
-                    sa.text("DELETE FROM oauth_clients WHERE client_id = ANY(:ids)"), {"ids": state.clients}
-                )
-            db.session.commit()
-            db.engine.dispose()
+def world(committed):
+    """The shared committed app, with the bills helpers."""
+    return World(app=committed.app)
 
 
 def _pay(world, token, bill_id, key):

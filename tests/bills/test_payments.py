@@ -152,3 +152,15 @@ def test_bills_are_listed_by_status_and_overdue_ones_are_marked(client, auth, re
     ).get_json()
     assert len(page["items"]) == 2 and len(rest["items"]) == 1 and rest["next_cursor"] is None
     assert client.get("/api/v1/bills?status=late", headers=auth(resident)).status_code == 422
+
+
+def test_a_payment_is_described_in_the_readers_language(client, auth, resident, water, account):
+    bill = helpers.push(water, "W-09", account.account_number, 3_000)
+    paid = _pay(client, auth(resident, **{"Accept-Language": "en"}), "k-en", bill).get_json()
+    assert paid["purpose"]["description"] == f"Test Water Group {bill.period}"
+    for language, name in (("zh-CN", "测试水务集团"), ("zh-TW", "測試水務集團"), ("en", "Test Water Group")):
+        shown = client.get(
+            f"/api/v1/payments/{paid['id']}", headers=auth(resident, **{"Accept-Language": language})
+        )
+        assert shown.status_code == 200
+        assert shown.get_json()["purpose"]["description"] == f"{name} {bill.period}"

@@ -7,12 +7,11 @@ import sqlalchemy as sa
 
 from app.city.models import Department
 from app.complaints import services
-from app.complaints.models import Category, Complaint
+from app.complaints.models import Category
 from app.core.actors import Actor, ActorKind
 from app.extensions import db
 from app.identity import services as identity
 from app.identity import tokens
-from app.identity.models import Person, RoleGrant
 
 pytestmark = pytest.mark.postgres
 
@@ -20,9 +19,10 @@ ROUNDS = 5
 
 
 @pytest.fixture
-def committed(app):
-    """Committed rows (threads cannot see a rolled-back test transaction), removed afterwards."""
-    with app.app_context():
+def dispatchers(committed):
+    """Committed complaints and two dispatchers (threads cannot see a rolled-back test transaction)."""
+
+    def make():
         category = Category(
             code="T9", name_zh_hans="测试", name_zh_hant="測試", name_en="Test", sla_class="general"
         )
@@ -41,34 +41,19 @@ def committed(app):
             )
             for i in range(ROUNDS)
         ]
-        db.session.commit()
+        db.session.flush()
         headers = [
             {"Authorization": "Bearer " + tokens.issue_access_token(p, client_id="test", scopes=["openid"])}
             for p in people
         ]
-        ids = [c.id for c in complaints]
-        versions = {c.id: c.version for c in complaints}
-        person_ids = [p.id for p in (*people, reporter)]
-    yield ids, versions, headers
-    with app.app_context():
-        for table in ("complaint_events", "complaint_subscriptions", "complaint_assists"):
-            db.session.execute(sa.text(f"DELETE FROM {table} WHERE complaint_id = ANY(:ids)"), {"ids": ids})  # noqa: S608
-        db.session.execute(sa.delete(Complaint).where(Complaint.id.in_(ids)))
-        people = {"ids": person_ids}
-        messages = "SELECT id FROM outbox_messages WHERE recipient_id = ANY(:ids)"
-        deliveries = f"DELETE FROM notification_deliveries WHERE message_id IN ({messages})"  # noqa: S608
-        db.session.execute(sa.text(deliveries), people)
-        db.session.execute(sa.text("DELETE FROM inbox_items WHERE person_id = ANY(:ids)"), people)
-        db.session.execute(sa.text("DELETE FROM outbox_messages WHERE recipient_id = ANY(:ids)"), people)
-        db.session.execute(sa.delete(RoleGrant).where(RoleGrant.person_id.in_(person_ids)))
-        db.session.execute(sa.delete(Person).where(Person.id.in_(person_ids)))
-        db.session.execute(sa.delete(Department).where(Department.code.in_(["conc-a", "conc-b"])))
-        db.session.execute(sa.delete(Category).where(Category.code == "T9"))
-        db.session.commit()
+        return [c.id for c in complaints], {c.id: c.version for c in complaints}, headers
+
+    return committed.run(make)
 
 
-def test_one_dispatcher_wins_the_other_gets_409(app, committed):
-    ids, versions, headers = committed
+def test_one_dispatcher_wins_the_other_gets_409(committed, dispatchers):
+    ids, versions, headers = dispatchers
+    app = committed.app
     for complaint_id in ids:
         barrier = threading.Barrier(2)
         results: list[int] = []

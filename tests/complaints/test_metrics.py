@@ -69,3 +69,21 @@ def test_bad_period_is_422(client, auth, city, staff):
         "/api/v1/staff/complaints/metrics?start=2026-11-02&end=2026-11-01", headers=auth(staff["supervisor"])
     )
     assert response.status_code == 422
+
+
+def test_a_bad_period_is_explained_in_the_readers_language(client, auth, city, staff):
+    supervisor = staff["supervisor"]
+    expected = {
+        "zh-CN": ("结束日期早于开始日期。", "统计期间最长一年。"),
+        "zh-TW": ("結束日期早於開始日期。", "統計期間最長一年。"),
+        "en": ("The end comes before the start.", "A period lasts at most a year."),
+    }
+    for language, (backwards, too_long) in expected.items():
+        headers = auth(supervisor, **{"Accept-Language": language})
+        for query, message in (
+            ("start=2026-11-02&end=2026-11-01", backwards),
+            ("start=2025-01-01&end=2026-11-01", too_long),
+        ):
+            answer = client.get(f"/api/v1/staff/complaints/metrics?{query}", headers=headers)
+            assert answer.status_code == 422
+            assert answer.get_json()["errors"]["end"] == [message], language

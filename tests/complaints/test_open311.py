@@ -68,8 +68,8 @@ def test_filters_and_errors_in_georeport_format(client, city, resident, report):
     assert bad.status_code == 400
     assert bad.get_json()[0]["code"] == 400
     missing = client.get("/open311/v2/requests/not-an-id.xml")
-    assert missing.status_code == 400
-    assert ET.fromstring(missing.data).find("error/code").text == "400"
+    assert missing.status_code == 404
+    assert ET.fromstring(missing.data).find("error/code").text == "404"
     unknown = client.get("/open311/v2/services/7777.json")
     assert unknown.status_code == 404 and unknown.get_json()[0]["description"]
 
@@ -117,3 +117,44 @@ def test_post_refusals_in_georeport_format(client, city, db):
     )
     assert unknown.status_code == 400
     assert isinstance(unknown.get_json(), list)
+
+
+def test_an_unknown_service_request_id_is_404_whatever_its_shape(client, city):
+    for request_id in ("not-an-id", "01a23128-48a5-7e3b-9cb4-524816fe5824", "12345-20261201-BBDA41BD"):
+        for fmt in ("json", "xml"):
+            answer = client.get(f"/open311/v2/requests/{request_id}.{fmt}", headers={"Accept-Language": "en"})
+            assert answer.status_code == 404, (request_id, fmt)
+    assert answer.status_code == 404
+    assert ET.fromstring(answer.data).find("error/description").text == "Unknown service_request_id."
+
+
+def test_error_descriptions_are_plain_sentences_naming_georeport_fields(client, city, db):
+    api_key = _open311_key(db)
+    base = {"api_key": api_key, "lat": "26.55", "long": "106.69", "description": "路灯不亮很危险"}
+    english = {"Accept-Language": "en"}
+    unknown = client.post("/open311/v2/requests.json", data={**base, "service_code": "7777"}, headers=english)
+    assert unknown.status_code == 400
+    description = unknown.get_json()[0]["description"]
+    assert "service_code" in description and "7777" in description and "category" not in description
+
+    short = client.post(
+        "/open311/v2/requests.xml", data={**base, "service_code": "0202", "description": "x"}, headers=english
+    )
+    assert short.status_code == 400
+    text = ET.fromstring(short.data).find("error/description").text
+    assert "description:" in text
+    assert not any(mark in text for mark in '{}[]"')  # no JSON-encoded dict inside the sentence
+
+
+def test_a_date_without_time_zone_is_explained_in_every_language(client, city):
+    expected = {
+        "zh-CN": "日期时间无效：请带上时区偏移，例如 2026-12-01T09:30:00+08:00。",
+        "zh-TW": "日期時間無效：請帶上時區偏移，例如 2026-12-01T09:30:00+08:00。",
+        "en": "Not a valid datetime: give a time zone offset, e.g. 2026-12-01T09:30:00+08:00.",
+    }
+    for language, message in expected.items():
+        answer = client.get(
+            "/open311/v2/requests.json?start_date=2026-11-01T00:00:00", headers={"Accept-Language": language}
+        )
+        assert answer.status_code == 400
+        assert answer.get_json()[0]["description"].endswith(f"start_date: {message}"), answer.get_json()

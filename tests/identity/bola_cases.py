@@ -53,6 +53,24 @@ def revoke_owners_mandate(ctx: BolaContext) -> dict:
     return _mandate(ctx)
 
 
+@bola_case("POST", "/api/v1/me/mandates/{mandate_id}/accept")
+def accept_owners_mandate(ctx: BolaContext) -> dict:
+    """Only the grantee may accept a mandate (accepting twice changes nothing); others get 404."""
+    grantor = ctx.make_person(name="托付人")
+    response = ctx.client.post(
+        "/api/v1/me/mandates",
+        json={
+            "grantee_phone": ctx.owner.phone,
+            "scopes": ["bills"],
+            "expires_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+            "note": "bola-secret-note",
+        },
+        headers=ctx.auth(grantor),
+    )
+    assert response.status_code == 201, response.get_json()
+    return {"mandate_id": response.get_json()["id"], "secret": "bola-secret-note"}
+
+
 @bola_case("DELETE", "/api/v1/me/links/{provider}")
 def owners_telegram_link(ctx: BolaContext) -> dict:
     """Unlinking removes only the caller's own link: another resident gets 404, the owner's stays."""

@@ -89,7 +89,7 @@ def test_a_gate_verifies_offline_with_any_jose_library_and_the_published_jwks(cl
 
 def test_key_rotation_keeps_codes_already_shown_verifiable(client, auth, resident, db):
     old_code = _fresh_code(client, auth, resident)["code"]
-    keys.rotate_key(keys.CITYCODE)
+    keys.rotate_key(keys.CITYCODE, early=True)
     db.session.commit()
     new_code = _fresh_code(client, auth, resident)["code"]
     assert _segments(new_code)[0]["kid"] != _segments(old_code)[0]["kid"]

@@ -120,7 +120,7 @@ def test_keys_rotate_from_the_command_line_and_old_tokens_still_verify(app, clie
     from app.identity import keys
 
     before = auth(resident)
-    result = app.test_cli_runner().invoke(args=["identity", "rotate-key", "--purpose", "access"])
+    result = app.test_cli_runner().invoke(args=["identity", "rotate-key", "--purpose", "access", "--now"])
     assert result.exit_code == 0 and "now signing with access-" in result.output
     after = auth(resident)
     assert before != after

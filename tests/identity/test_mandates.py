@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 
@@ -11,6 +12,7 @@ from app import create_app
 from app.core.actors import ActorKind, MandateScope
 from app.core.api import ApiBlueprint, ProxyHeaderPlugin, current_actor
 from app.core.policy import acting_for
+from app.core.sms import sandbox_log
 from app.extensions import db as _db
 from app.identity import services
 from app.identity.models import Mandate
@@ -257,3 +259,91 @@ def test_the_header_is_documented_on_routes_a_proxy_may_call(probe_app):
     ProxyHeaderPlugin().operation_helper(path="/api/v1/probe/bills", operations=operations)
     assert [(p["in"], p["name"]) for p in operations["get"]["parameters"]] == [("header", "X-On-Behalf-Of")]
     assert "x-accepts-proxy" not in operations["get"]
+
+
+# --- invitations: a mandate to a phone with no account --------------------------------------------
+
+INVITED = "+8613922220000"
+INVITATION_TEXT = {
+    "zh_Hans": "请求您在一码通城中代为办理",
+    "zh_Hant": "請求您在一碼通城中代為辦理",
+    "en": "asks you to act for them in Yimatong",
+}
+
+
+@pytest.fixture
+def daytime():
+    """Deliveries run at 10:00 Shanghai time, outside quiet hours."""
+    from tests.notifications.conftest import DAYTIME
+
+    with mock.patch("app.notifications.delivery.clock", return_value=DAYTIME):
+        yield
+
+
+def _invite(client, auth, grantor, phone=INVITED):
+    return client.post(
+        "/api/v1/me/mandates",
+        json={"grantee_phone": phone, "scopes": ["bills"], "expires_at": _in(30)},
+        headers=auth(grantor),
+    )
+
+
+def _first_sign_in(phone: str):
+    from tests.identity.helpers import latest_code
+
+    services.send_sign_in_code(phone)
+    person = services.sign_in_with_otp(phone, latest_code(phone))
+    _db.session.commit()  # as the sign-in request does: its notices leave after the commit
+    return person
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
+def test_a_mandate_to_a_number_without_account_is_an_invitation_texted_in_the_grantors_language(
+    client, auth, make_person, daytime, locale
+):
+    grantor = make_person(name="李小明", locale=locale)
+    invited = _invite(client, auth, grantor)
+    assert invited.status_code == 201, invited.get_json()
+    mandate = invited.get_json()
+    assert mandate["status"] == "pending" and mandate["grantee"] is None
+    assert mandate["invitee_phone"] == "139****0000" and mandate["accepted_at"] is None
+    assert services.person_by_phone(INVITED) is None  # no account made up for the number
+
+    granted = client.get("/api/v1/me/mandates?direction=granted", headers=auth(grantor)).get_json()["items"]
+    assert [(m["id"], m["status"]) for m in granted] == [(mandate["id"], "pending")]
+    (text,) = [m.body for m in sandbox_log(INVITED, 5)]
+    assert INVITATION_TEXT[locale] in text and "李小明" in text
+
+
+def test_the_invited_person_signs_in_and_accepts_before_acting(
+    client, auth, make_person, proxy_probe, daytime
+):
+    probe, path = proxy_probe
+    grantor = make_person(name="李小明")
+    mandate_id = _invite(client, auth, grantor).get_json()["id"]
+    helper = _first_sign_in(INVITED)  # the first sign-in makes the account, as for anyone
+
+    received = client.get("/api/v1/me/mandates?direction=received", headers=auth(helper)).get_json()["items"]
+    assert [(m["id"], m["status"]) for m in received] == [(mandate_id, "pending")]
+    on_behalf = {"X-On-Behalf-Of": str(grantor.id)}
+    assert probe.get(path, headers=auth(helper, **on_behalf)).status_code == 403  # not in force yet
+    inbox = client.get("/api/v1/me/inbox", headers=auth(helper)).get_json()["items"]
+    assert "mandate_to_accept" in [item["template"] for item in inbox]
+
+    assert client.post(f"/api/v1/me/mandates/{mandate_id}/accept", headers=auth(grantor)).status_code == 403
+    accepted = client.post(f"/api/v1/me/mandates/{mandate_id}/accept", headers=auth(helper))
+    assert accepted.status_code == 200 and accepted.get_json()["status"] == "active"
+    assert probe.get(path, headers=auth(helper, **on_behalf)).status_code == 200
+
+    told = client.get("/api/v1/me/inbox", headers=auth(grantor)).get_json()["items"]
+    assert told[0]["template"] == "mandate_accepted"
+
+
+def test_a_revoked_invitation_cannot_be_accepted(client, auth, make_person, daytime):
+    grantor = make_person(name="李小明")
+    mandate_id = _invite(client, auth, grantor).get_json()["id"]
+    assert _invite(client, auth, grantor).status_code == 409  # one open invitation per number
+    client.post(f"/api/v1/me/mandates/{mandate_id}/revoke", headers=auth(grantor))
+    helper = _first_sign_in(INVITED)
+    refused = client.post(f"/api/v1/me/mandates/{mandate_id}/accept", headers=auth(helper))
+    assert refused.status_code == 409

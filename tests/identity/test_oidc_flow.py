@@ -400,3 +400,35 @@ def test_the_hosted_page_escapes_what_a_client_registered(app, db):
     }
     page = Browser(app).open(f"/oauth/authorize?{httpx.QueryParams(params)}")
     assert "<script>alert" not in page.text and "&lt;script&gt;" in page.text
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("zh-CN", "无法验证该应用或机构的身份。"),
+        ("zh-TW", "無法驗證該應用程式或機構的身分。"),
+        ("en", "The app or institution could not be authenticated."),
+    ],
+)
+def test_token_errors_are_plain_words_and_localized(
+    transport, metadata, scanner, mini_program, language, message
+):
+    client, _secret = scanner
+    http = httpx.Client(transport=transport, headers={"Accept-Language": language})
+    wrong = http.post(
+        metadata["token_endpoint"], data={"grant_type": "client_credentials"}, auth=(client.client_id, "nope")
+    )
+    assert wrong.status_code == 401
+    body = wrong.json()
+    assert body["error"] == "invalid_client" and body["message"] == message
+    for text in (body["error_description"], wrong.headers["WWW-Authenticate"]):
+        assert "[" not in text and "'" not in text  # no Python list repr
+    assert body["error_description"].isascii()  # RFC 6749 §5.2
+
+    missing = http.post(
+        metadata["token_endpoint"],
+        data={"grant_type": "authorization_code", "client_id": mini_program.client_id},
+    )
+    assert missing.status_code == 400
+    assert missing.json()["error_description"] == "The request is missing the parameter code."
+    assert "code" in missing.json()["message"] and "'" not in missing.json()["message"]

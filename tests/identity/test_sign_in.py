@@ -116,7 +116,8 @@ def test_five_wrong_codes_lock_the_code_even_the_right_one(app, client, clock, a
     for left in (4, 3, 2, 1):
         page = browser.post(authorize_url, page, action="sign_in", phone=PHONE, code=wrong)
         assert page.status_code == 400
-        assert f"{left} attempts left" in page.text
+        assert (f"{left} attempts left" if left > 1 else "1 attempt left.") in page.text
+        assert "1 attempts" not in page.text
     page = browser.post(authorize_url, page, action="sign_in", phone=PHONE, code=wrong)
     assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
     page = browser.post(authorize_url, page, action="sign_in", phone=PHONE, code=right)
@@ -190,3 +191,19 @@ def test_a_failing_sms_provider_is_503_and_uses_no_allowance(app, client):
     finally:
         app.config["SMS_SANDBOX_FAILING"] = ""
     assert _send(client).status_code == 202
+
+
+def test_the_hosted_page_answers_its_address_limit_as_a_page_in_the_readers_language(
+    app, client, authorize_url, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SIGN_IN_ADDRESS_RATE_LIMIT", "2 per minute")
+    browser = Browser(app, **{"Accept-Language": "zh-TW"})
+    page = browser.open(authorize_url)
+    for n in range(2):
+        page = browser.post(authorize_url, page, action="send_code", phone=f"+86139123401{n:02d}")
+    limited = browser.post(authorize_url, page, action="send_code", phone="+8613912340199")
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert limited.headers["Content-Type"].startswith("text/html")
+    assert "您的請求過於頻繁，請稍候再試。" in limited.text, limited.text
+    assert 'name="csrf_token"' in limited.text  # the sign-in form itself, to try again later
+    assert '"status"' not in limited.text

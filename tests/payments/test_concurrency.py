@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
-from flask_sqlalchemy.session import Session as FlaskSession
 
 from app.core import idempotency
 from app.core.actors import Actor
 from app.core.models import utcnow
 from app.core.money import Money
 from app.extensions import db as _db
-from app.identity import services as identity
 from app.payments import sandbox, services
 from app.payments.errors import AlreadyPaid, PaymentInProgress
 from app.payments.models import (
@@ -28,100 +20,9 @@ from app.payments.models import (
     PaymentRefund,
     SandboxCharge,
 )
-from tests.conftest import DATABASE_URL
 from tests.payments.helpers import MERCHANT, pay, person_actor, run_sandbox
 
 pytestmark = pytest.mark.postgres
-
-CLEANUP = (
-    "DELETE FROM ledger_entries",
-    "DELETE FROM ledger_journals",
-    "DELETE FROM payment_sandbox_refunds",
-    "DELETE FROM payment_sandbox_charges",
-    "DELETE FROM payment_refunds",
-    "DELETE FROM payment_callback_events",
-    "DELETE FROM payment_claims",
-    "DELETE FROM payment_intents",
-    "DELETE FROM idempotency_keys",
-)
-
-
-class _EngineSession(FlaskSession):
-    """Every session of these tests talks to the test's own engine (one connection per thread)."""
-
-    def get_bind(self, *args, **kwargs):
-        return self.bind
-
-
-@dataclass
-class Committed:
-    """Committed data and helpers to run work on many threads at once."""
-
-    app: object
-    engine: sa.Engine
-    people: list = field(default_factory=list)
-
-    def person(self) -> SimpleNamespace:
-        """A resident, committed."""
-        with self.app.app_context():
-            person, _ = identity.get_or_create_person(f"+86137{uuid.uuid4().int % 10**8:08d}", "并发测试")
-            _db.session.commit()
-            self.people.append(person.id)
-            return SimpleNamespace(id=person.id)
-
-    def run(self, work):
-        """Run ``work()`` in its own app context (own session and connection), committing after it."""
-        with self.app.app_context():
-            result = work()
-            _db.session.commit()
-            return result
-
-    def concurrently(self, count: int, work) -> list:
-        """Start ``work(i)`` on ``count`` threads at the same moment; results or the errors raised."""
-        barrier = threading.Barrier(count)
-
-        def worker(i):
-            with self.app.app_context():
-                barrier.wait()
-                try:
-                    result = work(i)
-                    _db.session.commit()
-                    return result
-                except Exception as error:  # noqa: BLE001 - the test inspects every outcome
-                    _db.session.rollback()
-                    return error
-
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            return list(pool.map(worker, range(count)))
-
-    def count(self, model, *where) -> int:
-        """Committed rows of ``model``."""
-        with self.app.app_context():
-            return _db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def committed(app, heard):
-    """Real commits on PostgreSQL through a pool large enough for every thread; wiped afterwards."""
-    engine = sa.create_engine(DATABASE_URL, pool_size=60, max_overflow=10)
-    original = _db.session
-    _db.session = _db._make_scoped_session({"class_": _EngineSession, "bind": engine})
-    state = Committed(app=app, engine=engine)
-    try:
-        yield state
-    finally:
-        _db.session = original
-        with engine.begin() as connection:
-            for statement in CLEANUP:
-                connection.execute(sa.text(statement))
-            ids = [str(person_id) for person_id in state.people]
-            if ids:
-                connection.execute(
-                    sa.text("DELETE FROM audit_entries WHERE subject_person_id::text = ANY(:ids)"),
-                    {"ids": ids},
-                )
-                connection.execute(sa.text("DELETE FROM people WHERE id::text = ANY(:ids)"), {"ids": ids})
-        engine.dispose()
 
 
 def _errors(results) -> Counter:

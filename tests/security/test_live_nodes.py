@@ -56,7 +56,6 @@ def stack(tmp_path_factory):
     live = LiveStack(_live_database(tmp_path_factory), UNREACHABLE_REDIS, workers=2, PROXY_FIX_HOPS="1")
     try:
         live.prepare_database()
-        live.flask("identity", "rotate-key", "--purpose", "citycode")  # a GET may not create it
         live.start(with_nginx=HAS_NGINX)
         yield live
     finally:

@@ -103,7 +103,7 @@ def _charge(actor: Actor, payer_id: uuid.UUID, bills: list[Bill], key: str):
         Money.total([bill.amount for bill in bills]),
         payments.Purpose(DOMAIN, tuple(str(bill.id) for bill in bills)),
         key,
-        description=f"{biller.name_zh_hans} {periods}"[:120],
+        description={locale: f"{name} {periods}" for locale, name in biller.names.items()},
     )
 
 
