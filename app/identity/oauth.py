@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc6749 import InvalidGrantError, InvalidRequestError, InvalidScopeError, OAuth2Error
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, ClientCredentialsGrant, RefreshTokenGrant
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -61,7 +61,7 @@ def digest(raw: str) -> str:
 
 
 def _access_ttl() -> timedelta:
-    return timedelta(seconds=current_app.config["ACCESS_TOKEN_TTL_SECONDS"])
+    return timedelta(seconds=tokens.access_token_lifetime())
 
 
 # --- the rules: token families, refresh tokens, codes, consent -----------------------------------
@@ -97,7 +97,7 @@ def issue_token_set(
             family_id=family.id,
             auth_time=family.auth_time,
         ),
-        "expires_in": current_app.config["ACCESS_TOKEN_TTL_SECONDS"],
+        "expires_in": tokens.access_token_lifetime(),
         "scope": scope,
     }
     wants_refresh = client.first_party or "offline_access" in scope.split()
@@ -118,7 +118,17 @@ def revoke_family(family: TokenFamily, reason: str) -> None:
 
 
 def revoke_sessions_of(person_id, *, keep_family_id: str | None = None, reason: str) -> int:
-    """Sign a person out of every client except the sign-in ``keep_family_id``; returns how many."""
+    """Sign a person out of every client except the sign-in ``keep_family_id``; returns how many.
+
+    The hosted sign-in page forgets them too: every session it holds for the person ends, so no
+    browser (the lost phone's included) can get a new authorization code without a new SMS code.
+    """
+    db.session.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(sign_in_generation=Person.sign_in_generation + 1)
+        .execution_options(synchronize_session="fetch")
+    )
     families = db.session.scalars(
         db.select(TokenFamily).where(TokenFamily.person_id == person_id, TokenFamily.revoked_at.is_(None))
     )
@@ -131,18 +141,21 @@ def revoke_sessions_of(person_id, *, keep_family_id: str | None = None, reason: 
 
 
 def find_authorization_code(code: str, client: OAuthClient) -> AuthorizationCode | None:
-    """The live code issued to ``client``; a code presented again revokes what it produced."""
-    row = db.session.scalar(
-        db.select(AuthorizationCode).where(
-            AuthorizationCode.code_hash == digest(code), AuthorizationCode.client_id == client.client_id
-        )
-    )
+    """The live code issued to ``client``; a code presented again revokes what it produced.
+
+    A code presented by another client than the one it was issued to is spent on the spot: whoever
+    holds it is not its client, and the code's client will have to sign the person in again.
+    """
+    row = db.session.scalar(db.select(AuthorizationCode).where(AuthorizationCode.code_hash == digest(code)))
     if row is None:
         return None
     if row.used_at is not None:
         family = db.session.get(TokenFamily, row.family_id) if row.family_id else None
         if family is not None:
             revoke_family(family, "code_reused")
+        return None
+    if row.client_id != client.client_id:
+        claim_once(AuthorizationCode, row.id)
         return None
     return row if row.expires_at > utcnow() else None
 
@@ -318,7 +331,18 @@ class CodeGrant(AuthorizationCodeGrant):
 
     def query_authorization_code(self, code, client):
         """The live code, or None (a reused code revokes its tokens)."""
-        return find_authorization_code(code, client)
+        self.presented_code = find_authorization_code(code, client)
+        return self.presented_code
+
+    def validate_token_request(self):
+        """Validate the exchange; any failure (redirect URI, PKCE verifier) spends the code for good."""
+        self.presented_code = None
+        try:
+            return super().validate_token_request()
+        except OAuth2Error:
+            if self.presented_code is not None:
+                claim_once(AuthorizationCode, self.presented_code.id)
+            raise
 
     def delete_authorization_code(self, authorization_code):
         """Nothing to do: the code was claimed before tokens were issued."""
@@ -429,7 +453,7 @@ class ClientCredentials(ClientCredentialsGrant):
         return {
             "token_type": "Bearer",
             "access_token": tokens.issue_client_token(client.client_id, scopes),
-            "expires_in": current_app.config["ACCESS_TOKEN_TTL_SECONDS"],
+            "expires_in": tokens.access_token_lifetime(),
             "scope": " ".join(scopes),
         }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_auth
 from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI
 from app.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationFailed
-from app.core.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
+from app.core.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, normalize_locale
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import age_on, lookup_hash, mask_phone
@@ -100,7 +101,7 @@ def install() -> None:
 
 def install_authenticator() -> None:
     """Make bearer tokens (and ``X-On-Behalf-Of``) resolve to actors on every request."""
-    set_authenticator(lambda token: tokens.actor_from_claims(tokens.verify_access_token(token)))
+    set_authenticator(tokens.authenticate)
     set_proxy_resolver(proxy_actor)
     skip_bearer_authentication("/oauth/")
 
@@ -159,19 +160,23 @@ def get_person(person_id: uuid.UUID) -> Person:
     return person
 
 
-def send_sign_in_code(phone: str, locale: str | None = None) -> datetime:
-    """Text a sign-in code to ``phone``; returns when it expires (429 when sent too often)."""
+def send_sign_in_code(phone: str, locale: str | None = None, requester: str | None = None) -> datetime:
+    """Text a sign-in code to ``phone`` for ``requester`` (the client address); returns when it expires.
+
+    429 when this requester asked too often for this phone, or the phone is in its slow-down.
+    """
     person = person_by_phone(phone)
-    challenge = otp.send_code(phone, (person.locale if person else None) or locale)
+    challenge = otp.send_code(phone, (person.locale if person else None) or locale, requester)
     return challenge.expires_at
 
 
-def sign_in_with_otp(phone: str, code: str) -> Person:
+def sign_in_with_otp(phone: str, code: str, requester: str | None = None) -> Person:
     """The person signing in with a code sent to their phone, created (and welcomed) the first time.
 
-    A refused code raises after counting the attempt: the caller commits before answering.
+    A refused code raises after counting the attempt (for ``requester`` and for the code): the caller
+    commits before answering.
     """
-    otp.check_code(phone, code)
+    otp.check_code(phone, code, requester)
     person, _ = get_or_create_person(phone)
     first_time = person.last_signed_in_at is None
     person.last_signed_in_at = utcnow()
@@ -199,9 +204,10 @@ def update_preferences(
     """Change the signed-in person's language, display name or notification channels (everywhere)."""
     person = my_profile(actor)
     if locale is not None:
-        if locale not in SUPPORTED_LOCALES:
+        chosen = normalize_locale(locale)  # BCP 47 (zh-Hant) or POSIX (zh_Hant), as Accept-Language
+        if chosen not in SUPPORTED_LOCALES:
             raise ValidationFailed({"locale": [gettext("Unsupported language.")]})
-        person.locale = locale
+        person.locale = chosen
     if display_name is not None:
         person.display_name = display_name
     if notification_channels is not None:  # the one store of channel choices is notifications'
@@ -270,8 +276,7 @@ def grant_role(
     if actor.kind is not ActorKind.SYSTEM:
         require_role(actor, Role.ADMIN)
     department_id = _department_for(role, department_code)
-    if role in ROLES_NEEDING_MERCHANT and merchant_id is None:
-        raise ValidationFailed({"merchant_id": [gettext("This role needs a merchant.")]})
+    _check_merchant(actor, role, merchant_id)
     existing = next(
         (
             g
@@ -290,6 +295,34 @@ def grant_role(
     if actor.kind is not ActorKind.SYSTEM:
         audit.record(actor, person.id, AuditAction.CHANGE, "role_grant", reason=role)
     return grant
+
+
+_merchant_directory: list[Callable[[uuid.UUID], bool]] = []
+
+
+def install_merchant_directory(merchant_exists: Callable[[uuid.UUID], bool]) -> None:
+    """The domain that keeps merchants (commerce) says which merchant ids exist; identity asks it."""
+    _merchant_directory[:] = [merchant_exists]
+
+
+def _check_merchant(actor: Actor, role: str, merchant_id: uuid.UUID | None) -> None:
+    """Merchant roles name a merchant that exists; every other role names none (422 otherwise).
+
+    Until a merchant directory is installed no merchant is known, so only the operator's command line
+    and the demo data (the system actor) can grant merchant roles; administrators over the API cannot.
+    """
+    if role not in ROLES_NEEDING_MERCHANT:
+        if merchant_id is not None:
+            raise ValidationFailed({"merchant_id": [gettext("This role is not held for a merchant.")]})
+        return
+    if merchant_id is None:
+        raise ValidationFailed({"merchant_id": [gettext("This role needs a merchant.")]})
+    if not _merchant_directory:
+        if actor.kind is ActorKind.SYSTEM:
+            return
+        raise ValidationFailed({"merchant_id": [gettext("Unknown merchant.")]})
+    if not _merchant_directory[0](merchant_id):
+        raise ValidationFailed({"merchant_id": [gettext("Unknown merchant.")]})
 
 
 def grant_role_by_phone(actor: Actor, phone: str, role: str, **scope) -> RoleGrant:

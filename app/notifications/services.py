@@ -21,7 +21,7 @@ from flask_babel import gettext
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.core import audit, jobs
+from app.core import audit, jobs, outbound
 from app.core.actors import Actor, ActorKind, Role
 from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
@@ -510,3 +510,13 @@ def _check_url(url: str) -> None:
     allowed = ("https",) if current_app.config["WEBHOOK_REQUIRE_HTTPS"] else ("https", "http")
     if parts.scheme not in allowed or not parts.hostname:
         raise ValidationFailed({"url": [gettext("Give an absolute https URL.")]})
+    if current_app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"]:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ValidationFailed({"url": [gettext("Give an absolute https URL.")]}) from None
+    if outbound.refusal(parts.hostname, port):
+        raise ValidationFailed(
+            {"url": [gettext("Webhooks go to the public internet, never to loopback or private addresses.")]}
+        )

@@ -46,6 +46,7 @@ FAST = {
     "NOTIFY_SWEEP_GRACE_SECONDS": 0,
     "NOTIFY_QUIET_START": "00:00",
     "NOTIFY_QUIET_END": "00:00",  # no quiet hours: these tests run at any hour
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1",  # the webhook receiver listens on the loopback
 }
 
 
@@ -66,6 +67,7 @@ def live(app):
         "JOBS_REDIS_RETRY_SECONDS": 0,  # try Redis on every commit, to see it come back
         "NOTIFY_QUIET_HOURS": ("00:00", "00:00"),
         "NOTIFY_SWEEP_GRACE_SECONDS": 0,
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": True,  # the webhook receiver listens on the loopback
     }
     with mock.patch.dict(app.config, overrides), app.app_context():
         yield Live(app, connection, made)
