@@ -348,7 +348,7 @@ def _backend_alive(engine, pid: int) -> bool:
 
 def test_relays_run_twice_or_at_once_deliver_each_message_once(live):
     people = [live.person() for _ in range(4)]
-    with mock.patch("app.core.jobs._send_to_redis"):  # committed, never relayed (the process died)
+    with mock.patch("app.core.jobs.handover._send_to_redis"):  # committed, never relayed (the process died)
         messages = [live.dispatched(p, f"twice-{uuid.uuid4().hex[:8]}-{n}") for n in range(5) for p in people]
 
     barrier = threading.Barrier(2)

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from app.identity import services
+from app.identity.services import roles
 from tests.security.helpers import assert_problem
 
 INVENTED = str(uuid.uuid4())
@@ -44,4 +45,4 @@ def test_a_merchant_the_directory_knows_is_granted(client, auth, admin):
         refused = _grant(client, auth, admin, role="merchant_staff", merchant_id=INVENTED)
         assert_problem(refused, 422)
     finally:
-        services._merchant_directory.clear()
+        roles._merchant_directory.clear()
