@@ -10,11 +10,12 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.i18n import localize_validation_messages
-from app.core.validation import load_json, refuse_unstorable_text
+from app.core.validation import load_json, refuse_unstorable_text, typed_json_values
 from config import BaseConfig, ProductionConfig, config_for
 
 localize_validation_messages()
 refuse_unstorable_text()
+typed_json_values()
 
 # Every domain, in the order they build on each other (and their demo data is seeded). Adding a
 # domain is adding its name here: its package's ``init_app`` registers the rest.

@@ -21,7 +21,7 @@ from app.core.actors import Actor, ActorKind
 from app.core.audit import AuditAction
 from app.core.errors import Forbidden, PayloadTooLarge, ProblemSchema, UnsupportedMediaType, ValidationFailed
 from app.core.policy import require_authenticated, require_role, require_scope
-from app.core.validation import load_json
+from app.core.validation import json_values, load_json
 
 Authenticator = Callable[[str], Actor]
 ProxyResolver = Callable[[Actor, str], Actor]
@@ -179,6 +179,12 @@ def accepts(*mimetypes: str):
 
 class BoundedJsonParser(FlaskParser):
     """webargs' Flask parser reading JSON bodies through the kernel's bounded parser (depth, digits)."""
+
+    def _process_location_data(self, location_data, schema, req, location, unknown, validators):
+        if location != "json":
+            return super()._process_location_data(location_data, schema, req, location, unknown, validators)
+        with json_values():
+            return super()._process_location_data(location_data, schema, req, location, unknown, validators)
 
     def _raw_load_json(self, req):
         if not webargs_core.is_json(req.mimetype):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import marshmallow as ma
@@ -43,6 +46,42 @@ def refuse_unstorable_text() -> None:
     schema and every subclass (e-mail, URL, phone number, ...), on every database.
     """
     ma.fields.String._deserialize = _acceptable_string
+
+
+# JSON carries types: in a JSON body a number is a number and a boolean a boolean; "5", "yes" or "26.5"
+# there are refused, as a number where a string is expected already is. Query strings and forms carry
+# only text, so there numbers and booleans are read from it.
+_json_values: contextvars.ContextVar[bool] = contextvars.ContextVar("json_values", default=False)
+_marshmallow_number_deserialize = ma.fields.Number._deserialize
+_marshmallow_boolean_deserialize = ma.fields.Boolean._deserialize
+
+
+@contextmanager
+def json_values() -> Iterator[None]:
+    """Load inside the block as JSON: numbers and booleans must come as such, not as text."""
+    token = _json_values.set(True)
+    try:
+        yield
+    finally:
+        _json_values.reset(token)
+
+
+def _typed_number(self, value, attr, data, **kwargs):
+    if _json_values.get() and isinstance(value, str | bytes):
+        raise self.make_error("invalid")
+    return _marshmallow_number_deserialize(self, value, attr, data, **kwargs)
+
+
+def _typed_boolean(self, value, attr, data, **kwargs):
+    if _json_values.get() and not isinstance(value, bool):
+        raise self.make_error("invalid")
+    return _marshmallow_boolean_deserialize(self, value, attr, data, **kwargs)
+
+
+def typed_json_values() -> None:
+    """Every schema loading a JSON body refuses text for numbers and booleans (one strictness for all)."""
+    ma.fields.Number._deserialize = _typed_number
+    ma.fields.Boolean._deserialize = _typed_boolean
 
 
 class Range(ma.validate.Range):
