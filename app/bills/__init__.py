@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register bills: tables, the payment purpose, sweeps, resident, biller and staff routes, demo data."""
-    from app.bills import cli, demo, jobs, models, routes, services  # noqa: F401 - tables, jobs, demo data
+    from app.bills import cli, demo, jobs, models, routes, sandbox, services  # noqa: F401 - tables, jobs, the sandbox
     from app.core.api import api
 
     api.register_blueprint(routes.blp, url_prefix="/api/v1")

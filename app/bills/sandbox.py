@@ -29,10 +29,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+
+from app.bills.models import Biller, Confirmation
+from app.bills.providers import FetchedBill, HolderAnswer, register_adapter
 
 ACCOUNT_CLOSED, HOLDER_MISMATCH = "account_closed", "holder_mismatch"
 REASONS = {
@@ -43,45 +45,39 @@ PAYMENT_FAILURE_ENDINGS = (51, 52, 53)
 FETCH_DUE_DAY = 15
 
 
-@dataclass(frozen=True)
-class HolderCheck:
-    """The sandbox biller's answer about who holds an account."""
+class SandboxBiller:
+    """The sandbox biller: answers bindings and fetches at once, by the documented rules."""
 
-    confirmed: bool
-    reason_code: str | None = None
+    def check_holder(
+        self, biller: Biller, account_number: str, holder_name: str, names_on_file: Iterable[str]
+    ) -> HolderAnswer:
+        """Confirm or refuse a binding by the rule and the holder's name on the biller's file."""
+        return check_holder(account_number, holder_name, names_on_file)
 
-    @property
-    def reason(self) -> str | None:
-        """The refusal in the reader's language."""
-        return str(REASONS[self.reason_code]) if self.reason_code else None
+    def fetch_bill(self, biller: Biller, account_number: str, today: date) -> FetchedBill:
+        """The account's current month's bill."""
+        return fetch_bill(account_number, today)
 
 
-def check_holder(account_number: str, holder_name: str, names_on_file: Iterable[str] = ()) -> HolderCheck:
+def _refused(reason_code: str) -> HolderAnswer:
+    return HolderAnswer(False, reason_code, str(REASONS[reason_code]))
+
+
+def check_holder(account_number: str, holder_name: str, names_on_file: Iterable[str] = ()) -> HolderAnswer:
     """Confirm or refuse a binding by the documented rule and the holder's name on the biller's file."""
     if account_number.endswith("0000"):
-        return HolderCheck(False, ACCOUNT_CLOSED)
+        return _refused(ACCOUNT_CLOSED)
     last = account_number[-1:]
     if not (last.isdigit() and int(last) % 2 == 0):
-        return HolderCheck(False, HOLDER_MISMATCH)
+        return _refused(HOLDER_MISMATCH)
     on_file = {_comparable(name) for name in names_on_file}
     if on_file and _comparable(holder_name) not in on_file:
-        return HolderCheck(False, HOLDER_MISMATCH)
-    return HolderCheck(True)
+        return _refused(HOLDER_MISMATCH)
+    return HolderAnswer(True)
 
 
 def _comparable(name: str) -> str:
     return "".join(name.split()).casefold()
-
-
-@dataclass(frozen=True)
-class FetchedBill:
-    """The bill the sandbox biller answers a fetch with."""
-
-    bill_no: str
-    period: str
-    amount_fen: int
-    due_date: date
-    line_items: list[dict]
 
 
 def fetch_bill(account_number: str, today: date) -> FetchedBill:
@@ -106,3 +102,6 @@ def fetch_bill(account_number: str, today: date) -> FetchedBill:
 
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+register_adapter(Confirmation.RULE, SandboxBiller, sandbox=True)

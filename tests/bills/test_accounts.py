@@ -187,3 +187,15 @@ def test_a_biller_without_fetching_says_so(client, auth, resident):
     account = helpers.bind(resident, power)
     refused = client.post(f"/api/v1/bills/accounts/{account.id}/fetch", headers=auth(resident))
     assert refused.status_code == 422 and "account_id" in refused.get_json()["errors"]
+
+
+def test_a_biller_answers_through_its_adapter_and_never_by_a_sandbox_rule_in_production(app, water):
+    from unittest import mock
+
+    from app.bills.providers import ApiBiller, adapter_for
+    from app.bills.sandbox import SandboxBiller
+
+    assert isinstance(adapter_for(water), SandboxBiller)
+    with mock.patch.dict(app.config, {"SANDBOX_PROVIDERS": False}):
+        assert isinstance(adapter_for(water), ApiBiller)
+        assert adapter_for(water).check_holder(water, "5201000012", "李小明", []) is None

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
-from app.bills import notices, sandbox
+from app.bills import notices
 from app.bills.errors import (
     AccountAlreadyBound,
     AccountDecided,
@@ -18,9 +17,9 @@ from app.bills.errors import (
 from app.bills.models import (
     AccountStatus,
     Biller,
-    Confirmation,
     UtilityAccount,
 )
+from app.bills.providers import adapter_for
 from app.bills.services._shared import MANDATE_SCOPE
 from app.bills.services.registry import _active_biller, biller_for_client
 from app.core import access, audit
@@ -74,19 +73,20 @@ def bind_account(
     )
     if account is not None and account.status != AccountStatus.REFUSED:
         raise AccountAlreadyBound()
-    if biller.confirms_by == Confirmation.RULE and current_app.config["SANDBOX_PROVIDERS"]:
-        check = sandbox.check_holder(number, holder_name, _holders_on_file(biller, number, resident))
-        if not check.confirmed:
-            raise AccountNotConfirmed(check.reason, reason_code=check.reason_code)
+    answer = adapter_for(biller).check_holder(
+        biller, number, holder_name, _holders_on_file(biller, number, resident)
+    )
+    if answer is not None and not answer.confirmed:
+        raise AccountNotConfirmed(answer.reason, reason_code=answer.reason_code)
     if account is None:
         account = UtilityAccount(person_id=resident, biller_id=biller.id, account_number=number)
         db.session.add(account)
     account.extra_fields, account.holder_name, account.alias = fields, holder_name, alias.strip()
     account.bound_by_id = actor.person_id
     account.refusal_reason = None
-    if biller.confirms_by == Confirmation.RULE and current_app.config["SANDBOX_PROVIDERS"]:
+    if answer is not None:  # the biller answered at once
         account.status, account.confirmed_at = AccountStatus.CONFIRMED, utcnow()
-    else:
+    else:  # it decides through its API; it hears of the binding by webhook
         account.status, account.confirmed_at = AccountStatus.PENDING, None
     try:
         with db.session.begin_nested():

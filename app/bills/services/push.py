@@ -6,12 +6,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
-from app.bills import notices, sandbox
+from app.bills import notices
 from app.bills.errors import (
     BillAlreadySettled,
 )
@@ -20,9 +19,9 @@ from app.bills.models import (
     Bill,
     Biller,
     BillStatus,
-    Confirmation,
     UtilityAccount,
 )
+from app.bills.providers import adapter_for
 from app.bills.services._shared import DOMAIN, PAID_ELSEWHERE, business_date
 from app.bills.services.accounts import _own_account
 from app.bills.services.bills import _require_confirmed, holders_of
@@ -207,8 +206,8 @@ def fetch_bills(actor: Actor, account_id: uuid.UUID) -> list[Bill]:
     biller = account.biller
     if not biller.supports_fetch:
         raise ValidationFailed({"account_id": [gettext("This biller does not support fetching bills.")]})
-    if biller.confirms_by == Confirmation.RULE and current_app.config["SANDBOX_PROVIDERS"]:
-        fetched = sandbox.fetch_bill(account.account_number, business_date())
+    fetched = adapter_for(biller).fetch_bill(biller, account.account_number, business_date())
+    if fetched is not None:  # the biller answered at once
         item = {
             "bill_no": fetched.bill_no,
             "account_number": account.account_number,
