@@ -102,6 +102,9 @@ class Complaint(IdMixin, db.Model):
     # Why it went where it went, as data: {"rule": n, "rule_name", "matched": [[kind, value]], "department"}
     # or {"queue": "dispatcher"}; put into words for the reader (texts.routing_explanation).
     routing: Mapped[dict | None] = mapped_column(JSON)
+    # What another domain attached when it filed the complaint (a disputed payment, an order):
+    # {"kind": ..., "title": {locale: text}, "facts": [[{locale: label}, value], ...]}
+    attachment: Mapped[dict | None] = mapped_column(JSON)
     reply: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
@@ -144,6 +147,11 @@ class Complaint(IdMixin, db.Model):
     def deadline(self) -> dict | None:
         """The clock that runs now."""
         return self.deadline_at(utcnow())
+
+    @property
+    def attached(self) -> dict | None:
+        """What was attached, in the reader's language."""
+        return texts.attachment(self.attachment)
 
     @property
     def photo_ids(self) -> list[str]:

@@ -92,6 +92,12 @@ class ComplaintSchema(ma.Schema):
     lng = ma.fields.Float(dump_only=True, allow_none=True)
     department = ma.fields.String(dump_only=True, allow_none=True)
     deadline = ma.fields.Nested(DeadlineSchema, dump_only=True, allow_none=True)
+    attachment = ma.fields.Dict(
+        attribute="attached",
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "What was attached when another service filed it: title and facts"},
+    )
     reply = ma.fields.String(dump_only=True, allow_none=True)
     rating = ma.fields.Integer(dump_only=True, allow_none=True)
     photo_ids = ma.fields.List(ma.fields.String(), dump_only=True)

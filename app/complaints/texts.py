@@ -80,6 +80,20 @@ def routing_explanation(routing: dict | None) -> str:
     )
 
 
+def attachment(attached: dict | None) -> dict | None:
+    """What another domain attached to a complaint, with its labels in the reader's language."""
+    if not attached:
+        return None
+    return {
+        "kind": attached.get("kind", ""),
+        "title": pick(attached.get("title") or {}),
+        "facts": [
+            {"label": pick(label), "value": pick(value) if isinstance(value, dict) else value}
+            for label, value in attached.get("facts", [])
+        ],
+    }
+
+
 def system_note(note: dict | None) -> str:
     """A note the system added to a timeline step, as staff read it."""
     if not note:

@@ -41,6 +41,17 @@ def current_locale() -> str:
     return normalize_locale(str(locale)) if locale else DEFAULT_LOCALE
 
 
+def in_every_locale(render) -> dict[str, str]:
+    """``render()`` (a gettext call, a lazy string) in each supported locale: text kept for any reader."""
+    from flask_babel import force_locale
+
+    texts = {}
+    for locale in SUPPORTED_LOCALES:
+        with force_locale(locale):
+            texts[locale] = str(render() if callable(render) else render)
+    return texts
+
+
 def pick(texts: dict[str, str], locale: str | None = None) -> str:
     """The text for ``locale`` (default: the current one), else Simplified Chinese, else English."""
     for candidate in (locale or current_locale(), DEFAULT_LOCALE, "en"):

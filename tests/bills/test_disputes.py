@@ -18,7 +18,7 @@ def _raise(client, headers, payment_id, kind="not_credited", text="缴费成功�
 
 
 def test_a_rejected_dispute_goes_to_12345_with_the_payment_evidence_and_reaches_the_billers_department(
-    client, auth, resident, demo, water, biller_headers
+    client, auth, resident, make_person, demo, water, biller_headers
 ):
     bill = helpers.paid_bill(resident, water, "W-2026-10", 8_800)
     raised = _raise(client, auth(resident), bill.payment_id)
@@ -61,8 +61,15 @@ def test_a_rejected_dispute_goes_to_12345_with_the_payment_evidence_and_reaches_
     complaint = client.get(f"/api/v1/complaints/{body['complaint_id']}", headers=auth(resident)).get_json()
     assert complaint["category"]["code"] == "0703"
     assert complaint["department"] == "市水务集团"
-    for fact in (str(bill.payment_id), "W-2026-10", "¥88.00", "款项已于当日入账", "余额仍显示欠费", "52****"):
-        assert fact in complaint["description"], fact
+    assert "余额仍显示欠费" in complaint["description"]  # the resident's own words, as written
+    handler = make_person("department_handler", department="city-water", locale="en")
+    filed = client.get(f"/api/v1/staff/complaints/{body['complaint_id']}", headers=auth(handler)).get_json()
+    attached = filed["attachment"]
+    assert attached["kind"] == "bill_dispute" and attached["title"].startswith("Utility bill payment dispute")
+    facts = {fact["label"]: fact["value"] for fact in attached["facts"]}
+    assert facts["Payment"] == str(bill.payment_id) and facts["Amount"] == "¥88.00"
+    assert facts["The biller answered"] == "款项已于当日入账，户号余额正常"
+    assert any(value.startswith("W-2026-10 · 52****") for value in facts.values())
     again = client.post(f"/api/v1/bills/disputes/{dispute['id']}/escalate", headers=auth(resident), json={})
     assert again.status_code == 409
     log = client.get("/api/v1/me/access-log", headers=auth(resident)).get_json()["items"]

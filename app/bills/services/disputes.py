@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.bills import notices
@@ -32,6 +33,7 @@ from app.core.actors import Actor
 from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI, load_calendar
 from app.core.errors import NotFound
+from app.core.i18n import in_every_locale
 from app.core.models import utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
@@ -98,6 +100,7 @@ def _evidence(intent, biller: Biller, bills: list[Bill]) -> dict:
         "provider_ref": intent.provider_ref,
         "biller_code": biller.code,
         "biller_name": biller.name_zh_hans,
+        "biller_names": biller.names,
         "biller_category": biller.category,
         "bills": [
             {
@@ -193,6 +196,7 @@ def escalate_dispute(
             description=_complaint_text(dispute, note),
             contact_allowed=True,
             identity_visible=identity_visible,
+            attachment=_attachment(dispute),
         ),
     )
     dispute.status, dispute.escalated_at = DisputeStatus.ESCALATED, now
@@ -202,38 +206,38 @@ def escalate_dispute(
 
 
 def _complaint_text(dispute: BillDispute, note: str) -> str:
-    """The complaint as 12345 staff read it (Simplified Chinese): the dispute, the answer, the evidence."""
+    """What the resident said, and what they added when escalating, as they wrote it."""
+    parts = [dispute.description.strip()]
+    if note.strip():
+        parts.append(note.strip())
+    return "\n".join(parts)[:2000]
+
+
+def _shanghai_time(moment: str | None) -> str:
+    return datetime.fromisoformat(moment).astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _attachment(dispute: BillDispute) -> complaints.Attachment:
+    """The disputed payment as 12345 staff read it, in their language: the facts, the biller's answer."""
     evidence = dispute.evidence
-    with force_locale("zh_Hans"):
-        lines = [
-            gettext("Utility bill payment dispute: %(kind)s", kind=dispute.kind_label),
-            gettext(
-                "Biller: %(name)s (%(category)s)",
-                name=evidence["biller_name"],
-                category=category_label(evidence["biller_category"]),
-            ),
-            gettext(
-                "Payment %(payment)s of %(amount)s, completed %(at)s",
-                payment=evidence["payment_id"],
-                amount=Money(evidence["amount_fen"], evidence["currency"]).format(),
-                at=evidence["paid_at"] or "",
-            ),
-        ]
-        for bill in evidence["bills"]:
-            lines.append(
-                gettext(
-                    "Bill %(number)s, account %(account)s, period %(period)s, %(amount)s",
-                    number=bill["bill_no"],
-                    account=bill["account"],
-                    period=bill["period"],
-                    amount=Money(bill["amount_fen"], evidence["currency"]).format(),
-                )
-            )
-        lines.append(gettext("The resident says: %(text)s", text=dispute.description))
-        if dispute.answer:
-            lines.append(gettext("The biller answered: %(text)s", text=dispute.answer))
-        else:
-            lines.append(gettext("The biller did not answer by the deadline."))
-        if note.strip():
-            lines.append(gettext("Added when escalating: %(text)s", text=note.strip()))
-    return "\n".join(lines)[:2000]
+    currency = evidence["currency"]
+    facts = [
+        (in_every_locale(_l("Dispute")), in_every_locale(lambda: dispute.kind_label)),
+        (in_every_locale(_l("Biller")), evidence.get("biller_names") or evidence["biller_name"]),
+        (
+            in_every_locale(_l("Category")),
+            in_every_locale(lambda: category_label(evidence["biller_category"])),
+        ),
+        (in_every_locale(_l("Payment")), str(evidence["payment_id"])),
+        (in_every_locale(_l("Amount")), Money(evidence["amount_fen"], currency).format()),
+        (in_every_locale(_l("Paid at")), _shanghai_time(evidence["paid_at"])),
+    ]
+    for bill in evidence["bills"]:
+        summary = f"{bill['bill_no']} · {bill['account']} · {bill['period']} · "
+        facts.append((in_every_locale(_l("Bill")), summary + Money(bill["amount_fen"], currency).format()))
+    answer = dispute.answer or in_every_locale(_l("No answer by the deadline."))
+    facts.append((in_every_locale(_l("The biller answered")), answer))
+    title = in_every_locale(
+        lambda: gettext("Utility bill payment dispute: %(kind)s", kind=dispute.kind_label)
+    )
+    return complaints.Attachment(kind="bill_dispute", title=title, facts=facts)

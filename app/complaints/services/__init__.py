@@ -45,6 +45,7 @@ from app.complaints.services.deadlines import (  # noqa: F401
     request_extension,
 )
 from app.complaints.services.intake import (  # noqa: F401
+    Attachment,
     Intake,
     add_photo,
     find_duplicates,

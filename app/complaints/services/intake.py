@@ -64,6 +64,28 @@ class Intake:
     contact_allowed: bool = True
     identity_visible: bool = False
     urgent: bool = False
+    attachment: Attachment | None = None  # filed by another domain: what it is about
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What another domain attaches when it files a complaint: a title and facts, in every language.
+
+    ``title`` and each label are ``{"zh_Hans": ..., "zh_Hant": ..., "en": ...}``; a value is text as
+    it is (a number, an amount, someone's own words) or, where the system wrote it, in every language.
+    """
+
+    kind: str
+    title: dict[str, str]
+    facts: list[tuple[dict[str, str], str | dict[str, str]]]
+
+    def as_data(self) -> dict:
+        """How the complaint keeps it."""
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "facts": [[label, value] for label, value in self.facts],
+        }
 
 
 def submit_complaint(actor: Actor, intake: Intake, channel: str = "app") -> Complaint:
@@ -119,6 +141,7 @@ def _create(actor: Actor, intake: Intake, channel: str, reporter_id: uuid.UUID |
         sla_class=sla_class.value,
         dispatch_due=sla.dispatch_due(sla_class, now, load_calendar()),
         duplicate_candidate_ids=[],
+        attachment=intake.attachment.as_data() if intake.attachment else None,
     )
     complaint.tracking_number = _tracking_number(now)
     db.session.add(complaint)
@@ -139,12 +162,22 @@ def _tracking_number(now: datetime) -> str:
     return "12345-" + now.astimezone(SHANGHAI).strftime("%Y%m%d") + "-" + uuid.uuid4().hex[:8].upper()
 
 
+def _attached_text(attachment: dict | None) -> str:
+    """What was attached, as the routing rules read it (their keywords are in Simplified Chinese)."""
+    if not attachment:
+        return ""
+    words = [attachment.get("title", {}).get("zh_Hans", "")]
+    for _label, value in attachment.get("facts", []):
+        words.append(value.get("zh_Hans", "") if isinstance(value, dict) else str(value))
+    return " ".join(words)
+
+
 def _route(complaint: Complaint, place: city.Place) -> ComplaintEvent | None:
     facts = ComplaintFacts(
         category_code=complaint.category.code,
         district_code=place.district.code if place.district else None,
         street_code=place.street.code if place.street else None,
-        text=complaint.description + " " + complaint.address,
+        text=" ".join((complaint.description, complaint.address, _attached_text(complaint.attachment))),
     )
     decision = current_rules().route(facts)
     if decision is None:
