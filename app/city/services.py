@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import selectinload
 
+from app.city.errors import UnknownDepartment
 from app.city.models import Department, District, Street
 from app.core.errors import NotFound
 from app.core.geo import Point, distance_m
@@ -42,6 +43,14 @@ def department_names(department_ids) -> dict[uuid.UUID, str]:
         return {}
     rows = db.session.scalars(db.select(Department).where(Department.id.in_(ids)))
     return {department.id: department.name for department in rows}
+
+
+def require_department(code: str, field: str = "department_code") -> Department:
+    """The department with this code; an unknown code is a 422 on ``field``."""
+    department = department_by_code(code)
+    if department is None:
+        raise UnknownDepartment(field)
+    return department
 
 
 def department_by_code(code: str) -> Department | None:

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core import audit
 from app.core.actors import Actor
 from app.core.audit import AuditAction
-from app.core.errors import Forbidden, ServiceUnavailable, ValidationFailed
+from app.core.errors import Forbidden, ValidationFailed
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import derived_key, mask_national_id
@@ -40,6 +40,7 @@ from app.core.policy import require_scope
 from app.extensions import db, get_redis
 from app.identity import keys
 from app.identity.clients import client_by_id
+from app.identity.errors import ReplayCheckUnavailable
 from app.identity.models import CityCodeScan, CityCodeSeen, Person, new_citycode_key
 
 MAX_TTL_SECONDS = 120
@@ -48,7 +49,6 @@ VERIFY_SCOPE = "citycode:verify"
 IDENTITY_SCOPE = "citycode:identity"
 SEEN_PREFIX = "ymt:citycode:seen:"
 SUBJECT_KEY_BYTES = 8  # the person's random code key, inside the encrypted subject
-REPLAY_RETRY_SECONDS = 5
 
 
 class Purpose:
@@ -84,19 +84,6 @@ CLAIM_READERS = {
     "legal_name": lambda person: person.legal_name,
     "national_id": lambda person: mask_national_id(person.national_id),
 }
-
-
-class ReplayCheckUnavailable(ServiceUnavailable):
-    """The replay store cannot be reached: the online check fails closed (the gate verifies offline)."""
-
-    code = "citycode-check-unavailable"
-    title = _l("Online check unavailable")
-    default_detail = _l(
-        "The city code cannot be checked online right now. Verify it offline, or try again shortly."
-    )
-
-    def __init__(self):
-        super().__init__(headers={"Retry-After": str(REPLAY_RETRY_SECONDS)})
 
 
 ACCEPTED = "accepted"

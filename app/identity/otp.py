@@ -25,16 +25,16 @@ from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from flask_babel import force_locale, gettext, ngettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, case, not_, or_, true, update
 
-from app.core.errors import AppError, RateLimited, ServiceUnavailable
+from app.core.errors import RateLimited, ServiceUnavailable
 from app.core.ids import new_id
 from app.core.models import UTCDateTime, utcnow
 from app.core.pii import lookup_hash
 from app.core.sms import SmsError, sms_provider
 from app.extensions import db
 from app.identity import notices
+from app.identity.errors import CodeRejected
 from app.identity.models import OtpChallenge, OtpRequesterThrottle, OtpThrottle, Person
 
 CODE_TTL = timedelta(minutes=5)
@@ -45,14 +45,6 @@ ATTEMPTS_PER_REQUESTER = 5  # wrong codes per requester, for the newest code
 MAX_ATTEMPTS = 10  # wrong codes per code, all requesters together
 SLOW_DOWN_AFTER = 5  # codes per phone and hour at the plain interval
 SLOW_DOWN_LONGEST = timedelta(minutes=15)
-
-
-class CodeRejected(AppError):
-    """The sign-in code is wrong, used, or expired; the attempt is counted."""
-
-    status, code = 400, "otp-rejected"
-    title = _l("Sign-in code not accepted")
-    default_detail = _l("The code is wrong or has expired. Check it or ask for a new one.")
 
 
 def _hash(challenge_id, code: str) -> str:

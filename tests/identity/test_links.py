@@ -9,8 +9,8 @@ import pytest
 from app.core import clock
 from app.core.models import utcnow
 from app.identity import services
+from app.identity.errors import LinkCodeRejected
 from app.identity.models import AccountLinkCode
-from app.identity.services import LinkCodeRejected
 
 CHAT = 555000111
 

@@ -11,8 +11,8 @@ import pytest
 from app.core.models import utcnow
 from app.core.sms import sandbox_log
 from app.identity import services
+from app.identity.errors import CodeRejected
 from app.identity.models import OtpChallenge
-from app.identity.otp import CodeRejected
 from app.notifications.models import OutboxMessage
 from tests.identity.helpers import REDIRECT_URI, Browser, latest_code
 

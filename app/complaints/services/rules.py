@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask_babel import gettext
 from sqlalchemy import func
 
 from app.city import services as city
@@ -14,7 +13,7 @@ from app.complaints.models import (
 from app.complaints.routing import RoutingRule, RuleSet
 from app.complaints.services._shared import _rule_cache
 from app.core.actors import Actor, Role
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import NotFound
 from app.core.models import utcnow
 from app.core.policy import require_role
 from app.extensions import db
@@ -61,8 +60,8 @@ def save_rule(actor: Actor, fields: dict, rule_id: uuid.UUID | None = None) -> R
     """Create or change a routing rule (supervisors); it applies to the next complaint."""
     require_role(actor, Role.SUPERVISOR, Role.ADMIN)
     for code in [fields.get("department_code"), *fields.get("assisting_codes", [])]:
-        if code is not None and city.department_by_code(code) is None:
-            raise ValidationFailed({"department_code": [gettext("Unknown department.")]})
+        if code is not None:
+            city.require_department(code)
     if rule_id is None:
         record = RoutingRuleRecord(number=_next_rule_number())
         db.session.add(record)

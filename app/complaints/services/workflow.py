@@ -56,10 +56,7 @@ def _save(complaint: Complaint) -> Complaint:
 
 
 def _department(code: str):
-    department = city.department_by_code(code)
-    if department is None:
-        raise ValidationFailed({"department_code": [gettext("Unknown department.")]})
-    return department
+    return city.require_department(code)
 
 
 def dispatch(

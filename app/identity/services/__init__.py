@@ -16,6 +16,9 @@ from app.identity.services._shared import (  # noqa: F401
     MANDATE_MAX_DURATION,
     ROLES_NEEDING_DEPARTMENT,
     ROLES_NEEDING_MERCHANT,
+    CodeRejected,
+    LinkCodeRejected,
+    ReplayCheckUnavailable,
     client_actor_for_api_key,
     client_by_id,
     upsert_client,
@@ -28,7 +31,6 @@ from app.identity.services.citycodes import (  # noqa: F401
     verify_city_code,
 )
 from app.identity.services.links import (  # noqa: F401
-    LinkCodeRejected,
     actor_for_linked_account,
     create_link_code,
     linked_account_id,

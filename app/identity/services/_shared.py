@@ -6,6 +6,9 @@ from datetime import timedelta
 
 from app.core.actors import Role
 from app.identity import clients
+from app.identity.errors import CodeRejected, LinkCodeRejected, ReplayCheckUnavailable
+
+__all__ = ["CodeRejected", "LinkCodeRejected", "ReplayCheckUnavailable"]  # what callers may catch
 
 ROLES_NEEDING_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 

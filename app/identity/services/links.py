@@ -6,16 +6,16 @@ import secrets
 import uuid
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 
 from app.core.actors import Actor, ActorKind
-from app.core.errors import AppError, NotFound
+from app.core.errors import NotFound
 from app.core.models import utcnow
 from app.core.pii import lookup_hash
 from app.core.policy import require_person
 from app.extensions import db
 from app.identity import notices
+from app.identity.errors import LinkCodeRejected
 from app.identity.models import (
     AccountLink,
     AccountLinkCode,
@@ -23,16 +23,6 @@ from app.identity.models import (
 )
 from app.identity.services._shared import LINK_CODE_ALPHABET, LINK_CODE_LENGTH, LINK_CODE_TTL, LINK_PROVIDERS
 from app.identity.services.people import get_person
-
-
-class LinkCodeRejected(AppError):
-    """A link code that is wrong, used or expired."""
-
-    status, code = 400, "link-code-rejected"
-    title = _l("Link code not accepted")
-    default_detail = _l(
-        "The link code is wrong, was already used or has expired. Ask for a new one in the app."
-    )
 
 
 def create_link_code(actor: Actor, provider: str) -> tuple[str, datetime]:

@@ -112,7 +112,4 @@ def _department_for(role: str, department_code: str | None) -> uuid.UUID | None:
         if role in ROLES_NEEDING_DEPARTMENT:
             raise ValidationFailed({"department": [gettext("This role needs a department.")]})
         return None
-    department = city_services.department_by_code(department_code)
-    if department is None:
-        raise ValidationFailed({"department": [gettext("Unknown department.")]})
-    return department.id
+    return city_services.require_department(department_code, "department").id
