@@ -17,7 +17,7 @@ refuse_nul_characters()
 
 # Every domain, in the order they build on each other (and their demo data is seeded). Adding a
 # domain is adding its name here: its package's ``init_app`` registers the rest.
-DOMAINS = ("city", "identity", "notifications", "payments", "complaints", "bills")
+DOMAINS = ("city", "identity", "notifications", "payments", "complaints", "bills", "social_security")
 
 
 def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Flask:
