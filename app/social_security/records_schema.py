@@ -6,12 +6,13 @@ The same schema checks an item of ``POST /social-security/institution/records`` 
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import marshmallow as ma
 from flask_babel import gettext
 
-from app.core import clock
+from app.core import clock, pii
 from app.core.calendar import business_date
 from app.core.money import MAX_FEN
 from app.core.validation import CreditCode, NationalId, Range, StrictSchema
@@ -55,6 +56,38 @@ ENTRY_TYPES_OF = {
 }
 
 
+@functools.lru_cache(maxsize=65_536)
+def _national_id(value: str) -> str:
+    return pii.normalize_national_id(value)
+
+
+@functools.lru_cache(maxsize=16_384)
+def _credit_code(value: str) -> str:
+    return pii.normalize_credit_code(value)
+
+
+class KnownNationalId(NationalId):
+    """A national ID, each distinct number checked once per process (imports name the same people often)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = ma.fields.String._deserialize(self, value, attr, data, **kwargs)
+        try:
+            return _national_id(text)
+        except pii.InvalidPII as exc:
+            raise ma.ValidationError(gettext("Not a valid national ID number.")) from exc
+
+
+class KnownCreditCode(CreditCode):
+    """A unified social credit code, each distinct code checked once per process."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = ma.fields.String._deserialize(self, value, attr, data, **kwargs)
+        try:
+            return _credit_code(text)
+        except pii.InvalidPII as exc:
+            raise ma.ValidationError(gettext("Not a valid unified social credit code.")) from exc
+
+
 def _fen(**kwargs) -> ma.fields.Integer:
     return ma.fields.Integer(strict=True, validate=Range(-MAX_FEN, MAX_FEN), **kwargs)
 
@@ -74,7 +107,7 @@ class RecordItemSchema(StrictSchema):
         validate=ma.validate.OneOf([k.value for k in RecordKind]),
         metadata={"description": "status | contribution | account_entry | loan"},
     )
-    national_id = NationalId(required=True, metadata={"description": "The insured person's 身份证号"})
+    national_id = KnownNationalId(required=True, metadata={"description": "The insured person's 身份证号"})
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
     scheme = ma.fields.String(
         required=True,
@@ -115,7 +148,7 @@ class RecordItemSchema(StrictSchema):
         load_default=None,
         metadata={"description": "account_entry: the balance after it; loan: still owed; fen"},
     )
-    employer_code = CreditCode(
+    employer_code = KnownCreditCode(
         load_default=None, metadata={"description": "The paying unit's 统一社会信用代码"}
     )
     employer_name = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=120))

@@ -159,8 +159,32 @@ def _merge_chunk(source: Source, rows: list[dict], batch_id: uuid.UUID, outcome:
             execution_options={"synchronize_session": False},
         )
     if written:
-        db.session.execute(insert(Record), written)
+        _write(written)
     watcher.send()
+
+
+COPY_COLUMNS = (
+    "id", "source", "record_no", "version", "is_current", "insured_id", *CONTENT, "year", "as_of", "digest",
+    "batch_id", "received_at", "superseded_at",
+)  # fmt: skip
+
+
+def _write(rows: list[dict]) -> None:
+    """Insert new versions: COPY on PostgreSQL (much faster than a multi-row INSERT), else executemany."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(insert(Record), rows)
+        return
+    columns = ", ".join(COPY_COLUMNS)
+    statement = f"COPY {Record.__tablename__} ({columns}) FROM STDIN"  # noqa: S608 - fixed names
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([_copy_value(name, row[name]) for name in COPY_COLUMNS])
+
+
+def _copy_value(name: str, value):
+    return json.dumps(value, ensure_ascii=False) if name == "details" else value
 
 
 def _insured_ids(rows: list[dict]) -> dict[str, uuid.UUID]:
