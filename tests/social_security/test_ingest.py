@@ -64,10 +64,11 @@ def test_each_item_is_accepted_or_refused_on_its_own(client, db, insured, bureau
         good,
         "not an object",
         {"record_id": "BAD-7", "kind": "loan"},
+        {**contribution("BAD-8", number, month(1)), "national_id": "520199198301010014"},  # unknown county
     )
     assert [(a["index"], a["result"]) for a in result["accepted"]] == [(0, "created")]
     refused = {r["index"]: r for r in result["refused"]}
-    assert set(refused) == set(range(1, 11))
+    assert set(refused) == set(range(1, 12))
     assert "national_id" in refused[1]["errors"] and refused[1]["record_id"] == "BAD-1"
     assert "employer_code" in refused[2]["errors"]
     assert "employer_fen" in refused[3]["errors"]
@@ -78,6 +79,7 @@ def test_each_item_is_accepted_or_refused_on_its_own(client, db, insured, bureau
     assert refused[8]["code"] == "duplicate-in-batch"
     assert refused[9]["record_id"] is None
     assert {"national_id", "name", "scheme", "as_of"} <= set(refused[10]["errors"])
+    assert "national_id" in refused[11]["errors"]
     assert _count(db) == 1
 
 

@@ -17,6 +17,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
+import psycopg
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ from app.social_security.models import Insured, Record, Source, event_id, source
 from app.social_security.services import alerts
 from app.social_security.services._shared import source_for
 
+ATTEMPTS = 5  # rounds a batch racing others for the same records is merged again
 BATCH_SIZE = 2000  # rows merged at once (SQLite allows 32,766 bound parameters per statement)
 CONTENT = (
     "kind",
@@ -101,17 +103,21 @@ def ingest_records(
 
 
 def merge(source: Source, rows: list[dict], batch_id: uuid.UUID, outcome: IngestOutcome) -> None:
-    """Merge one institution's validated rows (each with its ``index``) in batches; retried once on a race."""
+    """Merge one institution's validated rows (each with its ``index``) in batches; retried on a race.
+
+    A batch that meets another writing the same record (or person) at the same moment is rolled back to
+    its savepoint and merged again against what the other committed: each round, one of the racers wins.
+    """
     for start in range(0, len(rows), BATCH_SIZE):
         chunk = rows[start : start + BATCH_SIZE]
-        for attempt in (1, 2):
+        for attempt in range(1, ATTEMPTS + 1):
             trial = IngestOutcome(keep_accepted=outcome.keep_accepted)
             try:
                 with db.session.begin_nested():
                     _merge_chunk(source, chunk, batch_id, trial)
                 break
-            except IntegrityError:  # another batch wrote the same record or person at the same moment
-                if attempt == 2:
+            except (IntegrityError, psycopg.IntegrityError):  # another batch wrote the same record or person
+                if attempt == ATTEMPTS:
                     raise
         outcome.accepted += trial.accepted
         outcome.refused += trial.refused
