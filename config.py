@@ -62,6 +62,11 @@ class BaseConfig:
     # Rate limiting (Flask-Limiter): Redis storage when configured, memory otherwise.
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis unreachable: count in this process's memory instead of failing the request. Only the limits
+    # by client address live there (sign-in, wrong client credentials); the per-phone and per-code limits
+    # of sign-in codes are in the database and hold across processes whatever Redis does.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     # Flask-Limiter would overwrite a precise Retry-After (e.g. the per-phone SMS wait) with its own
     # window's reset; it reports that in this header instead, and 429 problems carry Retry-After.
     RATELIMIT_HEADER_RETRY_AFTER = "X-RateLimit-Retry-After"
@@ -80,6 +85,9 @@ class BaseConfig:
     # Sign-in: per client address (Flask-Limiter syntax), on top of the per-phone SMS limits;
     # how long the hosted sign-in page remembers a person (its session cookie).
     SIGN_IN_ADDRESS_RATE_LIMIT = _env("SIGN_IN_ADDRESS_RATE_LIMIT", "10 per minute;60 per hour")
+    # Wrong client credentials (OAuth client secrets, Open311 api_keys) per client address: a
+    # requester that keeps failing waits; the institution itself, calling from its own address, never.
+    CLIENT_AUTH_FAILURE_RATE_LIMIT = _env("CLIENT_AUTH_FAILURE_RATE_LIMIT", "10 per minute;100 per hour")
     SIGN_IN_SESSION_SECONDS = _int("SIGN_IN_SESSION_SECONDS", 12 * 3600)
     PERMANENT_SESSION_LIFETIME = SIGN_IN_SESSION_SECONDS
     SESSION_COOKIE_NAME = "ymt_signin"
@@ -147,6 +155,9 @@ class BaseConfig:
     # Signed webhooks to institutional clients.
     WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 10)
     WEBHOOK_REQUIRE_HTTPS = False
+    # Webhooks never reach loopback, link-local (cloud metadata) or private addresses (SSRF); only a
+    # test harness whose receiver listens on the loopback turns this on.
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = _flag("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 
     # Bills: a biller answers a dispute within this many working days (Asia/Shanghai calendar);
     # residents are reminded this many days before a bill is due.

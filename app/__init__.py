@@ -6,18 +6,27 @@ import importlib
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.core.i18n import localize_validation_messages
-from app.core.validation import refuse_nul_characters
+from app.core.validation import load_json, refuse_unstorable_text
 from config import BaseConfig, ProductionConfig, config_for
 
 localize_validation_messages()
-refuse_nul_characters()
+refuse_unstorable_text()
 
 # Every domain, in the order they build on each other (and their demo data is seeded). Adding a
 # domain is adding its name here: its package's ``init_app`` registers the rest.
 DOMAINS = ("city", "identity", "notifications", "payments", "complaints", "bills", "social_security")
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider; ``request.get_json`` parses within the kernel's limits (depth, digits)."""
+
+    def loads(self, s, **kwargs):
+        """Parse a JSON document within the kernel's limits."""
+        return load_json(s) if not kwargs else super().loads(s, **kwargs)
 
 
 def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Flask:
@@ -32,6 +41,7 @@ def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Fla
     app.config.from_object(config_cls)
     app.config.update(overrides)
     app.config["DOMAINS"] = DOMAINS
+    app.json = BoundedJSONProvider(app)
     app.json.ensure_ascii = False  # Chinese stays readable in every JSON response
     app.json.sort_keys = False
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,14 @@ ends in ``0000``               refused     ``account_closed``: the account has b
 ends in an even digit          confirmed
 ends in an odd digit (or not   refused     ``holder_mismatch``: the holder's name does not
 a digit)                                   match the account
+the holder's name differs      refused     ``holder_mismatch``
+from the biller's file
 =============================  ==========  =================================================
+
+The sandbox biller's file of holders is what it has confirmed before: once an account is confirmed
+under a holder's name (户名), anyone else binding it must give that name (spaces and letter case
+aside), as a real biller compares the name with its records. Members of one household give the same
+户名 and all see the account's bills; a stranger who does not know it does not.
 
 A sandbox biller that supports fetching answers a fetch with the current month's bill (Asia/Shanghai)
 for the account, created if it does not exist yet: bill number ``SBX-<account>-<YYYYMM>``, an amount
@@ -21,6 +28,7 @@ derived from the account number and month (between ¥20.00 and ¥320.00, never e
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -48,14 +56,21 @@ class HolderCheck:
         return str(REASONS[self.reason_code]) if self.reason_code else None
 
 
-def check_holder(account_number: str) -> HolderCheck:
-    """Confirm or refuse a binding by the documented rule."""
+def check_holder(account_number: str, holder_name: str, names_on_file: Iterable[str] = ()) -> HolderCheck:
+    """Confirm or refuse a binding by the documented rule and the holder's name on the biller's file."""
     if account_number.endswith("0000"):
         return HolderCheck(False, ACCOUNT_CLOSED)
     last = account_number[-1:]
-    if last.isdigit() and int(last) % 2 == 0:
-        return HolderCheck(True)
-    return HolderCheck(False, HOLDER_MISMATCH)
+    if not (last.isdigit() and int(last) % 2 == 0):
+        return HolderCheck(False, HOLDER_MISMATCH)
+    on_file = {_comparable(name) for name in names_on_file}
+    if on_file and _comparable(holder_name) not in on_file:
+        return HolderCheck(False, HOLDER_MISMATCH)
+    return HolderCheck(True)
+
+
+def _comparable(name: str) -> str:
+    return "".join(name.split()).casefold()
 
 
 @dataclass(frozen=True)

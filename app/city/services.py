@@ -35,6 +35,15 @@ def get_department(department_id: uuid.UUID) -> Department:
     return department
 
 
+def department_names(department_ids) -> dict[uuid.UUID, str]:
+    """The names of these departments in the reader's language, read in one query."""
+    ids = [i for i in department_ids if i is not None]
+    if not ids:
+        return {}
+    rows = db.session.scalars(db.select(Department).where(Department.id.in_(ids)))
+    return {department.id: department.name for department in rows}
+
+
 def department_by_code(code: str) -> Department | None:
     """Look a department up by its code."""
     return db.session.scalar(db.select(Department).where(Department.code == code))
@@ -65,8 +74,10 @@ def upsert_street(
     return street
 
 
-# A point farther than this from every street centre is outside the city's streets.
+# A point farther than this from every street centre is outside the city's streets; farther than
+# OUTSIDE_CITY_M from all of them, it is outside the city (another city's 12345 serves it).
 STREET_RADIUS_M = 5000
+OUTSIDE_CITY_M = 50_000
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,7 @@ class Place:
 
     district: District | None
     street: Street | None
+    outside: bool = False  # the point is far from every street of the city
 
 
 def locate(address: str = "", point: Point | None = None) -> Place:
@@ -89,8 +101,11 @@ def locate(address: str = "", point: Point | None = None) -> Place:
         nearest = min(
             located, key=lambda s: distance_m(point, Point(s.center_lat, s.center_lng)), default=None
         )
-        if nearest and distance_m(point, Point(nearest.center_lat, nearest.center_lng)) <= STREET_RADIUS_M:
+        away = distance_m(point, Point(nearest.center_lat, nearest.center_lng)) if nearest else None
+        if away is not None and away <= STREET_RADIUS_M:
             return Place(nearest.district, nearest)
+        if away is not None and away > OUTSIDE_CITY_M:
+            return Place(None, None, outside=True)
     districts = [d for d in db.session.scalars(db.select(District)) if _named_in(d, address)]
     return Place(districts[0] if districts else None, None)
 

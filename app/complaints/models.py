@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.core.models import IdMixin, LocalizedName, UTCDateTime
+from app.complaints import texts
+from app.core.models import IdMixin, LocalizedName, UTCDateTime, utcnow
 from app.core.pii import EncryptedString
 from app.extensions import db
 
@@ -40,6 +42,28 @@ class RoutingRuleRecord(IdMixin, db.Model):
     assisting_codes: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ComplaintStatus(StrEnum):
+    """Where a complaint stands."""
+
+    SUBMITTED = "submitted"  # waiting for a dispatcher (no rule matched, or sent back)
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"  # answered; the resident rates it
+    CLOSED = "closed"
+    MERGED = "merged"  # handled together with another
+    SPLIT = "split"  # handled as its parts
+
+
+OPEN_STATES = (
+    ComplaintStatus.SUBMITTED,
+    ComplaintStatus.DISPATCHED,
+    ComplaintStatus.ACCEPTED,
+    ComplaintStatus.IN_PROGRESS,
+)
+WORKING_STATES = (ComplaintStatus.DISPATCHED, ComplaintStatus.ACCEPTED, ComplaintStatus.IN_PROGRESS)
 
 
 class Complaint(IdMixin, db.Model):
@@ -75,7 +99,9 @@ class Complaint(IdMixin, db.Model):
         Uuid, ForeignKey("departments.id"), index=True
     )
     routing_rule_number: Mapped[int | None] = mapped_column(Integer)
-    routing_reason: Mapped[str] = mapped_column(String(300), default="")
+    # Why it went where it went, as data: {"rule": n, "rule_name", "matched": [[kind, value]], "department"}
+    # or {"queue": "dispatcher"}; put into words for the reader (texts.routing_explanation).
+    routing: Mapped[dict | None] = mapped_column(JSON)
     reply: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
@@ -93,6 +119,41 @@ class Complaint(IdMixin, db.Model):
     photos: Mapped[list[ComplaintPhoto]] = relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def routing_reason(self) -> str:
+        """Why it went where it went, in the reader's language."""
+        return texts.routing_explanation(self.routing)
+
+    def deadline_at(self, now: datetime) -> dict | None:
+        """The clock running at ``now`` (dispatch while waiting, then the reply), and if it is missed."""
+        if self.status == ComplaintStatus.SUBMITTED:
+            kind, due = "dispatch", self.dispatch_due
+        elif self.status in WORKING_STATES and self.feedback_due:
+            kind, due = "feedback", self.feedback_due
+        else:
+            return None
+        return {
+            "kind": kind,
+            "due_at": due,
+            "overdue": due < now,
+            "seconds_left": int((due - now).total_seconds()),
+        }
+
+    @property
+    def deadline(self) -> dict | None:
+        """The clock that runs now."""
+        return self.deadline_at(utcnow())
+
+    @property
+    def photo_ids(self) -> list[str]:
+        """The ids of its photos."""
+        return [str(photo.id) for photo in self.photos]
+
+    @property
+    def assisting_department_ids(self) -> list[str]:
+        """The departments assisting the lead one."""
+        return [str(assist.department_id) for assist in self.assists]
 
 
 class ComplaintAssist(IdMixin, db.Model):
@@ -118,8 +179,18 @@ class ComplaintEvent(IdMixin, db.Model):
     department_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("departments.id"))
     params: Mapped[dict] = mapped_column(JSON, default=dict)  # for the localized summary
     public_note: Mapped[str] = mapped_column(Text, default="")  # free text residents see (the reply)
-    internal_note: Mapped[str] = mapped_column(Text, default="")
+    internal_note: Mapped[str] = mapped_column(Text, default="")  # what staff typed, as typed
     complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+    @property
+    def summary(self) -> str:
+        """The step in the reader's language."""
+        return texts.event_summary(self.kind, self.params)
+
+    @property
+    def system_note(self) -> str:
+        """What the system noted at this step (routed by a rule, a deadline missed), for staff."""
+        return texts.system_note((self.params or {}).get("note"))
 
 
 class ComplaintPhoto(IdMixin, db.Model):

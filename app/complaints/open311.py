@@ -20,13 +20,13 @@ from werkzeug.exceptions import HTTPException
 from app.city import services as city
 from app.complaints import services
 from app.complaints.models import Category, Complaint
-from app.core.api import ApiBlueprint, accepts
+from app.core.api import ApiBlueprint, accepts, credential_failure_limit
 from app.core.errors import AppError, ValidationFailed, from_http_exception
 from app.core.geo import Point
 from app.core.models import utcnow
 from app.core.pii import InvalidPII, normalize_phone
 from app.core.validation import Range
-from app.extensions import db
+from app.extensions import db, limiter
 from app.identity import services as identity
 
 blp = ApiBlueprint(
@@ -324,6 +324,9 @@ class RequestCreateSchema(ma.Schema):
 
 @blp.route("/requests.<fmt>", methods=["POST"])
 @georeport_errors
+@limiter.limit(
+    credential_failure_limit, scope="client-credentials", deduct_when=lambda r: r.status_code == 403
+)
 @accepts("application/x-www-form-urlencoded", "multipart/form-data")
 @blp.arguments(RequestCreateSchema, location="form")
 @blp.response(201)

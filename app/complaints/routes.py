@@ -34,8 +34,7 @@ from app.complaints.schemas import (
 )
 from app.core.actors import Role
 from app.core.api import ApiBlueprint, accepts, current_actor
-from app.core.errors import NotFound
-from app.core.pagination import PageArgsSchema, page_schema
+from app.core.pagination import page_schema
 
 blp = ApiBlueprint("complaints", __name__, description="12345 requests: report, follow and rate")
 staff = ApiBlueprint("staff_complaints", __name__, description="12345 work: dispatch, handle, oversee")
@@ -68,18 +67,16 @@ def list_categories():
 @blp.response(201, ComplaintSchema)
 def submit(data):
     """Report something to 12345; it is routed to a department at once when a rule matches."""
-    complaint = services.submit_complaint(current_actor(), _intake(data))
-    return complaint
+    return services.view(services.submit_complaint(current_actor(), _intake(data)))
 
 
 @blp.route("/complaints")
 @blp.auth()
 @blp.arguments(ComplaintQuerySchema, location="query")
-@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(ComplaintSchema))
-def my_complaints(filters, page):
+def my_complaints(args):
     """My complaints and those I follow, newest first."""
-    return services.my_complaints(current_actor(), **page, **filters)
+    return services.my_complaints(current_actor(), **args)
 
 
 @blp.route("/complaints/<uuid:complaint_id>")
@@ -87,7 +84,7 @@ def my_complaints(filters, page):
 @blp.response(200, ComplaintSchema)
 def get_complaint(complaint_id: uuid.UUID):
     """One of my complaints with its public timeline and deadline clock."""
-    return services.resident_complaint(current_actor(), complaint_id)
+    return services.view(services.resident_complaint(current_actor(), complaint_id))
 
 
 @blp.route("/complaints/<uuid:complaint_id>/rating", methods=["POST"])
@@ -96,8 +93,7 @@ def get_complaint(complaint_id: uuid.UUID):
 @blp.response(200, ComplaintSchema)
 def rate(data, complaint_id: uuid.UUID):
     """Rate the reply: 3-5 closes the complaint, 1-2 reopens it for rework."""
-    complaint = services.rate(current_actor(), complaint_id, data["rating"], data["comment"])
-    return complaint
+    return services.view(services.rate(current_actor(), complaint_id, data["rating"], data["comment"]))
 
 
 @blp.route("/complaints/<uuid:complaint_id>/photos", methods=["POST"])
@@ -107,8 +103,7 @@ def rate(data, complaint_id: uuid.UUID):
 @blp.response(201, PhotoSchema)
 def add_photo(files, complaint_id: uuid.UUID):
     """Attach a photo (JPEG, PNG or WebP, at most 5 MB, 6 per complaint)."""
-    photo = services.add_photo(current_actor(), complaint_id, files["photo"].read())
-    return photo
+    return services.add_photo(current_actor(), complaint_id, files["photo"].read())
 
 
 @blp.route("/complaints/<uuid:complaint_id>/photos/<uuid:photo_id>")
@@ -116,15 +111,8 @@ def add_photo(files, complaint_id: uuid.UUID):
 @blp.response(200, content_type="image/*")
 def get_photo(complaint_id: uuid.UUID, photo_id: uuid.UUID):
     """One photo of my complaint."""
-    complaint = services.resident_complaint(current_actor(), complaint_id)
-    return _photo_response(complaint, photo_id)
-
-
-def _photo_response(complaint, photo_id: uuid.UUID) -> Response:
-    photo = next((p for p in complaint.photos if p.id == photo_id), None)
-    if photo is None:
-        raise NotFound()
-    return Response(services.photo_bytes(photo), mimetype=photo.content_type)
+    content, content_type = services.resident_photo(current_actor(), complaint_id, photo_id)
+    return Response(content, mimetype=content_type)
 
 
 # --- staff --------------------------------------------------------------------------------
@@ -136,18 +124,16 @@ def _photo_response(complaint, photo_id: uuid.UUID) -> Response:
 @staff.response(201, StaffComplaintSchema)
 def record_call(data):
     """Record a call on the caller's behalf, linked to their account when one exists."""
-    complaint = services.record_call(current_actor(), data.pop("caller_phone"), _intake(data))
-    return complaint
+    return services.view(services.record_call(current_actor(), data.pop("caller_phone"), _intake(data)))
 
 
 @staff.route("/staff/complaints")
 @staff.auth(roles=STAFF)
 @staff.arguments(StaffQuerySchema, location="query")
-@staff.arguments(PageArgsSchema, location="query")
 @staff.response(200, page_schema(StaffComplaintSchema))
-def work_list(filters, page):
+def work_list(args):
     """Work lists: the dispatcher queue (status=submitted), a department's work, overdue items."""
-    return services.staff_queue(current_actor(), **page, **filters)
+    return services.staff_queue(current_actor(), **args)
 
 
 @staff.route("/staff/complaints/<uuid:complaint_id>")
@@ -155,78 +141,80 @@ def work_list(filters, page):
 @staff.response(200, StaffComplaintDetailSchema)
 def staff_view(complaint_id: uuid.UUID):
     """One complaint in full; the reporter only where the viewer may see them (audited)."""
-    actor = current_actor()
-    complaint = services.staff_complaint(actor, complaint_id)
-    complaint.reporter = services.reporter_contact(actor, complaint)
-    return complaint
+    return services.staff_detail(current_actor(), complaint_id)
 
 
-def _step(name: str, schema, call, roles=STAFF, doc: str = ""):
-    """Register a staff step ``POST /staff/complaints/<id>/<name>`` calling ``call(actor, id, data)``."""
-
-    def view(data, complaint_id: uuid.UUID):
-        complaint = call(current_actor(), complaint_id, data)
-        return complaint
-
-    view.__name__ = "step_" + name.replace("-", "_")
-    view.__doc__ = doc
-    decorated = staff.response(200, StaffComplaintSchema)(view)
-    decorated = staff.arguments(schema)(decorated)
-    decorated = staff.auth(roles=roles)(decorated)
-    staff.route(f"/staff/complaints/<uuid:complaint_id>/{name}", methods=["POST"])(decorated)
+DISPATCHERS = (Role.DISPATCHER, Role.SUPERVISOR)
+HANDLERS = (Role.DEPARTMENT_HANDLER,)
 
 
-_step(
-    "dispatch",
-    DispatchSchema,
-    lambda a, cid, d: services.dispatch(
-        a, cid, d["version"], d["department_code"], d["assisting_codes"], d["note"]
-    ),
-    roles=(Role.DISPATCHER, Role.SUPERVISOR),
-    doc="Dispatch or reassign to a lead department, with assisting departments.",
-)
-_step(
-    "dispatch-to-district",
-    VersionedSchema,
-    lambda a, cid, d: services.dispatch_to_district(a, cid, d["version"], d["note"]),
-    roles=(Role.DISPATCHER, Role.SUPERVISOR),
-    doc="Ownership unclear: hand it to the district's default department.",
-)
-_step(
-    "send-back",
-    SendBackSchema,
-    lambda a, cid, d: services.send_back(a, cid, d["version"], d["reason"]),
-    roles=(Role.DEPARTMENT_HANDLER,),
-    doc="Return a complaint that is not the department's (退单), with a reason.",
-)
-_step(
-    "accept",
-    VersionedSchema,
-    lambda a, cid, d: services.accept(a, cid, d["version"]),
-    roles=(Role.DEPARTMENT_HANDLER,),
-    doc="The lead department takes the complaint on.",
-)
-_step(
-    "start",
-    VersionedSchema,
-    lambda a, cid, d: services.start_work(a, cid, d["version"], d["note"]),
-    roles=(Role.DEPARTMENT_HANDLER,),
-    doc="Work has started.",
-)
-_step(
-    "resolve",
-    ResolveSchema,
-    lambda a, cid, d: services.resolve(a, cid, d["version"], d["reply"]),
-    roles=(Role.DEPARTMENT_HANDLER,),
-    doc="Answer the resident in writing; they are asked to rate it.",
-)
-_step(
-    "merge",
-    MergeSchema,
-    lambda a, cid, d: services.merge(a, cid, d["version"], d["into_id"]),
-    roles=(Role.DISPATCHER, Role.SUPERVISOR),
-    doc="Merge this duplicate into another complaint; its reporters follow that one.",
-)
+@staff.route("/staff/complaints/<uuid:complaint_id>/dispatch", methods=["POST"])
+@staff.auth(roles=DISPATCHERS)
+@staff.arguments(DispatchSchema)
+@staff.response(200, StaffComplaintSchema)
+def dispatch(data, complaint_id: uuid.UUID):
+    """Dispatch or reassign to a lead department, with assisting departments."""
+    actor, version = current_actor(), data["version"]
+    complaint = services.dispatch(
+        actor, complaint_id, version, data["department_code"], data["assisting_codes"], data["note"]
+    )
+    return services.view(complaint)
+
+
+@staff.route("/staff/complaints/<uuid:complaint_id>/dispatch-to-district", methods=["POST"])
+@staff.auth(roles=DISPATCHERS)
+@staff.arguments(VersionedSchema)
+@staff.response(200, StaffComplaintSchema)
+def dispatch_to_district(data, complaint_id: uuid.UUID):
+    """Ownership unclear: hand it to the district's default department."""
+    return services.view(
+        services.dispatch_to_district(current_actor(), complaint_id, data["version"], data["note"])
+    )
+
+
+@staff.route("/staff/complaints/<uuid:complaint_id>/send-back", methods=["POST"])
+@staff.auth(roles=HANDLERS)
+@staff.arguments(SendBackSchema)
+@staff.response(200, StaffComplaintSchema)
+def send_back(data, complaint_id: uuid.UUID):
+    """Return a complaint that is not the department's (退单), with a reason."""
+    return services.view(services.send_back(current_actor(), complaint_id, data["version"], data["reason"]))
+
+
+@staff.route("/staff/complaints/<uuid:complaint_id>/accept", methods=["POST"])
+@staff.auth(roles=HANDLERS)
+@staff.arguments(VersionedSchema)
+@staff.response(200, StaffComplaintSchema)
+def accept(data, complaint_id: uuid.UUID):
+    """The lead department takes the complaint on."""
+    return services.view(services.accept(current_actor(), complaint_id, data["version"]))
+
+
+@staff.route("/staff/complaints/<uuid:complaint_id>/start", methods=["POST"])
+@staff.auth(roles=HANDLERS)
+@staff.arguments(VersionedSchema)
+@staff.response(200, StaffComplaintSchema)
+def start(data, complaint_id: uuid.UUID):
+    """Work has started."""
+    return services.view(services.start_work(current_actor(), complaint_id, data["version"], data["note"]))
+
+
+@staff.route("/staff/complaints/<uuid:complaint_id>/resolve", methods=["POST"])
+@staff.auth(roles=HANDLERS)
+@staff.arguments(ResolveSchema)
+@staff.response(200, StaffComplaintSchema)
+def resolve(data, complaint_id: uuid.UUID):
+    """Answer the resident in writing; they are asked to rate it."""
+    return services.view(services.resolve(current_actor(), complaint_id, data["version"], data["reply"]))
+
+
+@staff.route("/staff/complaints/<uuid:complaint_id>/merge", methods=["POST"])
+@staff.auth(roles=DISPATCHERS)
+@staff.arguments(MergeSchema)
+@staff.response(200, StaffComplaintSchema)
+def merge(data, complaint_id: uuid.UUID):
+    """Merge this duplicate into another complaint; its reporters follow that one."""
+    return services.view(services.merge(current_actor(), complaint_id, data["version"], data["into_id"]))
 
 
 @staff.route("/staff/complaints/<uuid:complaint_id>/split", methods=["POST"])
@@ -235,8 +223,7 @@ _step(
 @staff.response(201, StaffComplaintSchema(many=True))
 def split(data, complaint_id: uuid.UUID):
     """Split a complaint that asks several things; each part is dispatched on its own."""
-    parts = services.split(current_actor(), complaint_id, data["version"], data["parts"])
-    return parts
+    return services.views(services.split(current_actor(), complaint_id, data["version"], data["parts"]))
 
 
 @staff.route("/staff/complaints/<uuid:complaint_id>/extensions", methods=["POST"])

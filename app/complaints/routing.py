@@ -48,7 +48,7 @@ class RoutingDecision:
     """The rule that fired and why."""
 
     rule: RoutingRule
-    reasons: tuple[str, ...] = field(default=())
+    reasons: tuple[tuple[str, str], ...] = field(default=())  # (kind, value): ("category", "0101")
 
     @property
     def department_code(self) -> str:
@@ -61,26 +61,26 @@ class RoutingDecision:
         return self.rule.assisting_codes
 
 
-def _matches(rule: RoutingRule, facts: ComplaintFacts, text: str) -> tuple[str, ...] | None:
-    reasons: list[str] = []
+def _matches(rule: RoutingRule, facts: ComplaintFacts, text: str) -> tuple[tuple[str, str], ...] | None:
+    reasons: list[tuple[str, str]] = []
     if rule.category_prefixes:
         prefix = next((p for p in rule.category_prefixes if facts.category_code.startswith(p)), None)
         if prefix is None:
             return None
-        reasons.append(f"category {facts.category_code}")
+        reasons.append(("category", facts.category_code))
     if rule.district_codes:
         if facts.district_code not in rule.district_codes:
             return None
-        reasons.append(f"district {facts.district_code}")
+        reasons.append(("district", facts.district_code))
     if rule.street_codes:
         if facts.street_code not in rule.street_codes:
             return None
-        reasons.append(f"street {facts.street_code}")
+        reasons.append(("street", facts.street_code))
     if rule.keywords:
         word = next((k for k in rule.keywords if k.lower() in text), None)
         if word is None:
             return None
-        reasons.append(f"keyword {word}")
+        reasons.append(("keyword", word))
     return tuple(reasons)
 
 

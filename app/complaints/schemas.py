@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import marshmallow as ma
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
-from app.city import services as city
-from app.complaints import services
+from app.complaints.models import ComplaintStatus
 from app.core.geo import LocationSchema
+from app.core.pagination import PageArgsSchema
 from app.core.validation import PhoneNumber, Range, StrictSchema
 
 
@@ -18,7 +18,7 @@ class CategorySchema(ma.Schema):
 
     code = ma.fields.String(dump_only=True)
     parent_code = ma.fields.String(dump_only=True, allow_none=True)
-    name = ma.fields.Function(services.category_name, dump_only=True)
+    name = ma.fields.String(dump_only=True)
     sla_class = ma.fields.String(dump_only=True)
 
 
@@ -52,7 +52,7 @@ class PublicEventSchema(ma.Schema):
 
     kind = ma.fields.String(dump_only=True)
     status_after = ma.fields.String(dump_only=True)
-    summary = ma.fields.Function(lambda e: services.event_summary(e, str(get_locale())), dump_only=True)
+    summary = ma.fields.String(dump_only=True)
     note = ma.fields.String(attribute="public_note", dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
 
@@ -60,7 +60,11 @@ class PublicEventSchema(ma.Schema):
 class StaffEventSchema(PublicEventSchema):
     """A step of the timeline as staff see it."""
 
-    internal_note = ma.fields.String(dump_only=True)
+    internal_note = ma.fields.String(dump_only=True, metadata={"description": "What staff wrote"})
+    system_note = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "What the system noted (routing, deadlines), in your language"},
+    )
     actor_kind = ma.fields.String(dump_only=True)
     department_id = ma.fields.UUID(dump_only=True, allow_none=True)
 
@@ -72,13 +76,6 @@ class DeadlineSchema(ma.Schema):
     due_at = ma.fields.DateTime(dump_only=True)
     overdue = ma.fields.Boolean(dump_only=True)
     seconds_left = ma.fields.Integer(dump_only=True)
-
-
-def _department_name(complaint) -> str | None:
-    if complaint.lead_department_id is None:
-        return None
-    department = city.get_department(complaint.lead_department_id)
-    return department.name
 
 
 class ComplaintSchema(ma.Schema):
@@ -93,16 +90,12 @@ class ComplaintSchema(ma.Schema):
     address = ma.fields.String(dump_only=True)
     lat = ma.fields.Float(dump_only=True, allow_none=True)
     lng = ma.fields.Float(dump_only=True, allow_none=True)
-    department = ma.fields.Function(_department_name, dump_only=True, allow_none=True)
-    deadline = ma.fields.Function(
-        lambda c: DeadlineSchema().dump(services.deadline_clock(c)) if services.deadline_clock(c) else None,
-        dump_only=True,
-        allow_none=True,
-    )
+    department = ma.fields.String(dump_only=True, allow_none=True)
+    deadline = ma.fields.Nested(DeadlineSchema, dump_only=True, allow_none=True)
     reply = ma.fields.String(dump_only=True, allow_none=True)
     rating = ma.fields.Integer(dump_only=True, allow_none=True)
-    photo_ids = ma.fields.Function(lambda c: [str(p.id) for p in c.photos], dump_only=True)
-    timeline = ma.fields.Function(lambda c: PublicEventSchema(many=True).dump(c.events), dump_only=True)
+    photo_ids = ma.fields.List(ma.fields.String(), dump_only=True)
+    timeline = ma.fields.List(ma.fields.Nested(PublicEventSchema), attribute="events", dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     resolved_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     closed_at = ma.fields.DateTime(dump_only=True, allow_none=True)
@@ -115,9 +108,7 @@ class StaffComplaintSchema(ComplaintSchema):
     urgent = ma.fields.Boolean(dump_only=True)
     sla_class = ma.fields.String(dump_only=True)
     lead_department_id = ma.fields.UUID(dump_only=True, allow_none=True)
-    assisting_department_ids = ma.fields.Function(
-        lambda c: [str(a.department_id) for a in c.assists], dump_only=True
-    )
+    assisting_department_ids = ma.fields.List(ma.fields.String(), dump_only=True)
     routing_rule_number = ma.fields.Integer(dump_only=True, allow_none=True)
     routing_reason = ma.fields.String(dump_only=True)
     duplicate_candidate_ids = ma.fields.List(ma.fields.String(), dump_only=True)
@@ -126,7 +117,7 @@ class StaffComplaintSchema(ComplaintSchema):
     reopen_count = ma.fields.Integer(dump_only=True)
     contact_allowed = ma.fields.Boolean(dump_only=True)
     identity_visible = ma.fields.Boolean(dump_only=True)
-    timeline = ma.fields.Function(lambda c: StaffEventSchema(many=True).dump(c.events), dump_only=True)
+    timeline = ma.fields.List(ma.fields.Nested(StaffEventSchema), attribute="events", dump_only=True)
 
 
 class ReporterSchema(ma.Schema):
@@ -239,16 +230,19 @@ class RoutingRuleSchema(StrictSchema):
     active = ma.fields.Boolean(dump_only=True)
 
 
-class ComplaintQuerySchema(ma.Schema):
-    """Filters of the resident's list."""
-
-    status = ma.fields.String(load_default=None)
+STATUSES = [status.value for status in ComplaintStatus]
 
 
-class StaffQuerySchema(ma.Schema):
+class ComplaintQuerySchema(PageArgsSchema):
+    """The resident's list: a page, optionally of one status."""
+
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
+
+
+class StaffQuerySchema(PageArgsSchema):
     """Filters of staff work lists."""
 
-    status = ma.fields.String(load_default=None)
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
     department_id = ma.fields.UUID(load_default=None)
     overdue = ma.fields.Boolean(load_default=False)
 

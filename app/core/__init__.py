@@ -28,10 +28,12 @@ def init_app(app: Flask) -> None:
     api.init_app(app, spec_kwargs=_spec_kwargs())
     errors.register_error_handlers(app)
     uow.init_app(app)  # first registered, so it runs last: the request commits once, at its end
+    app.before_request(core_api.refuse_oversized_streamed_body)
     app.before_request(core_api.require_json_body)
     app.before_request(core_api.authenticate_request)
     app.after_request(core_api.audit_proxy_request)
     app.after_request(i18n.add_content_language)
+    app.after_request(core_api.add_security_headers)
     app.register_blueprint(web)
     api.register_blueprint(blp)
     cli.init_app(app)

@@ -9,6 +9,7 @@ owner's access log. The system actor (jobs) may load anything.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -70,8 +71,13 @@ def authorize_private(
             subject = mine
         elif also is None or not also(actor, record):
             raise NotFound()
-    audit.record(actor, subject, action, resource or type(record).__tablename__, getattr(record, "id", None))
+    audit.record(actor, subject, action, resource or _kind_of(record), getattr(record, "id", None))
     return record
+
+
+def _kind_of(record) -> str:
+    """``PaymentIntent`` -> ``payment_intent``: what the access log calls the record."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(record).__name__).lower()
 
 
 def list_owner(actor: Actor, scope: MandateScope, resource: str) -> uuid.UUID:

@@ -7,17 +7,21 @@ import http
 from collections.abc import Callable
 from copy import deepcopy
 
+import marshmallow as ma
 from apispec import BasePlugin
 from flask import current_app, g, request
 from flask_babel import gettext
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser
 
 from app.core import audit
 from app.core.actors import Actor, ActorKind
 from app.core.audit import AuditAction
-from app.core.errors import Forbidden, ProblemSchema, UnsupportedMediaType
+from app.core.errors import Forbidden, PayloadTooLarge, ProblemSchema, UnsupportedMediaType, ValidationFailed
 from app.core.policy import require_authenticated, require_role, require_scope
+from app.core.validation import load_json
 
 Authenticator = Callable[[str], Actor]
 ProxyResolver = Callable[[Actor, str], Actor]
@@ -110,9 +114,36 @@ class ProxyHeaderPlugin(BasePlugin):
                 operation.setdefault("parameters", []).append(dict(self.PARAMETER))
 
 
+def add_security_headers(response):
+    """Every response, images included: browsers must not guess another content type (no sniffing)."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+def credential_failure_limit() -> str:
+    """How many wrong client credentials one client address may present (a Flask-Limiter limit)."""
+    return current_app.config["CLIENT_AUTH_FAILURE_RATE_LIMIT"]
+
+
 def current_actor() -> Actor:
     """The authenticated actor of this request (401 when there is none)."""
     return require_authenticated(g.get("actor"))
+
+
+def refuse_oversized_streamed_body() -> None:
+    """A chunked body longer than ``MAX_CONTENT_LENGTH`` is a 413, as one with a Content-Length is.
+
+    Werkzeug stops reading a streamed body at the limit and hands over what it read, so the request
+    would fail later as malformed (400). The body is read here (and kept for the view); if the client
+    sent more than the limit, the request is refused as too large.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.method not in BODY_METHODS or request.content_length is not None or not limit:
+        return
+    if "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        return
+    if len(request.get_data(cache=True)) >= limit and request.environ["wsgi.input"].read(1):
+        raise PayloadTooLarge()
 
 
 def require_json_body() -> None:
@@ -146,8 +177,63 @@ def accepts(*mimetypes: str):
     return decorator
 
 
+class BoundedJsonParser(FlaskParser):
+    """webargs' Flask parser reading JSON bodies through the kernel's bounded parser (depth, digits)."""
+
+    def _raw_load_json(self, req):
+        if not webargs_core.is_json(req.mimetype):
+            return webargs_core.missing
+        return load_json(req.get_data(cache=True))
+
+
+def declared_query_parameters(view) -> frozenset[str]:
+    """Every query parameter a route declares, over all of its ``arguments(..., location="query")``."""
+    names: set[str] = set()
+    for parameter in getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+        if not isinstance(parameter, dict) or parameter.get("in") != "query":
+            continue
+        schema = parameter["schema"]
+        schema = schema() if isinstance(schema, type) else schema
+        if isinstance(schema, ma.Schema):
+            names.update(
+                field.data_key or name for name, field in schema.fields.items() if not field.dump_only
+            )
+    return frozenset(names)
+
+
+def refuse_unknown_query_parameters(view):
+    """Wrap a view so that a query parameter it does not declare is a 422 naming it, like a body field."""
+    allowed = declared_query_parameters(view)
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if request.path.startswith("/api/"):
+            unknown = sorted(set(request.args) - allowed)
+            if unknown:
+                raise ValidationFailed({name: [gettext("Unknown query parameter.")] for name in unknown})
+        return view(*args, **kwargs)
+
+    return checked
+
+
 class ApiBlueprint(Blueprint):
-    """flask-smorest Blueprint with ``auth``: the route's roles and scopes, checked and documented."""
+    """flask-smorest Blueprint with ``auth``: the route's roles and scopes, checked and documented.
+
+    Every route refuses query parameters it does not declare (422), and reads JSON bodies within the
+    kernel's limits.
+    """
+
+    ARGUMENTS_PARSER = BoundedJsonParser()
+
+    def route(self, rule, *, parameters=None, tags=None, **options):
+        """Register a view (as flask-smorest does), refusing the query parameters it does not declare."""
+        register = super().route(rule, parameters=parameters, tags=tags, **options)
+
+        def decorator(func):
+            register(refuse_unknown_query_parameters(func))
+            return func
+
+        return decorator
 
     def auth(
         self,

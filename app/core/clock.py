@@ -31,6 +31,13 @@ def frozen(at: datetime) -> Iterator[None]:
         _override.pop()
 
 
+def set_to(at: datetime) -> None:
+    """Move a frozen clock to ``at``."""
+    if not _override:
+        raise RuntimeError("the clock is not frozen")
+    _override[-1] = at.astimezone(UTC)
+
+
 def advance(delta: timedelta) -> None:
     """Move a frozen clock on by ``delta``."""
     if not _override:

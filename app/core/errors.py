@@ -114,6 +114,30 @@ class PayloadTooLarge(AppError):
     default_detail = _l("The request body is too large.")
 
 
+class RequestTimeout(AppError):
+    """The request did not arrive in time (a client that sends too slowly)."""
+
+    status, code = 408, "request-timeout"
+    title = _l("Request timeout")
+    default_detail = _l("The request did not arrive in time. Send it again.")
+
+
+class UriTooLong(AppError):
+    """The request line (path and query) is longer than the server reads."""
+
+    status, code = 414, "uri-too-long"
+    title = _l("URI too long")
+    default_detail = _l("The request address (path and query) is too long.")
+
+
+class HeaderFieldsTooLarge(AppError):
+    """The request's headers are more or larger than the server reads."""
+
+    status, code = 431, "header-fields-too-large"
+    title = _l("Request headers too large")
+    default_detail = _l("The request headers are too many or too large.")
+
+
 class UnsupportedMediaType(AppError):
     """The body is not in a format this endpoint accepts."""
 
@@ -194,9 +218,12 @@ _HTTP_TO_ERROR: dict[int, type[AppError]] = {
         NotFound,
         MethodNotAllowed,
         Conflict,
+        RequestTimeout,
         PayloadTooLarge,
+        UriTooLong,
         UnsupportedMediaType,
         ValidationFailed,
+        HeaderFieldsTooLarge,
         RateLimited,
         ServiceUnavailable,
     )
@@ -219,7 +246,12 @@ def _stringify(value: Any) -> Any:
 def problem_response(error: AppError) -> Response:
     """Build the ``application/problem+json`` response for an error."""
     body = error.to_problem()
-    response = Response(json.dumps(body, ensure_ascii=False), status=error.status)
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a refused field name that is not valid Unicode: escape it
+        text = json.dumps(body, ensure_ascii=True)
+    response = Response(text, status=error.status)
     response.headers["Content-Type"] = PROBLEM_CONTENT_TYPE + "; charset=utf-8"
     response.headers.update(error.headers)
     return response

@@ -41,6 +41,7 @@ from app.core.errors import (
     IdempotencyKeyReused,
 )
 from app.core.models import IdMixin, UTCDateTime, utcnow
+from app.core.validation import load_json
 from app.extensions import db
 
 HEADER = "Idempotency-Key"
@@ -132,13 +133,13 @@ def fingerprint_of(request_value) -> str:
     canonical = json.dumps(
         request_value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()  # refused later, not 500
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """An HTTP request's fingerprint: method, path and body (JSON compared by content, not layout)."""
     try:
-        content = {"json": json.loads(body)}
+        content = {"json": load_json(body)}  # bounded: too deep or too long numbers are a 400
     except (ValueError, UnicodeDecodeError):
         content = {"bytes": hashlib.sha256(body).hexdigest()}
     return fingerprint_of({"method": method.upper(), "path": path, **content})

@@ -122,6 +122,11 @@ def _key(name: str) -> bytes:
     return _KEYS[name]
 
 
+def derived_key(label: str) -> bytes:
+    """A 32-byte key for one named use, derived from the look-up hash key (one secret to manage)."""
+    return hmac.new(_key("hash"), b"derived:" + label.encode(), hashlib.sha256).digest()
+
+
 def lookup_hash(value: str) -> str:
     """Keyed hash of a normalized value, for equality look-ups without decrypting."""
     return hmac.new(_key("hash"), value.encode(), hashlib.sha256).hexdigest()

@@ -1,13 +1,17 @@
 """The dynamic city code (城市码): a short-lived Ed25519-signed token shown as a QR code.
 
-A code names the person only by a random code subject. Gate scanners verify it offline against the
-published JWKS; the online verification also refuses revoked and replayed codes, writes the
-resident's scan log, and answers with only what the scanner's purpose may know.
+A code names the person by a subject that is new in every code: one AES block holding the person's
+random code key, the issue time and four random bytes, encrypted with a key only the server holds.
+Two codes of one person share nothing a collector could link (the subject, ``jti`` and signature all
+differ), while the online verification decrypts the subject back to the person. Gate scanners verify
+a code offline against the published JWKS; the online verification also refuses revoked and replayed
+codes, writes the resident's scan log, and answers with only what the scanner's purpose may know.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import json
 import math
@@ -16,31 +20,35 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import segno
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from joserfc import jws
 from joserfc.errors import JoseError
+from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit
 from app.core.actors import Actor
 from app.core.audit import AuditAction
-from app.core.errors import Forbidden, ValidationFailed
+from app.core.errors import Forbidden, ServiceUnavailable, ValidationFailed
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
-from app.core.pii import mask_national_id
+from app.core.pii import derived_key, mask_national_id
 from app.core.policy import require_scope
 from app.extensions import db, get_redis
 from app.identity import keys
 from app.identity.clients import client_by_id
-from app.identity.models import CityCodeScan, CityCodeSeen, Person
+from app.identity.models import CityCodeScan, CityCodeSeen, Person, new_citycode_key
 
 MAX_TTL_SECONDS = 120
 CLOCK_SKEW_SECONDS = 5
 VERIFY_SCOPE = "citycode:verify"
 IDENTITY_SCOPE = "citycode:identity"
 SEEN_PREFIX = "ymt:citycode:seen:"
+SUBJECT_KEY_BYTES = 8  # the person's random code key, inside the encrypted subject
+REPLAY_RETRY_SECONDS = 5
 
 
 class Purpose:
@@ -53,9 +61,43 @@ class Purpose:
     HOSPITAL = "hospital"
 
 
-PURPOSES = (Purpose.TRANSIT, Purpose.PARKING, Purpose.LIBRARY, Purpose.COMMUNITY_GATE, Purpose.HOSPITAL)
-# Purposes that disclose personal data: the scanner needs IDENTITY_SCOPE and the read is audited.
-IDENTITY_PURPOSES = frozenset({Purpose.HOSPITAL})
+@dataclass(frozen=True)
+class PurposeRule:
+    """What a scanner checking a code for one purpose may learn, and the scope it needs for that."""
+
+    claims: tuple[str, ...] = ()
+    scope: str | None = None  # besides citycode:verify; a purpose with a scope discloses personal data
+
+
+# Purposes are data: a new gate (a venue, a compound) is a new entry naming the claims it may see.
+PURPOSE_RULES: dict[str, PurposeRule] = {
+    Purpose.TRANSIT: PurposeRule(),
+    Purpose.PARKING: PurposeRule(),
+    Purpose.LIBRARY: PurposeRule(("real_name_verified",)),
+    Purpose.COMMUNITY_GATE: PurposeRule(("real_name_verified",)),
+    Purpose.HOSPITAL: PurposeRule(("real_name_verified", "legal_name", "national_id"), scope=IDENTITY_SCOPE),
+}
+PURPOSES = tuple(PURPOSE_RULES)
+# How each claim is read from the person; only the claims a purpose names are ever read.
+CLAIM_READERS = {
+    "real_name_verified": lambda person: person.verified_at is not None,
+    "legal_name": lambda person: person.legal_name,
+    "national_id": lambda person: mask_national_id(person.national_id),
+}
+
+
+class ReplayCheckUnavailable(ServiceUnavailable):
+    """The replay store cannot be reached: the online check fails closed (the gate verifies offline)."""
+
+    code = "citycode-check-unavailable"
+    title = _l("Online check unavailable")
+    default_detail = _l(
+        "The city code cannot be checked online right now. Verify it offline, or try again shortly."
+    )
+
+    def __init__(self):
+        super().__init__(headers={"Retry-After": str(REPLAY_RETRY_SECONDS)})
+
 
 ACCEPTED = "accepted"
 REASONS = {
@@ -112,21 +154,68 @@ def _revoked_before_epoch(person: Person) -> int | None:
 
 
 def subject_of(person: Person) -> str:
-    """The person's random code subject, created on first use."""
-    if person.citycode_subject is None:
-        person.citycode_subject = secrets.token_urlsafe(16)
+    """The person's random code key (never shown as such: codes carry it encrypted)."""
+    if person.citycode_subject is None or len(person.citycode_subject) != _encoded_length(SUBJECT_KEY_BYTES):
+        person.citycode_subject = new_citycode_key()  # a row made outside the model; people get one at birth
         db.session.flush()
     return person.citycode_subject
 
 
+def code_subject(person: Person, issued_at: int) -> str:
+    """A subject for one code: the person's key, the issue time and 4 random bytes, as one AES block.
+
+    A single block encrypted with a pseudorandom permutation under the server's key: the plaintext
+    never repeats (random bytes and time), so two subjects of one person look unrelated to anyone
+    without the key. The block is authenticated by the code's signature, not by the cipher.
+    """
+    block = _b64decode(subject_of(person)) + issued_at.to_bytes(4, "big") + secrets.token_bytes(4)
+    encryptor = _subject_cipher().encryptor()
+    return _b64(encryptor.update(block) + encryptor.finalize())
+
+
+def person_key_of(subject: str, issued_at: int) -> str | None:
+    """The person's code key inside a code's subject, or None when it is not one of ours."""
+    try:
+        block = _b64decode(subject)
+    except ValueError:
+        return None
+    if len(block) != 16:
+        return None
+    decryptor = _subject_cipher().decryptor()
+    plain = decryptor.update(block) + decryptor.finalize()
+    if int.from_bytes(plain[SUBJECT_KEY_BYTES : SUBJECT_KEY_BYTES + 4], "big") != issued_at:
+        return None
+    return _b64(plain[:SUBJECT_KEY_BYTES])
+
+
+def _subject_cipher() -> Cipher:
+    # One 16-byte block per subject, never repeated: ECB on a single block is the bare block cipher.
+    return Cipher(algorithms.AES(derived_key("citycode-subject")), modes.ECB())  # noqa: S305
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _b64decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64url") from exc
+
+
+def _encoded_length(size: int) -> int:
+    return math.ceil(size * 4 / 3)
+
+
 def issue_code(person: Person, now: datetime | None = None) -> IssuedCode:
-    """Sign a fresh code for ``person``: ``sub`` (code subject), ``iat``, ``exp``, ``jti``."""
+    """Sign a fresh code for ``person``: ``sub`` (new in every code), ``iat``, ``exp``, ``jti``."""
     issued = math.floor((now or utcnow()).timestamp())
     floor = _revoked_before_epoch(person)
     if floor is not None and issued < floor:
         issued = floor  # a code issued in the second of a revocation must still be valid
     claims = {
-        "sub": subject_of(person),
+        "sub": code_subject(person, issued),
         "iat": issued,
         "exp": issued + _ttl(),
         "jti": secrets.token_urlsafe(12),
@@ -153,31 +242,37 @@ def revoke_codes(person: Person) -> datetime:
 def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = None) -> Verification:
     """Check a code online for a scanner: signature, expiry, revocation and replay, then log the scan."""
     require_scope(actor, VERIFY_SCOPE)
-    if purpose not in PURPOSES:
+    rule = PURPOSE_RULES.get(purpose)
+    if rule is None:
         raise ValidationFailed({"purpose": [gettext("Unknown purpose.")]})
-    if purpose in IDENTITY_PURPOSES and not actor.has_scope(IDENTITY_SCOPE):
+    if rule.scope and not actor.has_scope(rule.scope):
         raise Forbidden(
-            gettext(
-                "This scanner may not read identities: it lacks the scope %(scope)s.", scope=IDENTITY_SCOPE
-            )
+            gettext("This scanner may not read identities: it lacks the scope %(scope)s.", scope=rule.scope)
         )
     moment = now or utcnow()
     claims, reason = _verified_claims(code)
     if reason:
         return Verification(valid=False, purpose=purpose, reason=reason)
-    person = db.session.scalar(db.select(Person).where(Person.citycode_subject == claims["sub"]))
+    person = _person_of(claims)
     if person is None:
         return Verification(valid=False, purpose=purpose, reason="unknown_subject")
     reason = _refusal(person, claims, moment)
     result = Verification(valid=reason is None, purpose=purpose, reason=reason, person_id=person.id)
     if result.valid:
-        result.claims = _claims_for(purpose, person)
-        if purpose in IDENTITY_PURPOSES:
+        result.claims = {name: CLAIM_READERS[name](person) for name in rule.claims}
+        if rule.scope:
             audit.record(
                 actor, person.id, AuditAction.SCAN, f"citycode:{purpose}", reason="city code scanned"
             )
     _log_scan(actor, person, purpose, claims["jti"], reason or ACCEPTED)
     return result
+
+
+def _person_of(claims: dict) -> Person | None:
+    person_key = person_key_of(claims["sub"], claims["iat"])
+    if person_key is None:
+        return None
+    return db.session.scalar(db.select(Person).where(Person.citycode_subject == person_key))
 
 
 def _verified_claims(code: str) -> tuple[dict, str | None]:
@@ -221,11 +316,20 @@ def _refusal(person: Person, claims: dict, now: datetime) -> str | None:
 
 
 def _first_sighting(jti: str, expires_at: datetime) -> bool:
-    """Record ``jti`` as seen; False when it was seen before (atomic across processes)."""
+    """Record ``jti`` as seen; False when it was seen before (atomic across processes).
+
+    One store for every node: Redis when the deployment has it, the database otherwise. When Redis is
+    configured but unreachable the check fails closed (503) instead of falling back to the database:
+    nodes that still reach Redis would not see what this node wrote there, and a code could pass once
+    on each side.
+    """
     redis = get_redis()
     if redis is not None:
         ttl = max(1, int((expires_at - utcnow()).total_seconds()) + CLOCK_SKEW_SECONDS)
-        return bool(redis.set(SEEN_PREFIX + jti, "1", nx=True, ex=ttl))
+        try:
+            return bool(redis.set(SEEN_PREFIX + jti, "1", nx=True, ex=ttl))
+        except RedisError as exc:
+            raise ReplayCheckUnavailable() from exc
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -234,19 +338,6 @@ def _first_sighting(jti: str, expires_at: datetime) -> bool:
         return True
     except IntegrityError:
         return False
-
-
-def _claims_for(purpose: str, person: Person) -> dict:
-    """What a scanner of ``purpose`` may learn about the person behind a valid code."""
-    if purpose == Purpose.HOSPITAL:
-        return {
-            "real_name_verified": person.verified_at is not None,
-            "legal_name": person.legal_name,
-            "national_id": mask_national_id(person.national_id),
-        }
-    if purpose in (Purpose.LIBRARY, Purpose.COMMUNITY_GATE):
-        return {"real_name_verified": person.verified_at is not None}
-    return {}
 
 
 def _log_scan(actor: Actor, person: Person, purpose: str, jti: str, outcome: str) -> None:

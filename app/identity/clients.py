@@ -43,6 +43,8 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
 }
 SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$")
 CUSTOM_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+# What a client_id can be; anything else (NUL, control characters, 10 KB) names no client.
+CLIENT_ID_PATTERN = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 
 def new_secret() -> str:
@@ -52,7 +54,7 @@ def new_secret() -> str:
 
 def client_by_id(client_id: str | None) -> OAuthClient | None:
     """The enabled client with this ``client_id``, if any."""
-    if not client_id:
+    if not client_id or not CLIENT_ID_PATTERN.fullmatch(client_id):
         return None
     client = db.session.scalar(db.select(OAuthClient).where(OAuthClient.client_id == client_id))
     return client if client is not None and client.disabled_at is None else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -14,6 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.core.models import IdMixin, UTCDateTime, utcnow
 from app.core.pii import EncryptedString, EncryptedText
 from app.extensions import db
+
+
+def new_citycode_key() -> str:
+    """A person's random city-code key: 8 bytes, base64url without padding (11 characters)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(8)).decode().rstrip("=")
 
 
 class Person(IdMixin, db.Model):
@@ -29,12 +35,14 @@ class Person(IdMixin, db.Model):
     national_id_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The city code names the person by this random subject, never by id, phone or ID number.
-    citycode_subject: Mapped[str | None] = mapped_column(
-        String(32), unique=True, default=lambda: secrets.token_urlsafe(16)
-    )
+    # The person's random city-code key (8 bytes, base64url). Codes never show it: each code's subject
+    # is this key encrypted with the issue time and random bytes, so codes cannot be linked.
+    citycode_subject: Mapped[str | None] = mapped_column(String(32), unique=True, default=new_citycode_key)
     # Codes issued before this moment are refused (a lost phone).
     citycode_revoked_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The hosted sign-in page's sessions carry the generation they began in; signing out everywhere
+    # (a lost phone) moves it on, and every older session stops working.
+    sign_in_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     roles: Mapped[list[RoleGrant]] = relationship(
         back_populates="person", cascade="all, delete-orphan", foreign_keys="RoleGrant.person_id"
     )
@@ -105,7 +113,7 @@ class OtpChallenge(IdMixin, db.Model):
 
 
 class OtpThrottle(db.Model):
-    """Per-phone send counters: the last send and a one-hour window, updated atomically."""
+    """Per-phone send counters (every requester together): the last send and a one-hour window."""
 
     __tablename__ = "otp_throttles"
 
@@ -113,6 +121,26 @@ class OtpThrottle(db.Model):
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OtpRequesterThrottle(db.Model):
+    """One requester's use of sign-in codes for one phone: its sends this hour, its wrong codes.
+
+    The requester is the client address, kept as a keyed hash. What one requester spends (sends,
+    wrong guesses) is refused to that requester only, so nobody can spend a phone's allowance for
+    its owner.
+    """
+
+    __tablename__ = "otp_requester_throttles"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Wrong codes entered for the newest code (``challenge_id``) by this requester.
+    challenge_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def hash_secret(secret: str) -> str:

@@ -1,4 +1,4 @@
-"""What identity tells people: welcome, a linked chat, mandates registered, offered, accepted (once each)."""
+"""What identity tells people: welcome, a linked chat, mandates, someone at their sign-in (once each)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,16 @@ notifications.register_template(
     title=_l("Your mandate was accepted"),
     body=_l("%(grantee)s accepted to act for you (%(scopes)s) until %(until)s."),
 )
+notifications.register_template(
+    "sign_in_guard",
+    topic=TOPIC,
+    title=_l("Someone is asking for sign-in codes for your number"),
+    body=_l(
+        "Sign-in codes for your number were asked for or entered wrongly several times within an hour. "
+        "If this was not you, nobody can sign in without the code texted to you: never share it. "
+        "You can still sign in as usual."
+    ),
+)
 
 
 def welcome(person_id: uuid.UUID, name: str) -> None:
@@ -129,4 +139,11 @@ def mandate_accepted(
         {"grantee": grantee, "scopes": scopes, "until": until},
         topic=TOPIC,
         dedupe_key=f"mandate-accepted-{mandate_id}",
+    )
+
+
+def sign_in_guard(person_id: uuid.UUID, hour: int) -> None:
+    """Someone is asking for or guessing the person's sign-in codes: tell them, at most once an hour."""
+    notifications.notify(
+        person_id, "sign_in_guard", {}, topic=TOPIC, dedupe_key=f"sign-in-guard-{person_id}-{hour}"
     )

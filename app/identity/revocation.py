@@ -1,47 +1,40 @@
-"""Revoked access tokens and token families: one cheap look-up per request.
+"""Revoked access tokens and token families: the database is the only record, read on every request.
 
-With Redis configured each revocation is a key that expires with the tokens it covers, checked with
-one ``EXISTS``; without Redis it is a row of ``revoked_tokens``, checked by primary key. Revocations
-are always written to the database too, so losing Redis loses no record of what was revoked, and
-while Redis is unreachable the check falls back to the database instead of failing the request.
+A revocation is a row of ``revoked_tokens`` (``jti:...`` for one access token, ``sid:...`` for a whole
+sign-in), kept until every token it covers has expired. The check is not a look-up of its own: it is
+an ``EXISTS`` folded into the one indexed statement that loads the caller on each request (the person
+with their current roles, or the institution's client), so a revocation written on any node holds on
+every node from the next request on, whether Redis answers or not. Redis keeps no copy that could
+disagree with the database (a revocation once lived only in Redis or only in the database when Redis
+was unreachable on one node; that cannot happen any more).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
-from redis.exceptions import RedisError
+from sqlalchemy import ColumnElement, exists, false
 
 from app.core.models import utcnow
-from app.extensions import db, get_redis
+from app.extensions import db
 from app.identity.models import RevokedToken
-
-PREFIX = "ymt:revoked:"
-log = logging.getLogger(__name__)
 
 
 def _keys(jti: str | None, family_id: str | None) -> list[str]:
     return [key for key in (f"jti:{jti}" if jti else None, f"sid:{family_id}" if family_id else None) if key]
 
 
-def is_revoked(jti: str | None, family_id: str | None = None) -> bool:
-    """True when the access token ``jti`` or its family ``family_id`` was revoked."""
+def revoked(jti: str | None, family_id: str | None = None) -> ColumnElement[bool]:
+    """SQL truth value, for a larger select: the token ``jti`` or its family ``family_id`` is revoked."""
     keys = _keys(jti, family_id)
     if not keys:
-        return False
-    redis = get_redis()
-    if redis is not None:
-        try:
-            return bool(redis.exists(*(PREFIX + key for key in keys)))
-        except RedisError:
-            log.warning("Redis unreachable: checking token revocation in the database")
-    found = db.session.scalar(
-        db.select(RevokedToken.key)
-        .where(RevokedToken.key.in_(keys), RevokedToken.expires_at > utcnow())
-        .limit(1)
-    )
-    return found is not None
+        return false()
+    return exists().where(RevokedToken.key.in_(keys), RevokedToken.expires_at > utcnow())
+
+
+def is_revoked(jti: str | None, family_id: str | None = None) -> bool:
+    """True when the access token ``jti`` or its family ``family_id`` was revoked."""
+    return bool(db.session.scalar(db.select(revoked(jti, family_id))))
 
 
 def revoke_access_token(jti: str, expires_at: datetime) -> None:
@@ -55,8 +48,7 @@ def revoke_family(family_id: str, lifetime: timedelta) -> None:
 
 
 def _revoke(key: str, expires_at: datetime) -> None:
-    ttl = int((expires_at - utcnow()).total_seconds()) + 1
-    if ttl <= 0:
+    if expires_at <= utcnow():
         return
     row = db.session.get(RevokedToken, key)
     if row is None:
@@ -64,12 +56,6 @@ def _revoke(key: str, expires_at: datetime) -> None:
     else:
         row.expires_at = max(row.expires_at, expires_at)
     db.session.flush()
-    redis = get_redis()
-    if redis is not None:
-        try:
-            redis.set(PREFIX + key, "1", ex=ttl)
-        except RedisError:
-            log.warning("Redis unreachable: revocation %s recorded in the database only", key)
 
 
 def prune(now: datetime | None = None) -> int:

@@ -2,7 +2,7 @@
 
 import uuid
 
-from flask import current_app
+from flask import current_app, request
 
 from app.core.actors import ActorKind, Role
 from app.core.api import ApiBlueprint, current_actor
@@ -56,11 +56,13 @@ def _address_limit() -> str:
 def send_sign_in_code(body):
     """Text a 6-digit sign-in code (valid 5 minutes) to a phone.
 
-    Limits: one code per phone per minute and five per hour; a code locks after five wrong
-    attempts; each client address is limited too. Over a limit: 429 with ``Retry-After``.
+    Limits: for each client address and phone, one code a minute and five an hour, and five wrong
+    codes; for a phone from all addresses together, a slow-down after five codes in an hour (the wait
+    doubles up to 15 minutes); each client address is limited across phones too. Over a limit: 429
+    with ``Retry-After``.
     The code is entered on the hosted sign-in page of ``/oauth/authorize``.
     """
-    services.send_sign_in_code(body["phone"], select_locale())
+    services.send_sign_in_code(body["phone"], select_locale(), requester=request.remote_addr)
     return {
         "expires_in": int(otp.CODE_TTL.total_seconds()),
         "resend_after": int(otp.RESEND_INTERVAL.total_seconds()),
@@ -276,5 +278,5 @@ def grant_role(body):
 @staff_blp.auth(roles=(Role.ADMIN,))
 @staff_blp.response(204)
 def revoke_role(grant_id: uuid.UUID):
-    """Take a role away (it lapses from tokens within their lifetime)."""
+    """Take a role away; the person's next request is without it (tokens do not carry roles)."""
     services.revoke_role(current_actor(), grant_id)

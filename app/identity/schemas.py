@@ -7,7 +7,6 @@ import marshmallow as ma
 from flask import current_app
 
 from app.core.actors import MandateScope, Role
-from app.core.i18n import SUPPORTED_LOCALES
 from app.core.pagination import PageArgsSchema
 from app.core.pii import mask_name, mask_national_id, mask_phone
 from app.core.validation import NationalId, PhoneNumber, StrictSchema
@@ -66,7 +65,13 @@ class PersonSummarySchema(ma.Schema):
 class PreferencesSchema(StrictSchema):
     """What a person may change about themself."""
 
-    locale = ma.fields.String(validate=ma.validate.OneOf(SUPPORTED_LOCALES))
+    locale = ma.fields.String(
+        validate=ma.validate.Length(min=2, max=35),
+        metadata={
+            "description": "zh-Hans, zh-Hant or en, as a BCP 47 tag or in POSIX spelling (zh_Hant); "
+            "applies from the next request"
+        },
+    )
     display_name = ma.fields.String(validate=ma.validate.Length(min=1, max=60))
     notification_channels = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf(NOTIFICATION_CHANNELS)),

@@ -21,6 +21,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.core import uow
+from app.core.api import credential_failure_limit
 from app.core.errors import (
     AppError,
     BadRequest,
@@ -31,6 +32,7 @@ from app.core.errors import (
 )
 from app.core.i18n import normalize_locale, select_locale
 from app.core.pii import InvalidPII, mask_phone, normalize_phone
+from app.core.validation import text_problem
 from app.extensions import db, limiter
 from app.identity import keys, oauth, services
 from app.identity.models import Person
@@ -55,6 +57,25 @@ SECURITY_HEADERS = {
 
 def _address_limit() -> str:
     return current_app.config["SIGN_IN_ADDRESS_RATE_LIMIT"]
+
+
+@web.before_request
+def _refuse_unstorable_parameters():
+    """A NUL (or text that is not Unicode) in any OAuth parameter is a bad request, never a server error."""
+    values = [*request.args.values(), *request.form.values()]
+    if not any(text_problem(value) for value in values):
+        return None
+    if request.path in ("/oauth/token", "/oauth/revoke"):
+        response = jsonify({"error": "invalid_request", "error_description": "malformed parameter"})
+        response.status_code = 400
+        return response
+    body = render_template(
+        "identity/error.html",
+        error="invalid_request",
+        description=gettext("The request contains characters that are not allowed."),
+        locale=select_locale(),
+    )
+    return body, 400
 
 
 @web.after_request
@@ -87,7 +108,19 @@ def jwks():
 # --- token, revocation, userinfo ------------------------------------------------------------------
 
 
+def _wrong_client_credentials(response) -> bool:
+    """The answer refused the client's credentials (``invalid_client``): it counts towards the throttle."""
+    body = response.get_json(silent=True) if response.is_json else None
+    return isinstance(body, dict) and body.get("error") == "invalid_client"
+
+
+throttle_wrong_credentials = limiter.shared_limit(
+    credential_failure_limit, scope="client-credentials", deduct_when=_wrong_client_credentials
+)
+
+
 @web.route("/oauth/token", methods=["POST"])
+@throttle_wrong_credentials
 @uow.records_refusals  # a refused exchange ends the code; a reused refresh token revokes its family
 def token():
     """Token endpoint: authorization_code (PKCE), refresh_token (rotating), client_credentials."""
@@ -95,6 +128,7 @@ def token():
 
 
 @web.route("/oauth/revoke", methods=["POST"])
+@throttle_wrong_credentials
 @uow.records_refusals
 def revoke():
     """RFC 7009 revocation of an access or refresh token."""
@@ -208,7 +242,9 @@ def _session_user() -> oauth.EndUser | None:
     if age > current_app.config["SIGN_IN_SESSION_SECONDS"] or (max_age.isdigit() and age > int(max_age)):
         return None
     person = db.session.get(Person, uuid.UUID(person_id))
-    return oauth.EndUser(person, datetime.fromtimestamp(auth_time, UTC)) if person else None
+    if person is None or session.get("generation") != person.sign_in_generation:
+        return None  # signed out everywhere since (a lost phone): this session is over
+    return oauth.EndUser(person, datetime.fromtimestamp(auth_time, UTC))
 
 
 def _csrf_token() -> str:
@@ -232,7 +268,7 @@ def _form_phone() -> str:
 def _send_code(grant):
     try:
         phone = _form_phone()
-        services.send_sign_in_code(phone, select_locale())
+        services.send_sign_in_code(phone, select_locale(), requester=request.remote_addr)
     except AppError as error:
         uow.rollback()  # nothing of a refused request is kept
         return _login_page(grant, error=error)
@@ -241,13 +277,16 @@ def _send_code(grant):
 
 def _sign_in(grant):
     try:
-        person = services.sign_in_with_otp(_form_phone(), request.form.get("code", ""))
+        person = services.sign_in_with_otp(
+            _form_phone(), request.form.get("code", ""), requester=request.remote_addr
+        )
     except AppError as error:
         return _login_page(grant, error=error)  # the wrong code is counted (records_refusals)
     session.clear()
     session.permanent = True
     session["person_id"] = str(person.id)
     session["auth_time"] = int(time.time())
+    session["generation"] = person.sign_in_generation
     # Continue the same authorization request; the sign-in just done satisfies prompt and max_age.
     args = {k: v for k, v in request.args.items(multi=True) if k not in ("prompt", "max_age")}
     return redirect(f"{request.path}?{urlencode(args)}", code=303)

@@ -23,6 +23,7 @@ from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from app.core import outbound
 from app.core.sms import SmsError, sms_provider
 from app.extensions import db
 from app.notifications.models import Delivery, InboxItem, OutboxMessage, WebhookEndpoint
@@ -180,8 +181,11 @@ async def _telegram_send(token: str, chat_id: str, text: str) -> int:
 
 
 def http_client() -> httpx.Client:
-    """The HTTP client webhooks are posted with."""
-    return httpx.Client(timeout=current_app.config["WEBHOOK_TIMEOUT_SECONDS"], follow_redirects=False)
+    """The HTTP client webhooks are posted with: no redirects, public addresses only (no SSRF)."""
+    config = current_app.config
+    transport = None if config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] else outbound.PublicOnlyTransport()
+    timeout = config["WEBHOOK_TIMEOUT_SECONDS"]
+    return httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
 
 
 def webhook_body(message: OutboxMessage) -> bytes:
@@ -224,6 +228,8 @@ class WebhookChannel:
         try:
             with http_client() as client:
                 response = client.post(endpoint.url, content=body, headers=headers)
+        except outbound.AddressNotAllowed as exc:
+            raise ChannelFailed(f"webhook: refused: {exc}", retryable=False) from exc
         except httpx.HTTPError as exc:
             raise ChannelFailed(f"webhook: {exc.__class__.__name__}: {exc}") from exc
         if response.is_success:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask_babel import format_datetime, get_locale, gettext
+from flask_babel import format_datetime, gettext
 
 from app.complaints import services as complaints
 from app.core.actors import Actor
@@ -105,7 +105,7 @@ def submit(actor: Actor | None, category: str, description: str, address: str, p
 
 
 def _status_line(complaint) -> str:
-    clock = complaints.deadline_clock(complaint)
+    clock = complaint.deadline
     category = complaints.category_name(complaint.category)
     line = f"{complaint.tracking_number} · {category} · {_status(complaint.status)}"
     if clock:
@@ -142,7 +142,7 @@ def request_status(actor: Actor | None, tracking_number: str) -> Reply:
     if actor is None:
         return not_linked()
     complaint = complaints.resident_complaint_by_number(actor, tracking_number)
-    latest = complaints.event_summary(complaint.events[-1], str(get_locale())) if complaint.events else ""
+    latest = complaint.events[-1].summary if complaint.events else ""
     reply = f"\n{complaint.reply}" if complaint.reply else ""
     return Reply(_status_line(complaint) + "\n" + latest + reply)
 

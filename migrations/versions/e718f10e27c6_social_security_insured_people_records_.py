@@ -1,7 +1,7 @@
 """social security: insured people, records with every version, certificates
 
 Revision ID: e718f10e27c6
-Revises: d2de49428520
+Revises: f8d1d0b4be8c
 Create Date: 2026-12-01 12:03:25.035755
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "e718f10e27c6"
-down_revision = "d2de49428520"
+down_revision = "f8d1d0b4be8c"
 branch_labels = None
 depends_on = None
 

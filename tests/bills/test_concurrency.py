@@ -6,6 +6,7 @@ import threading
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -125,7 +126,7 @@ def test_a_provider_timeout_stays_pending_until_reconciliation_pays_the_bill_onc
     assert world.run(lambda: db.session.get(PaymentIntent, uuid.UUID(intent_id)).status) == "pending"
 
     results = world.together(
-        4, lambda i: world.run(lambda: payments.reconcile_pending(older_than=payments.timedelta(0)))
+        4, lambda i: world.run(lambda: payments.reconcile_pending(older_than=timedelta(0)))
     )
 
     assert not [result for result in results if isinstance(result, Exception)], results

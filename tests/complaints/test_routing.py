@@ -59,13 +59,13 @@ def test_no_match_goes_to_the_dispatchers():
 
 def test_decision_says_why_and_who_assists():
     decision = RULES.route(ComplaintFacts("0101", "520102", None, "吵"))
-    assert decision.reasons == ("category 0101", "district 520102")
+    assert decision.reasons == (("category", "0101"), ("district", "520102"))
     assert decision.assisting_codes == ("city-ecology-environment",)
 
 
 def test_keyword_rule_explains_the_word():
     decision = RULES.route(ComplaintFacts("0101", None, None, "工地太吵"))
-    assert decision.reasons == ("category 0101", "keyword 工地")
+    assert decision.reasons == (("category", "0101"), ("keyword", "工地"))
 
 
 def test_equal_priority_prefers_the_more_specific_then_lower_number():

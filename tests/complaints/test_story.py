@@ -29,8 +29,14 @@ def test_report_routed_accepted_resolved_rated(client, auth, city, staff, reside
     assert all("internal_note" not in e for e in mine["timeline"])
 
     seen = staff_view(client, auth, staff["handler"], mine["id"])
-    assert seen["routing_reason"].startswith("rule ")
-    assert "-> city-urban-management" in seen["routing_reason"]
+    assert seen["routing_reason"].startswith("规则 ") and seen["routing_reason"].endswith("→ 市城市管理局")
+    routed = next(e for e in seen["timeline"] if e["kind"] == "dispatched")
+    assert routed["system_note"] == seen["routing_reason"] and routed["internal_note"] == ""
+    english = client.get(
+        f"/api/v1/staff/complaints/{mine['id']}", headers=auth(staff["handler"], **{"Accept-Language": "en"})
+    ).get_json()
+    assert english["routing_reason"].startswith("Rule ")
+    assert english["routing_reason"].endswith("→ Municipal Urban Management Bureau")
     assert seen["reporter"] is None  # the resident did not allow the department to see them
 
     version = seen["version"]

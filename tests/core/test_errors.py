@@ -80,12 +80,14 @@ def test_oversized_body_is_413(client, resident, auth, app):
 
 def test_validation_failure_is_422_with_localized_field_messages(client, resident, auth):
     response = client.patch(
-        "/api/v1/me", json={"locale": "fr", "bogus": 1}, headers=auth(resident, **{"Accept-Language": "en"})
+        "/api/v1/me",
+        json={"notification_channels": ["fax"], "bogus": 1},
+        headers=auth(resident, **{"Accept-Language": "en"}),
     )
     body = _problem(response, 422)
     assert body["code"] == "validation-failed"
     assert body["errors"]["bogus"] == ["Unknown field."]
-    assert body["errors"]["locale"] == ["Must be one of: zh_Hans, zh_Hant, en."]
+    assert body["errors"]["notification_channels"] == {"0": ["Must be one of: sms, telegram."]}
     zh = client.patch("/api/v1/me", json={"bogus": 1}, headers=auth(resident)).get_json()
     assert zh["errors"]["bogus"] == ["未知字段。"]
     assert zh["title"] == "校验失败"

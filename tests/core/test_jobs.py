@@ -14,7 +14,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from app.core import jobs
+from app.core import clock, jobs
 from app.extensions import db as _db
 from tests.core import job_probe
 from tests.workers import Worker, wait_until
@@ -82,7 +82,7 @@ def test_a_failing_inline_job_is_logged_and_the_commit_stands(db, calls, caplog)
 
 def test_later_jobs_wait_in_the_database_without_redis(db, calls):
     now = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
-    with mock.patch("app.core.jobs.utcnow", return_value=now):
+    with clock.frozen(now):
         jobs.enqueue_in(timedelta(hours=1), job_probe.record, "reminder", job_id="reminder-1")
         jobs.enqueue_at(now + timedelta(hours=1), job_probe.record, "reminder", job_id="reminder-1")  # dedupe
         db.session.commit()
@@ -168,7 +168,7 @@ def test_jobs_reach_rq_after_commit_as_json_with_their_id(db, rq_mode):
     assert _queue(rq_mode, jobs.NOTIFICATIONS).count == 0
     db.session.commit()
     job = Job.fetch("probe-1", connection=rq_mode, serializer=JSONSerializer)
-    assert job.func_name == "app.core.jobs.execute"
+    assert job.func_name == "app.core.jobs.running.execute"
     assert job.args == ["tests.core.job_probe.record", ["x", 2]]
     assert (job.retries_left, job.retry_intervals) == (2, [5, 30])
     assert job.failure_ttl == 7 * 24 * 3600 and job.origin == jobs.NOTIFICATIONS

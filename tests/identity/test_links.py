@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 
+from app.core import clock
 from app.core.models import utcnow
 from app.identity import services
 from app.identity.models import AccountLinkCode
@@ -47,7 +47,7 @@ def test_a_link_code_works_once(client, auth, resident, db):
 def test_a_link_code_expires_after_ten_minutes(client, auth, resident):
     code = _code(client, auth, resident)["code"]
     later = utcnow() + timedelta(minutes=10, seconds=1)
-    with mock.patch("app.identity.services.utcnow", return_value=later), pytest.raises(LinkCodeRejected):
+    with clock.frozen(later), pytest.raises(LinkCodeRejected):
         services.redeem_link_code(code, CHAT)
 
 

@@ -5,21 +5,30 @@ from unittest import mock
 import httpx
 import pytest
 
+from app.core import clock as kernel_clock
 from app.identity.models import AccountLink
 from tests.notifications.helpers import RecordingTelegram, shanghai
 
 DAYTIME = shanghai(2026, 6, 1, 10, 0)
 
 
+class FrozenClock:
+    """The kernel's clock held still; a test moves it by setting ``return_value``."""
+
+    @property
+    def return_value(self):
+        return kernel_clock.utcnow()
+
+    @return_value.setter
+    def return_value(self, at) -> None:
+        kernel_clock.set_to(at)
+
+
 @pytest.fixture(autouse=True)
 def clock():
     """Deliveries (and inline jobs) run at 10:00 Shanghai time unless a test moves the clock."""
-    patched = mock.Mock(return_value=DAYTIME)
-    with (
-        mock.patch("app.notifications.delivery.clock", new=patched),
-        mock.patch("app.core.jobs.utcnow", new=patched),
-    ):
-        yield patched
+    with kernel_clock.frozen(DAYTIME):
+        yield FrozenClock()
 
 
 @pytest.fixture

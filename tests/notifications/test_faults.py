@@ -46,6 +46,7 @@ FAST = {
     "NOTIFY_SWEEP_GRACE_SECONDS": 0,
     "NOTIFY_QUIET_START": "00:00",
     "NOTIFY_QUIET_END": "00:00",  # no quiet hours: these tests run at any hour
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1",  # the webhook receiver listens on the loopback
 }
 
 
@@ -66,6 +67,7 @@ def live(app):
         "JOBS_REDIS_RETRY_SECONDS": 0,  # try Redis on every commit, to see it come back
         "NOTIFY_QUIET_HOURS": ("00:00", "00:00"),
         "NOTIFY_SWEEP_GRACE_SECONDS": 0,
+        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": True,  # the webhook receiver listens on the loopback
     }
     with mock.patch.dict(app.config, overrides), app.app_context():
         yield Live(app, connection, made)
@@ -346,7 +348,7 @@ def _backend_alive(engine, pid: int) -> bool:
 
 def test_relays_run_twice_or_at_once_deliver_each_message_once(live):
     people = [live.person() for _ in range(4)]
-    with mock.patch("app.core.jobs._send_to_redis"):  # committed, never relayed (the process died)
+    with mock.patch("app.core.jobs.handover._send_to_redis"):  # committed, never relayed (the process died)
         messages = [live.dispatched(p, f"twice-{uuid.uuid4().hex[:8]}-{n}") for n in range(5) for p in people]
 
     barrier = threading.Barrier(2)

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 
+from app.core import jobs
 from app.core.sms import sandbox_log
 from app.extensions import db as _db
 from app.notifications import delivery, services
@@ -85,7 +86,7 @@ def test_the_relay_run_twice_delivers_once(db, resident):
 
 
 def test_a_message_whose_relay_was_lost_is_delivered_by_the_sweep(app, db, resident):
-    with mock.patch("app.core.jobs._run_inline"):  # the process died between commit and relay
+    with mock.patch("app.core.jobs.handover._run_inline"):  # the process died between commit and relay
         message = _welcome(resident)
         db.session.commit()
     assert _reload(message).status == "pending" and _inbox(resident) == []
@@ -98,7 +99,7 @@ def test_a_message_whose_relay_was_lost_is_delivered_by_the_sweep(app, db, resid
 
 
 def test_a_message_whose_worker_died_is_taken_over_after_its_lease(app, db, resident):
-    with mock.patch("app.core.jobs._run_inline"):
+    with mock.patch("app.core.jobs.handover._run_inline"):
         message = _welcome(resident)
         db.session.commit()
     assert delivery._claim(message.id, DAYTIME) is not None  # a worker claimed it, then died
@@ -137,7 +138,7 @@ def test_a_failing_channel_is_retried_with_backoff_then_given_up(app, db, reside
 
 
 def test_a_message_to_someone_who_is_gone_fails_with_a_reason(db, resident):
-    with mock.patch("app.core.jobs._run_inline"):
+    with mock.patch("app.core.jobs.handover._run_inline"):
         message = _welcome(resident)
         db.session.commit()
     with mock.patch("app.notifications.services.recipient", return_value=None):
@@ -166,13 +167,13 @@ def test_rq_retries_follow_the_configured_backoff(app):
         app.app_context(),
         mock.patch.dict(app.config, {"NOTIFY_RETRY_BACKOFF": (30, 120), "NOTIFY_MAX_ATTEMPTS": 5}),
     ):
-        assert services.retry_policy(0) == services.jobs.RetryPolicy(4, (30, 120, 120, 120))
-        assert services.retry_policy(2) == services.jobs.RetryPolicy(2, (120, 120))
+        assert services.retry_policy(0) == jobs.RetryPolicy(4, (30, 120, 120, 120))
+        assert services.retry_policy(2) == jobs.RetryPolicy(2, (120, 120))
         assert services.retry_policy(4) is None  # the last attempt: a failure is final
 
 
 def test_a_message_that_cannot_be_rendered_fails_with_the_reason(db, resident):
-    with mock.patch("app.core.jobs._run_inline"):
+    with mock.patch("app.core.jobs.handover._run_inline"):
         message = _welcome(resident)
         db.session.commit()
     with mock.patch("app.notifications.delivery.render", side_effect=KeyError("name")):
@@ -183,7 +184,7 @@ def test_a_message_that_cannot_be_rendered_fails_with_the_reason(db, resident):
 
 
 def test_a_message_whose_workers_keep_dying_is_given_up(app, db, resident):
-    with mock.patch("app.core.jobs._run_inline"):
+    with mock.patch("app.core.jobs.handover._run_inline"):
         message = _welcome(resident)
         db.session.commit()
     limit = app.config["NOTIFY_MAX_ATTEMPTS"]

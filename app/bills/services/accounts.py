@@ -75,7 +75,7 @@ def bind_account(
     if account is not None and account.status != AccountStatus.REFUSED:
         raise AccountAlreadyBound()
     if biller.confirms_by == Confirmation.RULE and current_app.config["SANDBOX_PROVIDERS"]:
-        check = sandbox.check_holder(number)
+        check = sandbox.check_holder(number, holder_name, _holders_on_file(biller, number, resident))
         if not check.confirmed:
             raise AccountNotConfirmed(check.reason, reason_code=check.reason_code)
     if account is None:
@@ -96,6 +96,17 @@ def bind_account(
     if account.status == AccountStatus.PENDING:
         notices.binding_requested(account, utcnow())
     return account
+
+
+def _holders_on_file(biller: Biller, number: str, resident: uuid.UUID) -> list[str]:
+    """The holder names under which others hold this account confirmed (the sandbox biller's file)."""
+    stmt = db.select(UtilityAccount.holder_name).where(
+        UtilityAccount.biller_id == biller.id,
+        UtilityAccount.account_number == number,
+        UtilityAccount.status == AccountStatus.CONFIRMED,
+        UtilityAccount.person_id != resident,
+    )
+    return list(db.session.scalars(stmt))
 
 
 def _checked_fields(biller: Biller, given: dict[str, str]) -> dict[str, str]:

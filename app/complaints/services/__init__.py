@@ -12,22 +12,21 @@ from app.complaints.services._shared import (  # noqa: F401
     DUPLICATE_RADIUS_M,
     DUPLICATE_SCAN_LIMIT,
     DUPLICATE_WINDOW,
-    EVENT_SUMMARIES,
     IN_PROGRESS,
     MANDATE_SCOPE,
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
     MERGED,
-    OPEN_STATES,
     RATING_WINDOW,
     RESOLVED,
     SATISFIED_FROM,
+    SPLIT,
     STAFF_READERS,
     SUBMITTED,
-    InvalidTransition,
-    event_summary,
 )
-from app.complaints.services.announce import announce  # noqa: F401
+from app.complaints.services.announce import (  # noqa: F401
+    announce,
+)
 from app.complaints.services.categories import (  # noqa: F401
     category_by_code,
     category_name,
@@ -51,24 +50,33 @@ from app.complaints.services.intake import (  # noqa: F401
     find_duplicates,
     photo_bytes,
     record_call,
+    resident_photo,
     submit_complaint,
     submit_open311,
 )
 from app.complaints.services.reading import (  # noqa: F401
+    LIST_LOADING,
     can_staff_see,
-    deadline_clock,
     followers_of,
     may_see_reporter,
     my_complaints,
+    page_of_views,
     reporter_contact,
     resident_complaint,
     resident_complaint_by_number,
     staff_complaint,
+    staff_detail,
     staff_queue,
+    view,
+    views,
 )
-from app.complaints.services.rules import current_rules, deactivate_rule, list_rules, save_rule  # noqa: F401
+from app.complaints.services.rules import (  # noqa: F401
+    current_rules,
+    deactivate_rule,
+    list_rules,
+    save_rule,
+)
 from app.complaints.services.workflow import (  # noqa: F401
-    SPLIT,
     accept,
     close_unrated,
     dispatch,

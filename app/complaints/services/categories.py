@@ -49,8 +49,11 @@ def list_categories() -> list[Category]:
 
 
 def category_by_code(code: str) -> Category:
-    """An active category; a wrong code is a validation error on ``category``."""
+    """An active leaf category (what residents pick); anything else is a validation error on ``category``."""
     category = db.session.scalar(db.select(Category).where(Category.code == code, Category.active))
     if category is None:
         raise ValidationFailed({"category": [gettext("Unknown category.")]})
+    has_children = db.select(Category.id).where(Category.parent_code == code, Category.active).exists()
+    if db.session.scalar(db.select(has_children)):
+        raise ValidationFailed({"category": [gettext("Choose one of this group's categories.")]})
     return category

@@ -115,7 +115,7 @@ def record_breaches(now: datetime | None = None) -> list[Breach]:
                 complaint,
                 Actor.system(),
                 f"{kind}_overdue",
-                internal=f"{kind} deadline {due.isoformat()} missed",
+                params={"note": {"kind": "deadline_missed", "clock": kind, "due_at": due.isoformat()}},
             )
             new.append(Breach(complaint, kind, due))
     db.session.flush()

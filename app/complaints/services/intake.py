@@ -17,7 +17,7 @@ from app.complaints.models import (
     ComplaintPhoto,
     ComplaintSubscription,
 )
-from app.complaints.routing import ComplaintFacts, RoutingDecision
+from app.complaints.routing import ComplaintFacts
 from app.complaints.services._shared import (
     CLOSED,
     DISPATCHED,
@@ -43,7 +43,7 @@ from app.core import audit
 from app.core.actors import Actor, Role
 from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI, load_calendar
-from app.core.errors import ValidationFailed
+from app.core.errors import NotFound, ValidationFailed
 from app.core.geo import Point, distance_m
 from app.core.ids import new_id
 from app.core.models import utcnow
@@ -97,6 +97,9 @@ def submit_open311(actor: Actor, intake: Intake, reporter_phone: str | None = No
 def _create(actor: Actor, intake: Intake, channel: str, reporter_id: uuid.UUID | None) -> Complaint:
     category = category_by_code(intake.category_code)
     place = city.locate(intake.address, intake.point)
+    if place.outside:
+        message = gettext("This place is outside the city: please report it to the 12345 hotline there.")
+        raise ValidationFailed({"location": [message]})
     now = utcnow()
     sla_class = sla.effective_class(category.sla_class, intake.urgent)
     complaint = Complaint(
@@ -145,26 +148,26 @@ def _route(complaint: Complaint, place: city.Place) -> ComplaintEvent | None:
     )
     decision = current_rules().route(facts)
     if decision is None:
-        complaint.routing_reason = "no rule matched: dispatcher queue"
+        complaint.routing = {"queue": "dispatcher"}
         return None
-    complaint.routing_rule_number = decision.rule.number
-    complaint.routing_reason = _explain(decision)
     department = city.department_by_code(decision.department_code)
+    complaint.routing_rule_number = decision.rule.number
+    complaint.routing = {
+        "rule": decision.rule.number,
+        "rule_name": decision.rule.name,
+        "matched": [list(reason) for reason in decision.reasons],
+        "department_code": decision.department_code,
+        "department": department.names,
+    }
     assisting = [city.department_by_code(code) for code in decision.assisting_codes]
-    return _assign(
-        complaint, department, [d for d in assisting if d], Actor.system(), note=complaint.routing_reason
-    )
-
-
-def _explain(decision: RoutingDecision) -> str:
-    """``rule 12: 噪音扰民 (category 0101, district 520102) -> city-ecology-environment``."""
-    rule = decision.rule
-    return f"rule {rule.number}: {rule.name} ({', '.join(decision.reasons)}) -> {decision.department_code}"
+    note = {"kind": "routed", "routing": complaint.routing}
+    return _assign(complaint, department, [d for d in assisting if d], Actor.system(), note=note)
 
 
 def _assign(
-    complaint: Complaint, department, assisting: list, actor: Actor, note: str = ""
+    complaint: Complaint, department, assisting: list, actor: Actor, note: str | dict = ""
 ) -> ComplaintEvent:
+    """Make ``department`` the lead (with assisting ones); ``note`` is what staff typed, or a system note."""
     now = utcnow()
     complaint.lead_department_id = department.id
     complaint.assists = [ComplaintAssist(department_id=d.id) for d in assisting if d.id != department.id]
@@ -176,8 +179,8 @@ def _assign(
         complaint,
         actor,
         "dispatched",
-        params={"department": department.names},
-        internal=note,
+        params={"department": department.names, **({"note": note} if isinstance(note, dict) else {})},
+        internal=note if isinstance(note, str) else "",
         department_id=department.id,
     )
 
@@ -257,3 +260,12 @@ def add_photo(actor: Actor, complaint_id: uuid.UUID, data: bytes) -> ComplaintPh
 def photo_bytes(photo: ComplaintPhoto) -> bytes:
     """The stored photo."""
     return storage().load(photo.storage_key)
+
+
+def resident_photo(actor: Actor, complaint_id: uuid.UUID, photo_id: uuid.UUID) -> tuple[bytes, str]:
+    """One photo of a complaint the resident may see: its bytes and content type (404 otherwise)."""
+    complaint = resident_complaint(actor, complaint_id)
+    photo = next((p for p in complaint.photos if p.id == photo_id), None)
+    if photo is None:
+        raise NotFound()
+    return photo_bytes(photo), photo.content_type

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import or_
+from sqlalchemy.orm import joinedload, selectinload
 
+from app.city import services as city
 from app.complaints.models import (
     Complaint,
     ComplaintAssist,
@@ -27,6 +28,7 @@ from app.core.errors import NotFound
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import require_role
+from app.core.views import WithFacts, with_facts
 from app.extensions import db
 from app.identity import services as identity
 
@@ -38,10 +40,11 @@ def my_complaints(actor: Actor, *, cursor: str | None, limit: int, status: str |
         db.select(Complaint)
         .join(ComplaintSubscription, ComplaintSubscription.complaint_id == Complaint.id)
         .where(ComplaintSubscription.person_id == person_id)  # the reporter is subscribed at intake
+        .options(*LIST_LOADING)
     )
     if status:
         stmt = stmt.where(Complaint.status == status)
-    return paginate(stmt, Complaint.id, cursor=cursor, limit=limit)
+    return page_of_views(paginate(stmt, Complaint.id, cursor=cursor, limit=limit))
 
 
 def resident_complaint(
@@ -113,7 +116,7 @@ def staff_queue(
 ) -> Page:
     """Work lists: the dispatcher queue (status=submitted), a department's work, overdue items."""
     require_role(actor, *STAFF_READERS, Role.DEPARTMENT_HANDLER)
-    stmt = db.select(Complaint).where(Complaint.merged_into_id.is_(None))
+    stmt = db.select(Complaint).where(Complaint.merged_into_id.is_(None)).options(*LIST_LOADING)
     if not actor.has_role(*STAFF_READERS):
         mine = list(actor.department_ids)
         assisted = db.select(ComplaintAssist.complaint_id).where(ComplaintAssist.department_id.in_(mine))
@@ -130,7 +133,7 @@ def staff_queue(
                 (Complaint.status.in_((DISPATCHED, ACCEPTED, IN_PROGRESS))) & (Complaint.feedback_due < now),
             )
         )
-    return paginate(stmt, Complaint.id, cursor=cursor, limit=limit)
+    return page_of_views(paginate(stmt, Complaint.id, cursor=cursor, limit=limit))
 
 
 def followers_of(complaint: Complaint) -> list[uuid.UUID]:
@@ -144,18 +147,33 @@ def followers_of(complaint: Complaint) -> list[uuid.UUID]:
     )
 
 
-def deadline_clock(complaint: Complaint, now: datetime | None = None) -> dict | None:
-    """The deadline that runs now (dispatch while waiting, then feedback) and whether it is missed."""
-    now = now or utcnow()
-    if complaint.status == SUBMITTED:
-        kind, due = "dispatch", complaint.dispatch_due
-    elif complaint.status in (DISPATCHED, ACCEPTED, IN_PROGRESS) and complaint.feedback_due:
-        kind, due = "feedback", complaint.feedback_due
-    else:
-        return None
-    return {
-        "kind": kind,
-        "due_at": due,
-        "overdue": due < now,
-        "seconds_left": int((due - now).total_seconds()),
-    }
+# --- what responses show: a complaint with its department's name, in a constant number of queries -----
+
+LIST_LOADING = (
+    selectinload(Complaint.events),
+    selectinload(Complaint.photos),
+    selectinload(Complaint.assists),
+    joinedload(Complaint.category),
+)
+
+
+def view(complaint: Complaint, **facts) -> WithFacts:
+    """The complaint as responses show it: its lead department's name in the reader's language."""
+    return views([complaint], **facts)[0]
+
+
+def views(complaints: list[Complaint], **facts) -> list[WithFacts]:
+    """Several complaints as responses show them, their departments' names read in one query."""
+    names = city.department_names({c.lead_department_id for c in complaints if c.lead_department_id})
+    return [with_facts(c, department=names.get(c.lead_department_id), **facts) for c in complaints]
+
+
+def page_of_views(page: Page) -> Page:
+    """A page of complaints, each as responses show it."""
+    return Page(items=views(page.items), next_cursor=page.next_cursor, limit=page.limit)
+
+
+def staff_detail(actor: Actor, complaint_id: uuid.UUID) -> WithFacts:
+    """One complaint in full for staff; the reporter only where the viewer may see them (audited)."""
+    complaint = staff_complaint(actor, complaint_id)
+    return view(complaint, reporter=reporter_contact(actor, complaint))

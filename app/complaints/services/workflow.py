@@ -23,6 +23,7 @@ from app.complaints.services._shared import (
     RATING_WINDOW,
     RESOLVED,
     SATISFIED_FROM,
+    SPLIT,
     SUBMITTED,
     InvalidTransition,
 )
@@ -37,8 +38,6 @@ from app.core.geo import Point
 from app.core.models import utcnow
 from app.core.policy import require_role
 from app.extensions import db
-
-SPLIT = "split"
 
 
 def _editable(actor: Actor, complaint_id: uuid.UUID, version: int, allowed: tuple[str, ...]) -> Complaint:
@@ -75,8 +74,20 @@ def dispatch(
     require_role(actor, Role.DISPATCHER, Role.SUPERVISOR)
     complaint = _editable(actor, complaint_id, version, OPEN_STATES)
     lead = _department(department_code)
-    event = _assign(complaint, lead, [_department(code) for code in assisting_codes], actor, note=note)
+    assisting = [_department(code) for code in assisting_codes]
+    if _already_with(complaint, lead, assisting):
+        return complaint  # nothing changes: no step on the timeline, nobody told again
+    event = _assign(complaint, lead, assisting, actor, note=note)
     return _announced(_save(complaint), event)
+
+
+def _already_with(complaint: Complaint, lead, assisting: list) -> bool:
+    """The complaint is dispatched to exactly this lead department with exactly these assisting ones."""
+    return (
+        complaint.status != SUBMITTED
+        and complaint.lead_department_id == lead.id
+        and {a.department_id for a in complaint.assists} == {d.id for d in assisting if d.id != lead.id}
+    )
 
 
 def dispatch_to_district(actor: Actor, complaint_id: uuid.UUID, version: int, note: str = "") -> Complaint:
@@ -86,9 +97,7 @@ def dispatch_to_district(actor: Actor, complaint_id: uuid.UUID, version: int, no
     office = city.district_office(complaint.district_id) if complaint.district_id else None
     if office is None:
         raise ValidationFailed({"district": [gettext("The complaint's district is unknown.")]})
-    event = _assign(
-        complaint, office, [], actor, note=note or "ownership unclear: district default department"
-    )
+    event = _assign(complaint, office, [], actor, note=note or {"kind": "district_default"})
     return _announced(_save(complaint), event)
 
 
@@ -114,7 +123,7 @@ def split(actor: Actor, complaint_id: uuid.UUID, version: int, parts: list[dict]
             _department(part["department_code"]),
             [],
             actor,
-            note=f"split from {complaint.tracking_number}",
+            note={"kind": "split_from", "number": complaint.tracking_number},
         )
         children.append(_announced(child, event))
     complaint.status = SPLIT
@@ -189,7 +198,12 @@ def merge(actor: Actor, duplicate_id: uuid.UUID, version: int, into_id: uuid.UUI
         "merged",
         params={"number": original.tracking_number},
     )
-    _event(original, actor, "duplicate_merged", internal=f"merged {duplicate.tracking_number}")
+    _event(
+        original,
+        actor,
+        "duplicate_merged",
+        params={"note": {"kind": "merged_in", "number": duplicate.tracking_number}},
+    )
     _announced(_save(duplicate), event)
     return original
 

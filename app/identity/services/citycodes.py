@@ -1,0 +1,54 @@
+"""The city code for residents and scanners, and housekeeping of expired codes and records."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.core.actors import Actor
+from app.core.models import utcnow
+from app.core.pagination import Page
+from app.core.policy import require_person
+from app.extensions import db
+from app.identity import citycode, oauth, otp, revocation
+from app.identity.models import (
+    AccountLinkCode,
+)
+from app.identity.services.people import my_profile
+
+
+def my_city_code(actor: Actor) -> citycode.IssuedCode:
+    """A fresh city code for the signed-in person."""
+    return citycode.issue_code(my_profile(actor))
+
+
+def report_lost_phone(actor: Actor) -> tuple[datetime, int]:
+    """Refuse every city code issued until now and sign out other devices; returns (moment, sign-outs)."""
+    person = my_profile(actor)
+    moment = citycode.revoke_codes(person)
+    ended = oauth.revoke_sessions_of(person.id, keep_family_id=actor.session_id, reason="lost_phone")
+    return moment, ended
+
+
+def my_city_code_scans(actor: Actor, *, cursor: str | None, limit: int) -> Page:
+    """Every online verification of the signed-in person's codes."""
+    return citycode.scans_of(require_person(actor), cursor=cursor, limit=limit)
+
+
+def verify_city_code(actor: Actor, code: str, purpose: str) -> citycode.Verification:
+    """A scanner checks a code online (scope ``citycode:verify``)."""
+    return citycode.verify_code(actor, code, purpose)
+
+
+def prune_expired() -> dict[str, int]:
+    """Delete expired sign-in, link and authorization codes, refresh tokens, revocations, replay records."""
+    now = utcnow()
+    link_codes = db.session.execute(
+        db.delete(AccountLinkCode).where(AccountLinkCode.expires_at < now - timedelta(days=1))
+    ).rowcount
+    return {
+        "sign_in_codes": otp.prune(now),
+        "oauth_codes_and_refresh_tokens": oauth.prune(now),
+        "link_codes": link_codes or 0,
+        "revocations": revocation.prune(now),
+        "city_codes_seen": citycode.prune(now),
+    }
