@@ -151,3 +151,35 @@ def test_a_family_member_with_a_mandate_reads_and_it_shows_in_the_access_log(
     assert client.get(SUMMARY, headers=as_daughter).status_code == 200
     log = client.get("/api/v1/me/access-log", headers=auth(person)).get_json()["items"]
     assert any(e["resource"] == "ss_summary" and e["actor_kind"] == "proxy" for e in log)
+
+
+def test_staff_read_a_summary_with_a_reason_the_resident_sees_in_the_access_log(
+    client, auth, make_person, insured, bureau
+):
+    person, number = insured
+    push(client, bureau, contribution("S-1", number, month(1)))
+    worker = make_person("community_worker", name="社区工作者")
+    path = f"/api/v1/staff/social-security/people/{person.id}/summary"
+    assert client.get(path, headers=auth(worker)).status_code == 422  # a reason is required
+    seen = client.get(path, headers=auth(worker), query_string={"reason": "协助办理退休手续"})
+    assert seen.status_code == 200 and seen.get_json()["schemes"][0]["months_paid"] == 1
+    assert (
+        client.get(path, headers=auth(make_person(name="路人")), query_string={"reason": "看看"}).status_code
+        == 403
+    )
+    log = client.get("/api/v1/me/access-log", headers=auth(person)).get_json()["items"]
+    assert [(e["actor_kind"], e["resource"], e.get("reason")) for e in log] == [
+        ("person", "ss_summary", "协助办理退休手续")
+    ]
+
+
+def test_what_needs_attention_for_the_home_screen_and_the_bot(client, db, insured, bureau):
+    from app.social_security import services
+
+    person, number = insured
+    assert services.attention_items(person.id) == []
+    push(client, bureau, contribution("A-1", number, month(6)),
+         status("A-S", number, "medical", "suspended", helpers.day(10)))  # fmt: skip
+    items = {(item.kind, item.scheme) for item in services.attention_items(person.id)}
+    assert items == {("status_not_active", "medical"), ("employer_missing", "pension")}
+    assert services.summary_of_person(person.id).schemes[0].scheme == "pension"
