@@ -166,6 +166,22 @@ class BaseConfig:
     # How often the bills sweep (autopay, reminders, dispute deadlines) runs.
     BILLS_SWEEP_SECONDS = _int("BILLS_SWEEP_SECONDS", 300)
 
+    # Social insurance and housing fund: who is asked for a person's latest records (sandbox or webhook,
+    # to these clients); alerts only for what happened within the window; a withdrawal from the housing
+    # fund of at least this many fen alerts; a month's contributions are due by this day of the next
+    # month (the sweep's reference); certificates are valid this many days; the PDF's CJK font.
+    SOCIAL_SECURITY_PROVIDER = _env("SOCIAL_SECURITY_PROVIDER", "sandbox")
+    SOCIAL_SECURITY_SOCIAL_SECURITY_CLIENT = _env(
+        "SOCIAL_SECURITY_SOCIAL_SECURITY_CLIENT", "demo-social-security"
+    )
+    SOCIAL_SECURITY_HOUSING_FUND_CLIENT = _env("SOCIAL_SECURITY_HOUSING_FUND_CLIENT", "demo-housing-fund")
+    SOCIAL_SECURITY_ALERT_WINDOW_DAYS = _int("SOCIAL_SECURITY_ALERT_WINDOW_DAYS", 90)
+    SOCIAL_SECURITY_LARGE_WITHDRAWAL_FEN = _int("SOCIAL_SECURITY_LARGE_WITHDRAWAL_FEN", 1_000_000)
+    SOCIAL_SECURITY_CONTRIBUTION_GRACE_DAY = _int("SOCIAL_SECURITY_CONTRIBUTION_GRACE_DAY", 20)
+    SOCIAL_SECURITY_CERTIFICATE_VALID_DAYS = _int("SOCIAL_SECURITY_CERTIFICATE_VALID_DAYS", 90)
+    SOCIAL_SECURITY_CJK_FONT = _env("SOCIAL_SECURITY_CJK_FONT")
+    SOCIAL_SECURITY_SWEEP_SECONDS = _int("SOCIAL_SECURITY_SWEEP_SECONDS", 6 * 3600)
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 
@@ -197,6 +213,7 @@ class ProductionConfig(BaseConfig):
 
     ENV_NAME = "production"
     SANDBOX_PROVIDERS = False
+    SOCIAL_SECURITY_PROVIDER = _env("SOCIAL_SECURITY_PROVIDER", "webhook")
     SESSION_COOKIE_SECURE = True
     WEBHOOK_REQUIRE_HTTPS = True
 

@@ -30,6 +30,8 @@ def normalize_national_id(value: str) -> str:
         number = ric.validate(value.strip())
     except StdnumError as exc:
         raise InvalidPII(str(exc)) from exc
+    except KeyError as exc:  # python-stdnum 2.2: a region whose county is not in its table (520199...)
+        raise InvalidPII("unknown region") from exc
     if ric.get_birth_date(number) > date.today():
         raise InvalidPII("birth date in the future")
     return number

@@ -23,6 +23,7 @@ class ClientKind(StrEnum):
     PARKING_OPERATOR = "parking_operator"
     HOSPITAL = "hospital"
     SOCIAL_SECURITY = "social_security"
+    HOUSING_FUND = "housing_fund"
     OPEN311 = "open311"
     SCANNER = "scanner"
 
@@ -36,6 +37,7 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.PARKING_OPERATOR: ("parking:write",),
     ClientKind.HOSPITAL: ("appointments:write", "citycode:verify", "citycode:identity"),
     ClientKind.SOCIAL_SECURITY: ("social_security:write",),
+    ClientKind.HOUSING_FUND: ("housing_fund:write",),
     ClientKind.OPEN311: ("open311",),
     ClientKind.SCANNER: ("citycode:verify",),
 }

@@ -58,6 +58,8 @@ from app.identity.services.people import (  # noqa: F401
     is_real_name_verified,
     my_profile,
     my_profile_view,
+    national_id_hash_of,
+    people_by_national_id_hash,
     people_with_role,
     person_by_phone,
     profile_of,

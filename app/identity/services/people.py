@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -115,6 +115,22 @@ def verify_real_name(actor: Actor, legal_name: str, national_id: str) -> Person:
 def is_real_name_verified(person_id: uuid.UUID) -> bool:
     """The person has given a legal name and a valid national ID."""
     return get_person(person_id).verified_at is not None
+
+
+def national_id_hash_of(person_id: uuid.UUID) -> str | None:
+    """The keyed hash of the person's verified national ID (how institutions' records find them)."""
+    return db.session.scalar(db.select(Person.national_id_hash).where(Person.id == person_id))
+
+
+def people_by_national_id_hash(hashes: Iterable[str]) -> dict[str, uuid.UUID]:
+    """The people whose verified national IDs have these keyed hashes, by hash (one query)."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        db.select(Person.national_id_hash, Person.id).where(Person.national_id_hash.in_(wanted))
+    )
+    return {row.national_id_hash: row.id for row in rows}
 
 
 def age_of(person_id: uuid.UUID, on: date | None = None) -> int | None:
