@@ -1,7 +1,7 @@
 """social security: insured people, records with every version, certificates
 
 Revision ID: e718f10e27c6
-Revises: f8d1d0b4be8c
+Revises: 5ec75efed9f7
 Create Date: 2026-12-01 12:03:25.035755
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "e718f10e27c6"
-down_revision = "f8d1d0b4be8c"
+down_revision = "5ec75efed9f7"
 branch_labels = None
 depends_on = None
 
