@@ -88,6 +88,7 @@ class DisputeStatus(StrEnum):
 
 
 MAX_BILLS_PER_PAYMENT = 20  # bills of one biller paid in one payment
+MAX_ACCOUNTS = 30  # accounts one resident binds (their list is whole, never paged)
 MAX_PUSH = 500  # bills a biller pushes in one request
 MAX_AUTOPAY_DAYS = 15  # autopay runs at most this many days before the due date
 BILL_FILTERS = ("unpaid", "overdue", "paid", "cancelled")

@@ -318,10 +318,11 @@ def answer_dispute(body, dispute_id):
 
 @staff_blp.route("/bills/billers")
 @staff_blp.auth(roles=(Role.ADMIN,))
-@staff_blp.response(200, StaffBillerSchema(many=True))
-def staff_billers():
-    """Every biller, active or not."""
-    return services.all_billers(current_actor())
+@staff_blp.arguments(PageArgsSchema, location="query")
+@staff_blp.response(200, page_schema(StaffBillerSchema))
+def staff_billers(page):
+    """Every biller, active or not, in the order they were registered."""
+    return services.all_billers(current_actor(), **page)
 
 
 @staff_blp.route("/bills/billers/<string:code>", methods=["PUT"])

@@ -36,9 +36,8 @@ def seed_complaints() -> dict[str, int]:
 
 def _seed_routing_rules() -> int:
     """Create the demo routing rules once (supervisors manage them afterwards)."""
-    existing = {rule.name for rule in complaints.list_rules(_demo_supervisor())}
     for name, prefixes, districts, keywords, department, assisting, priority in DEMO_RULES:
-        if name in existing:
+        if complaints.rule_named(name) is not None:
             continue
         complaints.save_rule(
             _demo_supervisor(),

@@ -34,7 +34,7 @@ from app.complaints.schemas import (
 )
 from app.core.actors import Role
 from app.core.api import ApiBlueprint, accepts, current_actor
-from app.core.pagination import page_schema
+from app.core.pagination import PageArgsSchema, page_schema
 
 blp = ApiBlueprint("complaints", __name__, description="12345 requests: report, follow and rate")
 staff = ApiBlueprint("staff_complaints", __name__, description="12345 work: dispatch, handle, oversee")
@@ -240,10 +240,11 @@ def request_extension(data, complaint_id: uuid.UUID):
 
 @staff.route("/staff/complaints/extensions")
 @staff.auth(roles=(Role.SUPERVISOR,))
-@staff.response(200, ExtensionSchema(many=True))
-def pending_extensions():
-    """Extension requests waiting for a decision."""
-    return services.pending_extensions(current_actor())
+@staff.arguments(PageArgsSchema, location="query")
+@staff.response(200, page_schema(ExtensionSchema))
+def pending_extensions(page):
+    """Extension requests waiting for a decision, oldest first."""
+    return services.pending_extensions(current_actor(), **page)
 
 
 @staff.route("/staff/complaints/extensions/<uuid:extension_id>/decision", methods=["POST"])
@@ -258,10 +259,11 @@ def decide_extension(data, extension_id: uuid.UUID):
 
 @staff.route("/staff/routing-rules")
 @staff.auth(roles=(Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN))
-@staff.response(200, RoutingRuleSchema(many=True))
-def list_rules():
-    """Every routing rule."""
-    return services.list_rules(current_actor())
+@staff.arguments(PageArgsSchema, location="query")
+@staff.response(200, page_schema(RoutingRuleSchema))
+def list_rules(page):
+    """The routing rules, oldest first."""
+    return services.list_rules(current_actor(), **page)
 
 
 @staff.route("/staff/routing-rules", methods=["POST"])

@@ -199,3 +199,19 @@ def test_a_biller_answers_through_its_adapter_and_never_by_a_sandbox_rule_in_pro
     with mock.patch.dict(app.config, {"SANDBOX_PROVIDERS": False}):
         assert isinstance(adapter_for(water), ApiBiller)
         assert adapter_for(water).check_holder(water, "5201000012", "李小明", []) is None
+
+
+def test_a_resident_binds_a_bounded_number_of_accounts(db, resident, water):
+    from unittest import mock
+
+    import pytest
+
+    from app.bills.services import accounts as accounts_service
+    from app.core.errors import ValidationFailed
+
+    with mock.patch.object(accounts_service, "MAX_ACCOUNTS", 2):
+        helpers.bind(resident, water, "5201000012")
+        helpers.bind(resident, water, "5201000014")
+        with pytest.raises(ValidationFailed) as refused:
+            helpers.bind(resident, water, "5201000016")
+    assert "account_number" in refused.value.extra["errors"]

@@ -15,6 +15,7 @@ from app.bills.errors import (
     AccountNotConfirmed,
 )
 from app.bills.models import (
+    MAX_ACCOUNTS,
     AccountStatus,
     Biller,
     UtilityAccount,
@@ -73,6 +74,9 @@ def bind_account(
     )
     if account is not None and account.status != AccountStatus.REFUSED:
         raise AccountAlreadyBound()
+    if account is None and _bound_count(resident) >= MAX_ACCOUNTS:
+        message = gettext("You can bind at most %(max)s accounts.", max=MAX_ACCOUNTS)
+        raise ValidationFailed({"account_number": [message]})
     answer = adapter_for(biller).check_holder(
         biller, number, holder_name, _holders_on_file(biller, number, resident)
     )
@@ -96,6 +100,11 @@ def bind_account(
     if account.status == AccountStatus.PENDING:
         notices.binding_requested(account, utcnow())
     return account
+
+
+def _bound_count(resident: uuid.UUID) -> int:
+    stmt = db.select(db.func.count()).select_from(UtilityAccount).where(UtilityAccount.person_id == resident)
+    return db.session.scalar(stmt)
 
 
 def _holders_on_file(biller: Biller, number: str, resident: uuid.UUID) -> list[str]:

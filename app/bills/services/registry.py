@@ -17,6 +17,7 @@ from app.bills.models import (
 from app.bills.services._shared import BILLER_CLIENT_KIND, WRITE_SCOPE
 from app.core.actors import Actor, ActorKind, Role
 from app.core.errors import ValidationFailed
+from app.core.pagination import Page, paginate
 from app.core.policy import require_role, require_scope
 from app.extensions import db
 from app.identity import services as identity
@@ -32,12 +33,10 @@ def list_billers(*, category: str | None = None, city_code: str | None = None) -
     return list(db.session.scalars(stmt))
 
 
-def all_billers(actor: Actor) -> list[Biller]:
-    """Every biller, active or not (administrators)."""
+def all_billers(actor: Actor, *, cursor: str | None, limit: int) -> Page:
+    """Every biller, active or not, in the order they were registered (administrators)."""
     require_role(actor, Role.ADMIN)
-    return list(
-        db.session.scalars(db.select(Biller).order_by(Biller.city_code, Biller.category, Biller.code))
-    )
+    return paginate(db.select(Biller), Biller.id, cursor=cursor, limit=limit, newest_first=False)
 
 
 def biller_by_code(code: str) -> Biller | None:

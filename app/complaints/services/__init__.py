@@ -75,6 +75,7 @@ from app.complaints.services.rules import (  # noqa: F401
     current_rules,
     deactivate_rule,
     list_rules,
+    rule_named,
     save_rule,
 )
 from app.complaints.services.workflow import (  # noqa: F401

@@ -22,6 +22,7 @@ from app.complaints.services.workflow import _require_lead_handler
 from app.core.actors import Actor, Role
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
+from app.core.pagination import Page, paginate
 from app.core.policy import require_role
 from app.extensions import db
 
@@ -68,10 +69,11 @@ def decide_extension(
     return extension
 
 
-def pending_extensions(actor: Actor) -> list[DeadlineExtension]:
-    """Extension requests waiting for a supervisor."""
+def pending_extensions(actor: Actor, *, cursor: str | None, limit: int) -> Page:
+    """Extension requests waiting for a supervisor, oldest first."""
     require_role(actor, Role.SUPERVISOR)
-    return list(db.session.scalars(db.select(DeadlineExtension).where(DeadlineExtension.status == "pending")))
+    stmt = db.select(DeadlineExtension).where(DeadlineExtension.status == "pending")
+    return paginate(stmt, DeadlineExtension.id, cursor=cursor, limit=limit, newest_first=False)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from app.complaints.services._shared import _rule_cache
 from app.core.actors import Actor, Role
 from app.core.errors import NotFound
 from app.core.models import utcnow
+from app.core.pagination import Page, paginate
 from app.core.policy import require_role
 from app.extensions import db
 
@@ -50,10 +51,17 @@ def _engine_rule(record: RoutingRuleRecord) -> RoutingRule:
     )
 
 
-def list_rules(actor: Actor) -> list[RoutingRuleRecord]:
-    """All routing rules (supervisors and dispatchers)."""
+def list_rules(actor: Actor, *, cursor: str | None, limit: int) -> Page:
+    """The routing rules, oldest first (supervisors and dispatchers)."""
     require_role(actor, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
-    return list(db.session.scalars(db.select(RoutingRuleRecord).order_by(RoutingRuleRecord.number)))
+    return paginate(
+        db.select(RoutingRuleRecord), RoutingRuleRecord.id, cursor=cursor, limit=limit, newest_first=False
+    )
+
+
+def rule_named(name: str) -> RoutingRuleRecord | None:
+    """The routing rule called ``name``, if any."""
+    return db.session.scalar(db.select(RoutingRuleRecord).where(RoutingRuleRecord.name == name))
 
 
 def save_rule(actor: Actor, fields: dict, rule_id: uuid.UUID | None = None) -> RoutingRuleRecord:
