@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from app.city.models import Department, District, Street
-from app.core.calendar import load_calendar
+from app.core import clock
+from app.core.calendar import SHANGHAI, load_calendar
 from app.core.models import CalendarDay
 from app.core.sms import sms_provider
 from app.identity.models import Person, RoleGrant
@@ -158,10 +159,21 @@ def test_calendar_import_refuses_a_bad_file_and_saves_nothing(flask_cli, db, tmp
 
 def test_notify_send_as_the_readme_shows_it_greets_the_person_by_name(flask_cli, client, auth, db):
     assert flask_cli("seed", "demo").exit_code == 0
-    sent = flask_cli("notify", "send", "--phone", "13800000009")
+    with clock.frozen(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)):  # outside quiet hours
+        sent = flask_cli("notify", "send", "--phone", "13800000009")
     assert sent.exit_code == 0, sent.output
     assert "delivered" in sent.output
     elder = person_by_phone("+8613800000009")
     inbox = client.get("/api/v1/me/inbox", headers=auth(elder)).get_json()["items"]
     assert inbox[0]["template"] == "welcome"
     assert "李奶奶" in inbox[0]["body"]
+
+
+def test_notify_send_at_night_says_the_message_waits_for_the_morning(flask_cli, db):
+    assert flask_cli("seed", "demo").exit_code == 0
+    with clock.frozen(datetime(2026, 12, 1, 23, 30, tzinfo=SHANGHAI)):  # 22:00-07:00 by default
+        held = flask_cli("notify", "send", "--phone", "13800000009")
+        urgent = flask_cli("notify", "send", "--phone", "13800000009", "--urgent")
+    assert held.exit_code == 0, held.output
+    assert "held for the person's quiet hours until 2026-12-02 07:00" in held.output
+    assert "delivered" in urgent.output

@@ -6,6 +6,7 @@ import click
 from flask import Flask
 
 from app.core import uow
+from app.core.calendar import SHANGHAI
 from app.core.cli import CommandGroup, phone_number
 from app.extensions import db
 
@@ -45,6 +46,10 @@ def notify_send(phone, template, topic, params, urgent):
         raise click.ClickException(str(exc)) from exc
     db.session.refresh(message)
     click.echo(f"message {message.id}: {message.status}")
+    for delivery in message.deliveries:
+        if delivery.status == "held" and delivery.not_before is not None:
+            local = delivery.not_before.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+            click.echo(f"  {delivery.channel}: held for the person's quiet hours until {local}")
 
 
 @notify_cli.command("show")
