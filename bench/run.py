@@ -58,6 +58,7 @@ MAX_WARMUP_S = 60
 MAX_ROUNDS = 20
 READY_TIMEOUT_S = 30
 COMMAND_TIMEOUT_S = 300
+MAX_TOKEN_SECONDS = 3600  # app.identity.tokens.MAX_ACCESS_TOKEN_SECONDS
 
 
 # The scenario table: the kernel's and the first domains' hot paths here; each later domain keeps its
@@ -511,7 +512,14 @@ def check_database_url(url: str) -> str:
 def app_environment(database_url: str, redis_url: str | None) -> dict[str, str]:
     """The environment of every app process: development settings on the chosen database."""
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI")}
-    env.update(YIMATONG_ENV="development", DATABASE_URL=database_url, FLASK_APP="wsgi.py")
+    # Tokens live as long as the kernel allows, in the served app as in the commands that sign them
+    # (the app refuses a token longer-lived than its own setting).
+    env.update(
+        YIMATONG_ENV="development",
+        DATABASE_URL=database_url,
+        FLASK_APP="wsgi.py",
+        ACCESS_TOKEN_TTL_SECONDS=str(MAX_TOKEN_SECONDS),
+    )
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env
@@ -561,9 +569,9 @@ def prepare_database(env: dict) -> None:
     flask(env, "seed", "demo")
 
 
-def access_token(env: dict, phone: str, ttl_seconds: int) -> str:
+def access_token(env: dict, phone: str) -> str:
     """An access token for a demo person, signed with this database's key, valid for the whole run."""
-    output = flask({**env, "ACCESS_TOKEN_TTL_SECONDS": str(ttl_seconds)}, "token", "--phone", phone)
+    output = flask(env, "token", "--phone", phone)
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     if not lines or lines[-1].count(".") != 2:
         raise BenchError(f"`flask token --phone {phone}` printed no token:\n{output}")
@@ -815,7 +823,11 @@ def run(args: argparse.Namespace) -> dict:
         prepare_database(env)
         per_pair = 2 * (settings.duration + 5)
         ttl = 600 + (len(scenarios) + 1) * settings.warmup + settings.rounds * len(scenarios) * per_pair
-        tokens = {s.phone: access_token(env, s.phone, ttl) for s in scenarios if s.phone}
+        if ttl > MAX_TOKEN_SECONDS:
+            raise BenchError(
+                f"the schedule outlasts an access token ({MAX_TOKEN_SECONDS} s): fewer rounds or scenarios"
+            )
+        tokens = {s.phone: access_token(env, s.phone) for s in scenarios if s.phone}
         scripts = {s.name: prepared_script(s, env, settings) for s in scenarios if s.prepare}
         app = stack.enter_context(serve("wsgi:app", "/healthz", env, settings, workdir / "app.log"))
         bare = stack.enter_context(serve("bench.bare_app:app", "/", env, settings, workdir / "bare.log"))

@@ -188,3 +188,12 @@ def test_named_scenarios_and_a_path_of_ones_own_can_be_combined():
 def test_unclear_requests_are_refused(argv):
     with pytest.raises(BenchError):
         chosen_scenarios(parse_args(argv))
+
+
+def test_the_served_app_and_the_signing_commands_agree_on_token_lifetimes():
+    from app.identity.tokens import MAX_ACCESS_TOKEN_SECONDS
+    from bench.run import MAX_TOKEN_SECONDS, app_environment
+
+    assert MAX_TOKEN_SECONDS == MAX_ACCESS_TOKEN_SECONDS
+    env = app_environment("sqlite:////tmp/x.db", None)
+    assert env["ACCESS_TOKEN_TTL_SECONDS"] == str(MAX_ACCESS_TOKEN_SECONDS)
