@@ -36,6 +36,8 @@ def test_other_resident_is_refused(case, client, auth, db, make_person):
 
     as_owner = client.open(path, method=case.method, headers=auth(owner), **_payload(case))
     assert as_owner.status_code in case.owner_status, as_owner.get_data(as_text=True)
+    if case.collection:  # the owner sees it: the secret is real
+        assert secret in as_owner.get_data(as_text=True)
 
     as_intruder = client.open(path, method=case.method, headers=auth(intruder), **_payload(case))
     body = as_intruder.get_data(as_text=True)

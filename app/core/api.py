@@ -130,6 +130,14 @@ def current_actor() -> Actor:
     return require_authenticated(g.get("actor"))
 
 
+def optional_actor() -> Actor | None:
+    """The authenticated actor of a route open to anyone, or None when the caller did not sign in.
+
+    A bad token is still refused (401) before the route runs; only its absence is allowed.
+    """
+    return g.get("actor")
+
+
 def refuse_oversized_streamed_body() -> None:
     """A chunked body longer than ``MAX_CONTENT_LENGTH`` is a 413, as one with a Content-Length is.
 

@@ -9,13 +9,14 @@ Residents touching their own data are not recorded.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session
 
 from app.core.actors import Actor, ActorKind
-from app.core.models import AuditEntry
+from app.core.models import AuditEntry, UTCDateTime, utcnow
 from app.core.pagination import Page, paginate
 from app.core.uow import allow_on_read
 from app.extensions import db
@@ -44,8 +45,13 @@ def record(
     resource: str,
     resource_id: object | None = None,
     reason: str = "",
+    at_most_every: timedelta | None = None,
 ) -> AuditEntry | None:
-    """Write the act to the subject's access log in the caller's transaction (once per unit of work)."""
+    """Write the act to the subject's access log in the caller's transaction (once per unit of work).
+
+    ``at_most_every``: for a glance repeated all day (a guardian's home showing an elder's cards),
+    one entry per actor in that window; the log says they looked, not each time.
+    """
     if subject_person_id is None or _own_data(actor, subject_person_id):
         return None
     ref = str(resource_id)[:64] if resource_id is not None else None
@@ -54,6 +60,8 @@ def record(
     if key in seen:
         return None
     seen[key] = True
+    if at_most_every is not None and _recorded_since(actor, key, utcnow() - at_most_every):
+        return None
     entry = AuditEntry(
         subject_person_id=subject_person_id,
         action=AuditAction(action).value,
@@ -64,6 +72,34 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+_RECENT = (
+    db.select(AuditEntry.id)
+    .where(
+        AuditEntry.subject_person_id == bindparam("subject"),
+        AuditEntry.created_at >= bindparam("since", type_=UTCDateTime),
+        AuditEntry.action == bindparam("action"),
+        AuditEntry.resource == bindparam("resource"),
+        AuditEntry.actor_person_id.is_not_distinct_from(bindparam("actor_person_id")),
+        AuditEntry.client_id.is_not_distinct_from(bindparam("client_id")),
+    )
+    .limit(1)
+)
+
+
+def _recorded_since(actor: Actor, key: tuple, since: datetime) -> bool:
+    subject, action, resource, _ = key
+    label = actor.audit_label()
+    params = {
+        "subject": subject,
+        "since": since,
+        "action": action,
+        "resource": resource[:120],
+        "actor_person_id": label.get("actor_person_id"),
+        "client_id": label.get("client_id"),
+    }
+    return db.session.scalar(_RECENT, params) is not None
 
 
 def record_request(

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Date, DateTime, Index, String, Uuid
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -14,6 +15,16 @@ from app.core.ids import new_id
 from app.extensions import db
 
 utcnow = clock.utcnow  # aware UTC now; the only clock the database sees
+
+
+def upsert_insert(target):
+    """An INSERT on ``target`` (a model or table) that can say ``on_conflict_do_*``, on either engine.
+
+    For rows two requests may create at once (a counter, a dedupe key): the database settles the
+    race, not a read before the write.
+    """
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(target)
 
 
 class UTCDateTime(db.TypeDecorator):

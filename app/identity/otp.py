@@ -29,7 +29,7 @@ from sqlalchemy import and_, bindparam, case, not_, or_, true, update
 
 from app.core.errors import RateLimited, ServiceUnavailable
 from app.core.ids import new_id
-from app.core.models import UTCDateTime, utcnow
+from app.core.models import UTCDateTime, upsert_insert, utcnow
 from app.core.pii import lookup_hash
 from app.core.sms import SmsError, sms_provider
 from app.extensions import db
@@ -266,12 +266,7 @@ def _requester_row(phone: str, requester_key: str) -> OtpRequesterThrottle:
 
 def _ensure_row(model, **values) -> None:
     """Create a counter row unless it exists (safe when two processes race)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    db.session.execute(upsert_insert(model).values(**values).on_conflict_do_nothing())
 
 
 def _warn_owner(phone: str, now: datetime) -> None:

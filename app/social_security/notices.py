@@ -10,10 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from app.core.i18n import SUPPORTED_LOCALES
+from app.core.i18n import in_every_locale
 from app.core.money import Money
 from app.notifications import services as notifications
 from app.notifications.services import Localized
@@ -52,11 +51,7 @@ notifications.register_template(
 
 def in_every_language(text) -> Localized:
     """A lazily translated label in each supported language, for a message rendered later."""
-    texts = {}
-    for locale in SUPPORTED_LOCALES:
-        with force_locale(locale):
-            texts[locale] = str(text)
-    return Localized(texts)
+    return Localized(in_every_locale(text))
 
 
 def employer_stopped(person_id: uuid.UUID, insured_id: uuid.UUID, scheme: str, month: date) -> None:

@@ -41,9 +41,11 @@ from app.bills.services.autopay import (  # noqa: F401
     set_autopay,
 )
 from app.bills.services.bills import (  # noqa: F401
+    HOME_HORIZON_DAYS,
     bill_detail,
     get_bill,
     holders_of,
+    home_cards,
     list_bills,
     payment_of,
 )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import tuple_
+from flask_babel import format_date, gettext, ngettext
+from sqlalchemy import bindparam, tuple_
 
 from app.bills.errors import (
     AccountNotReady,
@@ -19,6 +21,9 @@ from app.bills.services._shared import DOMAIN, MANDATE_SCOPE, business_date
 from app.bills.services.accounts import _own_account
 from app.core import access
 from app.core.actors import Actor
+from app.core.calendar import SHANGHAI
+from app.core.cards import Card, Urgency
+from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.views import WithFacts, with_facts
 from app.extensions import db
@@ -104,3 +109,70 @@ def holders_of(bill: Bill) -> list[uuid.UUID]:
 def payment_of(bill: Bill):
     """The payment that holds the bill now (pending or succeeded), if any."""
     return payments.active_intent_for(DOMAIN, str(bill.id))
+
+
+HOME_HORIZON_DAYS = 7  # bills due within this many days are on the resident's home
+
+
+# Built once: the home runs it on every visit (see docs/adding-a-domain.md, "hot statements").
+_HOME_BILLS = (
+    db.select(Bill.due_date, Bill.amount_fen, Bill.currency)
+    .join(
+        UtilityAccount,
+        (UtilityAccount.biller_id == Bill.biller_id) & (UtilityAccount.account_number == Bill.account_number),
+    )
+    .where(
+        UtilityAccount.person_id == bindparam("person_id"),
+        UtilityAccount.status == AccountStatus.CONFIRMED,
+        Bill.status == BillStatus.UNPAID,
+        Bill.due_date <= bindparam("horizon"),
+    )
+)
+
+
+def home_cards(person_id: uuid.UUID) -> list[Card]:
+    """Bills overdue and bills due within the week, of the accounts the person holds (one query)."""
+    today = business_date()
+    horizon = today + timedelta(days=HOME_HORIZON_DAYS)
+    rows = db.session.execute(_HOME_BILLS, {"person_id": person_id, "horizon": horizon}).all()
+    overdue = [row for row in rows if row.due_date < today]
+    soon = [row for row in rows if row.due_date >= today]
+    cards = []
+    if overdue:
+        total = Money.total([Money(row.amount_fen, row.currency) for row in overdue])
+        cards.append(
+            Card(
+                "bills",
+                "bills_overdue",
+                Urgency.NOW,
+                ngettext("%(num)d bill overdue", "%(num)d bills overdue", len(overdue)),
+                gettext("%(amount)s in all; please pay soon.", amount=total.format()),
+                count=len(overdue),
+                due_at=_start_of(min(row.due_date for row in overdue)),
+                amount=total,
+                target="/api/v1/bills?status=overdue",
+            )
+        )
+    if soon:
+        total = Money.total([Money(row.amount_fen, row.currency) for row in soon])
+        first = min(row.due_date for row in soon)
+        cards.append(
+            Card(
+                "bills",
+                "bills_due",
+                Urgency.TODAY if first == today else Urgency.SOON,
+                ngettext("%(num)d bill due soon", "%(num)d bills due soon", len(soon)),
+                gettext(
+                    "%(amount)s, the first due %(date)s.", amount=total.format(), date=format_date(first)
+                ),
+                count=len(soon),
+                due_at=_start_of(first),
+                amount=total,
+                target="/api/v1/bills?status=unpaid",
+            )
+        )
+    return cards
+
+
+def _start_of(day) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)

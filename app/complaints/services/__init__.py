@@ -59,6 +59,7 @@ from app.complaints.services.reading import (  # noqa: F401
     LIST_LOADING,
     can_staff_see,
     followers_of,
+    home_cards,
     may_see_reporter,
     my_complaints,
     page_of_views,

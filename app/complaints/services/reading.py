@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import or_
+from flask_babel import gettext, ngettext
+from sqlalchemy import bindparam, case, or_
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.city import services as city
 from app.complaints.models import (
+    OPEN_STATES,
     Complaint,
     ComplaintAssist,
+    ComplaintStatus,
     ComplaintSubscription,
 )
 from app.complaints.services._shared import (
@@ -18,14 +21,16 @@ from app.complaints.services._shared import (
     DISPATCHED,
     IN_PROGRESS,
     MANDATE_SCOPE,
+    RATING_WINDOW,
     STAFF_READERS,
     SUBMITTED,
 )
 from app.core import access, audit
 from app.core.actors import Actor, ActorKind, Role
 from app.core.audit import AuditAction
+from app.core.cards import Card, Urgency
 from app.core.errors import NotFound
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import require_role
 from app.core.views import WithFacts, with_facts
@@ -177,3 +182,62 @@ def staff_detail(actor: Actor, complaint_id: uuid.UUID) -> WithFacts:
     """One complaint in full for staff; the reporter only where the viewer may see them (audited)."""
     complaint = staff_complaint(actor, complaint_id)
     return view(complaint, reporter=reporter_contact(actor, complaint))
+
+
+def _home_statement():
+    deadline = db.func.coalesce(Complaint.feedback_due, Complaint.dispatch_due)
+    resolved = Complaint.status == ComplaintStatus.RESOLVED
+    late = Complaint.status.in_(OPEN_STATES) & (deadline < bindparam("now", type_=UTCDateTime))
+    return (
+        db.select(
+            db.func.count(case((resolved, 1))),
+            db.func.min(case((resolved, Complaint.resolved_at))),
+            db.func.count(case((late, 1))),
+            db.func.min(case((late, deadline))),
+        )
+        .select_from(Complaint)
+        .join(ComplaintSubscription, ComplaintSubscription.complaint_id == Complaint.id)
+        .where(
+            ComplaintSubscription.person_id == bindparam("person_id"),
+            Complaint.reporter_id == bindparam("person_id"),
+            resolved | late,
+        )
+    )
+
+
+# Built once: the home runs it on every visit (see docs/adding-a-domain.md, "hot statements").
+_HOME_COMPLAINTS = _home_statement()
+
+
+def home_cards(person_id: uuid.UUID) -> list[Card]:
+    """Replies waiting for the person's rating, and their reports past the deadline (one query)."""
+    params = {"person_id": person_id, "now": utcnow()}
+    to_rate, first_resolved, overdue, first_due = db.session.execute(_HOME_COMPLAINTS, params).one()
+    cards = []
+    if overdue:
+        cards.append(
+            Card(
+                "complaints",
+                "complaints_overdue",
+                Urgency.SOON,
+                ngettext("%(num)d report past its deadline", "%(num)d reports past their deadline", overdue),
+                gettext("The 12345 hotline is following it up with the department."),
+                count=overdue,
+                due_at=first_due,
+                target="/api/v1/complaints",
+            )
+        )
+    if to_rate:
+        cards.append(
+            Card(
+                "complaints",
+                "complaints_to_rate",
+                Urgency.TODAY,
+                ngettext("%(num)d reply to rate", "%(num)d replies to rate", to_rate),
+                gettext("12345 answered your report. Tell them if it was solved."),
+                count=to_rate,
+                due_at=first_resolved + RATING_WINDOW if first_resolved else None,
+                target="/api/v1/complaints?status=resolved",
+            )
+        )
+    return cards

@@ -40,12 +40,15 @@ from app.identity.services.links import (  # noqa: F401
     remove_link,
 )
 from app.identity.services.mandates import (  # noqa: F401
+    Principal,
     accept_mandate,
     active_mandate,
     get_mandate,
     grant_mandate,
+    home_cards,
     list_mandates,
     mandate_status,
+    principals_of,
     register_mandate_for,
     revoke_mandate,
 )

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
+from sqlalchemy import bindparam
 
 from app.core import audit
 from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI
+from app.core.cards import Card, Urgency
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import DEFAULT_LOCALE
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import mask_phone
 from app.core.policy import require_person, require_role
@@ -220,6 +223,54 @@ def active_mandate(
     )
 
 
+# Built once: the home runs these on every visit (see docs/adding-a-domain.md, "hot statements").
+_MOMENT = bindparam("moment", type_=UTCDateTime)
+_PRINCIPALS = (
+    db.select(Mandate.grantor_id, Mandate.scopes, Person.display_name)
+    .join(Person, Person.id == Mandate.grantor_id)
+    .where(
+        Mandate.grantee_id == bindparam("grantee_id"),
+        Mandate.revoked_at.is_(None),
+        Mandate.accepted_at.is_not(None),
+        Mandate.starts_at <= _MOMENT,
+        Mandate.expires_at > _MOMENT,
+    )
+    .order_by(Mandate.id)
+    .limit(bindparam("limit"))
+)
+_WAITING = (
+    db.select(db.func.count())
+    .select_from(Mandate)
+    .where(
+        Mandate.grantee_id == bindparam("person_id"),
+        Mandate.accepted_at.is_(None),
+        Mandate.invitee_phone.is_not(None),
+        Mandate.revoked_at.is_(None),
+        Mandate.expires_at > _MOMENT,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Someone the person acts for: who, by what name, in which scopes."""
+
+    person_id: uuid.UUID
+    display_name: str
+    scopes: frozenset[str]
+
+
+def principals_of(grantee_id: uuid.UUID, limit: int = 10) -> list[Principal]:
+    """The people whose mandates the person holds now (at most ``limit``, one query)."""
+    params = {"grantee_id": grantee_id, "moment": utcnow(), "limit": limit}
+    rows = db.session.execute(_PRINCIPALS, params).all()
+    merged: dict[uuid.UUID, Principal] = {}
+    for grantor_id, scopes, name in rows:
+        known = merged[grantor_id].scopes if grantor_id in merged else frozenset()
+        merged[grantor_id] = Principal(grantor_id, name, known | frozenset(scopes))
+    return list(merged.values())
+
+
 def list_mandates(actor: Actor, *, direction: str, cursor: str | None, limit: int) -> Page:
     """Mandates the signed-in person granted, or received, newest first."""
     person_id = require_person(actor)
@@ -248,3 +299,21 @@ def revoke_mandate(actor: Actor, mandate_id: uuid.UUID) -> Mandate:
 def mandate_status(mandate: Mandate, now: datetime | None = None) -> str:
     """``pending`` (not accepted yet), ``active``, ``scheduled``, ``expired`` or ``revoked``."""
     return mandate.status_at(now or utcnow())
+
+
+def home_cards(person_id: uuid.UUID) -> list[Card]:
+    """Mandates someone gave the person that wait for them to accept (one query)."""
+    waiting = db.session.scalar(_WAITING, {"person_id": person_id, "moment": utcnow()})
+    if not waiting:
+        return []
+    return [
+        Card(
+            "identity",
+            "mandates_to_accept",
+            Urgency.TODAY,
+            ngettext("%(num)d request to act for someone", "%(num)d requests to act for someone", waiting),
+            gettext("Accept it to help them with what they asked."),
+            count=waiting,
+            target="/api/v1/me/mandates?direction=received",
+        )
+    ]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
 from app.core import audit
@@ -117,9 +118,13 @@ def is_real_name_verified(person_id: uuid.UUID) -> bool:
     return get_person(person_id).verified_at is not None
 
 
+# Built once: the home runs it on every visit (see docs/adding-a-domain.md, "hot statements").
+_NATIONAL_ID_HASH = db.select(Person.national_id_hash).where(Person.id == bindparam("person_id"))
+
+
 def national_id_hash_of(person_id: uuid.UUID) -> str | None:
     """The keyed hash of the person's verified national ID (how institutions' records find them)."""
-    return db.session.scalar(db.select(Person.national_id_hash).where(Person.id == person_id))
+    return db.session.scalar(_NATIONAL_ID_HASH, {"person_id": person_id})
 
 
 def people_by_national_id_hash(hashes: Iterable[str]) -> dict[str, uuid.UUID]:

@@ -19,6 +19,7 @@ from app.notifications.services._shared import (  # noqa: F401
 )
 from app.notifications.services.inbox import (  # noqa: F401
     InboxPage,
+    home_cards,
     mark_all_read,
     mark_read,
     my_inbox,

@@ -9,14 +9,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.core import audit, jobs
 from app.core.actors import Actor, Role
 from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.ids import new_id
-from app.core.models import utcnow
+from app.core.models import upsert_insert, utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import require_role
 from app.extensions import db
@@ -100,9 +99,8 @@ def _write_outbox(dedupe_key: str, values: dict) -> OutboxMessage:
         **values,
     }
     db.session.flush()  # the caller's pending rows (the recipient, the change reported) go first
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
-        insert(OutboxMessage.__table__)
+        upsert_insert(OutboxMessage.__table__)
         .values(**row)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.__table__.c.id)

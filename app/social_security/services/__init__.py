@@ -16,8 +16,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
+from sqlalchemy import bindparam, func, select
+
+from app.core.cards import Card, Urgency
 from app.core.money import Money
+from app.extensions import db
+from app.identity import services as identity
 from app.social_security.errors import RealNameRequired
+from app.social_security.models import SCHEME_LABELS, Insured, InsuredStatus, Record, RecordKind, Scheme
 from app.social_security.services._shared import (  # noqa: F401
     MANDATE_SCOPE,
     WRITE_SCOPES,
@@ -65,6 +72,9 @@ class AttentionItem:
     amount: Money | None = None
 
 
+EMPLOYER_PAID = (Scheme.PENSION, Scheme.HOUSING_FUND)  # schemes whose missing month is the employer's
+
+
 def summary_of_person(person_id: uuid.UUID) -> Summary | None:
     """The person's summary, or None (no verified real name, or no records yet): for cards and the bot."""
     try:
@@ -74,20 +84,70 @@ def summary_of_person(person_id: uuid.UUID) -> Summary | None:
     return summary_of(insured) if insured is not None else None
 
 
+# Built once: the home runs them on every visit (see docs/adding-a-domain.md, "hot statements").
+_OF_PERSON = (
+    Record.insured_id
+    == select(Insured.id).where(Insured.national_id_hash == bindparam("id_hash")).scalar_subquery(),
+    Record.is_current,
+)
+_STATUSES = (
+    select(Record.scheme, Record.status, Record.occurred_on)
+    .where(*_OF_PERSON, Record.kind == RecordKind.STATUS)
+    .order_by(Record.occurred_on, Record.as_of)
+)
+_LAST_PAID = (
+    select(Record.scheme, func.max(Record.occurred_on))
+    .where(*_OF_PERSON, Record.kind == RecordKind.CONTRIBUTION)
+    .group_by(Record.scheme)
+)
+
+
 def attention_items(person_id: uuid.UUID, limit: int = 5) -> list[AttentionItem]:
-    """At most ``limit`` things needing attention now: a scheme not contributing, a month unpaid."""
-    summary = summary_of_person(person_id)
-    if summary is None:
+    """At most ``limit`` things needing attention now: a scheme not contributing, a month unpaid.
+
+    Three narrow queries (the person's ID hash, each scheme's statuses, each scheme's last month
+    paid), whatever the length of the history: the home calls it on every visit.
+    """
+    id_hash = identity.national_id_hash_of(person_id)
+    if id_hash is None:
         return []
+    params = {"id_hash": id_hash}
+    status = {row.scheme: (row.status, row.occurred_on) for row in db.session.execute(_STATUSES, params)}
+    last_paid = dict(db.session.execute(_LAST_PAID, params).all())
     due = month_due()
     items = []
-    for scheme in summary.schemes:
-        if scheme.status and scheme.status != "active":
-            items.append(AttentionItem("status_not_active", scheme.scheme, scheme.status_since))
-        elif (
-            scheme.last_month
-            and scheme.last_month < f"{due:%Y-%m}"
-            and scheme.scheme in ("pension", "housing_fund")
-        ):
-            items.append(AttentionItem("employer_missing", scheme.scheme, due))
+    for scheme in Scheme:
+        value, since = status.get(scheme, (None, None))
+        if value is None and scheme not in last_paid:
+            continue
+        if value and value != InsuredStatus.ACTIVE:
+            items.append(AttentionItem("status_not_active", scheme, since))
+        elif scheme in EMPLOYER_PAID and scheme in last_paid and last_paid[scheme] < due:
+            items.append(AttentionItem("employer_missing", scheme, due))
     return items[:limit]
+
+
+def home_cards(person_id: uuid.UUID) -> list[Card]:
+    """What the resident should look at in their insurance and housing fund (bounded queries)."""
+    cards = []
+    for item in attention_items(person_id):
+        scheme = str(SCHEME_LABELS.get(item.scheme, item.scheme))
+        if item.kind == "employer_missing":
+            title = gettext("No employer contribution")
+            body = gettext(
+                "%(scheme)s: nothing was paid for %(month)s.", scheme=scheme, month=f"{item.since:%Y-%m}"
+            )
+        else:
+            title = gettext("Insurance status changed")
+            body = gettext("%(scheme)s is no longer active.", scheme=scheme)
+        cards.append(
+            Card(
+                "social_security",
+                item.kind,
+                Urgency.SOON,
+                title,
+                body,
+                target="/api/v1/social-security/summary",
+            )
+        )
+    return cards

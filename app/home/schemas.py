@@ -1,0 +1,116 @@
+"""How the directory and the home appear in the API."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from app.core.cards import Urgency
+from app.core.money import MoneySchema
+from app.home.catalogue import CATEGORIES, MAX_QUERY_TERMS
+
+URGENCIES = [u.name.lower() for u in Urgency]
+
+
+class ServiceQuerySchema(ma.Schema):
+    """Search the directory, or one category of it."""
+
+    q = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=60),
+        metadata={
+            "description": (
+                "Words in Chinese (简体 or 繁體), English or pinyin, whole (jiaofei) or initials (shjf); "
+                f"every word must match (at most {MAX_QUERY_TERMS} are used)"
+            )
+        },
+    )
+    category = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(CATEGORIES)))
+
+
+class ServiceCategorySchema(ma.Schema):
+    """A category of services."""
+
+    code = ma.fields.String(dump_only=True)
+    name = ma.fields.String(dump_only=True)
+    count = ma.fields.Integer(dump_only=True, metadata={"description": "Services of it in this answer"})
+
+
+class ServiceCategoryRefSchema(ma.Schema):
+    """The category a service is in."""
+
+    code = ma.fields.String(dump_only=True)
+    name = ma.fields.String(dump_only=True)
+
+
+class ServiceSchema(ma.Schema):
+    """One city service, in the reader's language."""
+
+    code = ma.fields.String(dump_only=True)
+    name = ma.fields.String(dump_only=True)
+    description = ma.fields.String(dump_only=True)
+    category = ma.fields.Nested(ServiceCategoryRefSchema, dump_only=True)
+    keywords = ma.fields.List(ma.fields.String(), dump_only=True)
+    provider = ma.fields.String(dump_only=True, metadata={"description": "Who provides the service"})
+    real_name_required = ma.fields.Boolean(
+        dump_only=True, metadata={"description": "The service needs a verified real name (实名认证)"}
+    )
+    domain = ma.fields.String(dump_only=True)
+    target = ma.fields.String(dump_only=True, metadata={"description": "The API path that opens the service"})
+    popularity = ma.fields.Integer(
+        dump_only=True, metadata={"description": "People-days it was opened (one resident counts once a day)"}
+    )
+    my_visits = ma.fields.Integer(dump_only=True, metadata={"description": "How often I opened it"})
+    my_last_used_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ServiceDirectorySchema(ma.Schema):
+    """The directory: its categories, and the services in order."""
+
+    categories = ma.fields.List(ma.fields.Nested(ServiceCategorySchema), dump_only=True)
+    items = ma.fields.List(ma.fields.Nested(ServiceSchema), dump_only=True)
+
+
+class HomeCardSchema(ma.Schema):
+    """Something needing the person now, from the domain whose business it is."""
+
+    domain = ma.fields.String(dump_only=True)
+    kind = ma.fields.String(dump_only=True, metadata={"description": "What it is about: bills_overdue, ..."})
+    urgency = ma.fields.Function(
+        lambda card: card.urgency.name.lower(),
+        dump_only=True,
+        metadata={"description": " | ".join(URGENCIES) + " (most urgent first)"},
+    )
+    title = ma.fields.String(dump_only=True)
+    body = ma.fields.String(dump_only=True)
+    count = ma.fields.Integer(dump_only=True)
+    due_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    amount = ma.fields.Nested(MoneySchema, dump_only=True, allow_none=True)
+    target = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The API path that handles it (for someone else: with X-On-Behalf-Of)"},
+    )
+
+
+class HomeSectionSchema(ma.Schema):
+    """A person's cards."""
+
+    person_id = ma.fields.UUID(dump_only=True)
+    display_name = ma.fields.String(dump_only=True, allow_none=True)
+    scopes = ma.fields.List(
+        ma.fields.String(), dump_only=True, metadata={"description": "The mandate's scopes (someone else's)"}
+    )
+    cards = ma.fields.List(ma.fields.Nested(HomeCardSchema), dump_only=True)
+
+
+class HomeSchema(ma.Schema):
+    """The home: my cards, my shortcuts, and the cards of those I act for."""
+
+    generated_at = ma.fields.DateTime(dump_only=True)
+    mine = ma.fields.Nested(HomeSectionSchema, dump_only=True, allow_none=True)
+    shortcuts = ma.fields.List(ma.fields.Nested(ServiceSchema), dump_only=True)
+    on_behalf = ma.fields.List(
+        ma.fields.Nested(HomeSectionSchema),
+        dump_only=True,
+        metadata={"description": "A section for each person whose mandate I hold, within its scopes"},
+    )

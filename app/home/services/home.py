@@ -1,0 +1,92 @@
+"""The resident's home (千人千面): what needs them now, from every domain, and their elders' beside it.
+
+Each domain registers a card provider (``app.core.cards.register_cards``) costing a constant number
+of queries; the home calls each once for the resident and once for each person whose mandate they
+hold (at most ``MAX_PRINCIPALS``), showing only the cards the mandate's scopes cover. So a home costs
+at most (1 + MAX_PRINCIPALS) × the providers' queries, whatever the resident has.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from app.core import audit
+from app.core.actors import Actor, ActorKind, MandateScope
+from app.core.audit import AuditAction
+from app.core.cards import Card, CardSource, card_sources
+from app.core.models import utcnow
+from app.core.policy import require_person
+from app.home.services.directory import shortcuts
+from app.identity import services as identity
+
+MAX_PRINCIPALS = 10
+GLANCE = timedelta(hours=1)  # a guardian's look at an elder's cards is logged at most hourly
+
+
+@dataclass
+class Section:
+    """One person's cards: the resident's own, or an elder's they act for (``scopes`` then set)."""
+
+    person_id: uuid.UUID
+    display_name: str | None
+    cards: list[Card]
+    scopes: list[str] = field(default_factory=list)
+
+
+def cards_of(person_id: uuid.UUID, scopes: frozenset[MandateScope] | None = None) -> list[Card]:
+    """A person's cards, ranked; within ``scopes`` only (a proxy's view) when given."""
+    cards: list[Card] = []
+    for source in card_sources():
+        if scopes is None or _covered(source, scopes):
+            cards.extend(source.provider(person_id))
+    return sorted(cards, key=Card.rank)
+
+
+def _covered(source: CardSource, scopes: frozenset[MandateScope]) -> bool:
+    return source.proxy_scope is not None and source.proxy_scope in scopes
+
+
+def home_of(actor: Actor) -> dict:
+    """The home for the caller.
+
+    A resident sees their own cards, their service shortcuts, and beside them a section for each
+    person who gave them a mandate, with that person's cards in the mandate's scopes (each look
+    written to that person's access log). A proxy request (``X-On-Behalf-Of``) sees that person's
+    section only.
+    """
+    person_id = require_person(actor)
+    if actor.kind is ActorKind.PROXY:
+        scopes = frozenset(actor.proxy_scopes)
+        audit.record(
+            actor,
+            person_id,
+            AuditAction.LIST,
+            "home",
+            reason=f"mandate {actor.mandate_id}",
+            at_most_every=GLANCE,
+        )
+        principal = identity.get_person(person_id)
+        section = Section(person_id, principal.display_name, cards_of(person_id, scopes), sorted(scopes))
+        return {"generated_at": utcnow(), "mine": None, "shortcuts": [], "on_behalf": [section]}
+    mine = Section(person_id, None, cards_of(person_id))
+    others = []
+    for principal in identity.principals_of(person_id, limit=MAX_PRINCIPALS):
+        scopes = frozenset(MandateScope(scope) for scope in principal.scopes)
+        audit.record(
+            actor,
+            principal.person_id,
+            AuditAction.LIST,
+            "home",
+            reason="guardian's home",
+            at_most_every=GLANCE,
+        )
+        cards = cards_of(principal.person_id, scopes)
+        others.append(Section(principal.person_id, principal.display_name, cards, sorted(scopes)))
+    return {
+        "generated_at": utcnow(),
+        "mine": mine,
+        "shortcuts": shortcuts(person_id),
+        "on_behalf": others,
+    }
