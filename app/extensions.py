@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import flask
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Engine, MetaData, event
@@ -57,7 +58,43 @@ def _sqlite_begin(connection) -> None:
 
 migrate = Migrate()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class EndpointLimiter(Limiter):
+    """Flask-Limiter that skips, at the request's start, the endpoints no limit applies to.
+
+    The limits here are on a few views (sign-in, codes, payments' neighbours), never default or
+    application-wide. Flask-Limiter still resolves every request's limits in its ``before_request``
+    hook, which costs more than a small API call's query; this answers "no limit here" from a
+    per-endpoint memo instead. A limit checked by its own decorator (``in_middleware=False``) always
+    goes through, so nothing decorated is ever skipped.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limited: dict[str, bool] = {}
+
+    def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
+        if in_middleware and callable_name is None:
+            endpoint = flask.request.endpoint or ""
+            limited = self._limited.get(endpoint)
+            if limited is None:
+                limited = self._limited[endpoint] = self._endpoint_limited(endpoint)
+            if not limited:
+                return
+        super()._check_request_limit(callable_name=callable_name, in_middleware=in_middleware)
+
+    def _endpoint_limited(self, endpoint: str) -> bool:
+        manager = self.limit_manager
+        if manager.default_limits or manager.application_limits or manager._blueprint_limits:
+            return True
+        if manager.has_hints(endpoint):
+            return True
+        view = flask.current_app.view_functions.get(endpoint)
+        return view is None or get_qualified_name(view) in self._marked_for_limiting
+
+
+limiter = EndpointLimiter(key_func=get_remote_address, default_limits=[])
 
 
 class RedisConnection:

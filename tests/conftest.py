@@ -107,6 +107,7 @@ def db(app):
             _db.session = original
             outer.rollback()
             connection.close()
+            keys.forget_cached_keys()  # a key a test made or rotated is gone with its transaction
 
 
 class IsolatedClient(FlaskClient):

@@ -27,7 +27,9 @@ from flask_babel import lazy_gettext as _l
 from joserfc import jws
 from joserfc.errors import JoseError
 from redis.exceptions import RedisError
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from app.core import audit
 from app.core.actors import Actor
@@ -240,7 +242,7 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
     claims, reason = _verified_claims(code)
     if reason:
         return Verification(valid=False, purpose=purpose, reason=reason)
-    person = _person_of(claims)
+    person = _person_of(claims, rule)
     if person is None:
         return Verification(valid=False, purpose=purpose, reason="unknown_subject")
     reason = _refusal(person, claims, moment)
@@ -255,11 +257,18 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
     return result
 
 
-def _person_of(claims: dict) -> Person | None:
+# The holder of a code, built once; their legal name and national ID (decrypted when loaded) are
+# read only for a purpose that discloses them.
+_HOLDER = db.select(Person).where(Person.citycode_subject == bindparam("person_key"))
+_HOLDER_WITHOUT_IDENTITY = _HOLDER.options(defer(Person.legal_name), defer(Person.national_id))
+
+
+def _person_of(claims: dict, rule: PurposeRule) -> Person | None:
     person_key = person_key_of(claims["sub"], claims["iat"])
     if person_key is None:
         return None
-    return db.session.scalar(db.select(Person).where(Person.citycode_subject == person_key))
+    discloses = {"legal_name", "national_id"} & set(rule.claims)
+    return db.session.scalar(_HOLDER if discloses else _HOLDER_WITHOUT_IDENTITY, {"person_key": person_key})
 
 
 def _verified_claims(code: str) -> tuple[dict, str | None]:

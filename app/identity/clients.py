@@ -56,6 +56,9 @@ def client_by_id(client_id: str | None) -> OAuthClient | None:
     """The enabled client with this ``client_id``, if any."""
     if not client_id or not CLIENT_ID_PATTERN.fullmatch(client_id):
         return None
+    caller = db.session.info.get("caller_client")  # the request's own client, loaded to authenticate it
+    if caller is not None and caller.client_id == client_id:
+        return caller if caller.disabled_at is None else None
     client = db.session.scalar(db.select(OAuthClient).where(OAuthClient.client_id == client_id))
     return client if client is not None and client.disabled_at is None else None
 

@@ -12,7 +12,9 @@ old key is retired but stays published for ``RETIRED_KEY_GRACE``, and a new next
 from __future__ import annotations
 
 import json
+import threading
 import warnings
+from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -51,6 +53,14 @@ class RotationTooEarly(Exception):
 
 
 _cache: dict[str, object] = {}
+# Tokens whose signature was verified, newest last: a client sends the same access token with every
+# call for its whole lifetime, and an Ed25519 check through joserfc costs more than the rest of a
+# small request. Only the signature is remembered (expiry, issuer and audience are checked on every
+# use by the caller); the memory is dropped whenever this process's verification keys change, so a
+# token is accepted exactly as long as its key would accept it.
+VERIFIED_MAX = 8192
+_verified: OrderedDict[tuple[str, str], jwt.Token] = OrderedDict()
+_verified_lock = threading.Lock()
 
 
 @contextmanager
@@ -130,6 +140,8 @@ def _new_key(session: Session, purpose: str, *, activated_at: datetime | None) -
     session.add(key)
     session.flush()
     _cache.pop("public:" + purpose, None)
+    _forget_published(purpose)
+    _forget_verified()
     return key
 
 
@@ -149,7 +161,7 @@ def rotate_key(purpose: str, *, now: datetime | None = None, early: bool = False
     if current is not None:
         current.retired_at = moment
     upcoming.activated_at = moment
-    _new_key(db.session, purpose, activated_at=None)
+    _new_key(db.session, purpose, activated_at=None)  # forgets this process's signer and key sets
     return upcoming
 
 
@@ -167,18 +179,46 @@ def published_keys(purpose: str, now: datetime | None = None) -> list[dict]:
 
 
 def jwks(*purposes: str) -> dict:
-    """A JSON Web Key Set of the public keys of ``purposes`` (never a private member)."""
-    return {"keys": [key for purpose in purposes for key in published_keys(purpose)]}
+    """A JSON Web Key Set of the public keys of ``purposes`` (never a private member).
+
+    Kept by this process for ``HELD_SECONDS``: a rotation elsewhere publishes its next key a day
+    ahead, so a set up to a minute old still holds every key that signs.
+    """
+    cache_key = "jwks:" + ",".join(purposes)
+    held = _cache.get(cache_key)
+    if held is not None and held[0] > utcnow():
+        return held[1]
+    document = {"keys": [key for purpose in purposes for key in published_keys(purpose)]}
+    _cache[cache_key] = (utcnow() + timedelta(seconds=HELD_SECONDS), document)
+    return document
+
+
+# How long a process keeps the key that signs and the key sets it publishes before reading them
+# again: far less than NEXT_KEY_LEAD and RETIRED_KEY_GRACE, so a rotation on another node is seen
+# within a minute, and what was signed in that minute with the retired key still verifies.
+HELD_SECONDS = 60
+
+
+def _signer(purpose: str) -> tuple[str, object]:
+    held = _cache.get("signer:" + purpose)
+    if held is not None and held[0] > utcnow():
+        return held[1], held[2]
+    row = _active(db.session, purpose)
+    if row is None:  # the first signature ever: made now, remembered once it has been committed
+        row = ensure_keys(db.session, purposes=(purpose,))[purpose]
+        return row.kid, _private_key(row)
+    signer = (utcnow() + timedelta(seconds=HELD_SECONDS), row.kid, _private_key(row))
+    _cache["signer:" + purpose] = signer
+    return signer[1], signer[2]
 
 
 def sign(purpose: str, header: dict, claims: dict, *, default_type: str | None = "JWT") -> str:
     """A compact JWS of ``claims`` signed with the active key of ``purpose``."""
-    key_row = active_key(purpose)
-    key = _private_key(key_row)
+    kid, key = _signer(purpose)
     alg = algorithm_of(purpose)
     with _eddsa_allowed():
         return jwt.encode(
-            {**header, "alg": alg, "kid": key_row.kid},
+            {**header, "alg": alg, "kid": kid},
             claims,
             key,
             algorithms=[alg],
@@ -186,11 +226,37 @@ def sign(purpose: str, header: dict, claims: dict, *, default_type: str | None =
         )
 
 
-def decode(token: str, purpose: str) -> jwt.Token:
-    """Verify the signature of ``token`` against the published keys of ``purpose``."""
+def _forget_published(purpose: str) -> None:
+    for name in [name for name in _cache if name.startswith(("jwks:", "signer:" + purpose))]:
+        _cache.pop(name, None)
+
+
+def decode(token: str, purpose: str, *, remember: bool = False) -> jwt.Token:
+    """Verify the signature of ``token`` against the published keys of ``purpose``.
+
+    ``remember``: a token used again and again (an access token) is verified once per process and
+    key set; a failure is never remembered.
+    """
+    if remember:
+        with _verified_lock:
+            known = _verified.get((purpose, token))
+            if known is not None:
+                _verified.move_to_end((purpose, token))
+                return known
     alg = algorithm_of(purpose)
     with _eddsa_allowed():
-        return jwt.decode(token, _verification_keys(purpose), algorithms=[alg])
+        decoded = jwt.decode(token, _verification_keys(purpose), algorithms=[alg])
+    if remember:
+        with _verified_lock:
+            _verified[(purpose, token)] = decoded
+            if len(_verified) > VERIFIED_MAX:
+                _verified.popitem(last=False)
+    return decoded
+
+
+def _forget_verified() -> None:
+    with _verified_lock:
+        _verified.clear()
 
 
 def verification_key(purpose: str, kid: str):
@@ -225,6 +291,7 @@ def _verification_keys(purpose: str) -> KeySet:
 def _load_public(purpose: str) -> KeySet:
     keys = KeySet([import_key(jwk) for jwk in published_keys(purpose)])
     _cache["public:" + purpose] = keys
+    _forget_verified()
     return keys
 
 
@@ -236,3 +303,4 @@ def refresh_verification_keys(purpose: str) -> None:
 def forget_cached_keys() -> None:
     """Drop every cached key (tests and rotation commands)."""
     _cache.clear()
+    _forget_verified()

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, false
+from sqlalchemy import ColumnElement, String, bindparam, exists, false, or_
 
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 from app.extensions import db
 from app.identity.models import RevokedToken
 
@@ -30,6 +30,26 @@ def revoked(jti: str | None, family_id: str | None = None) -> ColumnElement[bool
     if not keys:
         return false()
     return exists().where(RevokedToken.key.in_(keys), RevokedToken.expires_at > utcnow())
+
+
+# The same truth value with bound parameters (:func:`parameters`), for statements built once.
+REVOKED = exists().where(
+    or_(
+        RevokedToken.key == bindparam("revoked_jti", type_=String),
+        RevokedToken.key == bindparam("revoked_sid", type_=String),
+    ),
+    RevokedToken.expires_at > bindparam("revoked_now", type_=UTCDateTime),
+)
+
+
+def parameters(claims: dict) -> dict:
+    """The values of :data:`REVOKED` for a token's claims (a missing ``jti`` or ``sid`` matches nothing)."""
+    jti, sid = claims.get("jti"), claims.get("sid")
+    return {
+        "revoked_jti": f"jti:{jti}" if jti else None,
+        "revoked_sid": f"sid:{sid}" if sid else None,
+        "revoked_now": utcnow(),
+    }
 
 
 def is_revoked(jti: str | None, family_id: str | None = None) -> bool:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.core import clock
 from app.core.actors import Actor, ActorKind
 from app.core.models import utcnow
-from app.extensions import db as _db
 from app.identity import services as identity
 from app.social_security import services as social_security
 from tests.bills import helpers as bills
 from tests.social_security import helpers as ss
+from tests.statements import Statements
 
 MINE = [
     "bills_overdue",
@@ -160,23 +159,6 @@ def test_a_resident_with_nothing_sees_an_empty_home(client, auth, resident):
     assert body["mine"] == {"person_id": str(resident.id), "display_name": None, "scopes": [], "cards": []}
     assert body["on_behalf"] == [] and len(body["shortcuts"]) == 8
     assert client.get("/api/v1/me/home").status_code == 401
-
-
-class Statements:
-    """Counts the SQL statements run while it is active."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, *args):
-        self.count += 1
-
-    def __enter__(self):
-        event.listen(_db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(_db.engine, "before_cursor_execute", self)
 
 
 def test_a_home_costs_the_same_few_statements_however_much_it_holds(client, auth, everything, make_person):

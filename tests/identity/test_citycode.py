@@ -263,3 +263,30 @@ def test_code_lifetime_never_exceeds_two_minutes(app, db, resident):
     finally:
         app.config["CITYCODE_TTL_SECONDS"] = 60
     assert (issued.expires_at - issued.issued_at).total_seconds() == 120
+
+
+def test_a_transit_scan_reads_the_holder_without_their_identity_and_names_the_scanner_from_its_token(
+    client, auth, resident, scanner, hospital, db
+):
+    from tests.statements import Statements
+
+    resident.legal_name, resident.national_id = "李小明", "520102199001011234"
+    db.session.flush()
+    (scanner_row, _), (hospital_row, _) = scanner, hospital
+    assert _verify(client, scanner_row, _fresh_code(client, auth, resident)["code"]).get_json()["valid"]
+    code, headers = _fresh_code(client, auth, resident)["code"], _scanner_headers(scanner_row)
+    with Statements() as transit:
+        scanned = client.post(
+            "/api/v1/citycode/verify", json={"code": code, "purpose": "transit"}, headers=headers
+        )
+    assert scanned.get_json()["valid"]
+    people = [s for s in transit.seen if "FROM people" in s and "citycode_subject" in s.split("WHERE")[-1]]
+    assert len(people) == 1 and "legal_name" not in people[0].split("FROM")[0]
+    # The scanner was loaded once, to check its token; the scan log takes its name from there.
+    assert sum("FROM oauth_clients" in s for s in transit.seen) == 1
+
+    code = _fresh_code(client, auth, resident)["code"]
+    seen = _verify(client, hospital_row, code, purpose="hospital").get_json()
+    assert seen["claims"]["legal_name"] == "李小明"
+    scans = client.get("/api/v1/me/citycode/scans", headers=auth(resident)).get_json()["items"]
+    assert [s["client_name"] for s in scans[:3]] == ["市第一人民医院", "地铁1号线闸机", "地铁1号线闸机"]

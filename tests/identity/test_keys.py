@@ -81,3 +81,21 @@ def _fresh_cache():
     keys.forget_cached_keys()
     yield
     keys.forget_cached_keys()
+
+
+def test_a_remembered_access_token_is_checked_again_when_the_key_set_changes(db):
+    from joserfc.errors import JoseError
+
+    from app.identity.models import SigningKey
+
+    token = keys.sign(keys.ACCESS, {"typ": "at+jwt"}, {"sub": "someone"})
+    assert keys.decode(token, keys.ACCESS, remember=True).claims["sub"] == "someone"
+    assert keys.decode(token, keys.ACCESS, remember=True).claims["sub"] == "someone"  # from memory
+
+    signer = keys.active_key(keys.ACCESS)
+    db.session.delete(signer)  # the key is withdrawn everywhere, not just retired
+    db.session.flush()
+    keys.refresh_verification_keys(keys.ACCESS)
+    with pytest.raises((JoseError, ValueError)):
+        keys.decode(token, keys.ACCESS, remember=True)
+    assert db.session.get(SigningKey, signer.id) is None

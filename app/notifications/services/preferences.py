@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext
+from sqlalchemy import Uuid, bindparam
 
 from app.core.actors import Actor
 from app.core.errors import ValidationFailed
@@ -34,9 +35,15 @@ class Preferences:
     timezone: str
 
 
+# Read on every /me and every delivery: built once.
+_STORED = db.select(NotificationPreference).where(
+    NotificationPreference.person_id == bindparam("person_id", type_=Uuid)
+)
+
+
 def preferences_of(person_id: uuid.UUID | None) -> Preferences:
     """The person's choices, defaults filled in for topics they never changed (all defaults: no person)."""
-    stored = db.session.get(NotificationPreference, person_id) if person_id is not None else None
+    stored = db.session.scalar(_STORED, {"person_id": person_id}) if person_id is not None else None
     start, end = _default_quiet_hours()
     topics = {name: list(topic.default_channels) for name, topic in TOPICS.items()}
     if stored is not None:
