@@ -68,3 +68,18 @@ def test_a_page_costs_the_same_statements_whatever_its_size(client, auth, busy_r
     many, large = counted(client, f"{path}?limit=50", headers)
     assert len(small["items"]) == 1 and len(large["items"]) >= 2, "the list needs rows to prove anything"
     assert many == one, f"{path}: {one} statements for one item, {many} for {len(large['items'])}"
+
+
+def test_an_intake_reads_the_calendar_once_for_both_of_its_deadlines(client, auth, demo):
+    resident = person_by_phone(DEMO_RESIDENT)
+    body = {
+        "category": "0202",
+        "description": "中华北路公交站旁的路灯不亮了",
+        "address": "云岩区中华北路",
+        "location": {"lat": 26.5861, "lng": 106.7106},
+    }
+    with clock.frozen(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI)), Statements() as seen:
+        filed = client.post("/api/v1/complaints", json=body, headers=auth(resident))
+    assert filed.status_code == 201, filed.get_json()
+    assert filed.get_json()["status"] == "dispatched"  # dispatched at once: both deadlines were set
+    assert sum("FROM calendar_days" in statement for statement in seen.seen) == 1

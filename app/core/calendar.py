@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from app.core.clock import utcnow
 from app.core.models import CalendarDay
 from app.extensions import db
@@ -89,13 +92,24 @@ def calendar_from_days(days: Iterable[tuple[date, str]]) -> WorkCalendar:
 
 
 def load_calendar() -> WorkCalendar:
-    """The working-day calendar as the database holds it."""
-    rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind)).all()
-    return calendar_from_days(rows)
+    """The working-day calendar as the database holds it (read once per unit of work)."""
+    known = db.session.info.get("calendar")
+    if known is None:
+        rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind)).all()
+        known = db.session.info["calendar"] = calendar_from_days(rows)
+    return known
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_calendar(session: Session) -> None:
+    """A unit of work ends: the next one reads the calendar again (an import elsewhere is seen)."""
+    session.info.pop("calendar", None)
 
 
 def save_calendar_days(days: Iterable[tuple[date, str, str]]) -> int:
     """Insert or update (date, kind, name) rows; returns how many were written."""
+    db.session.info.pop("calendar", None)
     count = 0
     for day, kind, name in days:
         if kind not in KINDS:
