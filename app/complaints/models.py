@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.complaints import texts
@@ -216,10 +216,14 @@ class ComplaintSubscription(IdMixin, db.Model):
     """A resident following a complaint: its reporter, and reporters of duplicates merged into it."""
 
     __tablename__ = "complaint_subscriptions"
-    __table_args__ = (UniqueConstraint("complaint_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "person_id"),
+        # A resident's list, newest first: one range of this index, however many complaints there are.
+        Index("ix_complaint_subscriptions_person_id_complaint_id", "person_id", "complaint_id"),
+    )
 
     complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
 
 
 class DeadlineBreach(IdMixin, db.Model):
