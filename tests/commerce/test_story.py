@@ -112,7 +112,8 @@ def test_a_resident_finds_orders_pays_once_and_reviews_a_verified_merchant(
     assert client.post(f"{base}/ready", headers=owner_headers).get_json()["status"] == "ready"
 
     home = client.get("/api/v1/me/home", headers=auth(resident)).get_json()
-    assert "order_ready" in [card["kind"] for card in home["mine"]["cards"]]
+    ready = [card for card in home["mine"]["cards"] if card["kind"] == "order_ready"]
+    assert [card["title"] for card in ready] == ["1 笔订单已备好"]
 
     completed = client.post(f"{url}/complete", headers=auth(resident))
     assert completed.get_json()["status"] == "completed" and completed.get_json()["reviewable"] is True
