@@ -1,4 +1,4 @@
-"""The demo's merchants: verified, owned by the demo merchant owner, found near the demo resident; seeded once."""
+"""The demo's merchants: verified, owned by the demo merchant owner, found nearby; seeded once."""
 
 from __future__ import annotations
 
