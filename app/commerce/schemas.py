@@ -16,7 +16,7 @@ from app.commerce.models import (
     OrderStatus,
 )
 from app.core.geo import LocationSchema
-from app.core.money import MAX_FEN, MoneySchema
+from app.core.money import MAX_FEN, Money, MoneySchema
 from app.core.nearby import NearbyArgsSchema
 from app.core.pagination import PageArgsSchema
 from app.core.validation import CreditCode, PhoneNumber, Range, StrictSchema
@@ -187,15 +187,13 @@ class ListingFieldsSchema(StrictSchema):
     )
     active = ma.fields.Boolean()
 
-    @ma.validates("price")
-    def _positive(self, value, **kwargs):
-        if not 0 < value.fen <= MAX_FEN:
-            raise ma.ValidationError(gettext("An amount must be a positive number of fen."))
-
     @ma.post_load
     def _columns(self, data, **kwargs):
         price = data.pop("price", None)
         if price is not None:
+            price = price if isinstance(price, Money) else Money(price["fen"], price.get("currency", "CNY"))
+            if not 0 < price.fen <= MAX_FEN:
+                raise ma.ValidationError({"price": [gettext("An amount must be a positive number of fen.")]})
             data["price_fen"], data["currency"] = price.fen, price.currency
         if "fulfilment" in data:
             data["fulfilment"] = sorted(set(data["fulfilment"]))
