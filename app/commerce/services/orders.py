@@ -216,14 +216,17 @@ def confirm_received(actor: Actor, order_id: uuid.UUID):
 def merchant_orders(
     actor: Actor, merchant_id: uuid.UUID, *, status: str | None, cursor: str | None, limit: int
 ) -> Page:
-    """The merchant's orders, newest first (its members only); awaiting payment ones are not shown."""
+    """The merchant's orders, newest first (its members only; each resident's access log has it)."""
     merchant = merchant_for_member(actor, merchant_id)
     stmt = db.select(Order).where(Order.merchant_id == merchant.id)
     if status is not None:
         stmt = stmt.where(Order.status == status)
     else:
         stmt = stmt.where(Order.status != OrderStatus.AWAITING_PAYMENT)
-    return paginate(stmt, Order.id, cursor=cursor, limit=limit)
+    page = paginate(stmt, Order.id, cursor=cursor, limit=limit)
+    for person_id in sorted({order.person_id for order in page.items}):
+        audit.record(actor, person_id, AuditAction.LIST, "commerce_order", reason=f"merchant {merchant.id}")
+    return page
 
 
 def merchant_order(actor: Actor, merchant_id: uuid.UUID, order_id: uuid.UUID, *, lock: bool = False) -> Order:
