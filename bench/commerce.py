@@ -147,6 +147,7 @@ def seed_nearby(total: int) -> dict:
                     "stock": 100,
                     "fulfilment": ["pickup"],
                     "active": True,
+                    "merchant_verified": True,
                     "lat": lat,
                     "lng": lng,
                     **cells,

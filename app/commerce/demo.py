@@ -63,8 +63,9 @@ def seed_commerce() -> dict[str, int]:
         identity.grant_role(Actor.system(), owner, Role.MERCHANT_OWNER, merchant_id=merchant.id)
         for title, description, price, stock, ways, translations in listings:
             listing = Listing(
-                merchant=merchant, category=category, title=title, description=description, price_fen=price,
-                stock=stock, fulfilment=ways, translations=translations,
+                merchant=merchant, merchant_verified=True, category=category, title=title,
+                description=description, price_fen=price, stock=stock, fulfilment=ways,
+                translations=translations,
             )  # fmt: skip
             listing.place_at(merchant.point)
             db.session.add(listing)

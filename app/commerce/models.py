@@ -228,6 +228,8 @@ class Listing(IdMixin, Located, db.Model):
     stock: Mapped[int | None] = mapped_column(Integer)
     fulfilment: Mapped[list] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The merchant's verification, kept on each listing so the nearby search reads one table.
+    merchant_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     merchant: Mapped[Merchant] = relationship(lazy="joined", innerjoin=True)
 
     @property

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import gettext
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
 
-from app.commerce.models import Fulfilment, Listing, Merchant, MerchantStatus
+from app.commerce.models import Fulfilment, Listing, Merchant
 from app.commerce.services._shared import OWNER, merchant_for_member
 from app.core.actors import Actor
 from app.core.errors import NotFound, ValidationFailed
@@ -25,7 +25,9 @@ def create_listing(actor: Actor, merchant_id: uuid.UUID, **fields) -> Listing:
     """The owner lists a good or service at the merchant's place (found once the merchant is verified)."""
     merchant = merchant_for_member(actor, merchant_id, OWNER)
     _check_fulfilment(fields.get("fulfilment") or [Fulfilment.PICKUP])
-    listing = Listing(merchant=merchant, **{"category": merchant.category, **fields})
+    listing = Listing(
+        merchant=merchant, merchant_verified=merchant.verified, **{"category": merchant.category, **fields}
+    )
     listing.place_at(merchant.point)
     db.session.add(listing)
     db.session.flush()
@@ -79,9 +81,8 @@ def search_nearby(
     """Offered listings of verified merchants within ``radius`` metres, nearest (or best rated) first."""
     stmt = (
         db.select(Listing)
-        .join(Listing.merchant)
-        .options(contains_eager(Listing.merchant))
-        .where(Listing.active.is_(True), Merchant.status == MerchantStatus.VERIFIED)
+        .options(selectinload(Listing.merchant))
+        .where(Listing.active.is_(True), Listing.merchant_verified.is_(True))
     )
     if category is not None:
         stmt = stmt.where(Listing.category == category)

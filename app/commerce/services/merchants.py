@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.commerce import notices
 from app.commerce.errors import AlreadyMember, CreditCodeTaken
-from app.commerce.models import MemberRole, Merchant, MerchantMember, MerchantStatus
+from app.commerce.models import Listing, MemberRole, Merchant, MerchantMember, MerchantStatus
 from app.commerce.services._shared import MAX_MEMBERS, OWNER, member_ids, merchant_for_member
 from app.core.actors import Actor, Role
 from app.core.errors import NotFound, ValidationFailed
@@ -132,6 +132,12 @@ def decide_merchant(actor: Actor, merchant_id: uuid.UUID, *, verified: bool, not
         return merchant
     merchant.status, merchant.decision_note = target, note or None
     merchant.decided_at, merchant.decided_by_id = utcnow(), actor.person_id
+    db.session.execute(
+        db.update(Listing)
+        .where(Listing.merchant_id == merchant.id)
+        .values(merchant_verified=merchant.verified)
+        .execution_options(synchronize_session=False)
+    )
     db.session.flush()
     notices.merchant_decided(merchant, member_ids(merchant.id, MemberRole.OWNER))
     return merchant

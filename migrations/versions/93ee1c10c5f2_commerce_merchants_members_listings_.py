@@ -1,8 +1,8 @@
 """commerce: merchants, members, listings, orders and reviews
 
-Revision ID: c8cad78cf505
+Revision ID: 93ee1c10c5f2
 Revises: cad645b17b69
-Create Date: 2026-12-01 14:26:44.544121
+Create Date: 2026-12-01 14:54:40.522421
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c8cad78cf505'
+revision = '93ee1c10c5f2'
 down_revision = 'cad645b17b69'
 branch_labels = None
 depends_on = None
@@ -65,6 +65,7 @@ def upgrade():
     sa.Column('stock', sa.Integer(), nullable=True),
     sa.Column('fulfilment', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('merchant_verified', sa.Boolean(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('lat', sa.Float(), nullable=False),
