@@ -13,7 +13,7 @@ from app.notifications.services import Localized
 
 TOPIC = "commerce"
 
-notifications.register_topic(TOPIC, label=_l("Orders"), default_channels=("telegram",))
+notifications.register_topic(TOPIC, label=_l("Orders"), default_channels=("sms", "telegram"))
 notifications.register_template(
     "commerce_order_paid",
     topic=TOPIC,
