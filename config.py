@@ -166,6 +166,9 @@ class BaseConfig:
     # How often the bills sweep (autopay, reminders, dispute deadlines) runs.
     BILLS_SWEEP_SECONDS = _int("BILLS_SWEEP_SECONDS", 300)
 
+    # Community commerce: how often paid orders not accepted in time are declined and refunded.
+    COMMERCE_SWEEP_SECONDS = _int("COMMERCE_SWEEP_SECONDS", 60)
+
     # Social insurance and housing fund: who is asked for a person's latest records (sandbox or webhook,
     # to these clients); alerts only for what happened within the window; a withdrawal from the housing
     # fund of at least this many fen alerts; a month's contributions are due by this day of the next

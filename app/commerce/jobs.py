@@ -1,0 +1,20 @@
+"""Commerce jobs: a periodic sweep declining (and refunding) paid orders not accepted in time."""
+
+from __future__ import annotations
+
+from app.commerce import services
+from app.core import jobs
+from app.extensions import db
+
+
+def decline_unanswered() -> int:
+    """Decline and refund the paid orders whose merchant did not accept them by their time."""
+    count = services.decline_unanswered()
+    db.session.commit()
+    return count
+
+
+@jobs.periodic("COMMERCE_SWEEP_SECONDS", name="commerce.sweep")
+def sweep() -> None:
+    """The periodic commerce sweep."""
+    decline_unanswered()

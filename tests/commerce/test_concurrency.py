@@ -1,0 +1,84 @@
+"""Stock is never oversold and an order is placed once, under real concurrency on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from app.commerce.models import Listing, Order
+from app.core.clock import frozen
+from app.extensions import db
+from app.identity import services as identity
+from app.identity import tokens
+from app.payments.models import PaymentIntent
+from tests.commerce import helpers
+
+pytestmark = pytest.mark.postgres
+
+
+def _world(committed, stock: int, buyers: int):
+    def make():
+        owner, _ = identity.get_or_create_person(f"+86135{uuid.uuid4().int % 10**8:08d}", "并发店主")
+        merchant = helpers.verified_merchant(owner)
+        item = helpers.listing(merchant, owner, stock=stock)
+        people = [
+            identity.get_or_create_person(f"+86134{uuid.uuid4().int % 10**8:08d}", "并发顾客")[0]
+            for _ in range(buyers)
+        ]
+        db.session.flush()
+        issued = [
+            tokens.issue_access_token(p, client_id="concurrency-test", scopes=["openid"]) for p in people
+        ]
+        return item.id, issued
+
+    return committed.run(make)
+
+
+def _order(app, token: str, listing_id, key: str, quantity: int = 1):
+    response = app.test_client().post(
+        "/api/v1/commerce/orders",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+        json={"listing_id": str(listing_id), "quantity": quantity},
+    )
+    body = response.get_json()
+    return response.status_code, body.get("id") or body.get("code")
+
+
+def _together(count: int, work) -> list:
+    barrier = threading.Barrier(count)
+
+    def worker(i):
+        barrier.wait()
+        return work(i)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(worker, range(count)))
+
+
+def test_thirty_residents_ordering_the_last_five_get_five_orders_and_no_more(committed):
+    with frozen(helpers.NOON):
+        listing_id, issued = _world(committed, stock=5, buyers=30)
+        results = _together(30, lambda i: _order(committed.app, issued[i], listing_id, f"buy-{i}"))
+
+    assert sorted({status for status, _ in results}) == [201, 409]
+    assert sum(1 for status, _ in results if status == 201) == 5
+    assert {code for status, code in results if status == 409} == {"out-of-stock"}
+    assert committed.run(lambda: db.session.get(Listing, listing_id).stock) == 0
+    assert committed.count(Order, Order.listing_id == listing_id) == 5
+
+
+def test_one_key_sent_twenty_times_at_once_places_one_order_and_one_charge(committed):
+    with frozen(helpers.NOON):
+        listing_id, issued = _world(committed, stock=10, buyers=1)
+        results = _together(20, lambda i: _order(committed.app, issued[0], listing_id, "same-key", 2))
+
+    assert {status for status, _ in results} <= {201, 409}
+    assert len({body for status, body in results if status == 201}) == 1
+    assert {body for status, body in results if status == 409} <= {"idempotency-key-in-flight"}
+    assert committed.count(Order, Order.listing_id == listing_id) == 1
+    assert committed.run(lambda: db.session.get(Listing, listing_id).stock) == 8
+    charges = (PaymentIntent.purpose_domain == "commerce", PaymentIntent.idempotency_key == "same-key")
+    assert committed.count(PaymentIntent, *charges) == 1
