@@ -1,0 +1,52 @@
+"""Social insurance and the housing fund (社保公积金): where I stand, at a glance."""
+
+from __future__ import annotations
+
+from flask_babel import format_date, gettext
+
+from app.social_security import services as social_security
+from bots.telegram.context import Turn
+from bots.telegram.registry import Feature
+from bots.telegram.replies import Reply, money
+
+
+def show_summary(turn: Turn, _arguments: str) -> Reply:
+    """``/insurance``: each scheme's status and months paid, account balances, as of when."""
+    summary = social_security.my_summary(turn.resident)
+    if not summary.schemes and not summary.accounts:
+        return Reply(gettext("No insurance or housing-fund records are held for you yet."))
+    lines = [gettext("Insured: %(name)s (%(id)s)", name=summary.name, id=summary.national_id)]
+    for item in summary.schemes:
+        status = item.status_label or gettext("no status")
+        line = gettext(
+            "• %(scheme)s: %(status)s, %(months)s months paid (%(continuous)s in a row)",
+            scheme=item.scheme_label,
+            status=status,
+            months=item.months_paid,
+            continuous=item.continuous_months,
+        )
+        if item.last_month:
+            line += " · " + gettext("last %(month)s", month=item.last_month)
+        lines.append(line)
+    for account in summary.accounts:
+        lines.append(
+            gettext(
+                "• %(scheme)s account: %(balance)s",
+                scheme=account.scheme_label,
+                balance=money(account.balance),
+            )
+        )
+    if summary.as_of:
+        lines.append(gettext("As of %(date)s.", date=format_date(summary.as_of, "medium")))
+    return Reply("\n".join(lines))
+
+
+FEATURE = Feature(
+    name="social_security",
+    domain="social_security",
+    commands={"insurance": show_summary},
+    buttons={"insurance": show_summary},
+    help=lambda: gettext("/insurance my social insurance and housing fund"),
+    menu=(lambda: gettext("Social security"), "insurance:"),
+    opens={"social_security": "insurance:"},
+)
