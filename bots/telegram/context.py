@@ -135,7 +135,12 @@ def _finish(turn: Turn, reply: Reply) -> Reply:
             identity.keep_chat_state(
                 PROVIDER, turn.chat_id, conversation=turn.conversation, acting_for_id=turn.acting_for_id
             )
-    if turn.acting_name and turn.acting_for_id is not None:
+    return _with_banner(turn, reply)
+
+
+def _with_banner(turn: Turn | None, reply: Reply) -> Reply:
+    """Every reply of a chat acting for someone says so, refusals included."""
+    if turn is not None and turn.acting_name and turn.acting_for_id is not None:
         banner = gettext("Acting for %(name)s under their mandate.", name=turn.acting_name)
         reply.text = f"【{banner}】\n{reply.text}"
     return reply
@@ -170,6 +175,7 @@ def _listed(messages) -> list:
 def _run(app: Flask, caller: Caller, handler: Callable[[Turn], Reply]) -> Reply | None:
     with app.app_context():
         locale = normalize_locale(caller.language_code) or DEFAULT_LOCALE
+        turn = None
         try:
             with unit_of_work():
                 turn = _open_turn(caller)
@@ -183,7 +189,7 @@ def _run(app: Flask, caller: Caller, handler: Callable[[Turn], Reply]) -> Reply 
                 return not_linked()
         except AppError as error:
             with force_locale(locale):
-                return refusal(error)
+                return _with_banner(turn, refusal(error))
         finally:
             db.session.remove()
 
