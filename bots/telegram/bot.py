@@ -29,7 +29,8 @@ def build_application(flask_app: Flask, token: str, request: BaseRequest | None 
     return application
 
 
-def _settings(flask_app: Flask) -> tuple[str, str | None, str | None]:
+def settings_of(flask_app: Flask) -> tuple[str, str | None, str | None]:
+    """The token, webhook URL and secret; a missing one stops the process with one line saying which."""
     config = flask_app.config
     token = config.get("TELEGRAM_BOT_TOKEN")
     if not token:
@@ -45,7 +46,7 @@ def main() -> None:
     from app import create_app
 
     flask_app = create_app()
-    token, webhook_url, secret = _settings(flask_app)
+    token, webhook_url, secret = settings_of(flask_app)
     application = build_application(flask_app, token)
     config = flask_app.config
     try:
