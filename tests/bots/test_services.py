@@ -8,6 +8,7 @@ from app.complaints.models import Complaint
 from app.core.models import utcnow
 from app.notifications import services as notifications
 from app.notifications.models import InboxItem
+from app.social_security.models import Certificate
 from tests.bills import helpers as bills
 from tests.bots.telegram_fake import Chat
 from tests.social_security import helpers as ss
@@ -109,7 +110,7 @@ def test_inbox_and_where_notifications_go(bot, link, resident, db):
     assert "免打扰已关闭。" in bot.request.last_text()
 
 
-def test_social_security_summary(bot, link, client, make_person):
+def test_social_security_summary_and_certificate(bot, link, client, make_person, db):
     person, number = ss.verified(make_person)
     bureau = ss.institution(client)
     records = [ss.status("ST-B", number, "pension", "active", ss.day(200))]
@@ -119,6 +120,11 @@ def test_social_security_summary(bot, link, client, make_person):
     bot(chat.text("/insurance"))
     text = bot.request.last_text()
     assert "参保人：张**" in text and "累计缴费 3 个月（连续 3 个月）" in text, text
+    bot(chat.press("cert:contribution"))
+    assert bot.request.calls[-1][0] == "sendDocument"
+    assert bot.request.uploads[-1][1].startswith(b"%PDF")
+    certificate = db.session.scalar(db.select(Certificate).where(Certificate.person_id == person.id))
+    assert certificate.code in bot.request.last_text()
 
     stranger = link(Chat(8306, language_code="en"), make_person(name="未实名", locale="en"))
     bot(stranger.text("/insurance"))

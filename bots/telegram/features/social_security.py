@@ -9,6 +9,9 @@ from bots.telegram.context import Turn
 from bots.telegram.registry import Feature
 from bots.telegram.replies import Reply, money
 
+KINDS = ("contribution", "housing_fund")
+CERTIFICATE_MONTHS = 12
+
 
 def show_summary(turn: Turn, _arguments: str) -> Reply:
     """``/insurance``: each scheme's status and months paid, account balances, as of when."""
@@ -38,15 +41,33 @@ def show_summary(turn: Turn, _arguments: str) -> Reply:
         )
     if summary.as_of:
         lines.append(gettext("As of %(date)s.", date=format_date(summary.as_of, "medium")))
-    return Reply("\n".join(lines))
+    buttons = [
+        [(gettext("Certificate of contributions (PDF)"), "cert:contribution")],
+        [(gettext("Housing-fund certificate (PDF)"), "cert:housing_fund")],
+    ]
+    return Reply("\n".join(lines), buttons)
+
+
+def send_certificate(turn: Turn, kind: str) -> Reply:
+    """A certificate button: issue one over the last twelve months and send it as a PDF document."""
+    if kind not in KINDS:
+        return Reply(gettext("That button is no longer in use. Send /menu to start again."), ok=False)
+    certificate = social_security.issue(turn.resident, kind, CERTIFICATE_MONTHS)
+    document = social_security.certificate_pdf(turn.resident, certificate.id)
+    caption = gettext(
+        "Valid until %(date)s. Anyone can check it with the code %(code)s.",
+        date=format_date(certificate.valid_until, "medium"),
+        code=certificate.code,
+    )
+    return Reply(caption, document=document)
 
 
 FEATURE = Feature(
     name="social_security",
     domain="social_security",
     commands={"insurance": show_summary},
-    buttons={"insurance": show_summary},
-    help=lambda: gettext("/insurance my social insurance and housing fund"),
+    buttons={"insurance": show_summary, "cert": send_certificate},
+    help=lambda: gettext("/insurance my social insurance and housing fund, certificates as PDF"),
     menu=(lambda: gettext("Social security"), "insurance:"),
     opens={"social_security": "insurance:"},
 )
