@@ -15,8 +15,7 @@ MAX_SERVICES = 8
 
 
 def _card_line(card: Card) -> str:
-    count = f" ({card.count})" if card.count > 1 else ""
-    return f"• {card.title}{count}: {card.body}"
+    return f"• {card.title}: {card.body}"  # a card's title says how many
 
 
 def show_home(turn: Turn, _arguments: str) -> Reply:
