@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 
 from app.complaints.models import Complaint
+from app.core.actors import Actor, ActorKind
 from app.core.models import utcnow
+from app.identity import services as identity
 from app.notifications import services as notifications
 from app.notifications.models import InboxItem
 from app.social_security.models import Certificate
@@ -33,7 +35,7 @@ def test_home_shows_what_needs_me_and_opens_it(bot, link, resident):
     assert bot.request.last_text() == "没有与“zzzzqqq”相符的服务。"
 
 
-def test_city_code_is_a_fresh_qr_with_its_expiry(bot, link, resident):
+def test_city_code_is_a_fresh_qr_and_a_lost_phone_stops_it(bot, link, resident, db):
     chat = link(Chat(8302, language_code="en"), resident)
     bot(chat.text("/code"))
     assert bot.request.calls[-1][0] == "sendPhoto"
@@ -43,6 +45,18 @@ def test_city_code_is_a_fresh_qr_with_its_expiry(bot, link, resident):
     first = bot.request.uploads[-1][1]
     bot(chat.press("code:"))
     assert bot.request.uploads[-1][1] != first  # refreshed: a new code
+
+    shown = identity.my_city_code(bills.person_actor(resident)).code
+    gate = Actor(kind=ActorKind.CLIENT, client_id="bot-test-gate", scopes=frozenset({"citycode:verify"}))
+    bot(chat.text("/lostphone"))
+    bot(chat.press("lost:no"))
+    assert identity.verify_city_code(gate, shown, "transit").valid
+    shown_again = identity.my_city_code(bills.person_actor(resident)).code
+    bot(chat.text("/lostphone"))
+    bot(chat.press("lost:yes"))
+    assert bot.request.last_text().startswith("Done: no city code issued before now will be accepted")
+    db.session.expire_all()
+    assert identity.verify_city_code(gate, shown_again, "transit").reason == "revoked"
 
 
 def test_report_with_photos_then_rate_the_answer(bot, link, demo, resident, db):
