@@ -24,7 +24,6 @@ def build_application(flask_app: Flask, token: str, request: BaseRequest | None 
     application = builder.build()
     registry = Registry.of(FEATURES, flask_app.config["DOMAINS"])
     handlers.register(application, flask_app, registry)
-    application.bot_data["registry"] = registry
     return application
 
 
