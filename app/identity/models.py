@@ -9,7 +9,18 @@ import secrets
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin, UTCDateTime, utcnow
@@ -85,6 +96,13 @@ class AccountLink(IdMixin, db.Model):
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
     provider: Mapped[str] = mapped_column(String(20))  # "telegram"
     external_id: Mapped[str] = mapped_column(String(64))  # Telegram chat id
+    # What the chat is in the middle of (a flow, its step and what was said so far), kept between
+    # updates so a conversation survives a restart of the bot; whom the chat acts for (a mandate's
+    # grantor); and the last update handled, so a delivery Telegram repeats is handled once.
+    conversation: Mapped[dict | None] = mapped_column(JSON)
+    acting_for_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
+    conversation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AccountLinkCode(IdMixin, db.Model):

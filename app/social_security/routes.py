@@ -8,7 +8,7 @@ from app.core.actors import ActorKind
 from app.core.api import ApiBlueprint, current_actor
 from app.core.pagination import PageArgsSchema, page_schema
 from app.extensions import limiter
-from app.social_security import pdf, policies, services
+from app.social_security import policies, services
 from app.social_security.schemas import (
     CertificateRequestSchema,
     CertificateSchema,
@@ -129,10 +129,12 @@ def get_certificate(certificate_id):
 @blp.response(200, content_type="application/pdf")
 def certificate_pdf(certificate_id):
     """The certificate as PDF in my language, with its QR verification code."""
-    certificate = services.get_certificate(current_actor(), certificate_id)
-    verify_url = url_for("social_security.verify_certificate", code=certificate.code, _external=True)
-    body = pdf.render(certificate.record, verify_url)
-    headers = {"Content-Disposition": f'inline; filename="certificate-{certificate.serial}.pdf"'}
+    name, body = services.certificate_pdf(
+        current_actor(),
+        certificate_id,
+        lambda code: url_for("social_security.verify_certificate", code=code, _external=True),
+    )
+    headers = {"Content-Disposition": f'inline; filename="{name}"'}
     return Response(body, mimetype="application/pdf", headers=headers)
 
 

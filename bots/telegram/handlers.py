@@ -1,133 +1,113 @@
-"""Bot handlers: thin, like routes. They read the update, call a view in an app context, and reply."""
+"""Bot handlers: thin, like routes. They read the update, run one turn in an app context, and reply.
+
+What each command, button and conversation step does is the business of the features
+(``bots/telegram/features``); this module only turns Telegram updates into turns and replies
+into Telegram messages.
+"""
 
 from __future__ import annotations
 
-import warnings
-
 from flask import Flask
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from app.core.geo import Point
-from bots.telegram import views
-from bots.telegram.context import Caller, ServiceRefusal, call
+from bots.telegram.context import Caller, call
+from bots.telegram.registry import Registry
+from bots.telegram.replies import Incoming, Reply
 
-GROUP, LEAF, DESCRIPTION, PLACE = range(4)
+MAX_PHOTO_BYTES = 5 * 1024 * 1024  # what a complaint accepts; Telegram offers each photo in several sizes
 
 
 def _caller(update: Update) -> Caller:
     user = update.effective_user
-    return Caller(chat_id=update.effective_chat.id, language_code=user.language_code if user else None)
+    return Caller(
+        chat_id=update.effective_chat.id,
+        language_code=user.language_code if user else None,
+        update_id=update.update_id,
+    )
 
 
-async def _send(update: Update, reply) -> bool:
-    """Send a Reply (or a refusal); returns whether the step succeeded."""
-    if isinstance(reply, ServiceRefusal):
-        await update.effective_chat.send_message(reply.text())
-        return False
-    markup = None
+def _markup(reply: Reply):
+    if reply.ask_location:
+        button = KeyboardButton(reply.ask_location, request_location=True)
+        return ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
     if reply.buttons:
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(label, callback_data=data)] for label, data in reply.buttons]
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                for row in reply.buttons
+            ]
         )
-    await update.effective_chat.send_message(reply.text, reply_markup=markup)
-    return reply.ok
+    return None
 
 
-def register(application: Application, flask_app: Flask) -> None:
-    """Attach every handler; ``flask_app`` gives the services their app context."""
+async def send(update: Update, reply: Reply | None) -> None:
+    """Send a reply (None: the update was a repeat, already answered)."""
+    if reply is None:
+        return
+    chat, markup = update.effective_chat, _markup(reply)
+    if reply.photo is not None:
+        await chat.send_photo(reply.photo, caption=reply.text, reply_markup=markup)
+    elif reply.document is not None:
+        name, content = reply.document
+        await chat.send_document(content, filename=name, caption=reply.text, reply_markup=markup)
+    else:
+        await chat.send_message(reply.text, reply_markup=markup)
 
-    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        caller = _caller(update)
-        if context.args:
-            code = context.args[0]
-            await _send(
-                update, await call(flask_app, caller, lambda _actor: views.link(code, caller.chat_id))
+
+async def _incoming(update: Update) -> Incoming:
+    message = update.message
+    if message.location:
+        return Incoming(point=Point(message.location.latitude, message.location.longitude))
+    if message.photo:
+        fitting = [size for size in message.photo if (size.file_size or 0) <= MAX_PHOTO_BYTES]
+        largest = max(fitting or message.photo[:1], key=lambda size: size.width * size.height)
+        telegram_file = await largest.get_file()
+        return Incoming(text=message.caption or "", photo=bytes(await telegram_file.download_as_bytearray()))
+    return Incoming(text=(message.text or "").strip())
+
+
+def register(application: Application, flask_app: Flask, registry: Registry) -> None:
+    """Attach a handler for every installed command, every button and every message."""
+
+    def command(name: str):
+        async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+            arguments = " ".join(context.args or [])
+            await send(
+                update, await call(flask_app, _caller(update), lambda t: registry.command(t, name, arguments))
             )
-        else:
-            await _send(update, await call(flask_app, caller, views.welcome))
 
-    async def unlink(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _send(update, await call(flask_app, _caller(update), views.unlink))
+        return on_command
 
-    async def mine(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await _send(update, await call(flask_app, _caller(update), views.my_requests))
-
-    async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        number = " ".join(context.args or [])
-        await _send(update, await call(flask_app, _caller(update), lambda a: views.request_status(a, number)))
-
-    async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        context.user_data.clear()
-        ok = await _send(update, await call(flask_app, _caller(update), views.category_groups))
-        return GROUP if ok else ConversationHandler.END
-
-    async def pick_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer()
-        group = update.callback_query.data.removeprefix("group:")
-        reply = await call(flask_app, _caller(update), lambda a: views.category_leaves(a, group))
-        await _send(update, reply)
-        if isinstance(reply, views.Reply) and not reply.buttons:
-            context.user_data["category"] = group
-            return DESCRIPTION
-        return LEAF
+        data = update.callback_query.data or ""
+        await send(update, await call(flask_app, _caller(update), lambda t: registry.press(t, data)))
 
-    async def pick_leaf(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        await update.callback_query.answer()
-        context.user_data["category"] = update.callback_query.data.removeprefix("cat:")
-        await _send(update, await call(flask_app, _caller(update), lambda _a: views.ask_description()))
-        return DESCRIPTION
+    async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        incoming = await _incoming(update)
+        await send(update, await call(flask_app, _caller(update), lambda t: registry.answer(t, incoming)))
 
-    async def describe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        context.user_data["description"] = update.message.text.strip()
-        await _send(update, await call(flask_app, _caller(update), lambda _a: views.ask_place()))
-        return PLACE
-
-    async def place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        message = update.message
-        point = Point(message.location.latitude, message.location.longitude) if message.location else None
-        address = "" if message.location else message.text.strip()
-        data = context.user_data
-        reply = await call(
-            flask_app,
-            _caller(update),
-            lambda a: views.submit(a, data["category"], data["description"], address, point),
+    for name in registry.commands:
+        application.add_handler(CommandHandler(name, command(name)))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & ((filters.TEXT & ~filters.COMMAND) | filters.LOCATION | filters.PHOTO),
+            on_message,
         )
-        await _send(update, reply)
-        data.clear()
-        return ConversationHandler.END
-
-    async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-        context.user_data.clear()
-        await _send(update, await call(flask_app, _caller(update), lambda _a: views.cancelled()))
-        return ConversationHandler.END
-
-    # Buttons and typed messages share one conversation per chat, so per_message stays False;
-    # PTB warns about exactly this combination, which is intended here.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[CommandHandler("report", report)],
-            states={
-                GROUP: [CallbackQueryHandler(pick_group, pattern=r"^group:")],
-                LEAF: [CallbackQueryHandler(pick_leaf, pattern=r"^cat:")],
-                DESCRIPTION: [MessageHandler(filters.TEXT & ~filters.COMMAND, describe)],
-                PLACE: [MessageHandler((filters.TEXT & ~filters.COMMAND) | filters.LOCATION, place)],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            per_message=False,
-        )
-    application.add_handler(conversation)
-    application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("unlink", unlink))
-    application.add_handler(CommandHandler("mine", mine))
-    application.add_handler(CommandHandler("status", status))
+    )

@@ -1,33 +1,7 @@
 """The bot as a resident uses it: link the chat, report to 12345, follow requests, in their language."""
 
-import asyncio
-
-import pytest
-from telegram import Update
-
 from app.complaints.models import Complaint
-from bots.telegram import context as bot_context
-from bots.telegram.bot import build_application
-from tests.bots.telegram_fake import Chat, RecordingRequest
-
-
-@pytest.fixture
-def bot(app, db, monkeypatch):
-    """The bot on an offline Bot API; service calls run inline (the test owns the database connection)."""
-
-    async def inline(func, *args):
-        return func(*args)
-
-    monkeypatch.setattr(bot_context.asyncio, "to_thread", inline)
-    request = RecordingRequest()
-    application = build_application(app, "123:TEST", request=request)
-    asyncio.run(application.initialize())
-
-    def send(update: dict):
-        asyncio.run(application.process_update(Update.de_json(update, application.bot)))
-
-    send.request = request
-    return send
+from tests.bots.telegram_fake import Chat
 
 
 def _link_code(client, auth, person) -> str:
@@ -55,7 +29,11 @@ def test_link_then_report_then_follow(bot, client, auth, demo, resident, db):
     assert ("路灯故障", "cat:0202") in bot.request.last_buttons()
     bot(chat.press("cat:0202"))
     bot(chat.text("花果园小区门口路灯坏了，晚上一片漆黑"))
+    assert bot.request.last_markup()["keyboard"][0][0]["request_location"] is True
     bot(chat.location(26.5561, 106.6906))
+    assert "路灯故障" in bot.request.last_text()  # shown once more before it is sent
+    assert db.session.scalar(db.select(Complaint).where(Complaint.reporter_id == resident.id)) is None
+    bot(chat.press("report:send"))
 
     complaint = db.session.scalar(db.select(Complaint).where(Complaint.reporter_id == resident.id))
     assert complaint.channel == "telegram" and complaint.category.code == "0202"

@@ -23,6 +23,13 @@ from app.identity.services._shared import (  # noqa: F401
     client_by_id,
     upsert_client,
 )
+from app.identity.services.chats import (  # noqa: F401
+    CONVERSATION_TTL,
+    LinkedChat,
+    claim_update,
+    keep_chat_state,
+    linked_chat,
+)
 from app.identity.services.citycodes import (  # noqa: F401
     my_city_code,
     my_city_code_scans,
@@ -35,6 +42,7 @@ from app.identity.services.links import (  # noqa: F401
     create_link_code,
     linked_account_id,
     list_links,
+    person_actor,
     person_by_linked_account,
     redeem_link_code,
     remove_link,

@@ -118,6 +118,11 @@ def actor_for_linked_account(provider: str, external_id: int | str) -> Actor | N
     person = person_by_linked_account(provider, external_id)
     if person is None:
         return None
+    return person_actor(person, provider)
+
+
+def person_actor(person: Person, provider: str) -> Actor:
+    """The actor a person is on a linked front end (``client_id`` names the front end)."""
     return Actor(
         kind=ActorKind.PERSON,
         person_id=person.id,

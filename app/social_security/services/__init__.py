@@ -33,10 +33,12 @@ from app.social_security.services._shared import (  # noqa: F401
 )
 from app.social_security.services.alerts import month_due, sweep_employer_gaps  # noqa: F401
 from app.social_security.services.certificates import (  # noqa: F401
+    certificate_pdf,
     get_certificate,
     issue,
     list_certificates,
     normalize_code,
+    verification_url,
     verify,
 )
 from app.social_security.services.ingest import (  # noqa: F401

@@ -15,7 +15,9 @@ import json
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -29,6 +31,7 @@ from app.core.pagination import Page, paginate
 from app.core.policy import acting_for
 from app.core.views import WithFacts, with_facts
 from app.extensions import db
+from app.social_security import pdf
 from app.social_security.errors import CertificateNotVerified, NoRecords
 from app.social_security.models import Certificate, CertificateKind, Scheme
 from app.social_security.services._shared import MANDATE_SCOPE, insured_of_person, setting
@@ -176,6 +179,26 @@ def get_certificate(actor: Actor, certificate_id: uuid.UUID) -> WithFacts:
     """One of the resident's certificates with where it stands today (404 for anyone else's)."""
     certificate = access.load_private(actor, Certificate, certificate_id, scope=MANDATE_SCOPE)
     return with_facts(certificate, status=certificate.status_on(business_date()))
+
+
+def certificate_pdf(
+    actor: Actor, certificate_id: uuid.UUID, url_of: Callable[[str], str] | None = None
+) -> tuple[str, bytes]:
+    """One of the resident's certificates as PDF in the reader's language: (file name, content).
+
+    ``url_of(code)`` is where its QR leads (the API gives the address the request reached); off the
+    web (the bot), this deployment's verification page at ``OIDC_ISSUER``.
+    """
+    certificate = get_certificate(actor, certificate_id).record
+    url = (url_of or verification_url)(certificate.code)
+    return f"certificate-{certificate.serial}.pdf", pdf.render(certificate, url)
+
+
+def verification_url(code: str) -> str:
+    """The public page that checks a certificate by its code, at this deployment's address."""
+    base = urlsplit(current_app.config.get("OIDC_ISSUER") or "http://127.0.0.1:5000")
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    return adapter.build("social_security.verify_certificate", {"code": code}, force_external=True)
 
 
 def normalize_code(code: str) -> str:

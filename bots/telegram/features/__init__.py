@@ -1,0 +1,18 @@
+"""Every feature of the bot, in menu order: a domain adds its module here and its line below.
+
+See docs/telegram-bot.md ("Adding a domain to the bot").
+"""
+
+from __future__ import annotations
+
+from bots.telegram.features import account, bills, citycode, complaints, home, inbox, social_security
+
+FEATURES = (
+    account.FEATURE,
+    home.FEATURE,
+    citycode.FEATURE,
+    bills.FEATURE,
+    complaints.FEATURE,
+    social_security.FEATURE,
+    inbox.FEATURE,
+)
