@@ -1,7 +1,7 @@
 """bot conversations kept with the chat link
 
 Revision ID: b9f344cc936f
-Revises: cad645b17b69
+Revises: 93ee1c10c5f2
 Create Date: 2026-12-01 14:23:25.980716
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b9f344cc936f'
-down_revision = 'cad645b17b69'
+down_revision = '93ee1c10c5f2'
 branch_labels = None
 depends_on = None
 
