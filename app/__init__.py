@@ -28,6 +28,7 @@ DOMAINS = (
     "bills",
     "social_security",
     "transit",
+    "access",
     "home",
 )
 

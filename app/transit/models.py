@@ -90,7 +90,7 @@ class TransitStation(LocalizedName, IdMixin, db.Model):
     line_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("transit_lines.id"))
     code: Mapped[str] = mapped_column(String(20))
     km: Mapped[float] = mapped_column(Float, default=0.0)
-    line: Mapped[TransitLine] = relationship(lazy="joined")
+    line: Mapped[TransitLine] = relationship(lazy="joined", innerjoin=True)
 
 
 class TransitGate(IdMixin, db.Model):
@@ -101,7 +101,7 @@ class TransitGate(IdMixin, db.Model):
     code: Mapped[str] = mapped_column(String(30), unique=True)
     station_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("transit_stations.id"))
     client_id: Mapped[str] = mapped_column(String(64), index=True)  # the scanner bound to this gate
-    station: Mapped[TransitStation] = relationship(lazy="joined")
+    station: Mapped[TransitStation] = relationship(lazy="joined", innerjoin=True)
 
 
 class TransitDay(db.Model):
@@ -168,7 +168,7 @@ class Trip(IdMixin, db.Model):
     capped: Mapped[bool] = mapped_column(Boolean, default=False)
     payment_state: Mapped[str] = mapped_column(String(10), default=PaymentState.PENDING)
     payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    line: Mapped[TransitLine] = relationship(lazy="joined")
+    line: Mapped[TransitLine] = relationship(lazy="joined", innerjoin=True)
     entry_station: Mapped[TransitStation | None] = relationship(
         foreign_keys=[entry_station_id], lazy="joined"
     )
