@@ -24,8 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNER = "demo-gate-scanner"
-RIDERS = 2000
-MAX_TAPS_PER_SECOND = 1000
+RIDERS = 1000
+MAX_TAPS_PER_SECOND = 400  # far above what two sync workers take here
 CODE_LIFETIME = 120
 
 TAP_SCRIPT = """

@@ -6,8 +6,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.core import clock
+from app.core.actors import Actor
 from app.extensions import db
 from app.payments import sandbox
+from app.payments import services as payments
 from app.payments.models import PaymentIntent
 from app.transit import services
 from tests.transit import helpers
@@ -96,3 +98,27 @@ def test_an_entry_without_exit_is_charged_the_maximum_fare(client, scanner, resi
         home = client.get("/api/v1/me/home", headers=auth(resident)).get_json()
     assert trip["status"] == "incomplete" and trip["fare"]["amount_fen"] == 1000
     assert "incomplete_trips" in str(home)
+
+
+def test_a_failed_daily_charge_leaves_unpaid_trips_the_rider_pays_once(client, scanner, resident, auth):
+    _tap(client, scanner, resident, helpers.gate("B2", "PSC"), "entry", MORNING)
+    next_day = MORNING + timedelta(days=1)
+    with clock.frozen(next_day):
+        services.settle_days()
+        (intent,) = db.session.scalars(db.select(PaymentIntent).where(PaymentIntent.payer_id == resident.id))
+        payments.cancel_intent(Actor.system(), intent.id)  # the provider never took the money
+        home = client.get("/api/v1/me/home", headers=auth(resident)).get_json()
+        assert "unpaid_fares" in str(home)
+        headers = {**auth(resident), "Idempotency-Key": "pay-fares-1"}
+        paid = client.post("/api/v1/transit/trips/pay", headers=headers)
+        assert paid.status_code == 201, paid.get_data(as_text=True)
+        assert paid.get_json()["amount"]["amount_fen"] == 200
+        again = client.post("/api/v1/transit/trips/pay", headers=headers)
+        assert again.get_json()["id"] == paid.get_json()["id"]  # the same key: the same payment
+        sandbox.run(next_day)
+        (trip,) = client.get("/api/v1/transit/trips", headers=auth(resident)).get_json()["items"]
+        assert trip["payment_state"] == "paid"
+        nothing = client.post(
+            "/api/v1/transit/trips/pay", headers={**auth(resident), "Idempotency-Key": "k2"}
+        )
+        assert nothing.status_code == 404 and nothing.get_json()["code"] == "nothing-to-pay"
