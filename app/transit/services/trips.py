@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from app.core.ids import new_id
 from app.core.models import upsert_insert, utcnow
 from app.extensions import db
 from app.identity import services as identity
@@ -110,8 +111,14 @@ def form_day(person_id: uuid.UUID, day: date, now: datetime | None = None) -> Tr
             db.session.delete(trip)
             del trips[first_tap_id]
     db.session.flush()
+    with db.session.no_autoflush:
+        for draft in drafts:
+            trips[draft.first.id] = _apply(draft, trips.get(draft.first.id), person_id, day)
+    db.session.flush()  # the new trips exist before their taps point at them
     for draft in drafts:
-        trips[draft.first.id] = _apply(draft, trips.get(draft.first.id), person_id, day)
+        for tap in (draft.first, draft.exit):
+            if tap is not None:
+                tap.trip_id = trips[draft.first.id].id
     db.session.flush()
     _price(person_id, list(trips.values()))
     transit_day.needs_settling = any(not trip.charged for trip in trips.values())
@@ -120,8 +127,8 @@ def form_day(person_id: uuid.UUID, day: date, now: datetime | None = None) -> Tr
 
 def _apply(draft: Draft, trip: Trip | None, person_id: uuid.UUID, day: date) -> Trip:
     station = draft.first.gate.station
-    if trip is None:
-        trip = Trip(person_id=person_id, business_date=day, first_tap_id=draft.first.id)
+    if trip is None:  # its id given here, so the day's trips are written in one flush
+        trip = Trip(id=new_id(), person_id=person_id, business_date=day, first_tap_id=draft.first.id)
         db.session.add(trip)
     trip.line_id, trip.mode = station.line_id, station.line.mode
     exit_station = draft.exit.gate.station if draft.exit is not None else None
@@ -136,10 +143,6 @@ def _apply(draft: Draft, trip: Trip | None, person_id: uuid.UUID, day: date) -> 
         trip.ended_at = trip.started_at
     trip.status = draft.status
     trip.distance_km = _distance(trip, station, exit_station)
-    db.session.flush()
-    for tap in (draft.first, draft.exit):
-        if tap is not None:
-            tap.trip_id = trip.id
     return trip
 
 
