@@ -28,6 +28,8 @@ DOMAINS = (
     "bills",
     "social_security",
     "commerce",
+    "transit",
+    "access",
     "home",
 )
 

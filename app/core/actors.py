@@ -57,6 +57,8 @@ class MandateScope(StrEnum):
     ELDERCARE = "eldercare"
     SOCIAL_SECURITY = "social_security"
     COMMERCE = "commerce"
+    TRANSIT = "transit"
+    ACCESS = "access"
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,7 @@ class Purpose:
     LIBRARY = "library"
     COMMUNITY_GATE = "community_gate"
     HOSPITAL = "hospital"
+    VENUE = "venue"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ PURPOSE_RULES: dict[str, PurposeRule] = {
     Purpose.PARKING: PurposeRule(),
     Purpose.LIBRARY: PurposeRule(("real_name_verified",)),
     Purpose.COMMUNITY_GATE: PurposeRule(("real_name_verified",)),
+    Purpose.VENUE: PurposeRule(("real_name_verified",)),
     Purpose.HOSPITAL: PurposeRule(("real_name_verified", "legal_name", "national_id"), scope=IDENTITY_SCOPE),
 }
 PURPOSES = tuple(PURPOSE_RULES)

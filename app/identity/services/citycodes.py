@@ -34,9 +34,11 @@ def my_city_code_scans(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     return citycode.scans_of(require_person(actor), cursor=cursor, limit=limit)
 
 
-def verify_city_code(actor: Actor, code: str, purpose: str) -> citycode.Verification:
-    """A scanner checks a code online (scope ``citycode:verify``)."""
-    return citycode.verify_code(actor, code, purpose)
+def verify_city_code(
+    actor: Actor, code: str, purpose: str, *, at: datetime | None = None
+) -> citycode.Verification:
+    """A scanner checks a code online (scope ``citycode:verify``); ``at``: when a gate read it offline."""
+    return citycode.verify_code(actor, code, purpose, now=at)
 
 
 def prune_expired() -> dict[str, int]:
