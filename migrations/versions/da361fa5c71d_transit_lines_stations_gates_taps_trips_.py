@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "da361fa5c71d"
-down_revision = "cad645b17b69"
+down_revision = "b9f344cc936f"
 branch_labels = None
 depends_on = None
 
