@@ -36,11 +36,12 @@ class PaymentStatus(StrEnum):
 
 
 class PayeeKind(StrEnum):
-    """Who is paid: a utility biller, a parking operator or a merchant."""
+    """Who is paid: a utility biller, a parking operator, a merchant or the traffic police (fines)."""
 
     BILLER = "biller"
     PARKING_OPERATOR = "parking_operator"
     MERCHANT = "merchant"
+    TRAFFIC_POLICE = "traffic_police"
 
 
 class PaymentIntent(IdMixin, db.Model):

@@ -1,0 +1,140 @@
+"""What parking tells drivers (outbox notifications) and operators (signed webhooks), each exactly once.
+
+Every function writes outbox rows in the caller's transaction with a dedupe key naming what happened
+to what, so a replayed gate event, a repeated sweep or a second callback sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+
+from app.notifications import services as notifications
+from app.notifications.services import Localized
+from app.parking.models import GateEvent, ParkingSession, Violation
+
+TOPIC = "parking"
+
+notifications.register_topic(TOPIC, label=_l("Parking and traffic"), default_channels=("telegram",))
+notifications.register_template(
+    "parking_entered",
+    topic=TOPIC,
+    title=_l("Parked"),
+    body=_l("%(plate)s entered %(lot)s at %(at)s."),
+)
+notifications.register_template(
+    "parking_exited",
+    topic=TOPIC,
+    title=_l("Left the car park"),
+    body=_l("%(plate)s left %(lot)s after %(minutes)s minutes. Fee: %(fee)s."),
+)
+notifications.register_template(
+    "parking_payment_failed",
+    topic=TOPIC,
+    title=_l("Parking payment failed"),
+    body=_l("We could not charge %(fee)s for %(plate)s at %(lot)s. Please pay it in the app."),
+)
+notifications.register_template(
+    "parking_debt_reminder",
+    topic=TOPIC,
+    title=_l("Unpaid parking"),
+    body=_l("Your stay of %(plate)s at %(lot)s on %(day)s (%(fee)s) is still unpaid. Please pay it soon."),
+)
+notifications.register_template(
+    "violation_filed",
+    topic=TOPIC,
+    title=_l("New traffic violation"),
+    body=_l(
+        "%(plate)s: %(offence)s at %(place)s on %(at)s. Fine %(fine)s, %(points)s points. "
+        "You can pay it in the app."
+    ),
+)
+
+
+def entered(session: ParkingSession) -> None:
+    """A bound plate entered a lot."""
+    notifications.notify(
+        session.person_id,
+        "parking_entered",
+        {"plate": session.plate, "lot": Localized(session.lot.names), "at": session.entered_at},
+        topic=TOPIC,
+        dedupe_key=f"parking:entered:{session.id}",
+    )
+
+
+def exited(session: ParkingSession) -> None:
+    """A bound plate left a lot; what the stay cost."""
+    notifications.notify(
+        session.person_id,
+        "parking_exited",
+        {
+            "plate": session.plate,
+            "lot": Localized(session.lot.names),
+            "minutes": session.minutes,
+            "fee": session.fee,
+        },
+        topic=TOPIC,
+        dedupe_key=f"parking:exited:{session.id}",
+    )
+
+
+def payment_failed(session: ParkingSession, intent_id: uuid.UUID) -> None:
+    """Frictionless payment of a stay failed: the driver pays in the app."""
+    notifications.notify(
+        session.person_id,
+        "parking_payment_failed",
+        {"plate": session.plate, "lot": Localized(session.lot.names), "fee": session.fee},
+        topic=TOPIC,
+        dedupe_key=f"parking:payment_failed:{intent_id}",
+    )
+
+
+def debt_reminder(session: ParkingSession) -> None:
+    """A stay still unpaid a while after exit."""
+    notifications.notify(
+        session.person_id,
+        "parking_debt_reminder",
+        {
+            "plate": session.plate,
+            "lot": Localized(session.lot.names),
+            "day": session.exited_at.date(),
+            "fee": session.fee,
+        },
+        topic=TOPIC,
+        dedupe_key=f"parking:debt:{session.id}",
+    )
+
+
+def violation_filed(violation: Violation, holder_id: uuid.UUID) -> None:
+    """The police filed a violation against the holder's plate."""
+    notifications.notify(
+        holder_id,
+        "violation_filed",
+        {
+            "plate": violation.plate,
+            "offence": violation.offence,
+            "place": violation.place,
+            "at": violation.occurred_at,
+            "fine": violation.fine,
+            "points": violation.points,
+        },
+        topic=TOPIC,
+        dedupe_key=f"violation:filed:{violation.id}:{holder_id}",
+    )
+
+
+def session_closed(event: GateEvent, session: ParkingSession) -> None:
+    """Tell the operator's system how a stay closed and whether it was charged (signed webhook)."""
+    notifications.notify_client(
+        event.client_id,
+        "parking.session_closed",
+        {
+            "event_id": event.event_id,
+            "session_id": str(session.id),
+            "plate": session.plate,
+            "fee_fen": session.fee_fen,
+            "status": session.status,
+        },
+        dedupe_key=f"parking:session_closed:{session.id}",
+    )
