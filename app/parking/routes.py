@@ -15,6 +15,7 @@ from app.parking.schemas import (
     AnomalyQuerySchema,
     AnomalyResolveSchema,
     AnomalySchema,
+    FinePaymentRequestSchema,
     FrictionlessSchema,
     GateEventRequestSchema,
     GateEventSchema,
@@ -28,6 +29,7 @@ from app.parking.schemas import (
     PassSchema,
     PlateCreateSchema,
     PlateSchema,
+    SessionPaymentRequestSchema,
     SessionQuerySchema,
     SessionSchema,
     ViolationFileSchema,
@@ -136,13 +138,14 @@ def get_session(session_id):
     return services.get_session(current_actor(), session_id)
 
 
-@blp.route("/parking/sessions/<uuid:session_id>/payments", methods=["POST"])
+@blp.route("/parking/payments", methods=["POST"])
 @blp.auth()
 @blp.idempotent()
+@blp.arguments(SessionPaymentRequestSchema)
 @blp.response(201, ParkingPaymentSchema)
-def pay_session(session_id):
+def pay_session(body):
     """Pay an unpaid stay (send an Idempotency-Key); 409 while it is being charged or once paid."""
-    intent = services.pay_session(current_actor(), session_id, current_key())
+    intent = services.pay_session(current_actor(), body["session_id"], current_key())
     return intent
 
 
@@ -166,13 +169,14 @@ def get_violation(violation_id):
     return services.get_violation(current_actor(), violation_id)
 
 
-@blp.route("/violations/<uuid:violation_id>/payments", methods=["POST"])
+@blp.route("/violations/payments", methods=["POST"])
 @blp.auth()
 @blp.idempotent()
+@blp.arguments(FinePaymentRequestSchema)
 @blp.response(201, ParkingPaymentSchema)
-def pay_violation(violation_id):
+def pay_violation(body):
     """Pay a fine (send an Idempotency-Key); a fine is paid once (409 while paying or once paid)."""
-    intent = services.pay_violation(current_actor(), violation_id, current_key())
+    intent = services.pay_violation(current_actor(), body["violation_id"], current_key())
     return intent
 
 

@@ -154,6 +154,18 @@ class SessionSchema(ma.Schema):
     paid_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 
+class SessionPaymentRequestSchema(StrictSchema):
+    """Pay one unpaid stay."""
+
+    session_id = ma.fields.UUID(required=True)
+
+
+class FinePaymentRequestSchema(StrictSchema):
+    """Pay one fine."""
+
+    violation_id = ma.fields.UUID(required=True)
+
+
 class ParkingPaymentSchema(ma.Schema):
     """The payment opened: complete it with ``client_action``; it stands at /payments/{id}."""
 

@@ -83,8 +83,9 @@ def test_bind_a_plate_drive_in_and_out_and_be_charged_once(
         assert payment["status"] == "succeeded" and payment["amount"]["amount_fen"] == 1100
 
         again = client.post(
-            f"/api/v1/parking/sessions/{body['session_id']}/payments",
+            "/api/v1/parking/payments",
             headers=auth(resident, **{"Idempotency-Key": "pay-again"}),
+            json={"session_id": body["session_id"]},
         )
         assert again.status_code == 409 and again.mimetype == PROBLEM
         assert db.session.get(ParkingLot, lot.id).occupied == 0
@@ -116,18 +117,21 @@ def test_without_frictionless_pay_the_stay_is_a_debt_paid_in_the_app(
         unpaid = client.get("/api/v1/parking/sessions?status=unpaid", headers=auth(resident)).get_json()
         assert [item["id"] for item in unpaid["items"]] == [session_id]
         paying = client.post(
-            f"/api/v1/parking/sessions/{session_id}/payments",
+            "/api/v1/parking/payments",
             headers=auth(resident, **{"Idempotency-Key": "p-1"}),
+            json={"session_id": session_id},
         )
         assert paying.status_code == 201, paying.get_json()
         replay = client.post(
-            f"/api/v1/parking/sessions/{session_id}/payments",
+            "/api/v1/parking/payments",
             headers=auth(resident, **{"Idempotency-Key": "p-1"}),
+            json={"session_id": session_id},
         )
         assert replay.get_json()["id"] == paying.get_json()["id"]
         other_key = client.post(
-            f"/api/v1/parking/sessions/{session_id}/payments",
+            "/api/v1/parking/payments",
             headers=auth(resident, **{"Idempotency-Key": "p-2"}),
+            json={"session_id": session_id},
         )
         assert other_key.status_code == 409
         _settle(app)

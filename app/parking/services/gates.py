@@ -314,6 +314,7 @@ def _move_occupancy(lot: ParkingLot, change: int) -> None:
         db.update(ParkingLot).where(ParkingLot.id == lot.id).values(occupied=bounded),
         execution_options={"synchronize_session": False},
     )
+    db.session.expire(lot, ["occupied"])
 
 
 def _anomaly(event: GateEvent, kind: AnomalyKind, session_id: uuid.UUID | None) -> GateAnomaly:
