@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 
@@ -197,13 +197,8 @@ def home_cards(person_id: uuid.UUID) -> list[Card]:
             "parking",
             "violations_unpaid",
             Urgency.SOON,
-            gettext("Traffic fines to pay"),
-            gettext(
-                "%(count)s violations: %(amount)s, %(points)s points.",
-                count=count,
-                amount=total.format(),
-                points=int(points),
-            ),
+            ngettext("%(num)d traffic fine to pay", "%(num)d traffic fines to pay", count),
+            gettext("%(amount)s in all, %(points)s points.", amount=total.format(), points=int(points)),
             count=count,
             amount=total,
             target="/api/v1/violations?status=unpaid",
