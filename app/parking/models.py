@@ -29,7 +29,7 @@ from app.core.money import Money
 from app.core.nearby import Located
 from app.core.pii import EncryptedString, mask_name
 from app.extensions import db
-from app.parking.tariff import Tariff
+from app.parking.tariff import Tariff, tariff_of
 
 
 class LotKind(StrEnum):
@@ -153,7 +153,7 @@ class ParkingLot(IdMixin, LocalizedName, Located, db.Model):
     @property
     def rules(self) -> Tariff:
         """The tariff as the engine reads it."""
-        return Tariff.from_data(self.tariff)
+        return tariff_of(self.tariff)
 
     @property
     def kind_label(self) -> str:

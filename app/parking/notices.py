@@ -1,4 +1,4 @@
-"""What parking tells drivers (outbox notifications) and operators (signed webhooks), each exactly once.
+"""What parking tells drivers (outbox notifications), each exactly once; operators read the gate's answer.
 
 Every function writes outbox rows in the caller's transaction with a dedupe key naming what happened
 to what, so a replayed gate event, a repeated sweep or a second callback sends nothing twice.
@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.notifications import services as notifications
 from app.notifications.services import Localized
-from app.parking.models import GateEvent, ParkingSession, Violation
+from app.parking.models import ParkingSession, Violation
 
 TOPIC = "parking"
 
@@ -121,20 +121,4 @@ def violation_filed(violation: Violation, holder_id: uuid.UUID) -> None:
         },
         topic=TOPIC,
         dedupe_key=f"violation:filed:{violation.id}:{holder_id}",
-    )
-
-
-def session_closed(event: GateEvent, session: ParkingSession) -> None:
-    """Tell the operator's system how a stay closed and whether it was charged (signed webhook)."""
-    notifications.notify_client(
-        event.client_id,
-        "parking.session_closed",
-        {
-            "event_id": event.event_id,
-            "session_id": str(session.id),
-            "plate": session.plate,
-            "fee_fen": session.fee_fen,
-            "status": session.status,
-        },
-        dedupe_key=f"parking:session_closed:{session.id}",
     )

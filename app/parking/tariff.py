@@ -29,6 +29,8 @@ The rules, in order:
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -141,12 +143,21 @@ class Tariff:
         return data
 
     def _covers_the_day(self) -> bool:
-        midnight = datetime(2000, 1, 1)
-        for minute in range(MINUTES_PER_DAY):
-            moment = (midnight + timedelta(minutes=minute)).time()
-            if sum(1 for period in self.periods if period.holds(moment)) != 1:
+        """The periods tile the day: each minute in exactly one (one crossing midnight is two pieces)."""
+        pieces = []
+        for period in self.periods:
+            start = period.start.hour * 60 + period.start.minute
+            end = period.end.hour * 60 + period.end.minute
+            if start < end:
+                pieces.append((start, end))
+            else:
+                pieces += [(start, MINUTES_PER_DAY), (0, end)]
+        reached = 0
+        for start, end in sorted(piece for piece in pieces if piece[0] != piece[1]):
+            if start != reached:
                 return False
-        return True
+            reached = end
+        return reached == MINUTES_PER_DAY
 
     def period_at(self, moment: time) -> tuple[int, Period]:
         """The period (and its index) holding a local time of day."""
@@ -164,6 +175,16 @@ class Quote:
     free_units: int = 0
     capped: bool = False
     notes: tuple[str, ...] = field(default=())
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(canonical: str) -> Tariff:
+    return Tariff.from_data(json.loads(canonical))
+
+
+def tariff_of(data: Mapping) -> Tariff:
+    """The tariff of stored data, read once per distinct tariff (lots share a few)."""
+    return _parsed(json.dumps(data, sort_keys=True, separators=(",", ":")))
 
 
 def price_stay(

@@ -263,7 +263,6 @@ def _close(session: ParkingSession, lot: ParkingLot, event: GateEvent) -> None:
         _charge_frictionless(session, lot, event)
     if session.person_id is not None:
         notices.exited(session)
-    notices.session_closed(event, session)
 
 
 def _charge_frictionless(session: ParkingSession, lot: ParkingLot, event: GateEvent) -> None:
@@ -308,11 +307,10 @@ def _passes(lot: ParkingLot, plate: str, entered_at: datetime, exited_at: dateti
 
 def _move_occupancy(lot: ParkingLot, change: int) -> None:
     """Occupancy follows the sessions between the operator's own counts (never below 0 or over capacity)."""
-    value = ParkingLot.occupied + change
-    bounded = db.case((value < 0, 0), (value > ParkingLot.capacity, ParkingLot.capacity), else_=value)
+    bound = ParkingLot.occupied < ParkingLot.capacity if change > 0 else ParkingLot.occupied > 0
+    moved = db.update(ParkingLot).where(ParkingLot.id == lot.id, bound)
     db.session.execute(
-        db.update(ParkingLot).where(ParkingLot.id == lot.id).values(occupied=bounded),
-        execution_options={"synchronize_session": False},
+        moved.values(occupied=ParkingLot.occupied + change), execution_options={"synchronize_session": False}
     )
     db.session.expire(lot, ["occupied"])
 
