@@ -35,7 +35,7 @@ PUBLIC_SCOPES = ("openid", "profile", "phone", "offline_access")
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.PUBLIC: PUBLIC_SCOPES,
     ClientKind.BILLER: ("bills:write",),
-    ClientKind.PARKING_OPERATOR: ("parking:write",),
+    ClientKind.PARKING_OPERATOR: ("parking:write", "citycode:verify"),  # gates also scan city codes
     ClientKind.TRAFFIC_POLICE: ("violations:write",),
     ClientKind.HOSPITAL: ("appointments:write", "citycode:verify", "citycode:identity"),
     ClientKind.SOCIAL_SECURITY: ("social_security:write",),

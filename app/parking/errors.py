@@ -53,3 +53,11 @@ class EventIdReused(Conflict):
     code = "gate-event-id-reused"
     title = _l("Event id reused")
     default_detail = _l("This event id was already used for another event.")
+
+
+class CityCodeRefused(AppError):
+    """The city code shown at the gate was not accepted (expired, used, revoked, forged)."""
+
+    status, code = 422, "city-code-refused"
+    title = _l("City code not accepted")
+    default_detail = _l("The city code was not accepted. Ask the driver to refresh it.")

@@ -193,6 +193,11 @@ class GateEventRequestSchema(StrictSchema):
     gate = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
     occurred_at = ma.fields.AwareDateTime(required=True)
     photo_ref = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+    city_code = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(min=1, max=2000),
+        metadata={"description": "The city code a driver without a bound plate showed at the gate"},
+    )
 
 
 class GateEventSchema(ma.Schema):

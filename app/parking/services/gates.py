@@ -22,8 +22,9 @@ from app.core.pagination import Page, paginate
 from app.core.policy import is_client
 from app.core.views import WithFacts, with_facts
 from app.extensions import db
+from app.identity import services as identity
 from app.parking import notices
-from app.parking.errors import AnomalyResolved, EventIdReused, NotTheOperator
+from app.parking.errors import AnomalyResolved, CityCodeRefused, EventIdReused, NotTheOperator
 from app.parking.models import (
     DUPLICATE_EXIT_WINDOW_MINUTES,
     AnomalyKind,
@@ -57,6 +58,7 @@ def record_gate_event(
     gate: str,
     occurred_at: datetime,
     photo_ref: str | None = None,
+    city_code: str | None = None,
 ) -> WithFacts:
     """Record an entry or exit once per event id; the event, whether the gate opens, and the fee."""
     lot = operator_lot(actor, lot_code)
@@ -67,6 +69,7 @@ def record_gate_event(
     existing = _event(actor.client_id, event_id)
     if existing is not None:
         return _replayed(existing, fields)
+    driver = _driver_of(actor, city_code) if city_code else None
     event = GateEvent(
         client_id=actor.client_id,
         event_id=event_id,
@@ -85,11 +88,19 @@ def record_gate_event(
             raise
         return _replayed(existing, fields)
     if direction == Direction.ENTRY:
-        _enter(event, lot)
+        _enter(event, lot, driver)
     else:
-        _exit(event, lot)
+        _exit(event, lot, driver)
     db.session.flush()
     return event_view(event)
+
+
+def _driver_of(actor: Actor, city_code: str) -> uuid.UUID:
+    """The driver whose city code the gate scanned (purpose ``parking``; written to their scan log)."""
+    verification = identity.verify_city_code(actor, city_code, "parking")
+    if not verification.valid:
+        raise CityCodeRefused(verification.message, reason=verification.reason)
+    return verification.person_id
 
 
 def _event(client_id: str, event_id: str) -> GateEvent | None:
@@ -122,7 +133,7 @@ def event_view(event: GateEvent, *, replayed: bool = False) -> WithFacts:
 # --- entries --------------------------------------------------------------------------------------
 
 
-def _enter(event: GateEvent, lot: ParkingLot) -> None:
+def _enter(event: GateEvent, lot: ParkingLot, driver: uuid.UUID | None = None) -> None:
     late = _exit_waiting_for(event)
     if late is not None:
         _complete_late(event, lot, late)
@@ -131,7 +142,7 @@ def _enter(event: GateEvent, lot: ParkingLot) -> None:
     session = ParkingSession(
         lot_id=lot.id,
         plate=event.plate,
-        person_id=holder.person_id if holder else None,
+        person_id=holder.person_id if holder else driver,
         entered_at=event.occurred_at,
         entry_gate=event.gate,
         status=SessionStatus.PARKED,
@@ -200,7 +211,7 @@ def _session_between(lot: ParkingLot, plate: str, entered_at: datetime, gate: st
 # --- exits ----------------------------------------------------------------------------------------
 
 
-def _exit(event: GateEvent, lot: ParkingLot) -> None:
+def _exit(event: GateEvent, lot: ParkingLot, driver: uuid.UUID | None = None) -> None:
     session = _parked_session(lot, event.plate, lock=True)
     if session is None:
         recent = _recently_closed(lot, event)
@@ -210,6 +221,8 @@ def _exit(event: GateEvent, lot: ParkingLot) -> None:
         anomaly = _anomaly(event, AnomalyKind.EXIT_WITHOUT_ENTRY, None)
         event.outcome, event.anomaly_id = EventOutcome.ANOMALY, anomaly.id
         return
+    if session.person_id is None:
+        session.person_id = driver
     _close(session, lot, event)
     _move_occupancy(lot, -1)
     event.outcome, event.session_id = EventOutcome.EXITED, session.id
