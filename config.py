@@ -170,6 +170,7 @@ class BaseConfig:
     PARKING_PLATE_REGISTRY = _env("PARKING_PLATE_REGISTRY", "sandbox")
     PARKING_SWEEP_SECONDS = _int("PARKING_SWEEP_SECONDS", 600)
     PARKING_DEBT_REMINDER_HOURS = _int("PARKING_DEBT_REMINDER_HOURS", 24)
+    PARKING_DISPUTE_ANSWER_WORKING_DAYS = _int("PARKING_DISPUTE_ANSWER_WORKING_DAYS", 3)
 
     # Social insurance and housing fund: who is asked for a person's latest records (sandbox or webhook,
     # to these clients); alerts only for what happened within the window; a withdrawal from the housing

@@ -1,4 +1,4 @@
-"""Parking jobs: the periodic sweep (debt reminders), once per period however many workers there are."""
+"""Parking jobs: the periodic sweep (debts, unanswered disputes), once per period however many workers run."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ def sweep_parking() -> dict[str, int]:
     """Every periodic piece of parking work, once; what each did."""
     reminded = services.remind_debts()
     db.session.commit()
-    return {"debts_reminded": reminded}
+    unanswered = services.note_unanswered_disputes()
+    db.session.commit()
+    return {"debts_reminded": reminded, "disputes_unanswered": unanswered}
 
 
 @jobs.periodic("PARKING_SWEEP_SECONDS", name="parking.sweep")

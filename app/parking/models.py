@@ -95,6 +95,23 @@ class ViolationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class DisputeKind(StrEnum):
+    """What the driver says went wrong with a stay."""
+
+    MISREAD_PLATE = "misread_plate"  # not my car: the camera read another plate as mine
+    WRONG_TIMES = "wrong_times"  # the entry or exit time is wrong
+    WRONG_FEE = "wrong_fee"  # charged more than the tariff says (a pass, a discount missed)
+
+
+class DisputeStatus(StrEnum):
+    """Open until the operator answers; a rejected or unanswered one may go to 12345."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ESCALATED = "escalated"
+
+
 MAX_PLATES = 3
 DUPLICATE_EXIT_WINDOW_MINUTES = 10
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -105,6 +122,11 @@ PLATE_PATTERN = re.compile(
     rf"|[DF][A-HJ-NP-Z0-9]\d{{4}}|\d{{5}}[DF])$"
 )
 SESSION_FILTERS = tuple(status.value for status in SessionStatus)
+DISPUTE_KIND_LABELS = {
+    DisputeKind.MISREAD_PLATE: _l("Not my car (plate misread)"),
+    DisputeKind.WRONG_TIMES: _l("Wrong entry or exit time"),
+    DisputeKind.WRONG_FEE: _l("Wrong fee"),
+}
 LOT_KIND_LABELS = {LotKind.LOT: _l("Car park"), LotKind.ROADSIDE: _l("Roadside berths")}
 
 
@@ -331,3 +353,41 @@ class Violation(IdMixin, db.Model):
     def fine(self) -> Money:
         """The fine to pay."""
         return Money(self.fine_fen, self.currency)
+
+
+class ParkingDispute(IdMixin, db.Model):
+    """A driver's dispute of one stay; the operator answers by a deadline (a new fee), else 12345."""
+
+    __tablename__ = "parking_disputes"
+    __table_args__ = (Index("ix_parking_disputes_operator_status", "operator_client_id", "status"),)
+
+    session_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_sessions.id"), unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    operator_client_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(500))
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # the driver's photo or receipt references
+    status: Mapped[str] = mapped_column(String(10), default=DisputeStatus.OPEN)
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fee_before_fen: Mapped[int] = mapped_column(BigInteger)
+    fee_after_fen: Mapped[int | None] = mapped_column(BigInteger)
+    refund_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
+    session: Mapped[ParkingSession] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def kind_label(self) -> str:
+        """What is disputed, in the reader's language."""
+        return str(DISPUTE_KIND_LABELS[self.kind])
+
+    def may_escalate_at(self, moment: datetime) -> bool:
+        """Rejected, or still unanswered past the operator's deadline."""
+        if self.status == DisputeStatus.REJECTED:
+            return True
+        return self.status == DisputeStatus.OPEN and moment >= self.answer_due_at

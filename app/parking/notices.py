@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.notifications import services as notifications
 from app.notifications.services import Localized
-from app.parking.models import ParkingSession, Violation
+from app.parking.models import ParkingDispute, ParkingSession, Violation
 
 TOPIC = "parking"
 
@@ -48,6 +48,22 @@ notifications.register_template(
     body=_l(
         "%(plate)s: %(offence)s at %(place)s on %(at)s. Fine %(fine)s, %(points)s points. "
         "You can pay it in the app."
+    ),
+)
+
+notifications.register_template(
+    "parking_dispute_answered",
+    topic=TOPIC,
+    title=_l("Your parking dispute was answered"),
+    body=_l("%(lot)s answered your dispute about %(plate)s: %(answer)s The stay now costs %(fee)s."),
+)
+notifications.register_template(
+    "parking_dispute_unanswered",
+    topic=TOPIC,
+    title=_l("No answer to your parking dispute"),
+    body=_l(
+        "%(lot)s did not answer your dispute about %(plate)s by %(deadline)s. "
+        "You can take it to 12345 in the app."
     ),
 )
 
@@ -121,4 +137,48 @@ def violation_filed(violation: Violation, holder_id: uuid.UUID) -> None:
         },
         topic=TOPIC,
         dedupe_key=f"violation:filed:{violation.id}:{holder_id}",
+    )
+
+
+def dispute_raised(dispute: ParkingDispute) -> None:
+    """Tell the operator's system of a new dispute to answer (signed webhook)."""
+    notifications.notify_client(
+        dispute.operator_client_id,
+        "parking.dispute_raised",
+        {
+            "dispute_id": str(dispute.id),
+            "session_id": str(dispute.session_id),
+            "kind": dispute.kind,
+            "answer_due_at": dispute.answer_due_at.isoformat(),
+        },
+        dedupe_key=f"parking:dispute_raised:{dispute.id}",
+    )
+
+
+def dispute_answered(dispute: ParkingDispute) -> None:
+    """The operator answered the driver's dispute."""
+    session = dispute.session
+    notifications.notify(
+        dispute.person_id,
+        "parking_dispute_answered",
+        {
+            "lot": Localized(session.lot.names),
+            "plate": session.plate,
+            "answer": dispute.answer,
+            "fee": session.fee,
+        },
+        topic=TOPIC,
+        dedupe_key=f"parking:dispute_answered:{dispute.id}",
+    )
+
+
+def dispute_unanswered(dispute: ParkingDispute) -> None:
+    """The deadline passed without an answer: the driver may go to 12345."""
+    session = dispute.session
+    notifications.notify(
+        dispute.person_id,
+        "parking_dispute_unanswered",
+        {"lot": Localized(session.lot.names), "plate": session.plate, "deadline": dispute.answer_due_at},
+        topic=TOPIC,
+        dedupe_key=f"parking:dispute_unanswered:{dispute.id}",
     )

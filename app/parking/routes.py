@@ -9,7 +9,7 @@ from flask import Response
 from app.core.actors import ActorKind
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
-from app.core.pagination import page_schema
+from app.core.pagination import PageArgsSchema, page_schema
 from app.parking import services
 from app.parking.schemas import (
     AnomalyQuerySchema,
@@ -24,6 +24,12 @@ from app.parking.schemas import (
     LotQuerySchema,
     LotSchema,
     OccupancySchema,
+    OperatorDisputeQuerySchema,
+    OperatorDisputeSchema,
+    ParkingDisputeAnswerSchema,
+    ParkingDisputeCreateSchema,
+    ParkingDisputeSchema,
+    ParkingEscalateSchema,
     ParkingPaymentSchema,
     PassCreateSchema,
     PassSchema,
@@ -149,6 +155,46 @@ def pay_session(body):
     return intent
 
 
+# --- disputes -----------------------------------------------------------------------------------
+
+
+@blp.route("/parking/disputes", methods=["POST"])
+@blp.auth()
+@blp.arguments(ParkingDisputeCreateSchema)
+@blp.response(201, ParkingDisputeSchema)
+def raise_dispute(body):
+    """Dispute a charged stay (a misread plate, wrong times, a wrong fee); the operator answers in time."""
+    dispute = services.raise_dispute(current_actor(), **body)
+    return dispute
+
+
+@blp.route("/parking/disputes")
+@blp.auth()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(ParkingDisputeSchema))
+def list_disputes(args):
+    """My disputes, newest first."""
+    return services.list_disputes(current_actor(), **args)
+
+
+@blp.route("/parking/disputes/<uuid:dispute_id>")
+@blp.auth()
+@blp.response(200, ParkingDisputeSchema)
+def get_dispute(dispute_id):
+    """One of my disputes, with the operator's answer."""
+    return services.get_dispute(current_actor(), dispute_id)
+
+
+@blp.route("/parking/disputes/<uuid:dispute_id>/escalate", methods=["POST"])
+@blp.auth()
+@blp.arguments(ParkingEscalateSchema)
+@blp.response(200, ParkingDisputeSchema)
+def escalate_dispute(body, dispute_id):
+    """Take a rejected or unanswered dispute to 12345 as a complaint carrying the stay."""
+    dispute = services.escalate_dispute(current_actor(), dispute_id, **body)
+    return dispute
+
+
 # --- violations ---------------------------------------------------------------------------------
 
 
@@ -225,6 +271,26 @@ def resolve_anomaly(body, anomaly_id):
     """Dismiss an anomaly, or give the entry time of an exit without entry (the stay is priced)."""
     anomaly = services.resolve_anomaly(current_actor(), anomaly_id, **body)
     return anomaly
+
+
+@operator_blp.route("/operator/disputes")
+@operator_blp.auth(**OPERATOR)
+@operator_blp.arguments(OperatorDisputeQuerySchema, location="query")
+@operator_blp.response(200, page_schema(OperatorDisputeSchema))
+def operator_disputes(args):
+    """Disputes of stays at my lots, oldest first."""
+    return services.operator_disputes(current_actor(), **args)
+
+
+@operator_blp.route("/operator/disputes/<uuid:dispute_id>/answer", methods=["POST"])
+@operator_blp.auth(**OPERATOR)
+@operator_blp.arguments(ParkingDisputeAnswerSchema)
+@operator_blp.response(200, OperatorDisputeSchema)
+def answer_dispute(body, dispute_id):
+    """Accept (the stay then costs ``fee``, zero by default; a paid one is refunded) or reject."""
+    accepted = body["decision"] == "accepted"
+    dispute = services.answer_dispute(current_actor(), dispute_id, accepted, body["answer"], body["fee"])
+    return dispute
 
 
 @operator_blp.route("/operator/passes", methods=["POST"])

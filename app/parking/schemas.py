@@ -15,6 +15,8 @@ from app.parking.models import (
     SESSION_FILTERS,
     AnomalyStatus,
     Direction,
+    DisputeKind,
+    DisputeStatus,
     PassKind,
     ViolationStatus,
 )
@@ -176,6 +178,76 @@ class ParkingPaymentSchema(ma.Schema):
     purpose = ma.fields.Dict(dump_only=True)
     client_action = ma.fields.Dict(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
+
+
+# --- disputes -----------------------------------------------------------------------------------
+
+
+class ParkingDisputeCreateSchema(StrictSchema):
+    """Dispute a stay: what is wrong, in my words, and references of what shows it."""
+
+    session_id = ma.fields.UUID(required=True)
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in DisputeKind]))
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+    evidence = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=ma.validate.Length(max=5),
+        metadata={"description": "References of photos or receipts (uploaded elsewhere), at most 5"},
+    )
+
+
+class ParkingDisputeSchema(ma.Schema):
+    """A dispute of a stay and the operator's answer."""
+
+    id = ma.fields.UUID(dump_only=True)
+    session_id = ma.fields.UUID(dump_only=True)
+    kind = ma.fields.String(dump_only=True)
+    kind_label = ma.fields.String(dump_only=True)
+    description = ma.fields.String(dump_only=True)
+    evidence = ma.fields.List(ma.fields.String(), dump_only=True)
+    status = ma.fields.String(
+        dump_only=True, metadata={"description": " | ".join(s.value for s in DisputeStatus)}
+    )
+    answer_due_at = ma.fields.DateTime(dump_only=True)
+    answer = ma.fields.String(dump_only=True, allow_none=True)
+    answered_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    fee_before = ma.fields.Function(lambda d: _fee(d.fee_before_fen), dump_only=True)
+    fee_after = ma.fields.Function(lambda d: _fee(d.fee_after_fen), dump_only=True, allow_none=True)
+    refund_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    complaint_tracking_number = ma.fields.String(dump_only=True, allow_none=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class OperatorDisputeSchema(ParkingDisputeSchema):
+    """A dispute as the operator reads it: the stay's plate and times too."""
+
+    plate = ma.fields.Function(lambda d: d.session.plate, dump_only=True)
+    lot_code = ma.fields.Function(lambda d: d.session.lot.code, dump_only=True)
+    entered_at = ma.fields.Function(lambda d: d.session.entered_at.isoformat(), dump_only=True)
+    exited_at = ma.fields.Function(
+        lambda d: d.session.exited_at.isoformat() if d.session.exited_at else None, dump_only=True
+    )
+
+
+class OperatorDisputeQuerySchema(PageArgsSchema):
+    """Disputes at my lots, optionally of one status."""
+
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in DisputeStatus]))
+
+
+class ParkingDisputeAnswerSchema(StrictSchema):
+    """Accept (with the fee the stay should cost, zero by default) or reject, with an explanation."""
+
+    decision = ma.fields.String(required=True, validate=ma.validate.OneOf(["accepted", "rejected"]))
+    answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+    fee = ma.fields.Nested(MoneySchema, load_default=None)
+
+
+class ParkingEscalateSchema(StrictSchema):
+    """What I add when I take the dispute to 12345."""
+
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
 
 
 # --- operators ----------------------------------------------------------------------------------

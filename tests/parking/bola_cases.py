@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
+from app.complaints import services as complaints
 from app.core.models import utcnow
+from app.parking import services
 from tests.bola import BolaContext, bola_case, exempt
 from tests.parking import helpers
 
 _plates = itertools.count(11)
+SECRET = "BOLA-SECRET-PARKING-DISPUTE"
 
 
 def _plate(ctx: BolaContext):
@@ -83,6 +86,35 @@ def owners_violation(ctx: BolaContext) -> dict:
     return {"violation_id": violation.id, "secret": violation.reference}
 
 
+def _dispute(ctx: BolaContext):
+    plate, session_id = _stay(ctx)
+    dispute = services.raise_dispute(helpers.person_actor(ctx.owner), session_id, "wrong_fee", SECRET, [])
+    return plate, dispute
+
+
+@bola_case("GET", "/api/v1/parking/disputes", collection=True)
+def owners_disputes(ctx: BolaContext) -> dict:
+    """Another resident's disputes never show the owner's."""
+    _dispute(ctx)
+    return {"secret": SECRET}
+
+
+@bola_case("GET", "/api/v1/parking/disputes/{dispute_id}")
+def owners_dispute(ctx: BolaContext) -> dict:
+    """The owner reads the dispute; another resident gets 404."""
+    _plate_, dispute = _dispute(ctx)
+    return {"dispute_id": dispute.id, "secret": SECRET}
+
+
+@bola_case("POST", "/api/v1/parking/disputes/{dispute_id}/escalate", body={})
+def owners_dispute_escalated(ctx: BolaContext) -> dict:
+    """Only the owner takes a rejected dispute to 12345."""
+    complaints.seed_categories()
+    _plate_, dispute = _dispute(ctx)
+    services.answer_dispute(helpers.operator_actor(), dispute.id, False, "按标准收费")
+    return {"dispute_id": dispute.id, "secret": SECRET}
+
+
 exempt("/api/v1/parking/lots/<uuid:lot_id>", "public reference data: a lot's place, tariff and free spaces")
 OPERATOR_ONLY = (
     "an operator's route: residents are refused (403, kinds=client) and one operator never reaches "
@@ -91,6 +123,7 @@ OPERATOR_ONLY = (
 for rule in (
     "/api/v1/operator/lots/<string:code>/occupancy",
     "/api/v1/operator/anomalies/<uuid:anomaly_id>/resolve",
+    "/api/v1/operator/disputes/<uuid:dispute_id>/answer",
 ):
     exempt(rule, OPERATOR_ONLY)
 POLICE_ONLY = (

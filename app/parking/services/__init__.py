@@ -22,6 +22,15 @@ from app.parking.services._shared import (  # noqa: F401
     WRITE_SCOPE,
     operator_lot,
 )
+from app.parking.services.disputes import (  # noqa: F401
+    answer_dispute,
+    escalate_dispute,
+    get_dispute,
+    list_disputes,
+    note_unanswered_disputes,
+    operator_disputes,
+    raise_dispute,
+)
 from app.parking.services.gates import (  # noqa: F401
     RESOLUTIONS,
     event_view,
