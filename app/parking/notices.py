@@ -16,7 +16,7 @@ from app.parking.models import ParkingDispute, ParkingSession, Violation
 
 TOPIC = "parking"
 
-notifications.register_topic(TOPIC, label=_l("Parking and traffic"), default_channels=("telegram",))
+notifications.register_topic(TOPIC, label=_l("Parking and traffic"), default_channels=("sms", "telegram"))
 notifications.register_template(
     "parking_entered",
     topic=TOPIC,
