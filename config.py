@@ -165,6 +165,12 @@ class BaseConfig:
     BILLS_REMINDER_DAYS = _int("BILLS_REMINDER_DAYS", 3)
     # How often the bills sweep (autopay, reminders, dispute deadlines) runs.
     BILLS_SWEEP_SECONDS = _int("BILLS_SWEEP_SECONDS", 300)
+    # Parking: who confirms plate holders, how often the sweep runs, how long after the exit an unpaid
+    # stay is reminded, and how many working days an operator has to answer a dispute.
+    PARKING_PLATE_REGISTRY = _env("PARKING_PLATE_REGISTRY", "sandbox")
+    PARKING_SWEEP_SECONDS = _int("PARKING_SWEEP_SECONDS", 600)
+    PARKING_DEBT_REMINDER_HOURS = _int("PARKING_DEBT_REMINDER_HOURS", 24)
+    PARKING_DISPUTE_ANSWER_WORKING_DAYS = _int("PARKING_DISPUTE_ANSWER_WORKING_DAYS", 3)
 
     # Community commerce: how often paid orders not accepted in time are declined and refunded.
     COMMERCE_SWEEP_SECONDS = _int("COMMERCE_SWEEP_SECONDS", 60)

@@ -30,6 +30,7 @@ DOMAINS = (
     "commerce",
     "transit",
     "access",
+    "parking",
     "home",
 )
 

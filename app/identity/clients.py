@@ -21,6 +21,7 @@ class ClientKind(StrEnum):
     PUBLIC = "public"
     BILLER = "biller"
     PARKING_OPERATOR = "parking_operator"
+    TRAFFIC_POLICE = "traffic_police"
     HOSPITAL = "hospital"
     SOCIAL_SECURITY = "social_security"
     HOUSING_FUND = "housing_fund"
@@ -34,7 +35,8 @@ PUBLIC_SCOPES = ("openid", "profile", "phone", "offline_access")
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.PUBLIC: PUBLIC_SCOPES,
     ClientKind.BILLER: ("bills:write",),
-    ClientKind.PARKING_OPERATOR: ("parking:write",),
+    ClientKind.PARKING_OPERATOR: ("parking:write", "citycode:verify"),  # gates also scan city codes
+    ClientKind.TRAFFIC_POLICE: ("violations:write",),
     ClientKind.HOSPITAL: ("appointments:write", "citycode:verify", "citycode:identity"),
     ClientKind.SOCIAL_SECURITY: ("social_security:write",),
     ClientKind.HOUSING_FUND: ("housing_fund:write",),

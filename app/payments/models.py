@@ -36,12 +36,13 @@ class PaymentStatus(StrEnum):
 
 
 class PayeeKind(StrEnum):
-    """Who is paid: a utility biller, a parking operator, a merchant or a transit operator."""
+    """Who is paid: a utility biller, a parking operator, a merchant, a transit operator or the traffic police."""
 
     BILLER = "biller"
     PARKING_OPERATOR = "parking_operator"
     MERCHANT = "merchant"
     TRANSIT_OPERATOR = "transit_operator"
+    TRAFFIC_POLICE = "traffic_police"
 
 
 class PaymentIntent(IdMixin, db.Model):

@@ -1,0 +1,393 @@
+"""Lots and roadside berths, bound plates, passes, gate events, parking sessions, anomalies and violations."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import IdMixin, LocalizedName, UTCDateTime
+from app.core.money import Money
+from app.core.nearby import Located
+from app.core.pii import EncryptedString, mask_name
+from app.extensions import db
+from app.parking.tariff import Tariff, tariff_of
+
+
+class LotKind(StrEnum):
+    """A car park with gates, or berths along a road watched by sensors."""
+
+    LOT = "lot"
+    ROADSIDE = "roadside"
+
+
+class Direction(StrEnum):
+    """Which way a car passed a gate."""
+
+    ENTRY = "entry"
+    EXIT = "exit"
+
+
+class EventOutcome(StrEnum):
+    """What a gate event did."""
+
+    ENTERED = "entered"  # a session opened
+    EXITED = "exited"  # a session closed and was priced
+    DUPLICATE_EXIT = "duplicate_exit"  # the session had just closed (a second camera, a retry)
+    ANOMALY = "anomaly"  # recorded for the operator to resolve
+    MATCHED_LATE = "matched_late"  # an entry arriving after its exit: the session is made whole
+
+
+class SessionStatus(StrEnum):
+    """A stay: parked, then free, unpaid (a debt) or paid."""
+
+    PARKED = "parked"
+    FREE = "free"
+    UNPAID = "unpaid"
+    PAID = "paid"
+    WAIVED = "waived"  # the operator cancelled the fee (a resolved anomaly)
+
+
+class AnomalyKind(StrEnum):
+    """What did not add up at a gate."""
+
+    EXIT_WITHOUT_ENTRY = "exit_without_entry"
+    DOUBLE_ENTRY = "double_entry"
+
+
+class AnomalyStatus(StrEnum):
+    """Open until the operator (or a late event) resolves it."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class PassKind(StrEnum):
+    """A monthly pass bought from the operator, or a resident permit for the street one lives on."""
+
+    MONTHLY = "monthly"
+    RESIDENT = "resident"
+
+
+class ViolationStatus(StrEnum):
+    """A fine is unpaid until paid through Yimatong (or withdrawn by the police)."""
+
+    UNPAID = "unpaid"
+    PAID = "paid"
+    WITHDRAWN = "withdrawn"
+
+
+class DisputeKind(StrEnum):
+    """What the driver says went wrong with a stay."""
+
+    MISREAD_PLATE = "misread_plate"  # not my car: the camera read another plate as mine
+    WRONG_TIMES = "wrong_times"  # the entry or exit time is wrong
+    WRONG_FEE = "wrong_fee"  # charged more than the tariff says (a pass, a discount missed)
+
+
+class DisputeStatus(StrEnum):
+    """Open until the operator answers; a rejected or unanswered one may go to 12345."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    ESCALATED = "escalated"
+
+
+MAX_PLATES = 3
+DUPLICATE_EXIT_WINDOW_MINUTES = 10
+PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+# 7 characters: province, city letter, five letters or digits (no I or O), the last may be 挂学警港澳;
+# 8 characters (new energy, 新能源): province, city letter, D or F (and 5 digits) or 5 digits and D or F.
+PLATE_PATTERN = re.compile(
+    rf"^[{PROVINCES}][A-HJ-NP-Z](?:[A-HJ-NP-Z0-9]{{4}}[A-HJ-NP-Z0-9挂学警港澳]"
+    rf"|[DF][A-HJ-NP-Z0-9]\d{{4}}|\d{{5}}[DF])$"
+)
+SESSION_FILTERS = tuple(status.value for status in SessionStatus)
+DISPUTE_KIND_LABELS = {
+    DisputeKind.MISREAD_PLATE: _l("Not my car (plate misread)"),
+    DisputeKind.WRONG_TIMES: _l("Wrong entry or exit time"),
+    DisputeKind.WRONG_FEE: _l("Wrong fee"),
+}
+LOT_KIND_LABELS = {LotKind.LOT: _l("Car park"), LotKind.ROADSIDE: _l("Roadside berths")}
+
+
+def normalize_plate(number: str) -> str:
+    """``贵a·12345`` -> ``贵A12345``: upper case, without the separators people type."""
+    return re.sub(r"[\s·.\-]", "", number or "").upper()
+
+
+def is_valid_plate(number: str) -> bool:
+    """A Chinese plate: 7 characters, or 8 for new-energy vehicles, starting with a province."""
+    return bool(PLATE_PATTERN.match(number))
+
+
+def is_new_energy(number: str) -> bool:
+    """Eight-character plates are new-energy (green) plates."""
+    return len(number) == 8
+
+
+def mask_plate(number: str) -> str:
+    """``贵A12345`` -> ``贵A***45``: what an operator or another reader may see."""
+    return number[:2] + "*" * (len(number) - 4) + number[-2:] if len(number) > 4 else number
+
+
+class ParkingLot(IdMixin, LocalizedName, Located, db.Model):
+    """A car park or a stretch of roadside berths, run by one operator's client, with its tariff."""
+
+    __tablename__ = "parking_lots"
+    __table_args__ = (CheckConstraint("capacity > 0", name="capacity_positive"),)
+
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    operator_client_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default=LotKind.LOT)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    capacity: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer, default=0)
+    occupancy_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opening_hours: Mapped[str] = mapped_column(String(11), default="00:00-24:00")
+    tariff: Mapped[dict] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def free_spaces(self) -> int:
+        """Spaces left, as the operator last said or as sessions follow."""
+        return max(self.capacity - self.occupied, 0)
+
+    @property
+    def rules(self) -> Tariff:
+        """The tariff as the engine reads it."""
+        return tariff_of(self.tariff)
+
+    @property
+    def kind_label(self) -> str:
+        """Car park or roadside berths, in the reader's language."""
+        return str(LOT_KIND_LABELS.get(self.kind, self.kind))
+
+
+class Plate(IdMixin, db.Model):
+    """A plate a resident bound (at most 3); one plate, one holder, verified against the holder's name."""
+
+    __tablename__ = "parking_plates"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    number: Mapped[str] = mapped_column(String(8), unique=True)
+    holder_name: Mapped[str] = mapped_column(EncryptedString)
+    frictionless: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_by: Mapped[str] = mapped_column(String(20))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    bound_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    @property
+    def new_energy(self) -> bool:
+        """A green, eight-character plate."""
+        return is_new_energy(self.number)
+
+    @property
+    def holder_name_masked(self) -> str:
+        """The holder's name as responses show it (李**)."""
+        return mask_name(self.holder_name) or ""
+
+
+class ParkingPass(IdMixin, db.Model):
+    """A monthly pass or resident permit for one plate at one lot; the stay inside it is free."""
+
+    __tablename__ = "parking_passes"
+    __table_args__ = (
+        Index("ix_parking_passes_lot_plate", "lot_id", "plate"),
+        CheckConstraint("valid_until >= valid_from", name="valid_range"),
+    )
+
+    lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_lots.id"))
+    plate: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(10))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    hours_start: Mapped[str | None] = mapped_column(String(5))
+    hours_end: Mapped[str | None] = mapped_column(String(5))
+
+
+class ParkingSession(IdMixin, db.Model):
+    """One stay of one plate in one lot: from the entry event to the exit event, priced at exit."""
+
+    __tablename__ = "parking_sessions"
+    __table_args__ = (
+        Index(
+            "uq_parking_sessions_parked",
+            "lot_id",
+            "plate",
+            unique=True,
+            sqlite_where=text("status = 'parked'"),
+            postgresql_where=text("status = 'parked'"),
+        ),
+        Index("ix_parking_sessions_person_status", "person_id", "status"),
+        Index("ix_parking_sessions_lot_plate_exited", "lot_id", "plate", "exited_at"),
+        Index("ix_parking_sessions_status_exited", "status", "exited_at"),
+        CheckConstraint("fee_fen >= 0", name="fee_not_negative"),
+    )
+
+    lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_lots.id"))
+    plate: Mapped[str] = mapped_column(String(8))
+    person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(10), default=SessionStatus.PARKED)
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    exited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    entry_gate: Mapped[str] = mapped_column(String(20), default="")
+    exit_gate: Mapped[str | None] = mapped_column(String(20))
+    fee_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    gross_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    frictionless: Mapped[bool] = mapped_column(Boolean, default=False)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lot: Mapped[ParkingLot] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def fee(self) -> Money:
+        """What the stay costs (zero until it is priced at exit)."""
+        return Money(self.fee_fen, self.currency)
+
+    @property
+    def minutes(self) -> int | None:
+        """How long the stay lasted, once it ended."""
+        if self.exited_at is None:
+            return None
+        return int((self.exited_at - self.entered_at).total_seconds() // 60)
+
+    @property
+    def plate_masked(self) -> str:
+        """The plate as an operator's listing shows it."""
+        return mask_plate(self.plate)
+
+
+class GateEvent(IdMixin, db.Model):
+    """An entry or exit an operator's gate reported; its event id makes a retry a no-op."""
+
+    __tablename__ = "parking_gate_events"
+    __table_args__ = (
+        UniqueConstraint("client_id", "event_id"),
+        Index("ix_parking_gate_events_lot_occurred", "lot_id", "occurred_at"),
+    )
+
+    client_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(64))
+    lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_lots.id"))
+    direction: Mapped[str] = mapped_column(String(5))
+    plate: Mapped[str] = mapped_column(String(8))
+    gate: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    photo_ref: Mapped[str | None] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(20))
+    open_gate: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    anomaly_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class GateAnomaly(IdMixin, db.Model):
+    """Events that did not add up (an exit without entry, a second entry), for the operator to resolve."""
+
+    __tablename__ = "parking_anomalies"
+    __table_args__ = (Index("ix_parking_anomalies_lot_status", "lot_id", "status"),)
+
+    lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_lots.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    plate: Mapped[str] = mapped_column(String(8))
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(10), default=AnomalyStatus.OPEN)
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lot: Mapped[ParkingLot] = relationship(lazy="joined", innerjoin=True)
+
+
+class Violation(IdMixin, db.Model):
+    """A traffic violation the police filed against a plate; its holder sees it and pays the fine once."""
+
+    __tablename__ = "traffic_violations"
+    __table_args__ = (
+        UniqueConstraint("police_client_id", "reference"),
+        Index("ix_traffic_violations_plate_status", "plate", "status"),
+        CheckConstraint("fine_fen >= 0", name="fine_not_negative"),
+        CheckConstraint("points >= 0 AND points <= 12", name="points_range"),
+    )
+
+    police_client_id: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(40))
+    plate: Mapped[str] = mapped_column(String(8))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(String(120))
+    offence_code: Mapped[str] = mapped_column(String(10))
+    offence: Mapped[str] = mapped_column(String(120))
+    fine_fen: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default=ViolationStatus.UNPAID)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    @property
+    def fine(self) -> Money:
+        """The fine to pay."""
+        return Money(self.fine_fen, self.currency)
+
+
+class ParkingDispute(IdMixin, db.Model):
+    """A driver's dispute of one stay; the operator answers by a deadline (a new fee), else 12345."""
+
+    __tablename__ = "parking_disputes"
+    __table_args__ = (Index("ix_parking_disputes_operator_status", "operator_client_id", "status"),)
+
+    session_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_sessions.id"), unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    operator_client_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(500))
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # the driver's photo or receipt references
+    status: Mapped[str] = mapped_column(String(10), default=DisputeStatus.OPEN)
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fee_before_fen: Mapped[int] = mapped_column(BigInteger)
+    fee_after_fen: Mapped[int | None] = mapped_column(BigInteger)
+    refund_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
+    session: Mapped[ParkingSession] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def kind_label(self) -> str:
+        """What is disputed, in the reader's language."""
+        return str(DISPUTE_KIND_LABELS[self.kind])
+
+    def may_escalate_at(self, moment: datetime) -> bool:
+        """Rejected, or still unanswered past the operator's deadline."""
+        if self.status == DisputeStatus.REJECTED:
+            return True
+        return self.status == DisputeStatus.OPEN and moment >= self.answer_due_at
