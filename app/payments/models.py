@@ -36,7 +36,7 @@ class PaymentStatus(StrEnum):
 
 
 class PayeeKind(StrEnum):
-    """Who is paid: a utility biller, a parking operator, a merchant, a transit operator or the traffic police."""
+    """Who is paid: a biller, a parking or transit operator, a merchant or the traffic police."""
 
     BILLER = "biller"
     PARKING_OPERATOR = "parking_operator"
