@@ -30,9 +30,9 @@ from app.parking.schemas import (
     ParkingDisputeCreateSchema,
     ParkingDisputeSchema,
     ParkingEscalateSchema,
+    ParkingPassCreateSchema,
+    ParkingPassSchema,
     ParkingPaymentSchema,
-    PassCreateSchema,
-    PassSchema,
     PlateCreateSchema,
     PlateSchema,
     SessionPaymentRequestSchema,
@@ -295,8 +295,8 @@ def answer_dispute(body, dispute_id):
 
 @operator_blp.route("/operator/passes", methods=["POST"])
 @operator_blp.auth(**OPERATOR)
-@operator_blp.arguments(PassCreateSchema)
-@operator_blp.response(201, PassSchema)
+@operator_blp.arguments(ParkingPassCreateSchema)
+@operator_blp.response(201, ParkingPassSchema)
 def issue_pass(body):
     """Issue a monthly pass or resident permit (optionally for some hours a day) for a plate at my lot."""
     start, end = body.pop("hours_start"), body.pop("hours_end")

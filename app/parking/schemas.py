@@ -319,7 +319,7 @@ class AnomalyResolveSchema(StrictSchema):
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
 
 
-class PassCreateSchema(StrictSchema):
+class ParkingPassCreateSchema(StrictSchema):
     """A monthly pass or resident permit for a plate at one of my lots."""
 
     lot_code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
@@ -336,7 +336,7 @@ class PassCreateSchema(StrictSchema):
             raise ma.ValidationError(gettext("Give both hours or neither."), "hours_end")
 
 
-class PassSchema(ma.Schema):
+class ParkingPassSchema(ma.Schema):
     """A pass as issued."""
 
     id = ma.fields.UUID(dump_only=True)
