@@ -22,6 +22,7 @@ class ClientKind(StrEnum):
     BILLER = "biller"
     PARKING_OPERATOR = "parking_operator"
     HOSPITAL = "hospital"
+    SERVICE_HALL = "service_hall"
     SOCIAL_SECURITY = "social_security"
     HOUSING_FUND = "housing_fund"
     OPEN311 = "open311"
@@ -36,6 +37,7 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.BILLER: ("bills:write",),
     ClientKind.PARKING_OPERATOR: ("parking:write",),
     ClientKind.HOSPITAL: ("appointments:write", "citycode:verify", "citycode:identity"),
+    ClientKind.SERVICE_HALL: ("appointments:write", "citycode:verify", "citycode:identity"),
     ClientKind.SOCIAL_SECURITY: ("social_security:write",),
     ClientKind.HOUSING_FUND: ("housing_fund:write",),
     ClientKind.OPEN311: ("open311",),
