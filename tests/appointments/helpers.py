@@ -11,7 +11,7 @@ from stdnum.cn import ric
 
 from app.appointments import services
 from app.core.actors import Actor, ActorKind
-from app.core.calendar import SHANGHAI
+from app.core.calendar import SHANGHAI  # noqa: F401 - tests use it from here
 from app.core.geo import Point
 from app.identity import clients
 from app.identity import services as identity
