@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
 from sqlalchemy import or_
+from sqlalchemy.orm import lazyload
 
 from app.appointments.models import Provider, Service, Slot
 from app.appointments.services._shared import MAX_DAY_SLOTS, get_slot
@@ -90,7 +91,7 @@ def day_slots(
     start = datetime.combine(day, time(), SHANGHAI)
     window = (Slot.starts_at >= start, Slot.starts_at < start + timedelta(days=1))
     column, value = (Slot.service_id, service_id) if service_id else (Slot.provider_id, provider_id)
-    stmt = db.select(Slot).where(column == value, *window)
+    stmt = db.select(Slot).options(lazyload(Slot.service)).where(column == value, *window)  # seats only
     if available:
         stmt = stmt.where(Slot.withdrawn.is_(False), Slot.booked + Slot.held < Slot.capacity)
     return list(db.session.scalars(stmt.order_by(Slot.starts_at).limit(MAX_DAY_SLOTS)))
