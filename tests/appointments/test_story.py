@@ -77,6 +77,8 @@ def test_book_wait_accept_check_in(client, auth, make_person, hospital):
     full = client.post(BOOK, headers=auth(neighbour, **{"Idempotency-Key": "b-2"}), json={"slot_id": slot_id})
     assert full.status_code == 409 and full.get_json()["code"] == "slot-full"
     assert client.get(f"/api/v1/appointments/slots/{slot_id}").get_json()["status"] == "busy"
+    as_fhir = client.get(f"/api/v1/appointments/slots/{slot_id}/fhir").get_json()
+    assert (as_fhir["resourceType"], as_fhir["status"], as_fhir["comment"]) == ("Slot", "busy", "0/1")
 
     verified = client.get(f"/api/v1/appointments/confirmations/verify?code={booking['confirmation_code']}")
     assert verified.status_code == 200 and verified.get_json()["name"] == "李*"
