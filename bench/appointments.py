@@ -152,10 +152,11 @@ def seed_booking(people: int, tokens_path: Path) -> dict:
         prefix = int(run, 16) % 100
         people_rows = [Person(phone=f"+8617{prefix:02d}{n:07d}", display_name="压测") for n in range(people)]
         db.session.add_all(people_rows)
-        db.session.commit()
+        db.session.flush()  # ids assigned; tokens before the commit, which would expire every row
         with tokens_path.open("w") as out:
             for person in people_rows:
                 out.write(tokens.issue_access_token(person, client_id="bench", scopes=["openid"]) + "\n")
+        db.session.commit()
         db.session.execute(sa.text("ANALYZE appointments"))
         db.session.commit()
         return {"run": run, "slot": str(slot.id)}
