@@ -191,6 +191,12 @@ class BaseConfig:
     SOCIAL_SECURITY_CJK_FONT = _env("SOCIAL_SECURITY_CJK_FONT")
     SOCIAL_SECURITY_SWEEP_SECONDS = _int("SOCIAL_SECURITY_SWEEP_SECONDS", 6 * 3600)
 
+    # Appointments: whose system hears of bookings (sandbox or webhook); how often the sweep (expired
+    # waitlist offers, no-shows) runs; minutes after a slot ends before a booking counts as missed.
+    APPOINTMENTS_PROVIDER = _env("APPOINTMENTS_PROVIDER", "sandbox")
+    APPOINTMENTS_SWEEP_SECONDS = _int("APPOINTMENTS_SWEEP_SECONDS", 60)
+    APPOINTMENTS_NOSHOW_GRACE_MINUTES = _int("APPOINTMENTS_NOSHOW_GRACE_MINUTES", 30)
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 
@@ -223,6 +229,7 @@ class ProductionConfig(BaseConfig):
     ENV_NAME = "production"
     SANDBOX_PROVIDERS = False
     SOCIAL_SECURITY_PROVIDER = _env("SOCIAL_SECURITY_PROVIDER", "webhook")
+    APPOINTMENTS_PROVIDER = _env("APPOINTMENTS_PROVIDER", "webhook")
     SESSION_COOKIE_SECURE = True
     WEBHOOK_REQUIRE_HTTPS = True
 

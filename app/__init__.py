@@ -31,6 +31,7 @@ DOMAINS = (
     "transit",
     "access",
     "parking",
+    "appointments",
     "home",
 )
 

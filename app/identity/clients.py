@@ -23,6 +23,7 @@ class ClientKind(StrEnum):
     PARKING_OPERATOR = "parking_operator"
     TRAFFIC_POLICE = "traffic_police"
     HOSPITAL = "hospital"
+    SERVICE_HALL = "service_hall"
     SOCIAL_SECURITY = "social_security"
     HOUSING_FUND = "housing_fund"
     OPEN311 = "open311"
@@ -38,6 +39,7 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.PARKING_OPERATOR: ("parking:write", "citycode:verify"),  # gates also scan city codes
     ClientKind.TRAFFIC_POLICE: ("violations:write",),
     ClientKind.HOSPITAL: ("appointments:write", "citycode:verify", "citycode:identity"),
+    ClientKind.SERVICE_HALL: ("appointments:write", "citycode:verify", "citycode:identity"),
     ClientKind.SOCIAL_SECURITY: ("social_security:write",),
     ClientKind.HOUSING_FUND: ("housing_fund:write",),
     ClientKind.OPEN311: ("open311",),

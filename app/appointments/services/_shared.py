@@ -1,0 +1,76 @@
+"""What the appointment services share: the mandate scope, loading records, the timeline."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.appointments import policies
+from app.appointments.errors import NotTheProvider
+from app.appointments.models import Appointment, AppointmentEvent, Provider, Service, Slot
+from app.appointments.rules import BookingRules
+from app.core.access import load_private
+from app.core.actors import Actor, MandateScope
+from app.core.audit import AuditAction
+from app.core.errors import NotFound
+from app.extensions import db
+
+MANDATE_SCOPE = MandateScope.APPOINTMENTS
+MAX_DAY_SLOTS = 200  # a day of one service or provider, whole
+
+
+def require_publisher(actor: Actor) -> str:
+    """The institution client acting (403 for anyone else); its client id."""
+    if not policies.is_publisher(actor) or actor.client_id is None:
+        raise NotTheProvider()
+    return actor.client_id
+
+
+def own_provider(actor: Actor, provider_id: uuid.UUID, *, lock: bool = False) -> Provider:
+    """One of the calling institution's providers (404 for another's)."""
+    client_id = require_publisher(actor)
+    provider = db.session.get(Provider, provider_id, with_for_update=lock or None)
+    if provider is None or provider.client_id != client_id:
+        raise NotFound()
+    return provider
+
+
+def own_service(actor: Actor, service_id: uuid.UUID) -> Service:
+    """A service at one of the calling institution's providers (404 otherwise)."""
+    client_id = require_publisher(actor)
+    service = db.session.get(Service, service_id)
+    if service is None or service.provider.client_id != client_id:
+        raise NotFound()
+    return service
+
+
+def get_slot(slot_id: uuid.UUID, *, lock: bool = False) -> Slot:
+    """A slot by id (public information), locked for a seat decision when asked."""
+    slot = db.session.get(Slot, slot_id, with_for_update=lock or None, populate_existing=lock)
+    if slot is None:
+        raise NotFound()
+    return slot
+
+
+def load_appointment(
+    actor: Actor, appointment_id: uuid.UUID, *, action: AuditAction = AuditAction.READ, lock: bool = False
+) -> Appointment:
+    """An appointment the actor may see: the resident's, a guardian's within the mandate, the provider's."""
+    return load_private(
+        actor,
+        Appointment,
+        appointment_id,
+        scope=MANDATE_SCOPE,
+        action=action,
+        also=policies.provider_may_read,
+        lock=lock,
+    )
+
+
+def add_event(appointment: Appointment, kind: str, actor: Actor) -> None:
+    """One step on the appointment's timeline."""
+    appointment.events.append(AppointmentEvent(kind=kind, actor_kind=actor.kind.value))
+
+
+def rules_of(slot: Slot) -> BookingRules:
+    """The booking rules of the slot's provider."""
+    return BookingRules.of(slot.service.provider.rules)
