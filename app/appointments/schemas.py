@@ -238,7 +238,7 @@ class ScheduleSchema(ma.Schema):
     bookings_cancelled = ma.fields.Integer(dump_only=True)
 
 
-class EventSchema(ma.Schema):
+class AppointmentEventSchema(ma.Schema):
     """A step of the appointment's timeline."""
 
     kind = ma.fields.String(
@@ -269,7 +269,7 @@ class AppointmentSchema(ma.Schema):
     people_ahead = ma.fields.Integer(dump_only=True, allow_none=True)
     booked_by_id = ma.fields.UUID(dump_only=True, allow_none=True)
     alternative_slot_id = ma.fields.UUID(dump_only=True, allow_none=True)
-    timeline = ma.fields.List(ma.fields.Nested(EventSchema), attribute="events", dump_only=True)
+    timeline = ma.fields.List(ma.fields.Nested(AppointmentEventSchema), attribute="events", dump_only=True)
 
 
 class WaitlistEntrySchema(ma.Schema):
