@@ -182,6 +182,14 @@ class BaseConfig:
     SOCIAL_SECURITY_CJK_FONT = _env("SOCIAL_SECURITY_CJK_FONT")
     SOCIAL_SECURITY_SWEEP_SECONDS = _int("SOCIAL_SECURITY_SWEEP_SECONDS", 6 * 3600)
 
+    # Elder care: an unanswered alert calls the next rung of its ladder every this many minutes; a
+    # missed daily check-in is reminded at the set time and becomes an alert this many minutes later;
+    # the check-in sweep runs this often; profiles are for residents of at least this age.
+    ELDERCARE_STEP_MINUTES = _int("ELDERCARE_STEP_MINUTES", 5)
+    ELDERCARE_CHECKIN_GRACE_MINUTES = _int("ELDERCARE_CHECKIN_GRACE_MINUTES", 60)
+    ELDERCARE_SWEEP_SECONDS = _int("ELDERCARE_SWEEP_SECONDS", 300)
+    ELDERCARE_MIN_AGE = _int("ELDERCARE_MIN_AGE", 60)
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 

@@ -19,7 +19,17 @@ typed_json_values()
 
 # Every domain, in the order they build on each other (and their demo data is seeded). Adding a
 # domain is adding its name here: its package's ``init_app`` registers the rest.
-DOMAINS = ("city", "identity", "notifications", "payments", "complaints", "bills", "social_security", "home")
+DOMAINS = (
+    "city",
+    "identity",
+    "notifications",
+    "payments",
+    "complaints",
+    "bills",
+    "social_security",
+    "eldercare",
+    "home",
+)
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
