@@ -10,6 +10,7 @@ from app.eldercare.schemas import (
     AlertAcknowledgeSchema,
     AlertResolutionSchema,
     AlertSchema,
+    AssignedElderSchema,
     AlertsQuerySchema,
     CareDeviceListSchema,
     CareDeviceSchema,
@@ -158,7 +159,7 @@ def centre_alerts(args):
 @staff_blp.route("/eldercare/elders")
 @staff_blp.auth(roles=policies.RESPONDERS)
 @staff_blp.arguments(PageArgsSchema, location="query")
-@staff_blp.response(200, page_schema(StaffElderProfileSchema))
+@staff_blp.response(200, page_schema(AssignedElderSchema))
 def assigned_elders(args):
     """The elders who chose me as their community worker."""
     return services.assigned_elders(current_actor(), **args)

@@ -101,6 +101,15 @@ class StaffElderProfileSchema(ElderProfileSchema):
     )
 
 
+class AssignedElderSchema(ma.Schema):
+    """An elder in their worker's list: no health data (that is on the elder's own page, logged)."""
+
+    person_id = ma.fields.UUID(dump_only=True)
+    living_situation = ma.fields.String(dump_only=True)
+    care_level = ma.fields.String(dump_only=True)
+    checkin_by = ma.fields.Time(format=TIME_FORMAT, dump_only=True, allow_none=True)
+
+
 class CareDeviceWriteSchema(StrictSchema):
     """A device in the elder's home, and the platform (its client id) that reports it."""
 
