@@ -1,4 +1,4 @@
-"""The daily check-in: a reminder at the set time, the ladder after the grace, a late check-in calls it off."""
+"""The daily check-in: reminded at the set time, the ladder after the grace; checking in late calls it off."""
 
 from __future__ import annotations
 
