@@ -7,7 +7,7 @@ SCENARIOS = (
         "eldercare_profile",
         "/api/v1/eldercare/profile",
         phone="13800000009",
-        description="the demo elder's profile: conditions decrypted, contacts (one selectin), no audit (her own)",
+        description="the demo elder's profile: conditions decrypted, contacts (one selectin), no audit entry",
     ),
     Scenario(
         "eldercare_sos_again",
