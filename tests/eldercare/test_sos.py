@@ -148,3 +148,18 @@ def test_without_a_profile_there_is_nothing_to_escalate(client, auth, make_perso
     elder = helpers.verified(make_person)
     response = client.post(SOS, json={}, headers=auth(elder))
     assert response.status_code == 404 and response.get_json()["code"] == "no-elder-profile"
+
+
+def test_the_centre_sees_open_alerts_and_each_elder_s_log_says_so(client, auth, family):
+    alert = press(client, auth, family["elder"])
+    worker = family["worker"]
+    page = client.get("/api/v1/staff/eldercare/alerts?status=open", headers=auth(worker)).get_json()
+    assert alert["id"] in [a["id"] for a in page["items"]]
+    logged = _db.session.scalars(
+        _db.select(AuditEntry).where(
+            AuditEntry.subject_person_id == family["elder"].id, AuditEntry.actor_person_id == worker.id
+        )
+    ).all()
+    assert ("list", "elder_alert") in {(e.action, e.resource) for e in logged}
+    refused = client.get("/api/v1/staff/eldercare/alerts", headers=auth(family["guardian"]))
+    assert refused.status_code == 403

@@ -253,10 +253,13 @@ def list_alerts(actor: Actor, *, active: bool | None, cursor: str | None, limit:
 
 
 def centre_alerts(actor: Actor, *, status: str, cursor: str | None, limit: int) -> Page:
-    """Every elder's alerts in one status, for the community service centre, newest first."""
+    """Every elder's alerts in one status, for the community service centre, newest first (each logged)."""
     require_role(actor, *policies.RESPONDERS)
     stmt = db.select(Alert).where(Alert.status == status)
-    return paginate(stmt, Alert.id, cursor=cursor, limit=limit)
+    page = paginate(stmt, Alert.id, cursor=cursor, limit=limit)
+    for alert in page.items:  # each elder's log says the centre looked
+        audit.record(actor, alert.person_id, AuditAction.LIST, "elder_alert", alert.id)
+    return page
 
 
 # --- devices --------------------------------------------------------------------------------------
