@@ -62,7 +62,16 @@ def token_command(phone, scope):
     "--kind",
     required=True,
     type=click.Choice(
-        ["public", "biller", "parking_operator", "hospital", "social_security", "open311", "scanner"]
+        [
+            "public",
+            "biller",
+            "parking_operator",
+            "hospital",
+            "social_security",
+            "open311",
+            "scanner",
+            "care_device",
+        ]
     ),
     help="public (an app: authorization code + PKCE) or an institution (client credentials).",
 )
