@@ -196,6 +196,13 @@ class BaseConfig:
     APPOINTMENTS_PROVIDER = _env("APPOINTMENTS_PROVIDER", "sandbox")
     APPOINTMENTS_SWEEP_SECONDS = _int("APPOINTMENTS_SWEEP_SECONDS", 60)
     APPOINTMENTS_NOSHOW_GRACE_MINUTES = _int("APPOINTMENTS_NOSHOW_GRACE_MINUTES", 30)
+    # Elder care: an unanswered alert calls the next rung of its ladder every this many minutes; a
+    # missed daily check-in is reminded at the set time and becomes an alert this many minutes later;
+    # the check-in sweep runs this often; profiles are for residents of at least this age.
+    ELDERCARE_STEP_MINUTES = _int("ELDERCARE_STEP_MINUTES", 5)
+    ELDERCARE_CHECKIN_GRACE_MINUTES = _int("ELDERCARE_CHECKIN_GRACE_MINUTES", 60)
+    ELDERCARE_SWEEP_SECONDS = _int("ELDERCARE_SWEEP_SECONDS", 300)
+    ELDERCARE_MIN_AGE = _int("ELDERCARE_MIN_AGE", 60)
 
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True

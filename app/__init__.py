@@ -32,6 +32,7 @@ DOMAINS = (
     "access",
     "parking",
     "appointments",
+    "eldercare",
     "home",
 )
 

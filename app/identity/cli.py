@@ -9,6 +9,7 @@ from app.core import uow
 from app.core.actors import Actor
 from app.core.cli import CommandGroup, fail, phone_number
 from app.core.errors import AppError
+from app.identity.clients import ClientKind
 
 staff_cli = CommandGroup("staff", help="Manage staff roles.")
 clients_cli = CommandGroup("clients", help="OAuth clients: apps and institutions.")
@@ -61,18 +62,7 @@ def token_command(phone, scope):
 @click.option(
     "--kind",
     required=True,
-    type=click.Choice(
-        [
-            "public",
-            "biller",
-            "parking_operator",
-            "traffic_police",
-            "hospital",
-            "social_security",
-            "open311",
-            "scanner",
-        ]
-    ),
+    type=click.Choice([kind.value for kind in ClientKind]),
     help="public (an app: authorization code + PKCE) or an institution (client credentials).",
 )
 @click.option("--name", required=True, help="What residents and staff see.")

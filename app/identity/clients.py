@@ -28,6 +28,7 @@ class ClientKind(StrEnum):
     HOUSING_FUND = "housing_fund"
     OPEN311 = "open311"
     SCANNER = "scanner"
+    CARE_DEVICE = "care_device"
 
 
 # What a resident may let an app see (OpenID Connect), plus refresh tokens.
@@ -44,6 +45,7 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.HOUSING_FUND: ("housing_fund:write",),
     ClientKind.OPEN311: ("open311",),
     ClientKind.SCANNER: ("citycode:verify",),
+    ClientKind.CARE_DEVICE: ("eldercare:alarm",),
 }
 SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$")
 CUSTOM_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")

@@ -53,6 +53,7 @@ from app.identity.services.mandates import (  # noqa: F401
     active_mandate,
     get_mandate,
     grant_mandate,
+    guardians_of,
     home_cards,
     list_mandates,
     mandate_status,

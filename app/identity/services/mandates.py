@@ -251,6 +251,25 @@ _WAITING = (
 )
 
 
+def guardians_of(grantor_id: uuid.UUID, scope: MandateScope, limit: int = 20) -> list[uuid.UUID]:
+    """The people holding a mandate from ``grantor_id`` in force now that covers ``scope`` (one query)."""
+    now = utcnow()
+    rows = db.session.execute(
+        db.select(Mandate.grantee_id, Mandate.scopes)
+        .where(
+            Mandate.grantor_id == grantor_id,
+            Mandate.grantee_id.is_not(None),
+            Mandate.revoked_at.is_(None),
+            Mandate.accepted_at.is_not(None),
+            Mandate.starts_at <= now,
+            Mandate.expires_at > now,
+        )
+        .order_by(Mandate.id)
+        .limit(limit)
+    ).all()
+    return list(dict.fromkeys(grantee for grantee, scopes in rows if MandateScope(scope).value in scopes))
+
+
 @dataclass(frozen=True)
 class Principal:
     """Someone the person acts for: who, by what name, in which scopes."""

@@ -55,10 +55,17 @@ def notify(
 
 
 def notify_phone(
-    phone: str, template: str, params: dict, *, locale: str, topic: str, dedupe_key: str
+    phone: str,
+    template: str,
+    params: dict,
+    *,
+    locale: str,
+    topic: str,
+    dedupe_key: str,
+    urgency: str = "normal",
 ) -> OutboxMessage:
-    """Text someone who has no account yet (an invitation): SMS only, rendered in ``locale``, after commit."""
-    values = {"recipient_phone": phone, "locale": locale, **_checked(template, params, topic, "normal")}
+    """Text someone without an account (an invitation, a neighbour): SMS only, in ``locale``, after commit."""
+    values = {"recipient_phone": phone, "locale": locale, **_checked(template, params, topic, urgency)}
     return _write_outbox(dedupe_key, values)
 
 

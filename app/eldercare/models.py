@@ -1,0 +1,234 @@
+"""Elder profiles, emergency contacts, care devices, daily check-ins and alerts with their ladder.
+
+An elder's profile belongs to the elder (``person_id``); guardians reach it through the identity
+domain's mandates (scope ``eldercare``), the assigned community worker through the profile's
+``worker_id``. Conditions are stored encrypted and shown only to those three. An alert (an SOS, a
+fall, a missed check-in, no activity at home) climbs a ladder of people on a clock until someone
+acknowledges it; every step and every response is an event of the alert.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Time,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.models import IdMixin, UTCDateTime, utcnow
+from app.core.pii import EncryptedString, EncryptedText, mask_phone
+from app.extensions import db
+
+
+class LivingSituation(StrEnum):
+    """Who the elder lives with."""
+
+    ALONE = "alone"
+    WITH_SPOUSE = "with_spouse"
+    WITH_FAMILY = "with_family"
+    CARE_HOME = "care_home"
+
+
+class CareLevel(StrEnum):
+    """How much help the elder needs day to day (the community's assessment)."""
+
+    INDEPENDENT = "independent"
+    ASSISTED = "assisted"
+    DEPENDENT = "dependent"
+
+
+class AlertKind(StrEnum):
+    """What raised an alert."""
+
+    SOS = "sos"  # a press: in the app, the bot, an SOS button
+    FALL = "fall"  # a fall sensor
+    NO_ACTIVITY = "no_activity"  # no door activity for 48 hours
+    MISSED_CHECKIN = "missed_checkin"  # no daily check-in by the set time and the grace after it
+
+
+class AlertStatus(StrEnum):
+    """Where an alert stands."""
+
+    OPEN = "open"  # climbing the ladder, nobody has answered yet
+    ACKNOWLEDGED = "acknowledged"  # someone is coming
+    ARRIVED = "arrived"  # they are with the elder
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"  # the elder called it off before anyone answered (a false press)
+
+
+ACTIVE_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.ARRIVED)
+
+KIND_LABELS = {
+    AlertKind.SOS: _l("Emergency call"),
+    AlertKind.FALL: _l("Fall detected"),
+    AlertKind.NO_ACTIVITY: _l("No activity at home"),
+    AlertKind.MISSED_CHECKIN: _l("Missed daily check-in"),
+}
+STATUS_LABELS = {
+    AlertStatus.OPEN: _l("Calling for help"),
+    AlertStatus.ACKNOWLEDGED: _l("Someone is coming"),
+    AlertStatus.ARRIVED: _l("Help has arrived"),
+    AlertStatus.RESOLVED: _l("Resolved"),
+    AlertStatus.CANCELLED: _l("Called off"),
+}
+
+
+class ElderProfile(IdMixin, db.Model):
+    """An elder's care record: how they live, what they need, who to call, who looks after them."""
+
+    __tablename__ = "elder_profiles"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), unique=True)
+    living_situation: Mapped[str] = mapped_column(String(20))
+    care_level: Mapped[str] = mapped_column(String(20))
+    conditions: Mapped[str | None] = mapped_column(EncryptedText)  # JSON list, encrypted at rest
+    worker_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    checkin_by: Mapped[time | None] = mapped_column(Time)  # Asia/Shanghai; None: no daily check-in
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    contacts: Mapped[list[EmergencyContact]] = relationship(
+        order_by="EmergencyContact.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def condition_list(self) -> list[str]:
+        """The health conditions (decrypted; only the elder's circle is ever shown them)."""
+        return json.loads(self.conditions) if self.conditions else []
+
+
+class EmergencyContact(IdMixin, db.Model):
+    """Someone to call, in order, after the guardians and the community worker."""
+
+    __tablename__ = "elder_emergency_contacts"
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("elder_profiles.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(60))
+    relation: Mapped[str] = mapped_column(String(30), default="")
+    phone: Mapped[str] = mapped_column(EncryptedString)
+
+    __table_args__ = (UniqueConstraint("profile_id", "position"),)
+
+    @property
+    def masked_phone(self) -> str | None:
+        """The phone as anyone but the elder's circle sees it."""
+        return mask_phone(self.phone)
+
+
+class CareDevice(IdMixin, db.Model):
+    """An SOS button or a sensor in an elder's home, and the platform whose client reports it."""
+
+    __tablename__ = "elder_care_devices"
+
+    serial: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str] = mapped_column(String(64))  # the device platform's machine client
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    registered_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
+    last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("client_id", "serial"),)
+
+
+class DeviceEvent(IdMixin, db.Model):
+    """One event a device platform reported (a press, a fall, no activity), once per its event id."""
+
+    __tablename__ = "elder_device_events"
+
+    device_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("elder_care_devices.id"))
+    event_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    alert_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("elder_alerts.id"))
+
+    __table_args__ = (UniqueConstraint("device_id", "event_id"),)
+
+
+class CheckIn(IdMixin, db.Model):
+    """One day of an elder's check-in (平安打卡): when they checked in, or were reminded, or alerted for."""
+
+    __tablename__ = "elder_checkins"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    day: Mapped[date] = mapped_column(Date)  # Asia/Shanghai
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str | None] = mapped_column(String(20))  # app | bot | device
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    __table_args__ = (UniqueConstraint("person_id", "day"),)
+
+
+class Alert(IdMixin, db.Model):
+    """An emergency of one elder, climbing the ladder until someone acknowledges it."""
+
+    __tablename__ = "elder_alerts"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20))  # app | bot | device | checkin
+    status: Mapped[str] = mapped_column(String(20), default=AlertStatus.OPEN)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the person who pressed (or None)
+    device_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("elder_care_devices.id"))
+    step: Mapped[int] = mapped_column(Integer, default=-1)  # the highest rung called (-1: none yet)
+    next_step_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ladder: Mapped[list] = mapped_column(JSON, default=list)  # the rungs, fixed when it was raised
+    called: Mapped[list] = mapped_column(JSON, default=list)  # ids of the people its rungs called
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
+    responder_name: Mapped[str | None] = mapped_column(String(60))  # who is coming, as the elder sees it
+    eta_minutes: Mapped[int | None] = mapped_column(Integer)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    events: Mapped[list[AlertEvent]] = relationship(
+        order_by="AlertEvent.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        Index("ix_elder_alerts_person_id_id", "person_id", "id"),
+        Index("ix_elder_alerts_status_id", "status", "id"),
+    )
+
+    @property
+    def active(self) -> bool:
+        """Still needing someone: not resolved or called off."""
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def kind_label(self) -> str:
+        """What raised it, in the reader's language."""
+        return str(KIND_LABELS[AlertKind(self.kind)])
+
+    @property
+    def status_label(self) -> str:
+        """Where it stands, in the reader's language."""
+        return str(STATUS_LABELS[AlertStatus(self.status)])
+
+
+class AlertEvent(IdMixin, db.Model):
+    """What happened to an alert: raised, a ladder step called, acknowledged, arrived, resolved."""
+
+    __tablename__ = "elder_alert_events"
+
+    alert_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("elder_alerts.id"), index=True)
+    kind: Mapped[str] = mapped_column(
+        String(20)
+    )  # raised | step | acknowledged | arrived | resolved | cancelled
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    step: Mapped[int | None] = mapped_column(Integer)
+    actor_person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    notified: Mapped[int] = mapped_column(Integer, default=0)  # how many people this step called

@@ -1,0 +1,103 @@
+"""What elder care tells people, each exactly once (outbox rows with a dedupe key).
+
+* an alert, to each rung of its ladder as it is called (urgent: quiet hours never hold it);
+* the elder: who answered and when they expect to arrive;
+* the elder: a gentle reminder to check in.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+
+from app.core.i18n import DEFAULT_LOCALE, in_every_locale
+from app.eldercare.models import KIND_LABELS, AlertKind
+from app.notifications import services as notifications
+from app.notifications.services import Localized
+
+TOPIC = "eldercare"
+
+notifications.register_topic(TOPIC, label=_l("Elder care"), default_channels=("sms", "telegram"))
+notifications.register_template(
+    "eldercare_sos",
+    topic=TOPIC,
+    title=_l("%(kind)s: %(elder)s needs help"),
+    body=_l(
+        "%(kind)s from %(elder)s at %(time)s. Nobody has answered yet. Answer in the app "
+        "(alert %(reference)s) if you can go, or call them now."
+    ),
+)
+notifications.register_template(
+    "eldercare_checkin_missed",
+    topic=TOPIC,
+    title=_l("Time for your daily check-in"),
+    body=_l("Good day! Tap “I am fine” in the app so your family knows all is well today."),
+)
+notifications.register_template(
+    "eldercare_answered",
+    topic=TOPIC,
+    title=_l("%(responder)s is coming"),
+    body=_l("%(responder)s answered your call for help and expects to be with you in %(eta)s minutes."),
+)
+
+
+def _kind(kind: str) -> Localized:
+    return Localized(in_every_locale(KIND_LABELS[AlertKind(kind)]))
+
+
+def alert_to_person(person_id: uuid.UUID, alert, elder_name: str, rung: int) -> None:
+    """Call one person of a rung about an alert (once per alert, rung and person)."""
+    notifications.notify(
+        person_id,
+        "eldercare_sos",
+        _alert_params(alert, elder_name),
+        topic=TOPIC,
+        dedupe_key=f"eldercare:alert:{alert.id}:{rung}:{person_id}",
+        urgency="urgent",
+    )
+
+
+def alert_to_phone(phone: str, alert, elder_name: str, rung: int, contact_id: uuid.UUID) -> None:
+    """Text an emergency contact who has no account (once per alert and contact)."""
+    notifications.notify_phone(
+        phone,
+        "eldercare_sos",
+        _alert_params(alert, elder_name),
+        locale=DEFAULT_LOCALE,
+        topic=TOPIC,
+        dedupe_key=f"eldercare:alert:{alert.id}:{rung}:{contact_id}",
+        urgency="urgent",
+    )
+
+
+def _alert_params(alert, elder_name: str) -> dict:
+    return {
+        "kind": _kind(alert.kind),
+        "elder": elder_name,
+        "time": alert.raised_at,
+        "reference": str(alert.id)[-8:],
+    }
+
+
+def answered(alert) -> None:
+    """Tell the elder who is coming (once per alert)."""
+    notifications.notify(
+        alert.person_id,
+        "eldercare_answered",
+        {"responder": alert.responder_name or "", "eta": alert.eta_minutes or 0},
+        topic=TOPIC,
+        dedupe_key=f"eldercare:answered:{alert.id}",
+        urgency="urgent",
+    )
+
+
+def checkin_reminder(person_id: uuid.UUID, checkin_id: uuid.UUID) -> None:
+    """Remind the elder to check in today (once per day)."""
+    notifications.notify(
+        person_id,
+        "eldercare_checkin_missed",
+        {},
+        topic=TOPIC,
+        dedupe_key=f"eldercare:checkin-reminder:{checkin_id}",
+    )
