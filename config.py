@@ -182,6 +182,14 @@ class BaseConfig:
     SOCIAL_SECURITY_CJK_FONT = _env("SOCIAL_SECURITY_CJK_FONT")
     SOCIAL_SECURITY_SWEEP_SECONDS = _int("SOCIAL_SECURITY_SWEEP_SECONDS", 6 * 3600)
 
+    # Observability: JSON log lines (production's default) or the usual text; this node's name in logs
+    # (the host name when unset); a bearer token Prometheus must send to /metrics (unset: open outside
+    # production; production without it serves no /metrics).
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    NODE_NAME = _env("NODE_NAME")
+    METRICS_TOKEN = _env("METRICS_TOKEN")
+
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
 
@@ -213,6 +221,7 @@ class ProductionConfig(BaseConfig):
 
     ENV_NAME = "production"
     SANDBOX_PROVIDERS = False
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
     SOCIAL_SECURITY_PROVIDER = _env("SOCIAL_SECURITY_PROVIDER", "webhook")
     SESSION_COOKIE_SECURE = True
     WEBHOOK_REQUIRE_HTTPS = True
