@@ -39,6 +39,7 @@ if _log_format == "json":
         "handlers": {
             "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
         },
+        "root": {"level": "INFO", "handlers": []},  # the application installs its own JSON handler
         "loggers": {
             "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
             "gunicorn.access": {"handlers": [], "level": "INFO", "propagate": False},
