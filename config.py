@@ -189,6 +189,8 @@ class BaseConfig:
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     NODE_NAME = _env("NODE_NAME")
     METRICS_TOKEN = _env("METRICS_TOKEN")
+    # While this file exists /readyz answers 503: the load balancer stops sending new requests here.
+    DRAIN_FILE = _env("DRAIN_FILE")
 
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import force_locale
 
+from app.core import logs
 from app.core.actors import Actor
 from app.core.errors import AppError
 from app.core.i18n import DEFAULT_LOCALE, normalize_locale
@@ -33,7 +34,8 @@ def _locale(actor: Actor | None, caller: Caller) -> str:
 
 
 def _run(app: Flask, caller: Caller, func: Callable[[Actor | None], Any]) -> Any:
-    with app.app_context():
+    # Each service call from the bot is a request of its own in the logs (and in the jobs it causes).
+    with logs.bound(request_id=f"tg-{logs.new_request_id()}"), app.app_context():
         actor = identity.actor_for_linked_account(PROVIDER, caller.chat_id)
         with force_locale(_locale(actor, caller)):
             try:

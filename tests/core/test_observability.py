@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import uuid
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -135,3 +136,49 @@ def test_a_job_handed_to_redis_carries_the_request_id(app):
         assert job.args == ["tests.core.job_probe.request_id", ["x"]]
     finally:
         Job.fetch(job_id, connection=connection, serializer=JSONSerializer).delete()
+
+
+def test_each_service_call_of_the_bot_has_a_request_id_of_its_own(app):
+    from bots.telegram import context
+
+    caller = context.Caller(chat_id=42, language_code="en")
+    first = context._run(app, caller, lambda actor: logs.current_request_id())
+    second = context._run(app, caller, lambda actor: logs.current_request_id())
+    assert first.startswith("tg-") and second.startswith("tg-") and first != second
+    assert logs.current_request_id() is None
+
+
+def _gunicorn_settings(monkeypatch, **env) -> dict:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings: dict = {}
+    source = Path("deploy/gunicorn.conf.py").read_text()
+    exec(compile(source, "gunicorn.conf.py", "exec"), settings)  # noqa: S102 - the shipped settings
+    return settings
+
+
+def test_gunicorn_starts_every_count_at_zero_in_the_nodes_metrics_directory(monkeypatch, tmp_path):
+    (tmp_path / "counter_123.db").write_bytes(b"stale")
+    (tmp_path / "keep.txt").write_text("not ours")
+    settings = _gunicorn_settings(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    settings["on_starting"](server=None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_gunicorn_without_a_metrics_directory_makes_one_and_removes_it(monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # so that the undo removes what on_starting sets
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    settings = _gunicorn_settings(monkeypatch)
+    settings["on_starting"](server=None)
+    made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert made.is_dir()
+    settings["on_exit"](server=None)
+    assert not made.exists()
+
+
+def test_gunicorn_logs_json_in_production_and_text_elsewhere(monkeypatch):
+    production = _gunicorn_settings(monkeypatch, YIMATONG_ENV="production", LOG_FORMAT="")
+    assert production["accesslog"] is None
+    assert production["logconfig_dict"]["formatters"]["json"]["()"] == "app.core.logs.JsonFormatter"
+    development = _gunicorn_settings(monkeypatch, YIMATONG_ENV="development", LOG_FORMAT="")
+    assert development["accesslog"] == "-" and "logconfig_dict" not in development
