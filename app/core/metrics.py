@@ -147,6 +147,7 @@ def metrics_view():
 def _queue_samples() -> Iterable[Sample]:
     """Jobs waiting per queue, and how long the oldest has waited (0 when none)."""
     from rq import Queue
+    from rq.exceptions import NoSuchJobError
     from rq.job import Job
     from rq.serializers import JSONSerializer
 
@@ -156,16 +157,19 @@ def _queue_samples() -> Iterable[Sample]:
     connection = get_redis()
     if connection is None or is_inline():
         return
+    # Redis down: the first call raises and the sampler is reported down after one connect timeout.
     now = time.time()
     for name in QUEUES:
         queue = Queue(name, connection=connection, serializer=JSONSerializer)
         depth = queue.count
         age = 0.0
-        if depth:
-            oldest = queue.get_job_ids(0, 0)
+        oldest = queue.get_job_ids(0, 0) if depth else []
+        try:
             job = Job.fetch(oldest[0], connection=connection, serializer=JSONSerializer) if oldest else None
-            if job is not None and job.enqueued_at is not None:
-                age = max(0.0, now - job.enqueued_at.timestamp())
+        except NoSuchJobError:  # taken (or expired) between the two reads
+            job = None
+        if job is not None and job.enqueued_at is not None:
+            age = max(0.0, now - job.enqueued_at.timestamp())
         yield ("depth", name), depth
         yield ("oldest_age_seconds", name), age
         yield ("scheduled", name), queue.scheduled_job_registry.count

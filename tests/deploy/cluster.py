@@ -106,6 +106,7 @@ class Cluster:
     settings: dict[str, str]
     directory: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ymt-cluster-")))
     nodes: list[Node] = field(default_factory=list)
+    _spawned: list[Node] = field(default_factory=list)
     workers: list[Worker] = field(default_factory=list)
     nginx: subprocess.Popen | None = None
     nginx_port: int | None = None
@@ -157,12 +158,13 @@ class Cluster:
     def start_nodes(self, names: list[str], workers: int = 2) -> list[Node]:
         """Start the nodes side by side (each on a port of its own) and wait until each answers."""
         ports = free_ports(len(names))
+        pairs = zip(names, ports, strict=True)
         with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
-            return list(
-                pool.map(lambda pair: self.start_node(*pair, workers=workers), zip(names, ports, strict=True))
-            )
+            started = list(pool.map(lambda pair: self._spawn_node(*pair, workers=workers), pairs))
+        self.nodes.extend(started)  # in the order named, whichever answered first
+        return started
 
-    def start_node(self, name: str, port: int, workers: int = 2) -> Node:
+    def _spawn_node(self, name: str, port: int, workers: int = 2) -> Node:
         metrics = self.directory / f"metrics-{name}"
         metrics.mkdir()
         log_path = self.directory / f"{name}.log"
@@ -187,7 +189,7 @@ class Cluster:
                 start_new_session=True,
             )
         node = Node(name, port, process, log_path)
-        self.nodes.append(node)
+        self._spawned.append(node)  # stopped at the end even if it never answers
         wait_for(f"{node.url}/healthz", timeout=STARTUP_SECONDS)
         if process.poll() is not None:
             raise RuntimeError(f"{name} exited: {log_path.read_text(errors='replace')[-2000:]}")
@@ -225,7 +227,7 @@ class Cluster:
         logs = {}
         for index, worker in enumerate(self.workers):
             logs[f"worker-{index}"] = worker.stop()
-        for process in [self.nginx, *(node.process for node in self.nodes)]:
+        for process in [self.nginx, *(node.process for node in self._spawned)]:
             if process is None or process.poll() is not None:
                 continue
             with contextlib.suppress(ProcessLookupError):

@@ -25,6 +25,7 @@ import random
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -356,6 +357,7 @@ def test_a_node_and_a_worker_killed_under_load_lose_nothing(cluster):
     exposition = httpx.get(f"{node_a.url}/metrics", timeout=10).text
     assert _metric_sum(exposition, "yimatong_http_requests_total") == served["node-a"]["total"]
     assert served["node-a"]["total"] > 0 and served["node-b"]["total"] > 0
+    assert served["node-a"]["rss_mb"], "node A's workers are alive and measured"
     print(_report(served, statuses, load, payments))
     wait_for(f"{cluster.url}/healthz")  # nginx still answers, from the node left
 
@@ -384,17 +386,34 @@ def _json_lines(handle) -> list[dict]:
 def _served(node) -> dict:
     requests = [line for line in node.log_lines() if line.get("logger") == "yimatong.request"]
     assert {line["node"] for line in requests} <= {node.name}
+    pids = {line.get("pid") for line in requests}
     return {
         "total": len(requests),
-        "workers": len({line.get("pid") for line in requests}),
+        "workers": len(pids),
+        "rss_mb": {pid: rss for pid in pids if (rss := _rss_mb(pid)) is not None},
         "routes": collections.Counter(f"{line['method']} {line['route']}" for line in requests),
     }
+
+
+def _rss_mb(pid: int) -> float | None:
+    """Resident memory of a live process in MB (None once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
 
 
 def _report(served: dict, statuses: collections.Counter, load: Load, payments: dict) -> str:
     lines = ["", "what each node served (from its JSON log):"]
     for name, figures in served.items():
-        lines.append(f"  {name}: {figures['total']} requests by {figures['workers']} worker process(es)")
+        memory = ", ".join(f"{rss:.0f} MB" for rss in figures["rss_mb"].values()) or "gone"
+        lines.append(
+            f"  {name}: {figures['total']} requests by {figures['workers']} worker process(es); RSS {memory}"
+        )
         for route, count in figures["routes"].most_common(6):
             lines.append(f"      {count:5d}  {route}")
     lines.append(f"answers through nginx: {dict(statuses)}; no answer at all: {len(load.failures)}")
