@@ -17,10 +17,10 @@ import contextlib
 import contextvars
 import json
 import logging
+import os
 import re
 import socket
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -40,7 +40,7 @@ _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), No
 
 def new_request_id() -> str:
     """A fresh request id (32 hex digits, as nginx's ``$request_id``)."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 def accept_request_id(value: str | None) -> str:

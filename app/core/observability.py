@@ -6,6 +6,7 @@ anything can log, and the duration covers the other hooks too.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from flask import Flask, g, request
@@ -29,6 +30,8 @@ def _finish_request(response):
     route = request.url_rule.rule if request.url_rule is not None else None
     metrics.observe_request(route, request.method, response.status_code, seconds)
     response.headers[logs.REQUEST_ID_HEADER] = g.get("request_id", "")
+    if not logs.request_log.isEnabledFor(logging.INFO):  # text logs: nothing to build
+        return response
     logs.request_log.info(
         "%s %s %s",
         request.method,
