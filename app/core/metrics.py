@@ -75,12 +75,17 @@ def register_sampler(
     SAMPLERS[name] = Sampler(name, documentation, tuple(labels), read)
 
 
+_series: dict[tuple[str, str, int], tuple] = {}  # (route, method, status) -> its counter and histogram
+
+
 def observe_request(route: str | None, method: str, status: int, seconds: float) -> None:
     """Count one answered request and its latency."""
-    route = route or UNMATCHED
-    method = method if method in METHODS else "OTHER"
-    REQUESTS.labels(route, method, str(status)).inc()
-    LATENCY.labels(route, method).observe(seconds)
+    key = (route or UNMATCHED, method if method in METHODS else "OTHER", status)
+    series = _series.get(key)
+    if series is None:  # labels() validates and locks each time: once per series is enough
+        series = _series[key] = (REQUESTS.labels(key[0], key[1], str(status)), LATENCY.labels(key[0], key[1]))
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 class _ScrapeCollector:
