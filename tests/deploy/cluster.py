@@ -42,6 +42,15 @@ def clone_database(template_url: str, suffix: str) -> str:
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
+        # Idle pooled connections of this test session (other apps the suite built) would block the
+        # copy: end them; their pools reconnect (pool_pre_ping) when next used.
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": url.database},
+        )
         connection.execute(sa.text(f'CREATE DATABASE "{fresh.database}" TEMPLATE "{url.database}"'))
     admin.dispose()
     return fresh.render_as_string(hide_password=False)
