@@ -234,6 +234,13 @@ def test_a_node_and_a_worker_killed_under_load_lose_nothing(cluster):
     ).json()["items"]
     assert bills
 
+    # The worker killed is the one not running RQ's scheduler: the other takes a dead scheduler's
+    # place only once its lock expires (61 s), which docs/deployment.md states; here the point is
+    # the deliveries the dead worker held.
+    holder = redis.Redis.from_url(REDIS_URL).get("rq:scheduler-lock:scheduled")
+    names = ["worker-1", "worker-2"]
+    victim_index = 0 if holder and holder.decode() == names[1] else 1
+    victim, survivor = cluster.workers[victim_index], cluster.workers[1 - victim_index]
     load, stop = Load(), threading.Event()
     threads = [
         threading.Thread(target=_resident_loop, args=(cluster.url, cluster.resident_token, load, stop, n))
@@ -245,7 +252,7 @@ def test_a_node_and_a_worker_killed_under_load_lose_nothing(cluster):
         paying = payer.submit(lambda: {bill["id"]: _pay(cluster, bill["id"]) for bill in bills})
         time.sleep(LOAD_SECONDS * 0.4)
         node_b.kill()
-        cluster.workers[1].kill()
+        victim.kill()
         time.sleep(LOAD_SECONDS * 0.6)
         stop.set()
         for thread in threads:
@@ -280,7 +287,7 @@ def test_a_node_and_a_worker_killed_under_load_lose_nothing(cluster):
                 {"person": uuid.UUID(resident["id"])},
             ).scalar()
 
-    wait_until(lambda: open_messages() == 0, timeout=90, interval=0.5, what="every notification delivered")
+    wait_until(lambda: open_messages() == 0, timeout=120, interval=0.5, what="every notification delivered")
     with engine.connect() as connection:
         person = {"person": uuid.UUID(resident["id"]), "since": _utc(started - 5)}
         messages = connection.execute(
@@ -346,7 +353,7 @@ def test_a_node_and_a_worker_killed_under_load_lose_nothing(cluster):
     assert settled == {bill_id: (1, 1, "succeeded") for bill_id in payments}
 
     # The worker's log lines carry the request id of the report that caused each notification job.
-    worker_lines = _json_lines(cluster.workers[0].log)
+    worker_lines = _json_lines(survivor.log) + _json_lines(victim.log)
     job_request_ids = {
         line.get("request_id") for line in worker_lines if line.get("logger") == "yimatong.job"
     }
