@@ -203,6 +203,15 @@ class BaseConfig:
     ELDERCARE_CHECKIN_GRACE_MINUTES = _int("ELDERCARE_CHECKIN_GRACE_MINUTES", 60)
     ELDERCARE_SWEEP_SECONDS = _int("ELDERCARE_SWEEP_SECONDS", 300)
     ELDERCARE_MIN_AGE = _int("ELDERCARE_MIN_AGE", 60)
+    # Observability: JSON log lines (production's default) or the usual text; this node's name in logs
+    # (the host name when unset); a bearer token Prometheus must send to /metrics (unset: open outside
+    # production; production without it serves no /metrics).
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    NODE_NAME = _env("NODE_NAME")
+    METRICS_TOKEN = _env("METRICS_TOKEN")
+    # While this file exists /readyz answers 503: the load balancer stops sending new requests here.
+    DRAIN_FILE = _env("DRAIN_FILE")
 
     # Demo data and sandbox providers are allowed outside production.
     SANDBOX_PROVIDERS = True
@@ -235,6 +244,7 @@ class ProductionConfig(BaseConfig):
 
     ENV_NAME = "production"
     SANDBOX_PROVIDERS = False
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
     SOCIAL_SECURITY_PROVIDER = _env("SOCIAL_SECURITY_PROVIDER", "webhook")
     APPOINTMENTS_PROVIDER = _env("APPOINTMENTS_PROVIDER", "webhook")
     SESSION_COOKIE_SECURE = True

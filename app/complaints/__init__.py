@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the 12345 hotline: tables, SLA jobs, resident, staff and Open311 routes, demo data."""
-    from app.complaints import demo, jobs, models, open311, routes, services  # noqa: F401 - tables, jobs, demo data
+    from app.complaints import demo, gauges, jobs, models, open311, routes, services  # noqa: F401 - tables, jobs, demo data
     from app.core.actors import MandateScope
     from app.core.api import api
     from app.core.cards import register_cards
@@ -15,4 +15,5 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(routes.blp, url_prefix="/api/v1")
     api.register_blueprint(routes.staff, url_prefix="/api/v1")
     api.register_blueprint(open311.blp, url_prefix="/open311/v2")
+    gauges.register()
     register_cards("complaints", services.home_cards, proxy_scope=MandateScope.COMPLAINTS)

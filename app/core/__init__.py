@@ -13,11 +13,25 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Bind the extensions and the kernel's hooks, routes and commands to ``app``."""
     from app.core import api as core_api
-    from app.core import audit, calendar, cli, errors, i18n, idempotency, jobs, models, pii, sms, uow  # noqa: F401 - kernel tables
+    from app.core import (  # noqa: F401 - kernel tables
+        audit,
+        calendar,
+        cli,
+        errors,
+        i18n,
+        idempotency,
+        jobs,
+        models,
+        observability,
+        pii,
+        sms,
+        uow,
+    )
     from app.core.api import api
     from app.core.routes import blp, web
     from app.extensions import babel, db, limiter, migrate
 
+    observability.init_app(app)  # first: its request hooks bind the request id before anything logs
     pii.configure(app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"], app.config["SECRET_KEY"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.catalog_directories(Path(app.config["LOCALES_DIR"]))
     i18n.compile_catalogs(Path(app.config["LOCALES_DIR"]))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, send_from_directory
+from pathlib import Path
+
+from flask import Blueprint, current_app, send_from_directory
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
@@ -28,7 +30,15 @@ def healthz():
 @blp.route("/readyz")
 @blp.response(200, HealthSchema)
 def readyz():
-    """The database and, where configured, Redis are reachable (503 otherwise)."""
+    """The database and, where configured, Redis are reachable, and the node is not draining (503 otherwise).
+
+    A load balancer sends new requests only to nodes that answer 200 here. Creating the file named
+    by ``DRAIN_FILE`` takes the node out before it is stopped (a rolling deploy); it keeps serving
+    what still reaches it, and ``/healthz`` stays 200.
+    """
+    drain = current_app.config.get("DRAIN_FILE")
+    if drain and Path(drain).exists():
+        raise ServiceUnavailable(gettext("Not ready: this node is draining."), checks={"drain": "draining"})
     checks = {"database": _check_database()}
     if get_redis() is not None:
         checks["redis"] = _check_redis()

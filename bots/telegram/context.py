@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import force_locale, gettext
 
+from app.core import logs
 from app.core.actors import Actor
 from app.core.errors import AppError
 from app.core.i18n import DEFAULT_LOCALE, normalize_locale
@@ -173,7 +174,8 @@ def _listed(messages) -> list:
 
 
 def _run(app: Flask, caller: Caller, handler: Callable[[Turn], Reply]) -> Reply | None:
-    with app.app_context():
+    # Each update is a request of its own in the logs (and in the jobs it causes).
+    with logs.bound(request_id=f"tg-{logs.new_request_id()}"), app.app_context():
         locale = normalize_locale(caller.language_code) or DEFAULT_LOCALE
         turn = None
         try:

@@ -40,3 +40,12 @@ def flaky(key: str) -> None:
 def config_value(key: str, name: str) -> None:
     """Store a config value of the worker's app in Redis."""
     get_redis().set(key, str(current_app.config[name]))
+
+
+def request_id(tag: str) -> None:
+    """Remember the request id this job's log lines carry (and enqueue a follow-up that should too)."""
+    from app.core import jobs, logs
+
+    CALLS.append(((tag, logs.current_request_id()), None))
+    if tag == "first":
+        jobs.enqueue(request_id, "follow-up")

@@ -102,3 +102,17 @@ def test_problem_catalogue_lists_kernel_and_domain_types_in_the_callers_language
     assert {"internal-error", "validation-failed", "rate-limited", "service-unavailable"} <= set(types)
     chinese = {problem["code"]: problem["title"] for problem in client.get("/problems").get_json()}
     assert chinese["internal-error"] == "服务器内部错误"
+
+
+def test_a_draining_node_is_not_ready_but_alive(client, app, monkeypatch, tmp_path):
+    drain = tmp_path / "drain"
+    monkeypatch.setitem(app.config, "DRAIN_FILE", str(drain))
+    assert client.get("/readyz").status_code == 200
+    drain.touch()
+    response = client.get("/readyz", headers={"Accept-Language": "en"})
+    assert response.status_code == 503 and response.mimetype == "application/problem+json"
+    assert response.get_json()["detail"] == "Not ready: this node is draining."
+    assert response.get_json()["checks"] == {"drain": "draining"}
+    assert client.get("/healthz").status_code == 200
+    drain.unlink()
+    assert client.get("/readyz").status_code == 200

@@ -78,6 +78,7 @@ class JobRequest:
     retry: RetryPolicy | None = None
     timeout: int | None = None
     result_ttl: int | None = None
+    request_id: str | None = None  # of the request (or job) that asked: carried into the job's logs
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import time
 import uuid
 
@@ -10,6 +11,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.core import logs
 from app.core.jobs._shared import (
     _PENDING,
     JOB_ID,
@@ -33,6 +35,8 @@ def _request(request: JobRequest) -> None:
         raise ValueError(f"unknown queue {request.queue!r}; workers listen on {', '.join(QUEUES)}")
     if request.job_id is not None and not JOB_ID.fullmatch(request.job_id):
         raise ValueError(f"job ids are letters, digits, '-' and '_' (at most 128): {request.job_id!r}")
+    if request.request_id is None and (request_id := logs.current_request_id()):
+        request = dataclasses.replace(request, request_id=request_id)
     session = db.session()
     if session.get_transaction() is None:
         session.connection()  # begin the transaction this request belongs to (a rollback must drop it)
@@ -128,12 +132,13 @@ def submit(connection, config, request: JobRequest) -> bool:
         "retry": Retry(request.retry.max, list(request.retry.intervals)) if request.retry else None,
     }
     args = (request.func, list(request.args))
+    kwargs = {"request_id": request.request_id} if request.request_id else None
     unique = request.job_id is not None
     try:
         if request.run_at is None:
-            queue.enqueue_job(queue.create_job(execute, args=args, **options), unique=unique)
+            queue.enqueue_job(queue.create_job(execute, args=args, kwargs=kwargs, **options), unique=unique)
         else:
-            job = queue.create_job(execute, args=args, status=JobStatus.SCHEDULED, **options)
+            job = queue.create_job(execute, args=args, kwargs=kwargs, status=JobStatus.SCHEDULED, **options)
             queue.schedule_job(job, request.run_at, unique=unique)
     except DuplicateJobError:
         return False
@@ -164,7 +169,7 @@ def _run_one_inline(app: Flask, request: JobRequest, backlog: list) -> None:
         if request.run_at is not None and request.run_at > utcnow():
             _defer(app, request)
         else:
-            execute(request.func, list(request.args), app=app)
+            execute(request.func, list(request.args), app=app, request_id=request.request_id)
     except Exception:  # noqa: BLE001 - an inline job fails like a worker's job: logged, not raised
         log.exception("inline job %s%s failed", request.func, list(request.args))
 

@@ -5,25 +5,49 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import time
 import uuid
 from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
 
+from app.core import logs
 from app.core.jobs._shared import _app_factory, _process_app
 from app.core.uow import unit_of_work
 from app.extensions import db, redis_connection
 
 
-def execute(func: str, args: list | None = None, *, app: Flask | None = None) -> None:
+def execute(
+    func: str, args: list | None = None, *, app: Flask | None = None, request_id: str | None = None
+) -> None:
     """Run one job in its own app context: commit when it returns, roll back when it raises.
 
     RQ workers call this for every job, and so does the inline runner, so a job behaves the same
-    with and without Redis.
+    with and without Redis. Its log lines carry the request id of the request that caused it (and
+    the jobs it enqueues carry it on); one line says how it ended.
     """
     app = app or _job_app()
-    with app.app_context(), unit_of_work():
-        _resolve(func)(*(args or []))
+    job_id = _current_job_id()
+    started = time.perf_counter()
+    with logs.bound(request_id=request_id or logs.current_request_id(), job_id=job_id, job=func):
+        try:
+            with app.app_context(), unit_of_work():
+                _resolve(func)(*(args or []))
+        except Exception:
+            logs.job_log.info("job %s failed", func, extra=_outcome("failed", started))
+            raise
+        logs.job_log.info("job %s done", func, extra=_outcome("done", started))
+
+
+def _outcome(outcome: str, started: float) -> dict:
+    return {"outcome": outcome, "duration_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def _current_job_id() -> str | None:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else None
 
 
 def bind_process_app(app: Flask) -> None:

@@ -135,6 +135,14 @@ def _worker_class(fork: bool):
         app_config: dict = {}
         periodic_names: list[str] = []
 
+        @property
+        def dequeue_timeout(self) -> int:
+            # RQ waits for a job up to worker_ttl - 15 s (405 s) before its maintenance, and only
+            # maintenance takes over the scheduler of a worker that died: an idle worker would leave
+            # retries, jobs due later and periodic sweeps stopped for minutes. Wait no longer than
+            # the maintenance interval.
+            return max(1, min(super().dequeue_timeout, int(self.maintenance_interval)))
+
         def run_maintenance_tasks(self):
             super().run_maintenance_tasks()
             if not self.periodic_names:
