@@ -1,7 +1,8 @@
 """Oversight figures over HTTP, and the CSV export."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app.core.calendar import SHANGHAI
 from app.core.models import utcnow
 
 
@@ -44,7 +45,7 @@ def test_rates_per_department(client, auth, city, staff, resident, other_residen
 def test_handler_sees_only_their_department_and_csv_export(client, auth, city, staff, resident, report):
     _story(client, auth, staff, resident, report, rating=4)
     report(resident, category="0301", description="新华路停水了", address="新华路街道")
-    today = date.today().isoformat()
+    today = utcnow().astimezone(SHANGHAI).date().isoformat()  # the business day, not the machine's
     mine = client.get(
         f"/api/v1/staff/complaints/metrics?start={today}&end={today}", headers=auth(staff["handler"])
     )
