@@ -29,9 +29,30 @@ IN_CI = os.environ.get("CI") == "true"
 ON_POSTGRES = DATABASE_URL.startswith("postgresql")
 
 
+# The embedded-default pass of ./scripts/test runs these (plus the README test, which plays every
+# domain's story on SQLite); the server pass runs everything. The kernel, identity, notifications
+# (jobs inline), the home, the bot and the commands are where SQLite behaves differently.
+EMBEDDED = (
+    "tests/core/",
+    "tests/identity/",
+    "tests/notifications/",
+    "tests/home/",
+    "tests/bots/",
+    "tests/test_cli.py",
+    "tests/test_migrations.py",
+    "tests/test_database.py",
+    "tests/test_harness.py",
+    "tests/test_statements.py",
+    "tests/test_bench_harness.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip server-backed tests with a reason when the servers are not configured."""
+    """Mark the embedded subset; skip server-backed tests with a reason when the servers are absent."""
+    root = str(config.rootpath) + os.sep
     for item in items:
+        if str(item.path).removeprefix(root).replace(os.sep, "/").startswith(EMBEDDED):
+            item.add_marker(pytest.mark.embedded)
         if "postgres" in item.keywords and not ON_POSTGRES:
             item.add_marker(
                 pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgresql+psycopg://...")
