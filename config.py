@@ -222,6 +222,8 @@ class DevelopmentConfig(BaseConfig):
 
     ENV_NAME = "development"
     DEBUG = False
+    # A SQLite database behind the migrations is brought up to date when the app starts.
+    AUTO_MIGRATE = _flag("AUTO_MIGRATE", True)
 
 
 class TestConfig(BaseConfig):

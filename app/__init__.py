@@ -69,4 +69,8 @@ def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Fla
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if app.config.get("AUTO_MIGRATE"):
+        from app.core.schema import migrate_embedded_database
+
+        migrate_embedded_database(app)
     return app

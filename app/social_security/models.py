@@ -333,7 +333,7 @@ class Certificate(IdMixin, db.Model):
 
     @property
     def code(self) -> str:
-        """The verification code (serial and signature), as printed: ``XXXX-XXXX-...``."""
+        """The verification code as printed: serial and signature in groups of four, joined by hyphens."""
         raw = self.serial + self.signature
         return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
