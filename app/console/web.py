@@ -10,6 +10,7 @@ on the page in the reader's language.
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from app.core.i18n import SUPPORTED_LOCALES, normalize_locale, select_locale
 from app.extensions import db
 from app.identity import services as identity
 
+log = logging.getLogger(__name__)
 console = Blueprint(
     "console",
     __name__,
@@ -247,6 +249,12 @@ def _stale(error):
 @console.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     return _problem_page(from_http_exception(error))
+
+
+@console.errorhandler(Exception)
+def _unexpected(error: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _problem_page(AppError())
 
 
 # --- sign-in, sign-out, home ----------------------------------------------------------------------

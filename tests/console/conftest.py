@@ -126,3 +126,23 @@ def browser_sign_in(live):
         page.wait_for_load_state("load")
 
     return run
+
+
+@pytest.fixture
+def report(console_city):
+    """File a complaint as a demo resident through the service, as the app would; returns it."""
+    from app.complaints import services as complaints
+    from app.core.geo import Point
+    from app.identity import services as identity
+
+    def submit(category: str, description: str, address: str, lat: float, lng: float, phone=DEMO["resident"]):
+        person = identity.person_by_phone(phone)
+        actor = identity.person_actor(person, "yimatong-mini-program")
+        intake = complaints.Intake(
+            category_code=category, description=description, address=address, point=Point(lat, lng)
+        )
+        complaint = complaints.submit_complaint(actor, intake)
+        console_city.session.flush()
+        return complaint
+
+    return submit

@@ -7,7 +7,7 @@ from flask import Blueprint
 
 def register(console: Blueprint) -> None:
     """Nest every area's blueprint under ``console`` (its hooks, CSRF and problem pages hold for them)."""
-    from app.console.pages import agent, dispatcher, handler
+    from app.console.pages import agent, complaint, dispatcher, handler
 
-    for area in (agent, dispatcher, handler):
+    for area in (agent, dispatcher, handler, complaint):
         console.register_blueprint(area.bp)

@@ -11,6 +11,15 @@
     }
   });
 
+  // A suggested category's button picks it in the category list.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-category]");
+    var select = document.getElementById("category");
+    if (!button || !select) { return; }
+    select.value = button.dataset.category;
+    select.focus();
+  });
+
   function pad(n) { return n < 10 ? "0" + n : String(n); }
 
   function render(clock, now) {
