@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.disputes import DisputeMixin, DisputeStatus
 from app.core.models import IdMixin, LocalizedName, UTCDateTime
 from app.core.money import Money
 from app.core.nearby import Located
@@ -101,15 +102,6 @@ class DisputeKind(StrEnum):
     MISREAD_PLATE = "misread_plate"  # not my car: the camera read another plate as mine
     WRONG_TIMES = "wrong_times"  # the entry or exit time is wrong
     WRONG_FEE = "wrong_fee"  # charged more than the tariff says (a pass, a discount missed)
-
-
-class DisputeStatus(StrEnum):
-    """Open until the operator answers; a rejected or unanswered one may go to 12345."""
-
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    ESCALATED = "escalated"
 
 
 MAX_PLATES = 3
@@ -355,7 +347,7 @@ class Violation(IdMixin, db.Model):
         return Money(self.fine_fen, self.currency)
 
 
-class ParkingDispute(IdMixin, db.Model):
+class ParkingDispute(IdMixin, DisputeMixin, db.Model):
     """A driver's dispute of one stay; the operator answers by a deadline (a new fee), else 12345."""
 
     __tablename__ = "parking_disputes"
@@ -381,13 +373,4 @@ class ParkingDispute(IdMixin, db.Model):
     complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     session: Mapped[ParkingSession] = relationship(lazy="joined", innerjoin=True)
 
-    @property
-    def kind_label(self) -> str:
-        """What is disputed, in the reader's language."""
-        return str(DISPUTE_KIND_LABELS[self.kind])
-
-    def may_escalate_at(self, moment: datetime) -> bool:
-        """Rejected, or still unanswered past the operator's deadline."""
-        if self.status == DisputeStatus.REJECTED:
-            return True
-        return self.status == DisputeStatus.OPEN and moment >= self.answer_due_at
+    KIND_LABELS = DISPUTE_KIND_LABELS
