@@ -1,7 +1,7 @@
 """parking: late fees on stays and fines, appeals of traffic violations
 
 Revision ID: 55fc112ad5d8
-Revises: c19d66bb5225
+Revises: 6375b0afedad
 Create Date: 2026-12-01 17:41:16.128490
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "55fc112ad5d8"
-down_revision = "c19d66bb5225"
+down_revision = "6375b0afedad"
 branch_labels = None
 depends_on = None
 
