@@ -20,7 +20,7 @@ def _appeal(client, auth, person, violation_id, **extra):
         "evidence": ["upload://garage-cctv-1128.mp4", "upload://my-car-front.jpg"],
         **extra,
     }
-    return client.post(APPEALS, headers=auth(person), json=body)
+    return client.post(APPEALS, headers=auth(person, **{"Accept-Language": "zh-CN"}), json=body)
 
 
 def _sent(db, template):
@@ -35,7 +35,7 @@ def test_an_appeal_stops_payment_and_a_rejection_gives_fifteen_days(
     raised = _appeal(client, auth, resident, violation.id)
     assert raised.status_code == 201, raised.get_json()
     appeal = raised.get_json()
-    assert (appeal["status"], appeal["kind_label"]) == ("open", "Not my vehicle (plate misread or cloned)")
+    assert (appeal["status"], appeal["kind_label"]) == ("open", "不是我的车（号牌识别错误或套牌）")
     assert appeal["evidence"] == ["upload://garage-cctv-1128.mp4", "upload://my-car-front.jpg"]
     assert appeal["answer_due_at"].startswith("2026-12-09")  # five working days after Tuesday 1 December
     seen = client.get(f"/api/v1/violations/{violation.id}", headers=auth(resident)).get_json()

@@ -8,6 +8,7 @@ from app.core import clock
 from app.core.calendar import SHANGHAI
 from app.extensions import db as _db
 from app.notifications.models import OutboxMessage
+from app.notifications.templates import render
 from app.parking import services
 from app.parking.models import Violation
 from app.payments import sandbox
@@ -75,6 +76,9 @@ def test_a_fine_is_reminded_before_its_last_free_day_then_gains_three_percent_a_
         assert services.remind_fines_due() == 0  # once
     (told,) = _templates(db, "violation_due_soon")
     assert told.recipient_id == resident.id
+    english = render(told.template, told.params, "en").body
+    assert "3% of the fine" in english and "%%" not in english
+    assert "3% 加处罚款" in render(told.template, told.params, "zh_Hans").body
     with clock.frozen(_at(18)):  # two days late: 6 % of 200 yuan
         shown = client.get(f"/api/v1/violations/{violation_id}", headers=auth(resident)).get_json()
         assert (shown["late_fee"]["amount_fen"], shown["amount_due"]["amount_fen"]) == (1_200, 21_200)
@@ -97,16 +101,3 @@ def test_a_fine_left_a_year_owes_at_most_the_fine_again(client, db, auth, reside
     with clock.frozen(datetime(2027, 12, 1, 12, 0, tzinfo=SHANGHAI)):
         shown = client.get(f"/api/v1/violations/{violation.id}", headers=auth(resident)).get_json()
         assert shown["late_fee"]["amount_fen"] == 5_000 and shown["amount_due"]["amount_fen"] == 10_000
-
-
-def test_the_due_reminder_reads_well_in_every_language(app):
-    from datetime import date
-
-    from app.core.money import Money
-    from app.notifications.templates import render
-
-    params = {"plate": "贵A12345", "offence": "闯红灯", "fine": Money(20_000), "day": date(2026, 12, 16)}
-    english = render("violation_due_soon", params, "en").body
-    assert "3% of the fine" in english and "%%" not in english
-    assert "3% 加处罚款" in render("violation_due_soon", params, "zh_Hans").body
-    assert "3% 加處罰款" in render("violation_due_soon", params, "zh_Hant").body
