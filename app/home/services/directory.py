@@ -19,13 +19,13 @@ from functools import cache
 from flask import current_app
 from flask_babel import force_locale
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import bindparam
+from sqlalchemy import Integer, bindparam, cast, null, union_all
 
 from app.core.actors import Actor
 from app.core.calendar import SHANGHAI
 from app.core.i18n import SUPPORTED_LOCALES, current_locale
 from app.core.ids import new_id
-from app.core.models import upsert_insert, utcnow
+from app.core.models import UTCDateTime, upsert_insert, utcnow
 from app.core.policy import own_person
 from app.extensions import db
 from app.home.catalogue import CATALOGUE, CATEGORIES, MAX_QUERY_TERMS
@@ -216,8 +216,10 @@ def list_services(actor: Actor | None, *, query: str | None = None, category: st
     scores = {s.code: relevance(s, terms) for s in services} if terms else {}
     if terms:
         services = [s for s in services if scores[s.code]]
-    mine = _visits_of(actor.person_id) if actor is not None and actor.person_id is not None else {}
-    popularity = _popularity()
+    if actor is not None and actor.person_id is not None:
+        mine, popularity = _uses_of(actor.person_id)
+    else:
+        mine, popularity = {}, _popularity()
     locale = current_locale()
     ranked = _ranked(services, mine, popularity, scores)
     counts: dict[str, int] = {}
@@ -236,7 +238,7 @@ def list_services(actor: Actor | None, *, query: str | None = None, category: st
 
 def shortcuts(person_id: uuid.UUID, limit: int = 8) -> list[dict]:
     """The home's service shortcuts (千人千面): the person's most recent services, then popular ones."""
-    mine, popularity, locale = _visits_of(person_id), _popularity(), current_locale()
+    (mine, popularity), locale = _uses_of(person_id), current_locale()
     ranked = _ranked(installed(), mine, popularity, {})[:limit]
     return [s.view(locale, mine.get(s.code), popularity.get(s.code, 0)) for s in ranked]
 
@@ -258,16 +260,32 @@ def _ranked(services: list[Service], mine: dict[str, _Use], popularity: dict[str
 
 
 # Built once: the home runs them on every visit (see docs/adding-a-domain.md, "hot statements").
-_VISITS = db.select(ServiceVisit.service_code, ServiceVisit.visits, ServiceVisit.last_visited_at).where(
-    ServiceVisit.person_id == bindparam("person_id")
-)
 _POPULARITY = db.select(ServicePopularity.service_code, ServicePopularity.visits)
+_USES = union_all(
+    db.select(
+        ServicePopularity.service_code,
+        ServicePopularity.visits.label("popularity"),
+        cast(null(), Integer).label("visits"),
+        cast(null(), UTCDateTime).label("last_visited_at"),
+    ),
+    db.select(
+        ServiceVisit.service_code,
+        cast(null(), Integer),
+        ServiceVisit.visits,
+        ServiceVisit.last_visited_at,
+    ).where(ServiceVisit.person_id == bindparam("person_id")),
+)
 
 
-def _visits_of(person_id: uuid.UUID) -> dict[str, _Use]:
-    """The person's use of each service they opened (one query)."""
-    rows = db.session.execute(_VISITS, {"person_id": person_id})
-    return {code: _Use(visits, last) for code, visits, last in rows}
+def _uses_of(person_id: uuid.UUID) -> tuple[dict[str, _Use], dict[str, int]]:
+    """The person's use of each service and every service's popularity (one query for both)."""
+    mine, popularity = {}, {}
+    for code, popular, visits, last in db.session.execute(_USES, {"person_id": person_id}):
+        if popular is not None:
+            popularity[code] = popular
+        else:
+            mine[code] = _Use(visits, last)
+    return mine, popularity
 
 
 def _popularity() -> dict[str, int]:
