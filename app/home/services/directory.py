@@ -18,7 +18,6 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import Integer, bindparam, cast, null, union_all
 
 from app.core.actors import Actor
@@ -28,7 +27,7 @@ from app.core.ids import new_id
 from app.core.models import UTCDateTime, upsert_insert, utcnow
 from app.core.policy import own_person
 from app.extensions import db
-from app.home.catalogue import CATALOGUE, CATEGORIES, MAX_QUERY_TERMS
+from app.home.catalogue import CATALOGUE, CATEGORIES, MAX_QUERY_TERMS, PINYIN
 from app.home.errors import UnknownService
 from app.home.models import ServicePopularity, ServiceVisit
 
@@ -146,16 +145,49 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", text.casefold())
 
 
-def _pinyin_forms(text: str) -> tuple[str, str]:
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _pinyin_of(text: str) -> tuple[str, str]:
     """``text`` as toneless pinyin, whole (``shenghuojiaofei``) and by initials (``shjf``)."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries are ~57 MB: only for a text not worked out
+
     return "".join(lazy_pinyin(text)), "".join(lazy_pinyin(text, style=Style.FIRST_LETTER))
+
+
+@cache
+def _pinyin_table() -> dict[str, list[str]]:
+    """The catalogue's texts in pinyin as ``data/pinyin.json`` holds them (empty without the file)."""
+    try:
+        return json.loads(PINYIN.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _pinyin_forms(text: str) -> tuple[str, str]:
+    """``text`` in pinyin: from the table worked out ahead, or by pypinyin for a text not in it."""
+    known = _pinyin_table().get(text)
+    return (known[0], known[1]) if known else _pinyin_of(text)
+
+
+def _chinese_texts() -> list[str]:
+    texts = set()
+    for service in catalogue():
+        texts.update(service.names.values())
+        texts.update(word for words in service.keywords.values() for word in words)
+    return sorted(text for text in texts if _HAN.search(text))
+
+
+def pinyin_table() -> dict[str, list[str]]:
+    """What ``data/pinyin.json`` should hold: each Chinese name and keyword, worked out by pypinyin."""
+    return {text: list(_pinyin_of(text)) for text in _chinese_texts()}
 
 
 def _forms(texts: list[str]) -> tuple[str, ...]:
     forms = set()
     for text in texts:
         forms.add(_fold(text))
-        if re.search(r"[\u4e00-\u9fff]", text):
+        if _HAN.search(text):
             forms.update(_fold(form) for form in _pinyin_forms(text))
     return tuple(form for form in forms if form)
 
@@ -333,3 +365,8 @@ def record_visit(actor: Actor, code: str) -> dict:
 
 def _day(moment: datetime):
     return moment.astimezone(SHANGHAI).date()
+
+
+def write_pinyin_table() -> None:
+    """Work ``data/pinyin.json`` out again (after editing the catalogue): ``python -m app.home.catalogue``."""
+    PINYIN.write_text(json.dumps(pinyin_table(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
