@@ -7,7 +7,7 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 
 CATALOGUE = Path(__file__).resolve().parent / "data" / "services.json"
-# Each Chinese text of the catalogue in pinyin, worked out ahead (``python -m app.home.catalogue``)
+# Each Chinese text of the catalogue in pinyin, worked out ahead (``write_pinyin_table`` in the directory)
 # so that no worker loads pypinyin's dictionaries (about 57 MB) to search the directory.
 PINYIN = Path(__file__).resolve().parent / "data" / "pinyin.json"
 MAX_QUERY_TERMS = 5
@@ -21,9 +21,3 @@ CATEGORIES = {
     "government": _l("Government services"),
     "community": _l("Community and elder care"),
 }
-
-
-if __name__ == "__main__":
-    from app.home.services.directory import write_pinyin_table
-
-    write_pinyin_table()

@@ -132,7 +132,9 @@ def test_the_pinyin_worked_out_ahead_is_what_pypinyin_says_of_every_name_and_key
     from app.home.services.directory import pinyin_table
 
     held = json.loads(PINYIN.read_text(encoding="utf-8"))
-    assert held == pinyin_table(), "the catalogue changed: run python -m app.home.catalogue"
+    assert held == pinyin_table(), (
+        "the catalogue changed: run app.home.services.directory.write_pinyin_table()"
+    )
 
 
 def test_a_worker_starts_without_the_pinyin_dictionaries_or_the_pdf_library():

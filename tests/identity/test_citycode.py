@@ -147,7 +147,7 @@ def test_each_kind_of_bad_code_is_refused_with_its_own_reason(client, auth, resi
         "expired": _verify(client, scanner_row, expired).get_json()["reason"],
         "garbage": _verify(client, scanner_row, "not-a-code").get_json()["reason"],
         "critical header": _verify(client, scanner_row, critical).get_json()["reason"],
-        "not base64url": _verify(client, scanner_row, f"{code[: -2]}!!").get_json()["reason"],
+        "not base64url": _verify(client, scanner_row, f"{code[:-2]}!!").get_json()["reason"],
         "another algorithm": _verify(client, scanner_row, hs256).get_json()["reason"],
     }
     assert reasons == {

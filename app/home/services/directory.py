@@ -368,5 +368,8 @@ def _day(moment: datetime):
 
 
 def write_pinyin_table() -> None:
-    """Work ``data/pinyin.json`` out again (after editing the catalogue): ``python -m app.home.catalogue``."""
+    """Work ``data/pinyin.json`` out again, after an edit of the catalogue.
+
+    ``python -c 'from app.home.services.directory import write_pinyin_table as w; w()'``
+    """
     PINYIN.write_text(json.dumps(pinyin_table(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
