@@ -15,6 +15,7 @@ from app.core.calendar import SHANGHAI
 from app.identity.services import person_by_phone
 from tests.bills import helpers as bills
 from tests.complaints.conftest import report  # noqa: F401 - fixture
+from tests.home.conftest import city, everything, staff  # noqa: F401 - fixtures
 from tests.statements import Statements
 
 DEMO_RESIDENT = "+8613800000001"
@@ -33,6 +34,29 @@ def test_me_is_the_caller_and_their_channels_in_two_statements(client, auth, dem
     count, body = counted(client, "/api/v1/me", auth(resident))
     assert body["id"] == str(resident.id)
     assert count == 2
+
+
+HOME_STATEMENTS = [
+    "the caller (person, roles, token revocation)",
+    "every domain's cards for me, in one statement",
+    "the people whose mandates I hold",
+    "the elder's look written to their access log at most hourly: the last look",
+    "the elder's cards within the mandate's scopes, in one statement",
+    "my service visits (the shortcuts)",
+]
+
+
+def test_the_home_with_a_card_from_every_domain_and_an_elder_is_a_fixed_few_statements(
+    client,
+    auth,
+    everything,  # noqa: F811 - the fixture imported above
+):
+    headers = auth(everything["resident"])
+    client.get("/api/v1/me/home", headers=headers)  # warm: the token's key, the catalogue
+    with Statements() as seen:
+        body = client.get("/api/v1/me/home", headers=headers).get_json()
+    assert len(body["mine"]["cards"]) >= 14 and len(body["on_behalf"]) == 1
+    assert seen.count == len(HOME_STATEMENTS), "\n\n".join(seen.seen)
 
 
 @pytest.fixture

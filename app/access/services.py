@@ -34,7 +34,7 @@ from app.access.models import (
 )
 from app.core import access
 from app.core.actors import Actor, MandateScope, Role
-from app.core.cards import Card, Urgency
+from app.core.cards import Card, Urgency, folded
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import UTCDateTime, utcnow
 from app.core.pagination import Page, paginate
@@ -330,12 +330,10 @@ _HOME_PASSES = select(func.count(), func.min(VisitorPass.valid_until)).where(
 )
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_HOME_PASSES, params=lambda now: {"soon": now + EXPIRY_NOTICE})
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """Visitor passes that are active and expire within a day (one query)."""
-    now = utcnow()
-    count, first = db.session.execute(
-        _HOME_PASSES, {"person_id": person_id, "now": now, "soon": now + EXPIRY_NOTICE}
-    ).one()
+    count, first = row
     if not count:
         return []
     return [

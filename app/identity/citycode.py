@@ -24,8 +24,6 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from joserfc import jws
-from joserfc.errors import JoseError
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
@@ -273,23 +271,35 @@ def _person_of(claims: dict, rule: PurposeRule) -> Person | None:
     return db.session.scalar(_HOLDER if discloses else _HOLDER_WITHOUT_IDENTITY, {"person_key": person_key})
 
 
-def _verified_claims(code: str) -> tuple[dict, str | None]:
-    """The claims of a well-formed code signed by a published key, or the refusal reason."""
+def verify_offline(code: str, published: dict, now: float) -> tuple[dict, str | None]:
+    """A gate's check without the network: ``published`` maps ``kid`` to a key of the JWKS.
+
+    Signature, header and claim shapes as the online check (``_verified_claims``), and expiry at
+    ``now`` (epoch seconds); not revocation nor replay, which only the online check knows. Returns
+    the claims and None, or ``{}`` and the refusal reason.
+    """
     try:
-        header = jws.extract_compact(code.strip().encode()).headers()
-    except (JoseError, ValueError, TypeError):
+        header, parts = keys.compact_header(code.strip())
+    except keys.BadCompact:
         return {}, "malformed"
-    if header.get("alg") != keys.ALG or not isinstance(header.get("kid"), str):
+    if not keys.is_simple_ed25519_header(header):
         return {}, "malformed"
-    key = keys.verification_key(keys.CITYCODE, header["kid"])
+    key = published.get(header["kid"])
     if key is None:
         return {}, "unknown_key"
     try:
-        verified = keys.verify_compact(code.strip(), key, keys.CITYCODE)
-        claims = json.loads(verified.payload)
-    except (JoseError, ValueError, TypeError):
+        claims = json.loads(keys.verify_ed25519_parts(parts, key))
+    except (keys.BadSignature, keys.BadCompact, ValueError, UnicodeDecodeError):
         return {}, "bad_signature"
-    well_formed = (
+    if not _well_formed(claims):
+        return {}, "malformed"
+    if claims["exp"] <= now or claims["iat"] > now + CLOCK_SKEW_SECONDS:
+        return {}, "expired"
+    return claims, None
+
+
+def _well_formed(claims) -> bool:
+    return (
         isinstance(claims, dict)
         and isinstance(claims.get("sub"), str)
         and isinstance(claims.get("jti"), str)
@@ -297,7 +307,29 @@ def _verified_claims(code: str) -> tuple[dict, str | None]:
         and isinstance(claims.get("exp"), int)
         and 0 < claims["exp"] - claims["iat"] <= MAX_TTL_SECONDS
     )
-    return (claims, None) if well_formed else ({}, "malformed")
+
+
+def _verified_claims(code: str) -> tuple[dict, str | None]:
+    """The claims of a well-formed code signed by a published key, or the refusal reason.
+
+    A code's header is ``alg`` EdDSA and ``kid`` (what ``issue_code`` writes); anything else in it
+    (``crit``, ``b64``, another algorithm) is refused as malformed. The signature is checked with
+    ``cryptography``'s Ed25519 verify on the published key (``keys.verify_ed25519_parts``).
+    """
+    try:
+        header, parts = keys.compact_header(code.strip())
+    except keys.BadCompact:
+        return {}, "malformed"
+    if not keys.is_simple_ed25519_header(header):
+        return {}, "malformed"
+    key = keys.verification_key(keys.CITYCODE, header["kid"])
+    if key is None:
+        return {}, "unknown_key"
+    try:
+        claims = json.loads(keys.verify_ed25519_parts(parts, key))
+    except (keys.BadSignature, keys.BadCompact, ValueError, UnicodeDecodeError):
+        return {}, "bad_signature"
+    return (claims, None) if _well_formed(claims) else ({}, "malformed")
 
 
 def _refusal(person: Person, claims: dict, now: datetime) -> str | None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -120,3 +125,35 @@ def test_visits_need_a_known_service_and_a_signed_in_resident(client, auth, resi
     )
     assert unknown.status_code == 404 and unknown.get_json()["title"] == "Unknown service"
     assert client.post("/api/v1/me/services/utility_bills/visits").status_code == 401
+
+
+def test_the_pinyin_worked_out_ahead_is_what_pypinyin_says_of_every_name_and_keyword():
+    from app.home.catalogue import PINYIN
+    from app.home.services.directory import pinyin_table
+
+    held = json.loads(PINYIN.read_text(encoding="utf-8"))
+    assert held == pinyin_table(), (
+        "the catalogue changed: run app.home.services.directory.write_pinyin_table()"
+    )
+
+
+_STARTS = """
+import sys
+from app import create_app
+from config import TestConfig
+create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://", REDIS_URL=None)
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_a_worker_starts_without_the_pinyin_dictionaries_or_the_pdf_library():
+    """pypinyin (~57 MB) and fpdf2 with its font tools (~45 MB) load only where used, not per worker."""
+    loaded = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", _STARTS],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+    ).stdout.split()
+    assert not {"pypinyin", "fpdf", "fontTools"} & set(loaded)

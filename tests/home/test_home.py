@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
-import pytest
+from datetime import timedelta
 
 from app.core import clock
-from app.core.actors import Actor, ActorKind
+from app.core.cards import card_sources
 from app.core.models import utcnow
-from app.identity import services as identity
-from app.social_security import services as social_security
 from tests.bills import helpers as bills
-from tests.social_security import helpers as ss
 from tests.statements import Statements
 
-MINE = [
+MINE = [  # every domain's card, ranked: most urgent first, then the soonest
     "bills_overdue",
+    "unpaid_fares",
+    "parking_unpaid",
+    "order_ready",
     "complaints_to_rate",
     "mandates_to_accept",
     "complaints_overdue",
+    "pass_expiring",
+    "upcoming_appointment",
     "bills_due",
+    "violations_unpaid",
     "employer_missing",
+    "incomplete_trips",
     "inbox_unread",
 ]
+ELDER = ["bills_overdue", "alert_open", "complaints_overdue"]
 
 
 def home(client, headers, **extra):
@@ -36,69 +39,12 @@ def kinds(section) -> list[str]:
     return [card["kind"] for card in section["cards"]]
 
 
-def invited_resident(make_person):
-    """A neighbour invites a phone number; its owner signs up afterwards and verifies their name."""
-    neighbour = make_person(name="邻居")
-    phone = "+8613912345678"
-    identity.grant_mandate(
-        bills.person_actor(neighbour),
-        grantee_phone=phone,
-        scopes=["bills"],
-        expires_at=utcnow() + timedelta(days=30),
-    )
-    person, _ = identity.get_or_create_person(phone, "李小明")
-    number = ss.national_id()
-    identity.verify_real_name(Actor(kind=ActorKind.PERSON, person_id=person.id), "李小明", number)
-    return person, number
-
-
-def resolve(client, auth, handler, complaint_id):
-    seen = client.get(f"/api/v1/staff/complaints/{complaint_id}", headers=auth(handler)).get_json()
-    path = f"/api/v1/staff/complaints/{complaint_id}"
-    accepted = client.post(
-        f"{path}/accept", json={"version": seen["version"]}, headers=auth(handler)
-    ).get_json()
-    done = client.post(
-        f"{path}/resolve", json={"version": accepted["version"], "reply": "已修复"}, headers=auth(handler)
-    )
-    assert done.status_code == 200, done.get_json()
-
-
-@pytest.fixture
-def everything(client, auth, city, staff, report, make_person):
-    """A resident with something in every domain, and an elder whose bills and complaints they handle."""
-    resident, number = invited_resident(make_person)
-    elder = make_person(name="李奶奶")
-    identity.grant_mandate(
-        bills.person_actor(elder),
-        grantee_phone=resident.phone,
-        scopes=["bills", "complaints"],
-        expires_at=utcnow() + timedelta(days=300),
-    )
-    late = report(resident)
-    rated = report(resident, description="小区东门的井盖松动了，踩上去会翻")
-    report(elder, description="楼下的路灯一直不亮，老人晚上出门不便")
-    due_at = datetime.fromisoformat(late["deadline"]["due_at"])
-    with clock.frozen(due_at + timedelta(days=1)):
-        resolve(client, auth, staff["handler"], rated["id"])
-        water = bills.make_biller()
-        mine = bills.bind(resident, water)
-        today = bills.services.business_date()
-        bills.push(water, "OLD-1", mine.account_number, 9_620, due=today - timedelta(days=3))
-        bills.push(water, "NEW-1", mine.account_number, 12_840, due=today + timedelta(days=3))
-        theirs = bills.bind(elder, water)
-        bills.push(water, "ELDER-1", theirs.account_number, 5_500, due=today - timedelta(days=1))
-        bureau = ss.institution(client)
-        due = social_security.month_due()
-        before = date(due.year - (due.month == 1), (due.month - 2) % 12 + 1, 1)
-        ss.push(client, bureau, ss.contribution("E-1", number, f"{before:%Y-%m}", name="李小明"))
-        yield {"resident": resident, "elder": elder, "today": today}
-
-
 def test_a_resident_with_something_everywhere_sees_each_card_once_in_order(client, auth, everything):
     resident, elder = everything["resident"], everything["elder"]
     body = home(client, auth(resident))
     assert kinds(body["mine"]) == MINE
+    shown = {card["domain"] for section in [body["mine"], *body["on_behalf"]] for card in section["cards"]}
+    assert shown == {source.domain for source in card_sources()}, "every domain of the home has a card here"
     cards = {card["kind"]: card for card in body["mine"]["cards"]}
     assert cards["bills_overdue"]["urgency"] == "now" and cards["bills_overdue"]["title"] == "1 笔账单已逾期"
     assert cards["bills_overdue"]["amount"] == {"amount_fen": 9_620, "currency": "CNY"}
@@ -111,8 +57,8 @@ def test_a_resident_with_something_everywhere_sees_each_card_once_in_order(clien
     # The elder's section: marked with who and the scopes, their bills and complaints only.
     [section] = body["on_behalf"]
     assert section["person_id"] == str(elder.id) and section["display_name"] == "李奶奶"
-    assert section["scopes"] == ["bills", "complaints"]
-    assert kinds(section) == ["bills_overdue", "complaints_overdue"]  # not their inbox: outside the mandate
+    assert section["scopes"] == ["bills", "complaints", "eldercare"]
+    assert kinds(section) == ELDER  # not their inbox: outside the mandate
     assert section["cards"][0]["amount"]["amount_fen"] == 5_500
 
     english = home(client, auth(resident), **{"Accept-Language": "en"})
@@ -142,7 +88,7 @@ def test_a_proxy_request_sees_only_that_person_within_the_mandate(client, auth, 
     resident, elder = everything["resident"], everything["elder"]
     body = home(client, auth(resident), **{"X-On-Behalf-Of": str(elder.id)})
     assert body["mine"] is None and body["shortcuts"] == []
-    assert [kinds(s) for s in body["on_behalf"]] == [["bills_overdue", "complaints_overdue"]]
+    assert [kinds(s) for s in body["on_behalf"]] == [ELDER]
 
 
 def test_one_resident_never_sees_another_s_cards(client, auth, everything, other_resident):

@@ -117,7 +117,11 @@ def test_online_verification_accepts_once_then_refuses_a_replay(client, auth, re
 
 def test_each_kind_of_bad_code_is_refused_with_its_own_reason(client, auth, resident, scanner, db):
     scanner_row, _ = scanner
-    header, claims, signature = _segments(_fresh_code(client, auth, resident)["code"])
+    code = _fresh_code(client, auth, resident)["code"]
+    header, claims, signature = _segments(code)
+    # The signed parts of a good code under a header that adds a critical extension, or names HS256.
+    critical = f"{_b64({**header, 'crit': ['exp'], 'exp': 1})}.{code.split('.', 1)[1]}"
+    hs256 = f"{_b64({**header, 'alg': 'HS256'})}.{code.split('.', 1)[1]}"
 
     tampered = f"{_b64(header)}.{_b64({**claims, 'exp': claims['exp'] + 3600})}.{signature}"
 
@@ -142,6 +146,9 @@ def test_each_kind_of_bad_code_is_refused_with_its_own_reason(client, auth, resi
         "forged": _verify(client, scanner_row, forged_with_our_kid).get_json()["reason"],
         "expired": _verify(client, scanner_row, expired).get_json()["reason"],
         "garbage": _verify(client, scanner_row, "not-a-code").get_json()["reason"],
+        "critical header": _verify(client, scanner_row, critical).get_json()["reason"],
+        "not base64url": _verify(client, scanner_row, f"{code[:-2]}!!").get_json()["reason"],
+        "another algorithm": _verify(client, scanner_row, hs256).get_json()["reason"],
     }
     assert reasons == {
         "tampered": "bad_signature",
@@ -149,6 +156,9 @@ def test_each_kind_of_bad_code_is_refused_with_its_own_reason(client, auth, resi
         "forged": "bad_signature",
         "expired": "expired",
         "garbage": "malformed",
+        "critical header": "malformed",
+        "not base64url": "bad_signature",
+        "another algorithm": "malformed",
     }
 
 

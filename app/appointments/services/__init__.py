@@ -11,7 +11,8 @@ in at the provider with their city code. Another person's booking is a 404.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import format_datetime, gettext
 from sqlalchemy import bindparam, func
@@ -65,8 +66,8 @@ from app.appointments.services.waitlist import (  # noqa: F401
     my_waitlist,
     withdraw,
 )
-from app.core.cards import Card, Urgency
-from app.core.models import UTCDateTime, utcnow
+from app.core.cards import Card, Urgency, folded, joined
+from app.core.models import UTCDateTime
 from app.extensions import db
 
 UPCOMING_DAYS = 7
@@ -118,11 +119,20 @@ def _service_name(row) -> str:
     return pick({"zh_Hans": row.name_zh_hans, "zh_Hant": row.name_zh_hant, "en": row.name_en})
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
-    """A seat held for me to accept (now), and my next appointment within a week (two queries)."""
-    now = utcnow()
-    params = {"person_id": person_id, "now": now, "horizon": now + timedelta(days=UPCOMING_DAYS)}
-    cards = [
+_OFFERED = db.select(func.count()).where(
+    WaitlistEntry.person_id == bindparam("person_id"),
+    WaitlistEntry.status == WaitStatus.OFFERED,
+    WaitlistEntry.hold_until > bindparam("now", type_=UTCDateTime),
+)
+
+
+@folded(_OFFERED)
+def _offer_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
+    """A seat held for me to accept (now): the count folded into the home, the offers read only if any."""
+    (offered,) = row
+    if not offered:
+        return []
+    return [
         Card(
             "appointments",
             "waitlist_offer",
@@ -130,17 +140,32 @@ def home_cards(person_id: uuid.UUID) -> list[Card]:
             gettext("A seat is held for you"),
             gettext(
                 "%(service)s, %(at)s: accept by %(until)s.",
-                service=_service_name(row),
-                at=format_datetime(row.starts_at, "short"),
-                until=format_datetime(row.hold_until, "short"),
+                service=_service_name(offer),
+                at=format_datetime(offer.starts_at, "short"),
+                until=format_datetime(offer.hold_until, "short"),
             ),
-            due_at=row.hold_until,
-            target=f"/api/v1/appointments/waitlist/{row.id}",
+            due_at=offer.hold_until,
+            target=f"/api/v1/appointments/waitlist/{offer.id}",
         )
-        for row in db.session.execute(_OFFERS, params)
+        for offer in db.session.execute(_OFFERS, {"person_id": person_id, "now": now})
     ]
-    upcoming = db.session.execute(_UPCOMING, params).first()
-    if upcoming is not None:
+
+
+class _Upcoming(NamedTuple):
+    id: uuid.UUID | None
+    starts_at: datetime | None
+    name_zh_hans: str | None
+    name_zh_hant: str | None
+    name_en: str | None
+    total: int | None
+
+
+@folded(_UPCOMING, params=lambda now: {"horizon": now + timedelta(days=UPCOMING_DAYS)})
+def _upcoming_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
+    """My next appointment within a week."""
+    upcoming = _Upcoming(*row)
+    cards = []
+    if upcoming.id is not None:
         today = upcoming.starts_at - now < timedelta(hours=24)
         cards.append(
             Card(
@@ -159,3 +184,7 @@ def home_cards(person_id: uuid.UUID) -> list[Card]:
             )
         )
     return cards
+
+
+# A seat held for me to accept, and my next appointment within a week (one statement of the home's).
+home_cards = joined(_offer_cards, _upcoming_cards)

@@ -3,46 +3,44 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext, ngettext
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, case, func
 
 from app.commerce.models import Order, OrderStatus, Review
-from app.core.cards import Card, Urgency
-from app.core.models import UTCDateTime, utcnow
+from app.core.cards import Card, Urgency, folded
+from app.core.models import UTCDateTime
 from app.extensions import db
 
 REVIEW_WITHIN = timedelta(days=14)  # a completed order asks for a review for this long
 
 # Built once: the home runs it on every visit (docs/adding-a-domain.md, "hot statements").
+_READY = Order.status == OrderStatus.READY
+_TO_REVIEW = (
+    (Order.status == OrderStatus.COMPLETED)
+    & (Order.completed_at >= bindparam("since", type_=UTCDateTime))
+    & Review.id.is_(None)
+)
 _HOME_ORDERS = (
-    db.select(Order.status, func.count(), func.min(Order.ready_at))
-    .outerjoin(Review, Review.order_id == Order.id)
-    .where(
-        Order.person_id == bindparam("person_id"),
-        (Order.status == OrderStatus.READY)
-        | (
-            (Order.status == OrderStatus.COMPLETED)
-            & (Order.completed_at >= bindparam("since", type_=UTCDateTime))
-            & Review.id.is_(None)
-        ),
+    db.select(
+        func.count(case((_READY, 1))),
+        func.min(case((_READY, Order.ready_at))),
+        func.count(case((_TO_REVIEW, 1))),
     )
-    .group_by(Order.status)
+    .select_from(Order)
+    .outerjoin(Review, Review.order_id == Order.id)
+    .where(Order.person_id == bindparam("person_id"), _READY | _TO_REVIEW)
 )
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_HOME_ORDERS, params=lambda now: {"since": now - REVIEW_WITHIN})
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """Orders ready for pick-up or on their way, and recent completed orders to review (one query)."""
-    rows = {
-        status: (count, first)
-        for status, count, first in db.session.execute(
-            _HOME_ORDERS, {"person_id": person_id, "since": utcnow() - REVIEW_WITHIN}
-        )
-    }
+    ready, first, to_review = row
     cards = []
-    if OrderStatus.READY in rows:
-        count, first = rows[OrderStatus.READY]
+    if ready:
+        count = ready
         cards.append(
             Card(
                 "commerce",
@@ -55,8 +53,8 @@ def home_cards(person_id: uuid.UUID) -> list[Card]:
                 target="/api/v1/commerce/orders?status=ready",
             )
         )
-    if OrderStatus.COMPLETED in rows:
-        count, _ = rows[OrderStatus.COMPLETED]
+    if to_review:
+        count = to_review
         cards.append(
             Card(
                 "commerce",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, case, or_
@@ -28,7 +29,7 @@ from app.complaints.services._shared import (
 from app.core import access, audit
 from app.core.actors import Actor, ActorKind, Role
 from app.core.audit import AuditAction
-from app.core.cards import Card, Urgency
+from app.core.cards import Card, Urgency, folded
 from app.core.errors import NotFound
 from app.core.models import UTCDateTime, utcnow
 from app.core.pagination import Page, paginate
@@ -209,10 +210,10 @@ def _home_statement():
 _HOME_COMPLAINTS = _home_statement()
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_HOME_COMPLAINTS)
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """Replies waiting for the person's rating, and their reports past the deadline (one query)."""
-    params = {"person_id": person_id, "now": utcnow()}
-    to_rate, first_resolved, overdue, first_due = db.session.execute(_HOME_COMPLAINTS, params).one()
+    to_rate, first_resolved, overdue, first_due = row
     cards = []
     if overdue:
         cards.append(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import NamedTuple
 
 from flask_babel import gettext
 from sqlalchemy import bindparam
 
-from app.core.cards import Card, Urgency
-from app.core.models import utcnow
+from app.core.cards import Card, Urgency, folded, joined
 from app.eldercare.models import ACTIVE_STATUSES, Alert, AlertStatus, CheckIn, ElderProfile
 from app.eldercare.services._shared import local_now
 from app.extensions import db
@@ -27,15 +28,19 @@ _CHECKIN_TODAY = (
 )
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
-    """An open alert (urgent, first on the home) and today's check-in once its time passed (two queries)."""
+@folded(_ACTIVE_ALERT)
+def _alert_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
+    """An open alert (urgent, first on the home)."""
+    alert = _Alert(*row)
+    return [_alert_card(alert)] if alert.id is not None else []
+
+
+@folded(_CHECKIN_TODAY, params=lambda now: {"day": local_now(now).date()})
+def _checkin_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
+    """Today's check-in once its time passed."""
+    checkin = _CheckIn(*row)
     cards = []
-    alert = db.session.execute(_ACTIVE_ALERT, {"person_id": person_id}).first()
-    if alert is not None:
-        cards.append(_alert_card(alert))
-    local = local_now(utcnow())
-    checkin = db.session.execute(_CHECKIN_TODAY, {"person_id": person_id, "day": local.date()}).first()
-    if _missed(checkin, local.time()):
+    if _missed(checkin, local_now(now).time()):
         cards.append(
             Card(
                 "eldercare",
@@ -51,11 +56,29 @@ def home_cards(person_id: uuid.UUID) -> list[Card]:
     return cards
 
 
+# An open alert and today's check-in (two queries, folded into the home's one).
+home_cards = joined(_alert_cards, _checkin_cards)
+
+
 def _missed(checkin, now) -> bool:
     """Today's check-in time has passed and the elder has not checked in."""
     if checkin is None or checkin.checkin_by is None or checkin.checked_in_at is not None:
         return False
     return checkin.checkin_by <= now
+
+
+class _Alert(NamedTuple):
+    id: uuid.UUID | None
+    kind: str | None
+    status: str | None
+    raised_at: datetime | None
+    responder_name: str | None
+    eta_minutes: int | None
+
+
+class _CheckIn(NamedTuple):
+    checkin_by: object
+    checked_in_at: datetime | None
 
 
 def _alert_card(alert) -> Card:

@@ -18,17 +18,16 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
-from pypinyin import Style, lazy_pinyin
-from sqlalchemy import bindparam
+from sqlalchemy import Integer, bindparam, cast, null, union_all
 
 from app.core.actors import Actor
 from app.core.calendar import SHANGHAI
 from app.core.i18n import SUPPORTED_LOCALES, current_locale
 from app.core.ids import new_id
-from app.core.models import upsert_insert, utcnow
+from app.core.models import UTCDateTime, upsert_insert, utcnow
 from app.core.policy import own_person
 from app.extensions import db
-from app.home.catalogue import CATALOGUE, CATEGORIES, MAX_QUERY_TERMS
+from app.home.catalogue import CATALOGUE, CATEGORIES, MAX_QUERY_TERMS, PINYIN
 from app.home.errors import UnknownService
 from app.home.models import ServicePopularity, ServiceVisit
 
@@ -146,16 +145,49 @@ def _fold(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", text.casefold())
 
 
-def _pinyin_forms(text: str) -> tuple[str, str]:
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _pinyin_of(text: str) -> tuple[str, str]:
     """``text`` as toneless pinyin, whole (``shenghuojiaofei``) and by initials (``shjf``)."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries are ~57 MB: only for a text not worked out
+
     return "".join(lazy_pinyin(text)), "".join(lazy_pinyin(text, style=Style.FIRST_LETTER))
+
+
+@cache
+def _pinyin_table() -> dict[str, list[str]]:
+    """The catalogue's texts in pinyin as ``data/pinyin.json`` holds them (empty without the file)."""
+    try:
+        return json.loads(PINYIN.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+
+
+def _pinyin_forms(text: str) -> tuple[str, str]:
+    """``text`` in pinyin: from the table worked out ahead, or by pypinyin for a text not in it."""
+    known = _pinyin_table().get(text)
+    return (known[0], known[1]) if known else _pinyin_of(text)
+
+
+def _chinese_texts() -> list[str]:
+    texts = set()
+    for service in catalogue():
+        texts.update(service.names.values())
+        texts.update(word for words in service.keywords.values() for word in words)
+    return sorted(text for text in texts if _HAN.search(text))
+
+
+def pinyin_table() -> dict[str, list[str]]:
+    """What ``data/pinyin.json`` should hold: each Chinese name and keyword, worked out by pypinyin."""
+    return {text: list(_pinyin_of(text)) for text in _chinese_texts()}
 
 
 def _forms(texts: list[str]) -> tuple[str, ...]:
     forms = set()
     for text in texts:
         forms.add(_fold(text))
-        if re.search(r"[\u4e00-\u9fff]", text):
+        if _HAN.search(text):
             forms.update(_fold(form) for form in _pinyin_forms(text))
     return tuple(form for form in forms if form)
 
@@ -216,8 +248,10 @@ def list_services(actor: Actor | None, *, query: str | None = None, category: st
     scores = {s.code: relevance(s, terms) for s in services} if terms else {}
     if terms:
         services = [s for s in services if scores[s.code]]
-    mine = _visits_of(actor.person_id) if actor is not None and actor.person_id is not None else {}
-    popularity = _popularity()
+    if actor is not None and actor.person_id is not None:
+        mine, popularity = _uses_of(actor.person_id)
+    else:
+        mine, popularity = {}, _popularity()
     locale = current_locale()
     ranked = _ranked(services, mine, popularity, scores)
     counts: dict[str, int] = {}
@@ -236,7 +270,7 @@ def list_services(actor: Actor | None, *, query: str | None = None, category: st
 
 def shortcuts(person_id: uuid.UUID, limit: int = 8) -> list[dict]:
     """The home's service shortcuts (千人千面): the person's most recent services, then popular ones."""
-    mine, popularity, locale = _visits_of(person_id), _popularity(), current_locale()
+    (mine, popularity), locale = _uses_of(person_id), current_locale()
     ranked = _ranked(installed(), mine, popularity, {})[:limit]
     return [s.view(locale, mine.get(s.code), popularity.get(s.code, 0)) for s in ranked]
 
@@ -258,16 +292,32 @@ def _ranked(services: list[Service], mine: dict[str, _Use], popularity: dict[str
 
 
 # Built once: the home runs them on every visit (see docs/adding-a-domain.md, "hot statements").
-_VISITS = db.select(ServiceVisit.service_code, ServiceVisit.visits, ServiceVisit.last_visited_at).where(
-    ServiceVisit.person_id == bindparam("person_id")
-)
 _POPULARITY = db.select(ServicePopularity.service_code, ServicePopularity.visits)
+_USES = union_all(
+    db.select(
+        ServicePopularity.service_code,
+        ServicePopularity.visits.label("popularity"),
+        cast(null(), Integer).label("visits"),
+        cast(null(), UTCDateTime).label("last_visited_at"),
+    ),
+    db.select(
+        ServiceVisit.service_code,
+        cast(null(), Integer),
+        ServiceVisit.visits,
+        ServiceVisit.last_visited_at,
+    ).where(ServiceVisit.person_id == bindparam("person_id")),
+)
 
 
-def _visits_of(person_id: uuid.UUID) -> dict[str, _Use]:
-    """The person's use of each service they opened (one query)."""
-    rows = db.session.execute(_VISITS, {"person_id": person_id})
-    return {code: _Use(visits, last) for code, visits, last in rows}
+def _uses_of(person_id: uuid.UUID) -> tuple[dict[str, _Use], dict[str, int]]:
+    """The person's use of each service and every service's popularity (one query for both)."""
+    mine, popularity = {}, {}
+    for code, popular, visits, last in db.session.execute(_USES, {"person_id": person_id}):
+        if popular is not None:
+            popularity[code] = popular
+        else:
+            mine[code] = _Use(visits, last)
+    return mine, popularity
 
 
 def _popularity() -> dict[str, int]:
@@ -315,3 +365,11 @@ def record_visit(actor: Actor, code: str) -> dict:
 
 def _day(moment: datetime):
     return moment.astimezone(SHANGHAI).date()
+
+
+def write_pinyin_table() -> None:
+    """Work ``data/pinyin.json`` out again, after an edit of the catalogue.
+
+    ``python -c 'from app.home.services.directory import write_pinyin_table as w; w()'``
+    """
+    PINYIN.write_text(json.dumps(pinyin_table(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

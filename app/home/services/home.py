@@ -1,9 +1,10 @@
 """The resident's home (千人千面): what needs them now, from every domain, and their elders' beside it.
 
-Each domain registers a card provider (``app.core.cards.register_cards``) costing a constant number
-of queries; the home calls each once for the resident and once for each person whose mandate they
-hold (at most ``MAX_PRINCIPALS``), showing only the cards the mandate's scopes cover. So a home costs
-at most (1 + MAX_PRINCIPALS) × the providers' queries, whatever the resident has.
+Each domain registers a card provider (``app.core.cards.register_cards``) declaring its one-row
+statement (``app.core.cards.folded``); the home runs all of them as one statement for the resident
+and one for each person whose mandate they hold (at most ``MAX_PRINCIPALS``), over the providers
+the mandate's scopes cover. So a home costs a fixed handful of statements plus one per elder,
+whatever the resident has (``tests/test_statements.py`` pins it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import timedelta
 from app.core import audit
 from app.core.actors import Actor, ActorKind, MandateScope
 from app.core.audit import AuditAction
-from app.core.cards import Card, CardSource, card_sources
+from app.core.cards import Card, CardSource, card_sources, gather
 from app.core.models import utcnow
 from app.core.policy import require_person
 from app.home.services.directory import shortcuts
@@ -36,12 +37,13 @@ class Section:
 
 
 def cards_of(person_id: uuid.UUID, scopes: frozenset[MandateScope] | None = None) -> list[Card]:
-    """A person's cards, ranked; within ``scopes`` only (a proxy's view) when given."""
-    cards: list[Card] = []
-    for source in card_sources():
-        if scopes is None or _covered(source, scopes):
-            cards.extend(source.provider(person_id))
-    return sorted(cards, key=Card.rank)
+    """A person's cards, ranked; within ``scopes`` only (a proxy's view) when given.
+
+    The providers that declare their statement (``app.core.cards.folded``: every one today) run in
+    one statement together; any other is called in turn.
+    """
+    providers = [source.provider for source in card_sources() if scopes is None or _covered(source, scopes)]
+    return sorted(gather(providers, person_id, utcnow()), key=Card.rank)
 
 
 def _covered(source: CardSource, scopes: frozenset[MandateScope]) -> bool:

@@ -13,7 +13,7 @@ from app.core import audit
 from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI
-from app.core.cards import Card, Urgency
+from app.core.cards import Card, Urgency, folded
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import DEFAULT_LOCALE
 from app.core.models import UTCDateTime, utcnow
@@ -320,9 +320,10 @@ def mandate_status(mandate: Mandate, now: datetime | None = None) -> str:
     return mandate.status_at(now or utcnow())
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_WAITING, params=lambda now: {"moment": now})
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """Mandates someone gave the person that wait for them to accept (one query)."""
-    waiting = db.session.scalar(_WAITING, {"person_id": person_id, "moment": utcnow()})
+    (waiting,) = row
     if not waiting:
         return []
     return [

@@ -125,6 +125,11 @@ def is_real_name_verified(person_id: uuid.UUID) -> bool:
 _NATIONAL_ID_HASH = db.select(Person.national_id_hash).where(Person.id == bindparam("person_id"))
 
 
+def national_id_hash_statement():
+    """The statement of :func:`national_id_hash_of` (bound by ``person_id``), for another domain's query."""
+    return _NATIONAL_ID_HASH
+
+
 def national_id_hash_of(person_id: uuid.UUID) -> str | None:
     """The keyed hash of the person's verified national ID (how institutions' records find them)."""
     return db.session.scalar(_NATIONAL_ID_HASH, {"person_id": person_id})

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, func, update
 
 from app.core.actors import Actor
-from app.core.cards import Card, Urgency
+from app.core.cards import Card, Urgency, folded
 from app.core.errors import NotFound
 from app.core.models import utcnow
 from app.core.pagination import paginate
@@ -73,9 +74,10 @@ def mark_all_read(actor: Actor) -> int:
     return result.rowcount
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_UNREAD)
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """Unread messages in the inbox (one query)."""
-    unread = unread_count(person_id)
+    (unread,) = row
     if not unread:
         return []
     return [

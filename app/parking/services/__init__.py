@@ -12,6 +12,7 @@ and whose fines they are, and one mandate scope covers a family car's stays and 
 
 from __future__ import annotations
 
+from app.core.cards import joined
 from app.parking.services._shared import (  # noqa: F401
     DOMAIN,
     FINE_DOMAIN,
@@ -95,6 +96,5 @@ def install() -> None:
     payments.register_purpose(FINE_DOMAIN, MANDATE_SCOPE, on_settled=on_fine_settled)
 
 
-def home_cards(person_id):
-    """The resident's unpaid stays and unpaid fines, as home cards (two queries)."""
-    return session_cards(person_id) + violation_cards(person_id)
+# The resident's unpaid stays and unpaid fines, as home cards (two queries, folded into the home's one).
+home_cards = joined(session_cards, violation_cards)

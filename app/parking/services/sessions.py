@@ -11,7 +11,7 @@ from sqlalchemy import bindparam
 
 from app.core import access
 from app.core.actors import Actor
-from app.core.cards import Card, Urgency
+from app.core.cards import Card, Urgency, folded
 from app.core.models import UTCDateTime, utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
@@ -144,10 +144,10 @@ _HOME_DEBTS = db.select(
 )
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_HOME_DEBTS)
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """One card for the resident's unpaid stays (one query); urgent once a stay waited past the reminder."""
-    now = utcnow()
-    count, total_fen, oldest = db.session.execute(_HOME_DEBTS, {"person_id": person_id, "now": now}).one()
+    count, total_fen, oldest = row
     if not count:
         return []
     total = Money(int(total_fen))

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core import access
 from app.core.actors import Actor
 from app.core.calendar import business_date
-from app.core.cards import Card, Urgency
+from app.core.cards import Card, Urgency, folded
 from app.core.errors import Conflict, NotFound
 from app.core.models import utcnow
 from app.core.money import Money
@@ -228,9 +228,10 @@ _HOME_FINES = (
 )
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_HOME_FINES)
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """One card for the unpaid fines of the resident's plates (one query)."""
-    count, fines, points = db.session.execute(_HOME_FINES, {"person_id": person_id}).one()
+    count, fines, points = row
     if not count:
         return []
     total = Money(int(fines))

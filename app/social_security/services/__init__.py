@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 
-from app.core.cards import Card, Urgency
+from app.core.cards import Card, Urgency, folded
 from app.core.money import Money
 from app.extensions import db
 from app.identity import services as identity
@@ -108,7 +108,7 @@ def attention_items(person_id: uuid.UUID, limit: int = 5) -> list[AttentionItem]
     """At most ``limit`` things needing attention now: a scheme not contributing, a month unpaid.
 
     Three narrow queries (the person's ID hash, each scheme's statuses, each scheme's last month
-    paid), whatever the length of the history: the home calls it on every visit.
+    paid), whatever the length of the history: the bot calls it (the home folds it, see below).
     """
     id_hash = identity.national_id_hash_of(person_id)
     if id_hash is None:
@@ -116,6 +116,10 @@ def attention_items(person_id: uuid.UUID, limit: int = 5) -> list[AttentionItem]
     params = {"id_hash": id_hash}
     status = {row.scheme: (row.status, row.occurred_on) for row in db.session.execute(_STATUSES, params)}
     last_paid = dict(db.session.execute(_LAST_PAID, params).all())
+    return _attention(status, last_paid)[:limit]
+
+
+def _attention(status: dict, last_paid: dict) -> list[AttentionItem]:
     due = month_due()
     items = []
     for scheme in Scheme:
@@ -126,30 +130,54 @@ def attention_items(person_id: uuid.UUID, limit: int = 5) -> list[AttentionItem]
             items.append(AttentionItem("status_not_active", scheme, since))
         elif scheme in EMPLOYER_PAID and scheme in last_paid and last_paid[scheme] < due:
             items.append(AttentionItem("employer_missing", scheme, due))
-    return items[:limit]
+    return items
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
-    """What the resident should look at in their insurance and housing fund (bounded queries)."""
-    cards = []
-    for item in attention_items(person_id):
-        scheme = str(SCHEME_LABELS.get(item.scheme, item.scheme))
-        if item.kind == "employer_missing":
-            title = gettext("No employer contribution")
-            body = gettext(
-                "%(scheme)s: nothing was paid for %(month)s.", scheme=scheme, month=f"{item.since:%Y-%m}"
-            )
-        else:
-            title = gettext("Insurance status changed")
-            body = gettext("%(scheme)s is no longer active.", scheme=scheme)
-        cards.append(
-            Card(
-                "social_security",
-                item.kind,
-                Urgency.SOON,
-                title,
-                body,
-                target="/api/v1/social-security/summary",
-            )
+def _home_statement():
+    """The person's ID hash, how many status records they have, the employer-paid schemes' last months.
+
+    One row for the home's folded statement; the statuses themselves are read only when there are any.
+    """
+    id_hash = identity.national_id_hash_statement().scalar_subquery()
+    paid = [
+        func.max(
+            case(((Record.kind == RecordKind.CONTRIBUTION) & (Record.scheme == scheme), Record.occurred_on))
         )
-    return cards
+        for scheme in EMPLOYER_PAID
+    ]
+    return select(id_hash, func.count(case((Record.kind == RecordKind.STATUS, 1))), *paid).where(
+        Record.insured_id == select(Insured.id).where(Insured.national_id_hash == id_hash).scalar_subquery(),
+        Record.is_current,
+    )
+
+
+@folded(_home_statement())
+def home_cards(row: tuple, person_id: uuid.UUID, now) -> list[Card]:
+    """What the resident should look at in their insurance and housing fund.
+
+    One folded statement, and one more when the person has status records.
+    """
+    id_hash, statuses, *paid = row
+    last_paid = {
+        scheme: month for scheme, month in zip(EMPLOYER_PAID, paid, strict=True) if month is not None
+    }
+    status = {}
+    if statuses:
+        params = {"id_hash": id_hash}
+        status = {row.scheme: (row.status, row.occurred_on) for row in db.session.execute(_STATUSES, params)}
+    return [_card(item) for item in _attention(status, last_paid)[:5]]
+
+
+def _card(item: AttentionItem) -> Card:
+    scheme = str(SCHEME_LABELS.get(item.scheme, item.scheme))
+    if item.kind == "employer_missing":
+        title = gettext("No employer contribution")
+        body = gettext(
+            "%(scheme)s: nothing was paid for %(month)s.", scheme=scheme, month=f"{item.since:%Y-%m}"
+        )
+    else:
+        title = gettext("Insurance status changed")
+        body = gettext("%(scheme)s is no longer active.", scheme=scheme)
+    return Card(
+        "social_security", item.kind, Urgency.SOON, title, body, target="/api/v1/social-security/summary"
+    )

@@ -31,7 +31,6 @@ from app.core.pagination import Page, paginate
 from app.core.policy import acting_for
 from app.core.views import WithFacts, with_facts
 from app.extensions import db
-from app.social_security import pdf
 from app.social_security.errors import CertificateNotVerified, NoRecords
 from app.social_security.models import Certificate, CertificateKind, Scheme
 from app.social_security.services._shared import MANDATE_SCOPE, insured_of_person, setting
@@ -189,6 +188,8 @@ def certificate_pdf(
     ``url_of(code)`` is where its QR leads (the API gives the address the request reached); off the
     web (the bot), this deployment's verification page at ``OIDC_ISSUER``.
     """
+    from app.social_security import pdf  # fpdf2 and its font tools: ~45 MB, loaded by the first PDF only
+
     certificate = get_certificate(actor, certificate_id).record
     url = (url_of or verification_url)(certificate.code)
     return f"certificate-{certificate.serial}.pdf", pdf.render(certificate, url)

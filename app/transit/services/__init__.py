@@ -9,15 +9,15 @@ the day's trips are charged through payments once (:mod:`.settlement`). Riders r
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, func, select
 
 from app.core import access
 from app.core.actors import Actor, MandateScope
-from app.core.cards import Card, Urgency
-from app.core.models import UTCDateTime, utcnow
+from app.core.cards import Card, Urgency, folded
+from app.core.models import UTCDateTime
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.views import WithFacts, with_facts
@@ -81,12 +81,10 @@ _HOME_TRIPS = select(
 ).where(Trip.person_id == bindparam("person_id"))
 
 
-def home_cards(person_id: uuid.UUID) -> list[Card]:
+@folded(_HOME_TRIPS, params=lambda now: {"since": now - timedelta(days=7)})
+def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
     """Unpaid fares (a daily charge failed) and recent trips missing a tap (charged the maximum fare)."""
-    since = utcnow() - timedelta(days=7)
-    unpaid, unpaid_fen, incomplete = db.session.execute(
-        _HOME_TRIPS, {"person_id": person_id, "since": since}
-    ).one()
+    unpaid, unpaid_fen, incomplete = row
     cards = []
     if unpaid:
         cards.append(
