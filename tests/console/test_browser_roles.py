@@ -51,9 +51,9 @@ def test_the_agent_takes_a_call_with_a_suggested_category_and_sees_the_duplicate
     page.get_by_role("button", name="记录诉求").click()
 
     expect(page.get_by_role("status")).to_have_text("已记录来电。")
-    duplicates = page.locator(".columns")
+    duplicates = page.locator(".duplicates")
     expect(duplicates).to_contain_text(earlier.tracking_number)
-    expect(page.locator("svg.map circle.point")).to_have_count(2)
+    expect(page.locator("svg.map circle.point")).to_have_count(4)
     look(page, "agent-4-recorded")
 
     with live.database() as session:
@@ -78,10 +78,10 @@ def test_the_dispatcher_merges_duplicates_seen_on_the_map_and_dispatches_the_ori
     look(page, "dispatcher-1-queue")
 
     page.get_by_role("link", name=second.tracking_number).click()
-    expect(page.locator(".columns .card")).to_have_count(2)
-    expect(page.locator(".columns")).to_contain_text(first.tracking_number)
+    expect(page.locator(".duplicates .card")).to_have_count(2)
+    expect(page.locator(".duplicates")).to_contain_text(first.tracking_number)
     expect(page.locator("svg.map ellipse.district")).to_have_count(3)
-    expect(page.locator("svg.map circle.point")).to_have_count(2)
+    expect(page.locator("svg.map circle.point")).to_have_count(4)
     look(page, "dispatcher-2-duplicates")
 
     page.get_by_role("radio", name=re.compile(first.tracking_number)).check()
