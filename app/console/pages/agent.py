@@ -59,11 +59,11 @@ def find_caller():
     return _page(caller=caller)
 
 
-@bp.route("/suggestions")
+@bp.route("/suggestions", methods=["POST"])
 @signed_in(*AGENTS)
 def suggestions():
-    """Categories for the words typed so far (an htmx fragment)."""
-    found = complaints.suggest_categories(request.args.get("description", "")[:2000])
+    """Categories for the words typed so far (an htmx fragment; a POST, so the words stay out of logs)."""
+    found = complaints.suggest_categories(request.form.get("description", "")[:2000])
     return render_template("console/agent/_suggestions.html", suggestions=found)
 
 
