@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask import session as hosted_sign_in
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -30,6 +30,7 @@ from app.core.errors import (
     AppError,
     BadRequest,
     Forbidden,
+    NotFound,
     StaleVersion,
     Unauthenticated,
     from_http_exception,
@@ -180,7 +181,12 @@ def _headers(response):
         response.headers.update(SECURITY_HEADERS)
     if g.get("console_new_lang"):
         response.set_cookie(
-            LANG_COOKIE, g.console_new_lang, path=sessions.COOKIE_PATH, max_age=365 * 86400, samesite="Lax"
+            LANG_COOKIE,
+            g.console_new_lang,
+            path=sessions.COOKIE_PATH,
+            max_age=365 * 86400,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
         )
     return response
 
@@ -330,3 +336,9 @@ def signed_out():
 def home():
     """What the signed-in person can do here, by role."""
     return render_template("console/home.html")
+
+
+@console.route("/<path:unknown>", methods=["GET", "POST"])
+def no_such_page(unknown: str):
+    """A console address that names no page: the console's own 404 page, not the API's JSON."""
+    raise NotFound()

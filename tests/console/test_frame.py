@@ -116,3 +116,10 @@ def test_the_console_returns_only_to_its_own_pages(client, console_city):
     assert start.status_code == 302
     pending = console_city.session.query(ConsoleSession).one()
     assert pending.next_path == "/console/"  # never another site
+
+
+def test_an_unknown_console_address_is_the_consoles_404_page(sign_in):
+    client = sign_in(DEMO["agent"])
+    missing = client.get("/console/no-such-page")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert 'role="alert"' in missing.get_data(as_text=True)
