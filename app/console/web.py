@@ -132,6 +132,8 @@ def signed_in(*roles: str):
 
 @console.before_request
 def _load_session():
+    if request.endpoint == "console.static":
+        return  # stylesheets and scripts need no session (and no database)
     g.console_session = session = sessions.current()
     g.console_actor = g.console_person = None
     if session is not None and session.person_id is not None:
