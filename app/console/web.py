@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask import session as hosted_sign_in
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -30,6 +30,7 @@ from app.core.errors import (
     AppError,
     BadRequest,
     Forbidden,
+    NotFound,
     StaleVersion,
     Unauthenticated,
     from_http_exception,
@@ -131,6 +132,8 @@ def signed_in(*roles: str):
 
 @console.before_request
 def _load_session():
+    if request.endpoint == "console.static":
+        return  # stylesheets and scripts need no session (and no database)
     g.console_session = session = sessions.current()
     g.console_actor = g.console_person = None
     if session is not None and session.person_id is not None:
@@ -180,7 +183,12 @@ def _headers(response):
         response.headers.update(SECURITY_HEADERS)
     if g.get("console_new_lang"):
         response.set_cookie(
-            LANG_COOKIE, g.console_new_lang, path=sessions.COOKIE_PATH, max_age=365 * 86400, samesite="Lax"
+            LANG_COOKIE,
+            g.console_new_lang,
+            path=sessions.COOKIE_PATH,
+            max_age=365 * 86400,
+            samesite="Lax",
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
         )
     return response
 
@@ -330,3 +338,9 @@ def signed_out():
 def home():
     """What the signed-in person can do here, by role."""
     return render_template("console/home.html")
+
+
+@console.route("/<path:unknown>", methods=["GET", "POST"])
+def no_such_page(unknown: str):
+    """A console address that names no page: the console's own 404 page, not the API's JSON."""
+    raise NotFound()

@@ -85,3 +85,41 @@ def test_signing_out_also_ends_the_hosted_sign_in_of_this_browser(sign_in):
     assert any(h.startswith("ymt_signin=;") for h in out.headers.getlist("Set-Cookie")), out.headers
     again = client.get(client.get("/console/sign-in").headers["Location"])
     assert again.status_code == 200  # the hosted page asks for the phone again
+
+
+def test_a_session_ends_after_two_idle_hours(sign_in):
+    from datetime import UTC, datetime, timedelta
+
+    from app.core import clock
+
+    with clock.frozen(datetime(2026, 12, 2, 2, 0, tzinfo=UTC)):  # 10:00 in Shanghai
+        client = sign_in(DEMO["agent"])
+        assert client.get("/console/").status_code == 200
+        clock.advance(timedelta(minutes=90))
+        assert client.get("/console/").status_code == 200  # still in use
+        clock.advance(timedelta(hours=2, minutes=1))
+        assert client.get("/console/").status_code == 302
+
+
+def test_signed_out_everywhere_ends_the_console_session_too(sign_in, db):
+    from app.identity import services as identity
+
+    client = sign_in(DEMO["agent"])
+    assert client.get("/console/").status_code == 200
+    identity.person_by_phone(DEMO["agent"]).sign_in_generation += 1  # a lost phone reported
+    db.session.flush()
+    assert client.get("/console/").status_code == 302
+
+
+def test_the_console_returns_only_to_its_own_pages(client, console_city):
+    start = client.get("/console/sign-in?next=https://evil.example/console/")
+    assert start.status_code == 302
+    pending = console_city.session.query(ConsoleSession).one()
+    assert pending.next_path == "/console/"  # never another site
+
+
+def test_an_unknown_console_address_is_the_consoles_404_page(sign_in):
+    client = sign_in(DEMO["agent"])
+    missing = client.get("/console/no-such-page")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert 'role="alert"' in missing.get_data(as_text=True)

@@ -37,9 +37,14 @@ def test_the_agent_finds_the_caller_masked_with_earlier_complaints_and_the_look_
 
 def test_categories_are_suggested_from_the_words(sign_in):
     client = sign_in(DEMO["agent"])
-    fragment = client.get("/console/agent/suggestions?description=小区门口的路灯坏了").get_data(as_text=True)
+    token = _form_token(client.get("/console/agent/"))
+    asked = {"csrf_token": token, "description": "小区门口的路灯坏了"}
+    fragment = client.post("/console/agent/suggestions", data=asked).get_data(as_text=True)
     assert 'data-category="0202"' in fragment and "路灯故障" in fragment
-    assert client.get("/console/agent/suggestions?description=").get_data(as_text=True).strip() == ""
+    noise = client.post("/console/agent/suggestions", data={**asked, "description": "工地半夜施工太吵"})
+    assert 'data-category="0101"' in noise.get_data(as_text=True)  # the rule's keyword 施工
+    empty = client.post("/console/agent/suggestions", data={"csrf_token": token, "description": ""})
+    assert empty.get_data(as_text=True).strip() == ""
 
 
 def test_the_agent_records_a_call_and_a_refusal_is_shown_with_nothing_written(sign_in, db):

@@ -7,6 +7,7 @@ categories suggested from the words; once recorded, the complaint's page shows d
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from app.complaints import services as complaints
@@ -16,6 +17,7 @@ from app.console.web import console_actor, register_nav, render_page, signed_in
 from app.core.actors import Role
 from app.core.errors import AppError, ValidationFailed
 from app.core.geo import Point
+from app.core.pii import InvalidPII, normalize_phone
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 AGENTS = (Role.HOTLINE_AGENT, Role.SUPERVISOR)
@@ -57,11 +59,11 @@ def find_caller():
     return _page(caller=caller)
 
 
-@bp.route("/suggestions")
+@bp.route("/suggestions", methods=["POST"])
 @signed_in(*AGENTS)
 def suggestions():
-    """Categories for the words typed so far (an htmx fragment)."""
-    found = complaints.suggest_categories(request.args.get("description", "")[:2000])
+    """Categories for the words typed so far (an htmx fragment; a POST, so the words stay out of logs)."""
+    found = complaints.suggest_categories(request.form.get("description", "")[:2000])
     return render_template("console/agent/_suggestions.html", suggestions=found)
 
 
@@ -83,7 +85,7 @@ def record_call():
     """Record the call as a complaint on the caller's behalf; then show it with its duplicates."""
     actor = console_actor()
     try:
-        caller = complaints.find_caller(actor, forms.text("phone", max_length=20))
+        phone = _caller_phone()
         intake = complaints.Intake(
             category_code=forms.text("category", max_length=12),
             description=forms.text("description", max_length=2000),
@@ -93,13 +95,20 @@ def record_call():
             identity_visible=forms.checked("identity_visible"),
             urgent=forms.checked("urgent"),
         )
-        complaint = complaints.record_call(actor, caller.phone, intake)
+        complaint = complaints.record_call(actor, phone, intake)
     except AppError as error:
         caller = _caller_again(actor)
         return _page(caller=caller, error=error, form=request.form)
     return redirect(
         url_for("console.complaint.detail", complaint_id=complaint.id, notice="recorded"), code=303
     )
+
+
+def _caller_phone() -> str:
+    try:
+        return normalize_phone(forms.text("phone", max_length=20))
+    except InvalidPII:
+        raise ValidationFailed({"phone": [gettext("Not a valid phone number.")]}) from None
 
 
 def _caller_again(actor):

@@ -41,12 +41,18 @@ class Marker:
 
 @dataclass(frozen=True)
 class CityMap:
-    """What the template draws."""
+    """What the template draws; a close-up also has a scale bar (its length in pixels and metres)."""
 
     width: int
     height: int
     districts: list[Shape]
     markers: list[Marker]
+    scale_px: float = 0
+    scale_m: int = 0
+
+
+CLOSEUP_PAD_DEG = 0.0008  # about 80 m around the complaints
+METRES_PER_DEG = 111_320
 
 
 def draw(complaints: list) -> CityMap:
@@ -84,8 +90,44 @@ def draw(complaints: list) -> CityMap:
         cx, cy = (top_left[0] + bottom_right[0]) / 2, (top_left[1] + bottom_right[1]) / 2
         rx, ry = (bottom_right[0] - top_left[0]) / 2, (bottom_right[1] - top_left[1]) / 2
         shapes.append(Shape(name, round(cx, 1), round(cy, 1), round(rx, 1), round(ry, 1)))
+    return CityMap(WIDTH, height, shapes, _markers(placed, complaints, project))
+
+
+def _markers(placed: list, complaints: list, project) -> list[Marker]:
+    """Numbered as the page lists them; the page's own complaint drawn last, so it stays on top."""
     markers = [
-        Marker(number, *project(c.lat, c.lng), this=index == 0 and c is complaints[0], complaint=c)
-        for index, (number, c) in enumerate(enumerate(placed, start=1))
+        Marker(number, *project(c.lat, c.lng), this=c is complaints[0], complaint=c)
+        for number, c in enumerate(placed, start=1)
     ]
-    return CityMap(WIDTH, height, shapes, markers)
+    return sorted(markers, key=lambda m: m.this)
+
+
+def closeup(complaints: list) -> CityMap | None:
+    """The neighbourhood of the complaints, where points a few metres apart stand apart."""
+    placed = [c for c in complaints if c.lat is not None and c.lng is not None]
+    if not placed:
+        return None
+    north = max(c.lat for c in placed) + CLOSEUP_PAD_DEG
+    south = min(c.lat for c in placed) - CLOSEUP_PAD_DEG
+    west = min(c.lng for c in placed) - CLOSEUP_PAD_DEG
+    east = max(c.lng for c in placed) + CLOSEUP_PAD_DEG
+    squeeze = math.cos(math.radians((north + south) / 2))
+    width_deg = max(east - west, (north - south) / squeeze)
+    scale = (WIDTH - 2 * MARGIN) / (width_deg * squeeze)
+    height = round((north - south) * scale + 2 * MARGIN)
+
+    def project(lat: float, lng: float) -> tuple[float, float]:
+        return (
+            round(MARGIN + (lng - west) * squeeze * scale, 1),
+            round(MARGIN + (north - lat) * scale, 1),
+        )
+
+    metres = 100
+    return CityMap(
+        WIDTH,
+        height,
+        [],
+        _markers(placed, complaints, project),
+        scale_px=round(metres / METRES_PER_DEG * scale, 1),
+        scale_m=metres,
+    )

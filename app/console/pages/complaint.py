@@ -46,6 +46,12 @@ NOTICES = {
     "sent_back": _l("The complaint went back to the dispatchers."),
     "extension_requested": _l("The extension request went to the supervisors."),
 }
+CHANNEL_LABELS = {
+    "app": _l("App"),
+    "hotline": _l("Hotline call"),
+    "telegram": _l("Telegram"),
+    "open311": _l("Open311"),
+}
 CLOCK_LABELS = {"dispatch": _l("Dispatch deadline"), "feedback": _l("Reply deadline")}
 
 
@@ -67,6 +73,8 @@ def _context(actor, complaint_id: uuid.UUID) -> dict:
         "reporter": shown_reporter,
         "candidates": candidates,
         "map": citymap.draw([detail, *candidates]) if detail.lat is not None else None,
+        "closeup": citymap.closeup([detail, *candidates]) if detail.lat is not None else None,
+        "channel_labels": CHANNEL_LABELS,
         "departments": city.list_departments() if actor.has_role(*DISPATCHERS) else [],
         "categories": complaints.list_categories() if actor.has_role(*DISPATCHERS) else [],
         "may_dispatch": actor.has_role(*DISPATCHERS) and detail.status in OPEN_STATES,
