@@ -5,7 +5,16 @@ See docs/telegram-bot.md ("Adding a domain to the bot").
 
 from __future__ import annotations
 
-from bots.telegram.features import account, bills, citycode, complaints, home, inbox, social_security
+from bots.telegram.features import (
+    account,
+    bills,
+    citycode,
+    complaints,
+    home,
+    inbox,
+    parking,
+    social_security,
+)
 
 FEATURES = (
     account.FEATURE,
@@ -15,4 +24,5 @@ FEATURES = (
     complaints.FEATURE,
     social_security.FEATURE,
     inbox.FEATURE,
+    parking.FEATURE,
 )
