@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bots.telegram.features import (
     account,
+    appointments,
     bills,
     citycode,
     complaints,
@@ -25,4 +26,5 @@ FEATURES = (
     social_security.FEATURE,
     inbox.FEATURE,
     parking.FEATURE,
+    appointments.FEATURE,
 )
