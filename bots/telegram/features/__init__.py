@@ -10,6 +10,7 @@ from bots.telegram.features import (
     appointments,
     bills,
     citycode,
+    commerce,
     complaints,
     home,
     inbox,
@@ -27,4 +28,5 @@ FEATURES = (
     inbox.FEATURE,
     parking.FEATURE,
     appointments.FEATURE,
+    commerce.FEATURE,
 )
