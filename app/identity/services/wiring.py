@@ -9,15 +9,19 @@ from flask_babel import gettext
 from app.core.actors import Actor, ActorKind
 from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_authentication
 from app.core.errors import Forbidden
+from app.core.models import utcnow
 from app.extensions import db
 from app.identity import tokens
 from app.identity.models import (
+    Mandate,
     Person,
 )
 from app.identity.services.links import linked_account_id
 from app.identity.services.mandates import active_mandate
 from app.identity.services.people import person_by_phone
 from app.notifications import services as notifications
+
+MAX_HOLDERS = 10  # an urgent message falls back to at most this many mandate holders
 
 
 class PeopleDirectory:
@@ -40,6 +44,24 @@ class PeopleDirectory:
         """The person with this phone number, if any."""
         person = person_by_phone(phone)
         return person.id if person else None
+
+    def mandate_holders(self, person_id: uuid.UUID) -> list[uuid.UUID]:
+        """The people holding a mandate in force from the person, whatever its scopes."""
+        now = utcnow()
+        holders = db.session.scalars(
+            db.select(Mandate.grantee_id)
+            .where(
+                Mandate.grantor_id == person_id,
+                Mandate.grantee_id.is_not(None),
+                Mandate.revoked_at.is_(None),
+                Mandate.accepted_at.is_not(None),
+                Mandate.starts_at <= now,
+                Mandate.expires_at > now,
+            )
+            .order_by(Mandate.id)
+            .limit(MAX_HOLDERS)
+        )
+        return list(dict.fromkeys(holders))
 
 
 def install() -> None:
