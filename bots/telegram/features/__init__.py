@@ -12,6 +12,7 @@ from bots.telegram.features import (
     citycode,
     commerce,
     complaints,
+    eldercare,
     home,
     inbox,
     parking,
@@ -29,4 +30,5 @@ FEATURES = (
     parking.FEATURE,
     appointments.FEATURE,
     commerce.FEATURE,
+    eldercare.FEATURE,
 )
