@@ -41,6 +41,7 @@ def test_every_installed_domain_has_its_menu_entry(app):
         "appts:",
         "near:",
         "care:",
+        "trips:",
     ]
     for data in menu:  # every menu button routes to a handler
         assert data.partition(":")[0] in registry.buttons

@@ -17,6 +17,7 @@ from bots.telegram.features import (
     inbox,
     parking,
     social_security,
+    transit,
 )
 
 FEATURES = (
@@ -31,4 +32,5 @@ FEATURES = (
     appointments.FEATURE,
     commerce.FEATURE,
     eldercare.FEATURE,
+    transit.FEATURE,
 )
