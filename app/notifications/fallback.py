@@ -2,10 +2,11 @@
 
 An urgent message (an SOS call, a lost-phone revoke) is tried on the person's linked Telegram chat
 first; SMS is sent only if Telegram did not deliver it, and only if neither did, everyone holding
-an active mandate from the person gets it relayed (``urgent_relayed``, in their own language, naming
-whom it was for). Each step is a delivery row of the message, so what was tried, what reached the
-person and why a step was skipped stay on record. The inbox (and any other channel) is written as
-usual. A relayed message is not relayed again.
+a mandate in force from the person that covers the message's topic (any mandate for the account's
+own messages, such as a lost-phone revoke) gets it relayed (``urgent_relayed``, in their own
+language, naming whom it was for). Each step is a delivery row of the message, so what was tried,
+what reached the person and why a step was skipped stay on record. The inbox (and any other
+channel) is written as usual. A relayed message is not relayed again.
 """
 
 from __future__ import annotations
@@ -56,9 +57,10 @@ class MandateHoldersChannel:
     def send(self, outgoing: Outgoing, delivery: Delivery) -> Sent:
         """One relay per holder (an urgent message of their own, once per message and holder)."""
         message, recipient = outgoing.message, outgoing.recipient
-        holders = [h for h in services.mandate_holders(message.recipient_id) if h != message.recipient_id]
+        holders = services.mandate_holders(message.recipient_id, message.topic)
+        holders = [holder for holder in holders if holder != message.recipient_id]
         if not holders:
-            raise Skipped("nobody holds a mandate from the person")
+            raise Skipped(f"nobody holds a mandate from the person covering {message.topic}")
         if RELAY_TEMPLATE not in TEMPLATES:
             raise Skipped(f"the template {RELAY_TEMPLATE} is not installed")
         rendered = {locale: render(message.template, message.params, locale) for locale in SUPPORTED_LOCALES}

@@ -60,11 +60,13 @@ def test_without_telegram_the_sms_reaches_the_person(db, make_person, telegram):
     assert len(sandbox_log(person.phone)) == 1 and _relays(db) == []
 
 
-def test_neither_reaching_the_person_relays_it_to_each_mandate_holder(
+def test_neither_reaching_the_person_relays_it_to_each_mandate_holder_of_the_topic(
     app, db, make_person, telegram, link_telegram
 ):
     person, daughter = make_person(name="王奶奶"), make_person(name="女儿", locale="en")
-    guard(person, daughter, scopes=("bills",))
+    neighbour = make_person(name="邻居")
+    guard(person, daughter, scopes=("complaints",))
+    guard(person, neighbour, scopes=("bills",))  # her mandate does not cover complaints: not told
     link_telegram(daughter, "777002")
     with mock.patch.dict(app.config, {"SMS_SANDBOX_FAILING": person.phone}):
         message = _urgent(person)

@@ -6,7 +6,7 @@ import uuid
 
 from flask_babel import gettext
 
-from app.core.actors import Actor, ActorKind
+from app.core.actors import Actor, ActorKind, MandateScope
 from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_authentication
 from app.core.errors import Forbidden
 from app.core.models import utcnow
@@ -45,11 +45,15 @@ class PeopleDirectory:
         person = person_by_phone(phone)
         return person.id if person else None
 
-    def mandate_holders(self, person_id: uuid.UUID) -> list[uuid.UUID]:
-        """The people holding a mandate in force from the person, whatever its scopes."""
+    def mandate_holders(self, person_id: uuid.UUID, topic: str) -> list[uuid.UUID]:
+        """Holders of a mandate in force from the person that covers ``topic`` (any, for account notices).
+
+        A bills notice goes to a bills mandate's holder; a lost-phone revoke to any holder.
+        """
+        scope = topic if topic in {scope.value for scope in MandateScope} else None
         now = utcnow()
-        holders = db.session.scalars(
-            db.select(Mandate.grantee_id)
+        rows = db.session.execute(
+            db.select(Mandate.grantee_id, Mandate.scopes)
             .where(
                 Mandate.grantor_id == person_id,
                 Mandate.grantee_id.is_not(None),
@@ -60,8 +64,8 @@ class PeopleDirectory:
             )
             .order_by(Mandate.id)
             .limit(MAX_HOLDERS)
-        )
-        return list(dict.fromkeys(holders))
+        ).all()
+        return list(dict.fromkeys(grantee for grantee, scopes in rows if scope is None or scope in scopes))
 
 
 def install() -> None:

@@ -19,8 +19,8 @@ class RecipientDirectory(Protocol):
         """The person with this phone number (E.164), if any."""
         ...
 
-    def mandate_holders(self, person_id: uuid.UUID) -> list[uuid.UUID]:
-        """The people holding a mandate in force from the person (whom an urgent message falls back to)."""
+    def mandate_holders(self, person_id: uuid.UUID, topic: str) -> list[uuid.UUID]:
+        """Who holds a mandate in force from the person covering ``topic`` (urgent messages' last step)."""
         ...
 
 
@@ -42,7 +42,7 @@ def person_id_by_phone(phone: str) -> uuid.UUID | None:
     return _directory["people"].person_id_by_phone(phone)
 
 
-def mandate_holders(person_id: uuid.UUID) -> list[uuid.UUID]:
-    """Who holds a mandate in force from the person (none if the directory cannot say)."""
+def mandate_holders(person_id: uuid.UUID, topic: str) -> list[uuid.UUID]:
+    """Who holds a mandate in force from the person covering ``topic`` (none if the directory cannot say)."""
     holders = getattr(_directory["people"], "mandate_holders", None)
-    return list(holders(person_id)) if holders is not None else []
+    return list(holders(person_id, topic)) if holders is not None else []
