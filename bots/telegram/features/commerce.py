@@ -89,8 +89,6 @@ def show_order(turn: Turn, argument: str) -> Reply:
         _order_label(order),
         gettext("Ordered %(when)s", when=format_datetime(order.created_at, "short")),
     ]
-    if order.end_reason:
-        lines.append(order.end_reason)
     if order.refunded_fen:
         lines.append(gettext("Refunded: %(amount)s", amount=money(order.refunded)))
     buttons = []

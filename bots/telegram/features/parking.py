@@ -53,7 +53,7 @@ def my_parking(turn: Turn, _arguments: str) -> Reply:
     """``/parking``: what I owe first (each stay a button), then my latest stays; lots nearby, violations."""
     actor = turn.resident
     unpaid = parking.list_sessions(actor, status="unpaid", cursor=None, limit=PAGE).items
-    recent = [s for s in parking.list_sessions(actor, status=None, cursor=None, limit=PAGE).items]
+    recent = parking.list_sessions(actor, status=None, cursor=None, limit=PAGE).items
     lines = []
     if unpaid:
         total = Money(sum(s.fee_fen for s in unpaid), unpaid[0].currency)
