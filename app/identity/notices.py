@@ -66,6 +66,12 @@ notifications.register_template(
     body=_l("%(grantee)s accepted to act for you (%(scopes)s) until %(until)s."),
 )
 notifications.register_template(
+    "urgent_relayed",  # an urgent message that reached neither the person's Telegram nor their phone
+    topic=TOPIC,
+    title=_l("For %(name)s: %(title)s"),
+    body=_l("%(body)s\n(%(name)s could not be reached by Telegram or SMS; you hold their mandate.)"),
+)
+notifications.register_template(
     "sign_in_guard",
     topic=TOPIC,
     title=_l("Someone is asking for sign-in codes for your number"),

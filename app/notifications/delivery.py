@@ -23,7 +23,7 @@ from app.core.errors import NotFound
 from app.core.i18n import DEFAULT_LOCALE, normalize_locale
 from app.core.models import utcnow
 from app.extensions import db
-from app.notifications import services
+from app.notifications import fallback, services
 from app.notifications.channels import (
     CHANNELS,
     HELD_IN_QUIET_HOURS,
@@ -82,7 +82,14 @@ def _deliver(message_id: uuid.UUID, now: datetime) -> None:
         _finish(message, now, failed=[f"template {message.template}: {exc.__class__.__name__}: {exc}"])
         return
     deliveries = _plan(message, outgoing)
-    for delivery in _start_attempts(message, outgoing, deliveries, now):
+    due = _start_attempts(message, outgoing, deliveries, now)
+    chained = fallback.applies(message)
+    for delivery in fallback.in_order(due) if chained else due:
+        reached = fallback.reached_by(deliveries, delivery.channel) if chained else None
+        if reached:  # an earlier step of the urgent chain delivered it
+            delivery.status, delivery.error = DeliveryStatus.SKIPPED, f"reached by {reached}"
+            db.session.commit()
+            continue
         _send(message, outgoing, delivery, now)
     _conclude(message, deliveries, now)
 
@@ -153,7 +160,10 @@ def _outgoing_to_phone(message: OutboxMessage, now: datetime) -> Outgoing:
 def _targets(message: OutboxMessage) -> list[tuple[str, str]]:
     """Where a message goes: a person's channels, a phone's SMS, or an institution's webhooks."""
     if message.recipient_id is not None:
-        return [(channel, "") for channel in services.channels_for(message.recipient_id, message.topic)]
+        chosen = services.channels_for(message.recipient_id, message.topic)
+        if fallback.applies(message):
+            chosen = fallback.targets(chosen)
+        return [(channel, "") for channel in chosen]
     if message.recipient_phone:
         return [("sms", "")]
     return [("webhook", str(endpoint_id)) for endpoint_id in _endpoints_for(message)] or [("webhook", "")]
@@ -212,7 +222,7 @@ def _start_attempts(
 
 def _send(message: OutboxMessage, outgoing: Outgoing, delivery: Delivery, now: datetime) -> None:
     """One channel, in a savepoint: what it writes is kept only with its ``delivered`` mark."""
-    channel = CHANNELS[delivery.channel]
+    channel = fallback.CHANNEL if delivery.channel == fallback.MANDATE_HOLDERS else CHANNELS[delivery.channel]
     try:
         with db.session.begin_nested(), force_locale(outgoing.locale or DEFAULT_LOCALE):
             sent = channel.send(outgoing, delivery)

@@ -30,7 +30,19 @@ def test_two_features_claiming_one_route_are_refused():
 def test_every_installed_domain_has_its_menu_entry(app):
     registry = Registry.of(FEATURES, app.config["DOMAINS"])
     menu = [data for _label, data in registry.menu()]
-    assert menu == ["home:", "code:", "bills:", "report:new", "insurance:", "inbox:"]
+    assert menu == [
+        "home:",
+        "code:",
+        "bills:",
+        "report:new",
+        "insurance:",
+        "inbox:",
+        "parking:",
+        "appts:",
+        "near:",
+        "care:",
+        "trips:",
+    ]
     for data in menu:  # every menu button routes to a handler
         assert data.partition(":")[0] in registry.buttons
 

@@ -6,18 +6,22 @@ import uuid
 
 from flask_babel import gettext
 
-from app.core.actors import Actor, ActorKind
+from app.core.actors import Actor, ActorKind, MandateScope
 from app.core.api import set_authenticator, set_proxy_resolver, skip_bearer_authentication
 from app.core.errors import Forbidden
+from app.core.models import utcnow
 from app.extensions import db
 from app.identity import tokens
 from app.identity.models import (
+    Mandate,
     Person,
 )
 from app.identity.services.links import linked_account_id
 from app.identity.services.mandates import active_mandate
 from app.identity.services.people import person_by_phone
 from app.notifications import services as notifications
+
+MAX_HOLDERS = 10  # an urgent message falls back to at most this many mandate holders
 
 
 class PeopleDirectory:
@@ -40,6 +44,28 @@ class PeopleDirectory:
         """The person with this phone number, if any."""
         person = person_by_phone(phone)
         return person.id if person else None
+
+    def mandate_holders(self, person_id: uuid.UUID, topic: str) -> list[uuid.UUID]:
+        """Holders of a mandate in force from the person that covers ``topic`` (any, for account notices).
+
+        A bills notice goes to a bills mandate's holder; a lost-phone revoke to any holder.
+        """
+        scope = topic if topic in {scope.value for scope in MandateScope} else None
+        now = utcnow()
+        rows = db.session.execute(
+            db.select(Mandate.grantee_id, Mandate.scopes)
+            .where(
+                Mandate.grantor_id == person_id,
+                Mandate.grantee_id.is_not(None),
+                Mandate.revoked_at.is_(None),
+                Mandate.accepted_at.is_not(None),
+                Mandate.starts_at <= now,
+                Mandate.expires_at > now,
+            )
+            .order_by(Mandate.id)
+            .limit(MAX_HOLDERS)
+        ).all()
+        return list(dict.fromkeys(grantee for grantee, scopes in rows if scope is None or scope in scopes))
 
 
 def install() -> None:

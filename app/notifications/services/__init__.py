@@ -52,6 +52,7 @@ from app.notifications.services.preferences import (  # noqa: F401
 )
 from app.notifications.services.recipients import (  # noqa: F401
     RecipientDirectory,
+    mandate_holders,
     person_id_by_phone,
     recipient,
     set_recipient_directory,

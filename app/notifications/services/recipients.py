@@ -19,6 +19,10 @@ class RecipientDirectory(Protocol):
         """The person with this phone number (E.164), if any."""
         ...
 
+    def mandate_holders(self, person_id: uuid.UUID, topic: str) -> list[uuid.UUID]:
+        """Who holds a mandate in force from the person covering ``topic`` (urgent messages' last step)."""
+        ...
+
 
 _directory: dict[str, RecipientDirectory] = {}
 
@@ -36,3 +40,9 @@ def recipient(person_id: uuid.UUID) -> Recipient | None:
 def person_id_by_phone(phone: str) -> uuid.UUID | None:
     """The person with this phone number, for support commands."""
     return _directory["people"].person_id_by_phone(phone)
+
+
+def mandate_holders(person_id: uuid.UUID, topic: str) -> list[uuid.UUID]:
+    """Who holds a mandate in force from the person covering ``topic`` (none if the directory cannot say)."""
+    holders = getattr(_directory["people"], "mandate_holders", None)
+    return list(holders(person_id, topic)) if holders is not None else []

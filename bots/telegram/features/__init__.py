@@ -5,7 +5,20 @@ See docs/telegram-bot.md ("Adding a domain to the bot").
 
 from __future__ import annotations
 
-from bots.telegram.features import account, bills, citycode, complaints, home, inbox, social_security
+from bots.telegram.features import (
+    account,
+    appointments,
+    bills,
+    citycode,
+    commerce,
+    complaints,
+    eldercare,
+    home,
+    inbox,
+    parking,
+    social_security,
+    transit,
+)
 
 FEATURES = (
     account.FEATURE,
@@ -15,4 +28,9 @@ FEATURES = (
     complaints.FEATURE,
     social_security.FEATURE,
     inbox.FEATURE,
+    parking.FEATURE,
+    appointments.FEATURE,
+    commerce.FEATURE,
+    eldercare.FEATURE,
+    transit.FEATURE,
 )

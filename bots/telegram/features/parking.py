@@ -1,0 +1,235 @@
+"""Parking (智慧停车): free spaces near a shared location, my stays and debts paid once, my violations."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import format_datetime, gettext
+
+from app.core import idempotency
+from app.core.money import Money
+from app.parking import services as parking
+from bots.telegram.context import Turn
+from bots.telegram.registry import Feature
+from bots.telegram.replies import Incoming, Reply, money, one_per_row, uuid_of
+
+FLOW = "parking"
+RADIUS_M = 1500
+STAY_MINUTES = 60
+LOTS_SHOWN = 5
+PAGE = 8
+KEY_PREFIX = "telegram-parking-"  # the bot's idempotency keys, one per confirmation shown
+SESSION, FINE = "s", "v"  # what a pay button pays: a stay or a fine
+
+
+def _session_status(status: str) -> str:
+    names = {
+        "parked": gettext("parked now"),
+        "free": gettext("free"),
+        "unpaid": gettext("unpaid"),
+        "paid": gettext("paid"),
+        "waived": gettext("waived"),
+    }
+    return names.get(status, status)
+
+
+def _fine_status(status: str) -> str:
+    names = {"unpaid": gettext("unpaid"), "paid": gettext("paid"), "withdrawn": gettext("withdrawn")}
+    return names.get(status, status)
+
+
+def _when(moment) -> str:
+    return format_datetime(moment, "short") if moment else ""
+
+
+def _session_label(session) -> str:
+    line = f"{session.lot.name} · {session.plate} · {_when(session.entered_at)}"
+    if session.status in ("unpaid", "paid", "waived"):
+        line += f" · {money(session.fee)}"
+    return f"{line} · {_session_status(session.status)}"
+
+
+def my_parking(turn: Turn, _arguments: str) -> Reply:
+    """``/parking``: what I owe first (each stay a button), then my latest stays; lots nearby, violations."""
+    actor = turn.resident
+    unpaid = parking.list_sessions(actor, status="unpaid", cursor=None, limit=PAGE).items
+    recent = parking.list_sessions(actor, status=None, cursor=None, limit=PAGE).items
+    lines = []
+    if unpaid:
+        total = Money(sum(s.fee_fen for s in unpaid), unpaid[0].currency)
+        owed = gettext("You owe %(amount)s for %(count)s stays:", amount=money(total), count=len(unpaid))
+        lines.append(owed)
+    elif recent:
+        lines.append(gettext("You owe nothing for parking. Your latest stays:"))
+    else:
+        lines.append(gettext("You have no parking stays yet."))
+    shown = unpaid or recent
+    buttons = [(_session_label(s), "psess:" + s.id.hex) for s in shown]
+    buttons += [(gettext("Lots with free spaces nearby"), "lots:"), (gettext("My violations"), "vios:")]
+    return Reply("\n".join(lines), one_per_row(buttons))
+
+
+def ask_location(turn: Turn, _argument: str) -> Reply:
+    """A Lots nearby button: ask for the place to search around."""
+    turn.resident  # noqa: B018
+    turn.begin(FLOW, "near")
+    return Reply(
+        gettext("Share your location and I will list the lots with free spaces around it."),
+        ask_location=gettext("Share my location"),
+    )
+
+
+def lots_near(turn: Turn, incoming: Incoming) -> Reply:
+    """The shared location: lots within reach, free spaces first, with the price of an hour."""
+    if incoming.point is None:
+        return Reply(
+            gettext("Share your location (the paper clip, then Location), or /cancel."),
+            ask_location=gettext("Share my location"),
+            ok=False,
+        )
+    turn.end()
+    found = parking.lots_near(incoming.point, radius=RADIUS_M, stay_minutes=STAY_MINUTES, limit=LOTS_SHOWN)
+    if not found:
+        return Reply(gettext("No car park within %(metres)s metres of there.", metres=RADIUS_M))
+    lines = [gettext("Lots near you (free spaces · distance · one hour):")]
+    buttons = []
+    for lot in found:
+        line = gettext(
+            "%(name)s · %(free)s free · %(metres)s m · %(fee)s",
+            name=lot.name,
+            free=lot.free_spaces,
+            metres=lot.distance_m,
+            fee=money(Money(lot.stay_fee_fen)),
+        )
+        lines.append("• " + line)
+        buttons.append((lot.name, "lot:" + lot.id.hex))
+    return Reply("\n".join(lines), one_per_row(buttons))
+
+
+def show_lot(turn: Turn, argument: str) -> Reply:
+    """A lot button: where it is, how full, when open, what an hour costs."""
+    lot = parking.get_lot(uuid_of(argument), STAY_MINUTES)
+    lines = [
+        f"{lot.name} ({lot.kind_label})",
+        lot.address,
+        gettext("Free spaces: %(free)s of %(capacity)s", free=lot.free_spaces, capacity=lot.capacity),
+        gettext("Open: %(hours)s", hours=lot.opening_hours),
+        gettext("One hour costs %(fee)s", fee=money(Money(lot.stay_fee_fen))),
+    ]
+    return Reply("\n".join(line for line in lines if line))
+
+
+def show_session(turn: Turn, argument: str) -> Reply:
+    """A stay button: the stay in full; an unpaid one has a Pay button."""
+    session = parking.get_session(turn.resident, uuid_of(argument))
+    lines = [
+        f"{session.lot.name} · {session.plate}",
+        gettext("In: %(when)s", when=_when(session.entered_at)),
+    ]
+    if session.exited_at:
+        lines.append(gettext("Out: %(when)s", when=_when(session.exited_at)))
+        lines.append(gettext("Fee: %(amount)s", amount=money(session.fee)))
+    lines.append(gettext("Status: %(status)s", status=_session_status(session.status)))
+    buttons = []
+    if session.status == "unpaid" and session.payment_id is None:
+        label = gettext("Pay %(amount)s", amount=money(session.fee))
+        buttons.append((label, f"ppay:{SESSION}{session.id.hex}"))
+    elif session.status == "unpaid":
+        lines.append(gettext("A payment of this stay is in progress."))
+    return Reply("\n".join(lines), one_per_row(buttons))
+
+
+def my_violations(turn: Turn, _argument: str) -> Reply:
+    """``/violations``: the traffic violations of my plates, newest first, each a button."""
+    page = parking.list_violations(turn.resident, status=None, cursor=None, limit=PAGE)
+    if not page.items:
+        return Reply(gettext("No traffic violations on your plates."))
+    buttons = [
+        (f"{v.plate} · {v.offence} · {money(v.fine)} · {_fine_status(v.status)}", "vio:" + v.id.hex)
+        for v in page.items
+    ]
+    return Reply(gettext("Traffic violations of your plates:"), one_per_row(buttons))
+
+
+def show_violation(turn: Turn, argument: str) -> Reply:
+    """A violation button: what, where, when, the fine and points; an unpaid fine has a Pay button."""
+    violation = parking.get_violation(turn.resident, uuid_of(argument))
+    lines = [
+        f"{violation.plate} · {violation.offence}",
+        gettext("When: %(when)s", when=_when(violation.occurred_at)),
+        gettext("Where: %(place)s", place=violation.place),
+        gettext("Fine: %(amount)s, %(points)s points", amount=money(violation.fine), points=violation.points),
+        gettext("Status: %(status)s", status=_fine_status(violation.status)),
+    ]
+    buttons = []
+    if violation.status == "unpaid" and violation.fine_fen:
+        label = gettext("Pay %(amount)s", amount=money(violation.fine))
+        buttons.append((label, f"ppay:{FINE}{violation.id.hex}"))
+    return Reply("\n".join(lines), one_per_row(buttons))
+
+
+def confirm_payment(turn: Turn, argument: str) -> Reply:
+    """A Pay button: say exactly what will be paid, and ask once more."""
+    kind, record_hex = argument[:1], argument[1:]
+    if kind == FINE:
+        violation = parking.get_violation(turn.resident, uuid_of(record_hex))
+        text = gettext(
+            "Pay the fine of %(amount)s for %(plate)s (%(offence)s)?",
+            amount=money(violation.fine),
+            plate=violation.plate,
+            offence=violation.offence,
+        )
+        back = "vio:" + record_hex
+    else:
+        session = parking.get_session(turn.resident, uuid_of(record_hex))
+        text = gettext(
+            "Pay %(amount)s to %(lot)s for %(plate)s, parked %(when)s?",
+            amount=money(session.fee),
+            lot=session.lot.name,
+            plate=session.plate,
+            when=_when(session.entered_at),
+        )
+        back = "psess:" + record_hex
+    key = secrets.token_hex(6)
+    confirm = (gettext("Confirm payment"), f"ppayok:{kind}{record_hex}:{key}")
+    return Reply(text, [[confirm], [(gettext("Cancel"), back)]])
+
+
+def pay(turn: Turn, argument: str) -> Reply:
+    """A Confirm button: one payment intent per confirmation, however often it is pressed."""
+    record, _, key = argument.partition(":")
+    kind, record_id, actor = record[:1], uuid_of(record[1:]), turn.resident
+    pay_one = parking.pay_violation if kind == FINE else parking.pay_session
+
+    def start_payment() -> dict:
+        intent = pay_one(actor, record_id, KEY_PREFIX + key)
+        return {"payment_id": str(intent.id), "amount_fen": intent.amount_fen, "currency": intent.currency}
+
+    started = idempotency.run_once(actor, KEY_PREFIX + key, {kind: str(record_id)}, start_payment)
+    text = gettext(
+        "Payment of %(amount)s started. I will tell you here when it is done; "
+        "/parking shows where it stands.",
+        amount=money(Money(started["amount_fen"], started.get("currency", "CNY"))),
+    )
+    return Reply(text, [[(gettext("My parking"), "parking:")]])
+
+
+FEATURE = Feature(
+    name="parking",
+    domain="parking",
+    commands={"parking": my_parking, "violations": my_violations},
+    buttons={
+        "parking": my_parking,
+        "lots": ask_location,
+        "lot": show_lot,
+        "psess": show_session,
+        "vios": my_violations,
+        "vio": show_violation,
+        "ppay": confirm_payment,
+        "ppayok": pay,
+    },
+    steps={f"{FLOW}.near": lots_near},
+    help=lambda: gettext("/parking my stays and what I owe, lots nearby · /violations my traffic fines"),
+    menu=(lambda: gettext("Parking"), "parking:"),
+    opens={"parking": "parking:"},
+)

@@ -1,0 +1,87 @@
+"""Elder care in the chat: check-in and SOS as big buttons; a guardian acting for the elder says so."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+from unittest import mock
+
+from app.core import clock
+from app.eldercare.models import Alert, CheckIn
+from app.notifications.models import Delivery, OutboxMessage
+from tests.bots.telegram_fake import Chat
+from tests.eldercare import helpers
+from tests.notifications.helpers import RecordingTelegram
+
+BANNER = "【正在受 李奶奶 授权代办】\n"
+
+
+def _own_loop(coroutine):
+    """The notifications channel's own event loop, off the bot's (in production it runs in a worker)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(contextvars.copy_context().run, asyncio.run, coroutine).result()
+
+
+def test_check_in_and_sos_with_one_button_and_a_guardian_acting_for_the_elder(
+    app, bot, link, db, make_person, other_resident
+):
+    with clock.frozen(helpers.DAYTIME):
+        elder = helpers.verified(make_person, "李奶奶")
+        daughter = make_person(name="女儿")
+        helpers.guard(elder, daughter)
+        helpers.profile(elder)
+        db.session.commit()
+        chat = link(Chat(8801), elder)
+        daughter_chat = link(Chat(8802), daughter)
+
+        bot(chat.text("/care"))
+        assert bot.request.last_text() == "今天还没有打卡。"
+        assert bot.request.last_buttons() == [("✅ 我今天很好", "checkin:"), ("🆘 紧急呼救", "sos:")]
+        bot(chat.press("checkin:"))
+        assert bot.request.last_text().startswith("谢谢。已于 10:00 打卡")
+        (row,) = db.session.scalars(db.select(CheckIn).where(CheckIn.person_id == elder.id))
+        assert row.source == "bot" and row.checked_in_at is not None
+
+        telegram = RecordingTelegram()
+        with (
+            mock.patch("app.notifications.channels.telegram_request", return_value=telegram),
+            mock.patch("app.notifications.channels.asyncio", SimpleNamespace(run=_own_loop)),
+            mock.patch.dict(app.config, {"TELEGRAM_BOT_TOKEN": "123456:TEST"}),
+        ):
+            bot(chat.press("sos:"))
+        assert bot.request.last_text().startswith("正在为您呼救。")
+        (alert,) = db.session.scalars(db.select(Alert).where(Alert.person_id == elder.id))
+        assert alert.kind == "sos" and alert.source == "bot" and alert.status == "open"
+        # the daughter is called first, urgently; her linked chat is reached, so no SMS is needed
+        to_daughter = [m["text"] for m in telegram.sent if str(m["chat_id"]) == "8802"]
+        assert to_daughter and "李奶奶" in to_daughter[0]
+        notice = db.session.scalar(
+            db.select(OutboxMessage).where(
+                OutboxMessage.recipient_id == daughter.id, OutboxMessage.template == "eldercare_sos"
+            )
+        )
+        steps = {
+            d.channel: d.status
+            for d in db.session.scalars(db.select(Delivery).where(Delivery.message_id == notice.id))
+        }
+        assert steps["telegram"] == "delivered" and steps["sms"] == "skipped"
+
+        bot(daughter_chat.text("/actfor"))
+        bot(daughter_chat.press("actfor:" + elder.id.hex))
+        bot(daughter_chat.press("care:"))
+        assert bot.request.last_text().startswith(BANNER + "已于 10:00 打卡。\n紧急呼救：")
+        bot(daughter_chat.press(bot.request.button("sosoff:")))
+        assert bot.request.last_text() == BANNER + "已取消呼救，不会有人前来。"
+        db.session.refresh(alert)
+        assert alert.status == "cancelled"
+        bot(daughter_chat.press("sosoff:" + alert.id.hex))  # again: the app's refusal, with the banner
+        assert bot.request.last_text().startswith(BANNER)
+
+        stranger = link(Chat(8803, language_code="en"), other_resident)
+        bot(stranger.press("sos:"))  # for themself: they have no care profile, as the app would say
+        assert bot.request.last_text().startswith("No elder-care profile: ")
+        bot(stranger.press("sosoff:" + alert.id.hex))
+        assert bot.request.last_text() == "Not found: The requested resource was not found."
+        assert db.session.scalar(db.select(db.func.count()).select_from(Alert)) == 1

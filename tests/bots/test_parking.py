@@ -1,0 +1,95 @@
+"""Parking in the chat: free spaces near a shared location, my stays and debts paid once, my fines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.core import clock
+from app.core.calendar import SHANGHAI
+from app.identity.models import AccountLink
+from app.parking.models import ParkingSession
+from app.payments.models import PaymentIntent
+from tests.bots.telegram_fake import Chat
+from tests.parking import helpers
+
+NOON = datetime(2026, 12, 1, 12, 0, tzinfo=SHANGHAI)  # daytime, out of quiet hours
+
+
+def _intents(db, domain: str, record) -> list[PaymentIntent]:
+    intents = db.session.scalars(db.select(PaymentIntent).where(PaymentIntent.purpose_domain == domain))
+    return [intent for intent in intents if str(record.id) in intent.purpose_ids]
+
+
+def test_lots_near_a_shared_location_survive_a_restart(bot, link, db, resident):
+    with clock.frozen(NOON):
+        lot = helpers.make_lot("bot-lot", capacity=40)
+        helpers.make_lot("bot-far-lot", point=(26.70, 106.90))
+        chat = link(Chat(8501), resident)
+        bot(chat.text("/parking"))
+        assert bot.request.last_text() == "您还没有停车记录。"
+        bot(chat.press("lots:"))
+        assert bot.request.last_markup()["keyboard"][0][0]["request_location"] is True
+        kept = db.session.scalar(db.select(AccountLink).where(AccountLink.external_id == "8501"))
+        assert kept.conversation == {"flow": "parking", "step": "near", "data": {}}
+
+        bot.restart()  # a new process between the question and the answer
+        bot(chat.location(26.5561, 106.6906))
+        text = bot.request.last_text()
+        assert text.startswith("您附近的停车场（空位 · 距离 · 一小时）：")
+        assert "bot-lot停车场 · 空位 40 个 · 15 米 · ¥5.00" in text
+        assert "bot-far-lot" not in text
+        bot(chat.press("lot:" + lot.id.hex))
+        assert "空位：40 / 40" in bot.request.last_text()
+
+        chat_en = link(Chat(8502, language_code="en"), resident)
+        bot(chat_en.press("lots:"))
+        bot(chat_en.location(26.5561, 106.6906))
+        assert "bot-lot car park · 40 free · 15 m · CN¥5.00" in bot.request.last_text()
+
+
+def test_a_debt_is_paid_once_after_confirming_and_fines_are_listed(bot, link, db, resident, other_resident):
+    with clock.frozen(NOON):
+        lot = helpers.make_lot("bot-pay-lot")
+        helpers.bind(resident, "贵A12345")
+        helpers.stay(lot, "贵A12345", datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI), 70)
+        session = db.session.scalar(db.select(ParkingSession).where(ParkingSession.person_id == resident.id))
+        assert session.status == "unpaid"
+        violation = helpers.file("贵A12345", fine_fen=20_000, points=6)
+        db.session.commit()
+
+        chat = link(Chat(8503, language_code="zh-TW"), resident)
+        bot(chat.text("/parking"))
+        assert bot.request.last_text().startswith("您共欠 CN¥7.00，1 筆停車費：")
+        bot(chat.press(bot.request.button("psess:")))
+        assert "狀態：待繳" in bot.request.last_text()
+        bot(chat.press(bot.request.button("ppay:")))
+        assert bot.request.last_text().startswith("確認向 bot-pay-lot停車場 繳納 CN¥7.00")
+        assert _intents(db, "parking", session) == []  # nothing is paid before the confirmation
+
+        confirm = bot.request.button("ppayok:")
+        bot(chat.press(confirm))
+        bot(chat.press(confirm))  # pressed twice: one payment
+        assert bot.request.sent_texts()[-1] == bot.request.sent_texts()[-2]
+        assert "已發起 CN¥7.00 的支付" in bot.request.last_text()
+        assert len(_intents(db, "parking", session)) == 1
+        bot(chat.press("psess:" + session.id.hex))
+        assert "此筆停車費正在支付中" in bot.request.last_text()
+
+        bot(chat.text("/violations"))
+        assert bot.request.last_text() == "您名下車牌的交通違法記錄："
+        bot(chat.press("vio:" + violation.id.hex))
+        assert "罰款：CN¥200.00，記 6 分" in bot.request.last_text()
+        bot(chat.press(bot.request.button("ppay:v")))
+        bot(chat.press(bot.request.button("ppayok:v")))
+        assert len(_intents(db, "traffic_fine", violation)) == 1
+
+        stranger = link(Chat(8504, language_code="en"), other_resident)
+        bot(stranger.text("/parking"))
+        assert bot.request.last_text() == "You have no parking stays yet."
+        bot(stranger.press("psess:" + session.id.hex))
+        assert bot.request.last_text() == "Not found: The requested resource was not found."
+        bot(stranger.press(confirm))
+        assert bot.request.last_text().startswith("Not found")
+        bot(stranger.press("vio:" + violation.id.hex))
+        assert bot.request.last_text().startswith("Not found")
+        assert len(_intents(db, "parking", session)) == 1
