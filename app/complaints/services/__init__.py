@@ -44,6 +44,10 @@ from app.complaints.services.deadlines import (  # noqa: F401
     remind_due_soon,
     request_extension,
 )
+from app.complaints.services.dryrun import (  # noqa: F401
+    DryRun,
+    dry_run,
+)
 from app.complaints.services.intake import (  # noqa: F401
     Attachment,
     Intake,
