@@ -370,8 +370,14 @@ class RoutingDryRunSchema(ma.Schema):
 
     start = ma.fields.Date(dump_only=True)
     end = ma.fields.Date(dump_only=True)
-    replayed = ma.fields.Integer(dump_only=True)
-    changed = ma.fields.Integer(dump_only=True)
+    replayed = ma.fields.Integer(dump_only=True, metadata={"description": "Complaints of the period"})
+    routed_again = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Those of categories a changed rule names, routed by both"}
+    )
+    changed = ma.fields.Integer(dump_only=True, metadata={"description": "Would go to another department"})
+    other_rule = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Would go to the same department by another rule"}
+    )
     unchanged = ma.fields.Integer(dump_only=True)
     moves = ma.fields.List(ma.fields.Nested(RoutingMoveSchema), dump_only=True)
     sample = ma.fields.List(ma.fields.Nested(RoutingDryRunSampleSchema), dump_only=True)

@@ -64,6 +64,7 @@ def test_a_draft_rule_replays_last_month_and_says_what_would_move(client, auth, 
     body = answer.get_json()
     assert (body["start"], body["end"]) == ("2026-10-01", "2026-10-31")  # the previous calendar month
     assert (body["replayed"], body["changed"], body["unchanged"]) == (5, 3, 2)
+    assert body["routed_again"] == 3, "only street lights: no other complaint can meet the draft"
     [move] = body["moves"]
     assert (move["from_code"], move["to_code"], move["count"]) == ("city-urban-management", "city-power", 3)
     assert move["to_name"] == "市供电局"
@@ -91,6 +92,14 @@ def test_changing_and_switching_off_rules(client, auth, october, staff):
     body = _dry_run(client, auth, staff["supervisor"], {"rules": [changed], **period}).get_json()
     assert body["changed"] == 1, "only the plain noise complaint: the building-site rule still wins the other"
     assert body["sample"][0]["proposed_rule"] == noise_rule.number, "a changed rule keeps its number"
+
+    anywhere = {"name": "施工归住建", "keywords": ["施工"], "department_code": "city-housing", "priority": 50}
+    body = _dry_run(client, auth, staff["supervisor"], {"rules": [anywhere], **period}).get_json()
+    assert body["routed_again"] == 5, "no category criterion: every complaint is replayed"
+    assert (body["changed"], body["other_rule"]) == (0, 1), "the building site stays with housing"
+    nowhere = {**DRAFT, "category_prefixes": ["0401"]}
+    body = _dry_run(client, auth, staff["supervisor"], {"rules": [nowhere], **period}).get_json()
+    assert (body["replayed"], body["routed_again"], body["changed"], body["moves"]) == (5, 0, 0, [])
 
     everything_off = {"switched_off": [str(site_rule.id), str(noise_rule.id)], **period}
     body = _dry_run(client, auth, staff["supervisor"], everything_off).get_json()

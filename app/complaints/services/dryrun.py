@@ -2,9 +2,10 @@
 
 A supervisor drafts a rule (or changes or switches off existing ones) and asks what it would do to
 last month's complaints before saving it. Both rule sets, the rules in force and the rules as they
-would be, route every complaint received in the period; the answer counts those that would go
-elsewhere, from which department to which, and shows a bounded sample. The complaints are read in
-keyset chunks (``metrics.period_rows``), so a month of 100,000 complaints never sits in memory.
+would be, route every complaint of the period whose category a changed rule names (a complaint of
+another category meets the same rules in both, so it cannot move); the answer counts those that
+would go elsewhere, from which department to which, and shows a bounded sample. The complaints are
+read in keyset chunks (``metrics.period_rows``), so a month of 100,000 never sits in memory.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext
+from sqlalchemy import func
 
 from app.city import services as city
 from app.complaints import metrics
 from app.complaints.models import Category, Complaint, RoutingRuleRecord
 from app.complaints.routing import ComplaintFacts, RoutingDecision, RoutingRule, RuleSet
 from app.complaints.services.intake import routing_text
-from app.complaints.services.rules import current_rules, engine_rule, next_rule_number
+from app.complaints.services.rules import engine_rule, next_rule_number
 from app.core.actors import Actor, Role
 from app.core.calendar import business_date
 from app.core.errors import ValidationFailed
@@ -48,7 +50,7 @@ class Move:
 
 @dataclass(frozen=True)
 class SampleItem:
-    """One complaint that would be routed differently, and why (no personal data)."""
+    """One complaint that would go to another department, and why (no personal data)."""
 
     complaint_id: uuid.UUID
     tracking_number: str
@@ -67,8 +69,10 @@ class DryRun:
 
     start: date
     end: date
-    replayed: int = 0
-    changed: int = 0
+    replayed: int = 0  # complaints received in the period
+    routed_again: int = 0  # those of the categories a changed rule names, routed by both rule sets
+    changed: int = 0  # would go to another department (or the dispatchers' queue)
+    other_rule: int = 0  # would go to the same department by another rule
     moves: list[Move] = field(default_factory=list)
     sample: list[SampleItem] = field(default_factory=list)
 
@@ -103,23 +107,77 @@ def dry_run(
     if start is None or end is None:
         start, end = metrics.previous_month(business_date(utcnow()))
     since, until = metrics.period_bounds(start, end, LONGEST_DAYS - 1)
-    proposed = RuleSet(_proposed_rules(drafts, switched_off))
-    current = current_rules()
-    places = _place_codes()
+    in_force, would_be = _rules_in_force(), _proposed_rules(drafts, switched_off)
+    result = DryRun(start=start, end=end, replayed=_received(since, until))
     categories = {c.id: c.code for c in db.session.scalars(db.select(Category))}
-    result, moves = DryRun(start=start, end=end), Counter()
-    for row in metrics.period_rows(_COLUMNS, since, until):
+    within = _within_touched(categories, _prefixes_touched(in_force, would_be))
+    moves: Counter = Counter()
+    if within is not None:
+        rows = metrics.period_rows(_COLUMNS, since, until, *within)
+        _replay(
+            rows, RuleSet(in_force), RuleSet(would_be), categories, result, moves, min(sample, MAX_SAMPLE)
+        )
+    result.moves = _named_moves(moves)
+    return result
+
+
+def _replay(
+    rows, current: RuleSet, proposed: RuleSet, categories, result: DryRun, moves, sample: int
+) -> None:
+    """Route each row by both rule sets; count, tally and sample those that differ."""
+    places = _place_codes()
+    for row in rows:
+        result.routed_again += 1
         facts = _facts(row, categories, places)
         now_goes, would_go = current.route(facts), proposed.route(facts)
-        result.replayed += 1
-        if _code(now_goes) == _code(would_go) and _rule_number(now_goes) == _rule_number(would_go):
+        if _code(now_goes) == _code(would_go):
+            result.other_rule += _rule_number(now_goes) != _rule_number(would_go)
             continue
         result.changed += 1
         moves[(_code(now_goes), _code(would_go))] += 1
-        if len(result.sample) < min(sample, MAX_SAMPLE):
+        if len(result.sample) < sample:
             result.sample.append(_sample_item(row, facts, now_goes, would_go))
-    result.moves = _named_moves(moves)
-    return result
+
+
+def _rules_in_force() -> list[RoutingRule]:
+    records = db.session.scalars(db.select(RoutingRuleRecord).where(RoutingRuleRecord.active))
+    return [engine_rule(record) for record in records]
+
+
+def _received(since: datetime, until: datetime) -> int:
+    """How many complaints the period holds (one count over the index range)."""
+    return db.session.scalar(
+        db.select(func.count()).where(Complaint.created_at >= since, Complaint.created_at < until)
+    )
+
+
+def _prefixes_touched(in_force: list[RoutingRule], would_be: list[RoutingRule]) -> tuple[str, ...] | None:
+    """The category prefixes of every rule the change adds, alters or removes (None: any category).
+
+    A complaint of another category meets the same candidate rules in both sets, so it routes the
+    same way in both: only the categories these prefixes name need replaying.
+    """
+    before, after = {r.number: r for r in in_force}, {r.number: r for r in would_be}
+    differing = [
+        rule
+        for number in before.keys() | after.keys()
+        if before.get(number) != after.get(number)
+        for rule in (before.get(number), after.get(number))
+        if rule is not None
+    ]
+    if any(not rule.category_prefixes for rule in differing):
+        return None
+    return tuple(sorted({prefix for rule in differing for prefix in rule.category_prefixes}))
+
+
+def _within_touched(categories: dict[uuid.UUID, str], prefixes: tuple[str, ...] | None) -> tuple | None:
+    """The criteria selecting the complaints to replay: () for all, None when there are none."""
+    if prefixes is None:
+        return ()
+    touched = [
+        category_id for category_id, code in categories.items() if prefixes and code.startswith(prefixes)
+    ]
+    return (Complaint.category_id.in_(touched),) if touched else None
 
 
 def _proposed_rules(drafts: list[dict], switched_off: list[uuid.UUID]) -> list[RoutingRule]:
