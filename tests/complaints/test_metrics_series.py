@@ -116,3 +116,23 @@ def test_an_empty_period_has_empty_weeks_and_a_csv(client, auth, city, staff):
     assert lines[0] == "\ufeffperiod,2026-06-01..2026-06-14" and lines[1] == "group_by,week"
     assert lines[2].startswith("key,label,start,end,received,replied")
     assert lines[3].startswith("2026-W23,2026-W23 (2026-06-01–2026-06-07),2026-06-01,2026-06-07,0,0,0,,")
+
+
+def test_an_unrouted_complaint_past_its_dispatch_deadline_is_overdue(
+    client, auth, city, staff, resident, report
+):
+    with clock.frozen(NOON):
+        waiting = report(resident, category="0402", description="公交站牌被撞歪了", address="新华路街道")
+    assert waiting["status"] == "submitted", "no rule for this category: the dispatchers' queue"
+    with clock.frozen(NOON + timedelta(days=3)):
+        body = client.get(
+            "/api/v1/staff/complaints/metrics?start=2026-11-18&end=2026-11-18",
+            headers=auth(staff["supervisor"]),
+        ).get_json()
+        series = _series(
+            client, auth, staff["supervisor"], "department", "2026-11-18", "2026-11-18"
+        ).get_json()
+    assert [c["id"] for c in body["overdue"]] == [waiting["id"]]
+    queue = next(row for row in body["departments"] if row["department_code"] == metrics.QUEUE)
+    assert (queue["received"], queue["overdue_open"], queue["department_name"]) == (1, 1, "待派单队列")
+    assert [(p["key"], p["overdue_open"]) for p in series["points"]] == [(metrics.QUEUE, 1)]
