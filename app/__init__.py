@@ -34,6 +34,7 @@ DOMAINS = (
     "appointments",
     "eldercare",
     "home",
+    "console",
 )
 
 

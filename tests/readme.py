@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 STORY = "readme-test"
 PRODUCTION = "production"
-COMMAND_TIMEOUT = 90  # seconds for one README command (a curl has 10 s; a flask command starts an app)
+COMMAND_TIMEOUT = 240  # seconds for one README command (pip or a flask command on a busy machine)
 SERVE_TIMEOUT = 300  # seconds for the first command to serve (a fresh venv is installed first)
 CURL_TIMEOUT = 10
 

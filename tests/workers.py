@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def wait_until(
-    condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.05, what: str = ""
+    condition: Callable[[], object], timeout: float = 60.0, interval: float = 0.05, what: str = ""
 ):
     """Poll ``condition`` until it is truthy (returned) or fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

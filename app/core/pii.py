@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import phonenumbers
 from cryptography.exceptions import InvalidTag
@@ -15,6 +15,8 @@ from sqlalchemy import String, Text
 from sqlalchemy.types import TypeDecorator
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
+
+from app.core.clock import utcnow
 
 
 class InvalidPII(ValueError):
@@ -32,9 +34,14 @@ def normalize_national_id(value: str) -> str:
         raise InvalidPII(str(exc)) from exc
     except KeyError as exc:  # python-stdnum 2.2: a region whose county is not in its table (520199...)
         raise InvalidPII("unknown region") from exc
-    if ric.get_birth_date(number) > date.today():
+    if ric.get_birth_date(number) > _latest_date_on_earth():
         raise InvalidPII("birth date in the future")
     return number
+
+
+def _latest_date_on_earth() -> date:
+    """Today's date where it is latest (UTC+14), on the one clock: a birth date after it is in the future."""
+    return (utcnow() + timedelta(hours=14)).date()
 
 
 def birth_date_of(national_id: str) -> date:

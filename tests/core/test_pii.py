@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from app.core import pii
+from app.core import clock, pii
 from app.identity.models import Person
 
 VALID_ID = "11010519491231002X"  # Beijing Xicheng, born 1949-12-31
@@ -28,6 +28,13 @@ def other_keys(app):
 def test_valid_national_id_is_normalized():
     assert pii.normalize_national_id(" 11010519491231002x ") == VALID_ID
     assert pii.normalize_national_id(LEAP_DAY_ID) == LEAP_DAY_ID
+
+
+def test_a_birth_date_is_in_the_future_by_the_one_clock_not_the_machine_date():
+    with clock.frozen(datetime(2000, 2, 27, 12, tzinfo=UTC)), pytest.raises(pii.InvalidPII):
+        pii.normalize_national_id(LEAP_DAY_ID)
+    with clock.frozen(datetime(2000, 2, 29, 0, tzinfo=UTC)):  # 08:00 in Shanghai on the day of birth
+        assert pii.normalize_national_id(LEAP_DAY_ID) == LEAP_DAY_ID
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def free_port() -> int:
     raise RuntimeError("no free port in 5300-5399")
 
 
-def wait_for(url: str, timeout: float = 30.0) -> None:
+def wait_for(url: str, timeout: float = 120.0) -> None:
     """Poll ``url`` until it answers at all."""
     deadline = time.monotonic() + timeout
     while True:

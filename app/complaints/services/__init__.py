@@ -27,6 +27,11 @@ from app.complaints.services._shared import (  # noqa: F401
 from app.complaints.services.announce import (  # noqa: F401
     announce,
 )
+from app.complaints.services.calls import (  # noqa: F401
+    Caller,
+    find_caller,
+    suggest_categories,
+)
 from app.complaints.services.categories import (  # noqa: F401
     category_by_code,
     category_name,

@@ -98,8 +98,10 @@ def dispatch_to_district(actor: Actor, complaint_id: uuid.UUID, version: int, no
     return _announced(_save(complaint), event)
 
 
-def split(actor: Actor, complaint_id: uuid.UUID, version: int, parts: list[dict]) -> list[Complaint]:
-    """Split a complaint that asks several things into parts, each dispatched on its own."""
+def split(
+    actor: Actor, complaint_id: uuid.UUID, version: int, parts: list[dict], note: str = ""
+) -> list[Complaint]:
+    """Split a complaint that asks several things into parts, each dispatched on its own (``note``: why)."""
     require_role(actor, Role.DISPATCHER, Role.SUPERVISOR)
     complaint = _editable(actor, complaint_id, version, (SUBMITTED, DISPATCHED))
     children = []
@@ -124,7 +126,7 @@ def split(actor: Actor, complaint_id: uuid.UUID, version: int, parts: list[dict]
         )
         children.append(_announced(child, event))
     complaint.status = SPLIT
-    _event(complaint, actor, "split", params={"count": len(parts)})
+    _event(complaint, actor, "split", params={"count": len(parts)}, internal=note)
     _save(complaint)
     return children
 
@@ -172,8 +174,10 @@ def _require_lead_handler(actor: Actor, complaint: Complaint) -> None:
     require_role(actor, Role.DEPARTMENT_HANDLER, department_id=complaint.lead_department_id)
 
 
-def merge(actor: Actor, duplicate_id: uuid.UUID, version: int, into_id: uuid.UUID) -> Complaint:
-    """Merge a duplicate into the original; its reporters follow the original from now on."""
+def merge(
+    actor: Actor, duplicate_id: uuid.UUID, version: int, into_id: uuid.UUID, note: str = ""
+) -> Complaint:
+    """Merge a duplicate into the original; its reporters follow the original from now on (``note``: why)."""
     require_role(actor, Role.DISPATCHER, Role.SUPERVISOR)
     duplicate = _editable(actor, duplicate_id, version, OPEN_STATES)
     original = staff_complaint(actor, into_id)
@@ -194,6 +198,7 @@ def merge(actor: Actor, duplicate_id: uuid.UUID, version: int, into_id: uuid.UUI
         actor,
         "merged",
         params={"number": original.tracking_number},
+        internal=note,
     )
     _event(
         original,

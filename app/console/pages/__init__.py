@@ -1,0 +1,13 @@
+"""The console's pages, one blueprint per area, each registered under the ``console`` blueprint."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def register(console: Blueprint) -> None:
+    """Nest every area's blueprint under ``console`` (its hooks, CSRF and problem pages hold for them)."""
+    from app.console.pages import agent, complaint, dispatcher, handler
+
+    for area in (agent, dispatcher, handler, complaint):
+        console.register_blueprint(area.bp)
