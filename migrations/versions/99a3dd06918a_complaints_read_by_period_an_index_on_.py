@@ -1,7 +1,7 @@
 """Complaints read by period: an index on (created_at, id)
 
 Revision ID: 99a3dd06918a
-Revises: c19d66bb5225
+Revises: 6375b0afedad
 Create Date: 2026-12-01 17:22:26.691907
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '99a3dd06918a'
-down_revision = 'c19d66bb5225'
+down_revision = '6375b0afedad'
 branch_labels = None
 depends_on = None
 
