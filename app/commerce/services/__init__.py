@@ -63,4 +63,5 @@ from app.commerce.services.reviews import (  # noqa: F401
 )
 from app.commerce.services.settlement import (  # noqa: F401
     settlement_by_day,
+    settlement_csv,
 )
