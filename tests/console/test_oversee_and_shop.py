@@ -113,3 +113,28 @@ def test_another_merchants_shop_is_404_on_every_page(sign_in, make_person, db):
     token = csrf_of(client.get(f"/console/shop/{SHOP}/").get_data(as_text=True))
     forged = client.post(f"/console/shop/{theirs.id}/orders/{theirs.id}/accept", data={"csrf_token": token})
     assert forged.status_code == 404
+
+
+def test_the_supervisor_approves_an_extension_from_the_overdue_page(sign_in, report, db):
+    from datetime import timedelta
+
+    from app.complaints import services as complaints
+    from app.complaints.models import DeadlineExtension
+
+    lamp = report(*LAMP)  # routed to urban management, whose demo handler asks for more time
+    handler = identity.person_actor(identity.person_by_phone(DEMO["handler"]), "yimatong-console")
+    extension = complaints.request_extension(
+        handler, lamp.id, lamp.feedback_due + timedelta(days=3), "需要协调供电部门"
+    )
+    db.session.commit()
+    client = sign_in(DEMO["supervisor"])
+    page = client.get("/console/oversee/")
+    text = page.get_data(as_text=True)
+    assert "需要协调供电部门" in text
+    decided = client.post(
+        f"/console/oversee/extensions/{extension.id}",
+        data={"csrf_token": csrf_of(text), "decision": "approve", "note": "同意"},
+    )
+    assert decided.status_code == 303
+    assert db.session.get(DeadlineExtension, extension.id).status == "approved"
+    assert "已批准延期" in client.get(decided.headers["Location"]).get_data(as_text=True)
