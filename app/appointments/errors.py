@@ -129,6 +129,22 @@ class NotCheckedIn(Conflict):
     default_detail = _l("Only a checked-in appointment can be marked done.")
 
 
+class NotDueYet(Conflict):
+    """A booking is a no-show only once its time has begun; checked in only on its day."""
+
+    code = "appointment-not-due"
+    title = _l("Not its time")
+    default_detail = _l("This can be done only on the appointment's day, once its time has begun.")
+
+
+class NotBooked(Conflict):
+    """The desk acts only on a booking still booked (not checked in, cancelled or missed already)."""
+
+    code = "appointment-not-booked"
+    title = _l("Not booked")
+    default_detail = _l("This appointment is no longer waiting for its resident.")
+
+
 class ConfirmationNotVerified(NotFound):
     """No booking confirmation has this code, or its signature does not match what it states."""
 

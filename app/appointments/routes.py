@@ -11,6 +11,8 @@ from app.appointments.schemas import (
     BookSchema,
     CheckInSchema,
     ConfirmationSchema,
+    DeskAppointmentSchema,
+    DeskDayQuerySchema,
     NearbyProvidersQuerySchema,
     NearProviderSchema,
     ProviderCreateSchema,
@@ -287,3 +289,33 @@ def provider_appointment(appointment_id):
 def fulfil(appointment_id):
     """Mark a checked-in appointment done."""
     return services.fulfil(current_actor(), appointment_id)
+
+
+@institution_blp.route("/appointments/institution/providers/<uuid:provider_id>/appointments")
+@institution_blp.auth(**INSTITUTION)
+@institution_blp.arguments(DeskDayQuerySchema, location="query")
+@institution_blp.response(200, page_schema(DeskAppointmentSchema))
+def desk_day(args, provider_id):
+    """A day's bookings at one of my providers (today by default), in booking order; names masked."""
+    day = args.pop("date")
+    return services.desk_day(current_actor(), provider_id, day=day, **args)
+
+
+@institution_blp.route(
+    "/appointments/institution/appointments/<uuid:appointment_id>/arrive", methods=["POST"]
+)
+@institution_blp.auth(**INSTITUTION)
+@institution_blp.response(200, AppointmentSchema)
+def desk_check_in(appointment_id):
+    """Check a resident in at the desk by their booking of today (no city code at hand)."""
+    return services.desk_check_in(current_actor(), appointment_id)
+
+
+@institution_blp.route(
+    "/appointments/institution/appointments/<uuid:appointment_id>/noshow", methods=["POST"]
+)
+@institution_blp.auth(**INSTITUTION)
+@institution_blp.response(200, AppointmentSchema)
+def mark_noshow(appointment_id):
+    """Mark a booking whose time has begun a no-show (it counts towards the booking bans)."""
+    return services.mark_noshow(current_actor(), appointment_id)

@@ -163,6 +163,14 @@ class AppointmentsQuerySchema(PageArgsSchema):
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
 
 
+class DeskDayQuerySchema(PageArgsSchema):
+    """A day's bookings at the desk: today unless a date is given; by service and status."""
+
+    date = ma.fields.Date(load_default=None, metadata={"description": "Asia/Shanghai day, today by default"})
+    service_id = ma.fields.UUID(load_default=None)
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATUSES))
+
+
 class VerifyQuerySchema(StrictSchema):
     """A confirmation code as printed or scanned."""
 
@@ -270,6 +278,21 @@ class AppointmentSchema(ma.Schema):
     booked_by_id = ma.fields.UUID(dump_only=True, allow_none=True)
     alternative_slot_id = ma.fields.UUID(dump_only=True, allow_none=True)
     timeline = ma.fields.List(ma.fields.Nested(AppointmentEventSchema), attribute="events", dump_only=True)
+
+
+class DeskAppointmentSchema(ma.Schema):
+    """A booking as the provider's desk lists it: the time, the masked name, the queue."""
+
+    id = ma.fields.UUID(dump_only=True)
+    status = ma.fields.String(dump_only=True, metadata={"description": " | ".join(STATUSES)})
+    status_label = ma.fields.String(dump_only=True)
+    resident_name = ma.fields.String(dump_only=True, allow_none=True, metadata={"description": "masked"})
+    start = ma.fields.DateTime(attribute="starts_at", dump_only=True)
+    end = ma.fields.DateTime(attribute="ends_at", dump_only=True)
+    service = ma.fields.Nested(BookableServiceSchema, dump_only=True)
+    queue_number = ma.fields.Integer(dump_only=True, allow_none=True)
+    arrived_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    external_ref = ma.fields.String(dump_only=True, allow_none=True)
 
 
 class WaitlistEntrySchema(ma.Schema):

@@ -23,7 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.calendar import business_date
-from app.core.models import IdMixin, LocalizedName, UTCDateTime, utcnow
+from app.core.disputes import DisputeMixin, DisputeStatus
+from app.core.models import IdMixin, LocalizedName, UTCDateTime
 from app.core.money import Money
 from app.core.pii import EncryptedString, mask_name
 from app.extensions import db
@@ -76,15 +77,6 @@ class DisputeKind(StrEnum):
     NOT_CREDITED = "not_credited"
     PAID_TWICE = "paid_twice"
     WRONG_AMOUNT = "wrong_amount"
-
-
-class DisputeStatus(StrEnum):
-    """Open until the biller answers (accepted or rejected); escalated once it becomes a 12345 complaint."""
-
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    ESCALATED = "escalated"
 
 
 MAX_BILLS_PER_PAYMENT = 20  # bills of one biller paid in one payment
@@ -293,7 +285,7 @@ class BillReceipt(IdMixin, db.Model):
         return business_date(self.paid_at)
 
 
-class BillDispute(IdMixin, db.Model):
+class BillDispute(IdMixin, DisputeMixin, db.Model):
     """A resident's dispute about one bill payment; the biller answers by a deadline, else 12345."""
 
     __tablename__ = "bill_disputes"
@@ -317,18 +309,4 @@ class BillDispute(IdMixin, db.Model):
     complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     biller: Mapped[Biller] = relationship(lazy="joined", innerjoin=True)
 
-    @property
-    def kind_label(self) -> str:
-        """What is disputed, in the reader's language."""
-        return str(DISPUTE_KIND_LABELS[self.kind])
-
-    def may_escalate_at(self, moment: datetime) -> bool:
-        """Rejected, or still unanswered past the biller's deadline."""
-        if self.status == DisputeStatus.REJECTED:
-            return True
-        return self.status == DisputeStatus.OPEN and moment >= self.answer_due_at
-
-    @property
-    def may_escalate(self) -> bool:
-        """Whether the resident can take it to 12345 now."""
-        return self.may_escalate_at(utcnow())
+    KIND_LABELS = DISPUTE_KIND_LABELS

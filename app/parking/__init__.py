@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(routes.blp, url_prefix="/api/v1")
     api.register_blueprint(routes.operator_blp, url_prefix="/api/v1")
     api.register_blueprint(routes.police_blp, url_prefix="/api/v1")
+    api.register_blueprint(routes.staff_blp, url_prefix="/api/v1/staff")
     services.install()
     register_cards("parking", services.home_cards, proxy_scope=MandateScope.PARKING)
     cli.init_app(app)

@@ -37,6 +37,7 @@ ROADSIDE = {
     ],
     "daily_cap_fen": 2000,
     "new_energy_discount_pct": 0,
+    "late_fee": {"grace_days": 7, "daily_permille": 5, "cap_pct": 50},  # unpaid a week: 0.5 % a day
 }
 DEMO_LOTS = [
     # code, names, kind, address, capacity, (lat, lng), tariff

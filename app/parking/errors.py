@@ -61,3 +61,19 @@ class CityCodeRefused(AppError):
     status, code = 422, "city-code-refused"
     title = _l("City code not accepted")
     default_detail = _l("The city code was not accepted. Ask the driver to refresh it.")
+
+
+class ViolationUnderReview(Conflict):
+    """The driver appealed the violation: it is neither paid nor charged a late fee until decided."""
+
+    code = "violation-under-review"
+    title = _l("Under review")
+    default_detail = _l("This violation is being reviewed on your appeal; it can be paid once decided.")
+
+
+class AppealClosed(Conflict):
+    """Only an unpaid violation is appealed, once; only an open appeal is decided."""
+
+    code = "appeal-closed"
+    title = _l("Appeal not possible")
+    default_detail = _l("Only an unpaid violation can be appealed, and only once.")

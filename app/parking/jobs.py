@@ -1,4 +1,4 @@
-"""Parking jobs: the periodic sweep (debts, unanswered disputes), once per period however many workers run."""
+"""Parking jobs: the periodic sweep (debts, unanswered disputes, fines due soon), once per period."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ def sweep_parking() -> dict[str, int]:
     db.session.commit()
     unanswered = services.note_unanswered_disputes()
     db.session.commit()
-    return {"debts_reminded": reminded, "disputes_unanswered": unanswered}
+    fines = services.remind_fines_due()
+    db.session.commit()
+    return {"debts_reminded": reminded, "disputes_unanswered": unanswered, "fines_due_reminded": fines}
 
 
 @jobs.periodic("PARKING_SWEEP_SECONDS", name="parking.sweep")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -24,11 +24,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.calendar import business_date
+from app.core.disputes import DisputeMixin, DisputeStatus
 from app.core.models import IdMixin, LocalizedName, UTCDateTime
 from app.core.money import Money
 from app.core.nearby import Located
 from app.core.pii import EncryptedString, mask_name
 from app.extensions import db
+from app.parking.late_fees import TRAFFIC_FINE, local_day
 from app.parking.tariff import Tariff, tariff_of
 
 
@@ -88,11 +91,20 @@ class PassKind(StrEnum):
 
 
 class ViolationStatus(StrEnum):
-    """A fine is unpaid until paid through Yimatong (or withdrawn by the police)."""
+    """A fine is unpaid until paid through Yimatong (or withdrawn by the police); disputed while reviewed."""
 
     UNPAID = "unpaid"
+    DISPUTED = "disputed"  # the driver appealed: not payable, no late fee, until the police decide
     PAID = "paid"
     WITHDRAWN = "withdrawn"
+
+
+class ViolationDisputeKind(StrEnum):
+    """Why the driver says the violation is not theirs to pay."""
+
+    NOT_MY_VEHICLE = "not_my_vehicle"  # a misread or cloned plate (套牌)
+    WRONG_FACTS = "wrong_facts"  # the time, place or offence recorded is wrong
+    JUSTIFIED = "justified"  # an emergency, an officer's instruction, a sign hidden
 
 
 class DisputeKind(StrEnum):
@@ -101,15 +113,6 @@ class DisputeKind(StrEnum):
     MISREAD_PLATE = "misread_plate"  # not my car: the camera read another plate as mine
     WRONG_TIMES = "wrong_times"  # the entry or exit time is wrong
     WRONG_FEE = "wrong_fee"  # charged more than the tariff says (a pass, a discount missed)
-
-
-class DisputeStatus(StrEnum):
-    """Open until the operator answers; a rejected or unanswered one may go to 12345."""
-
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    ESCALATED = "escalated"
 
 
 MAX_PLATES = 3
@@ -126,6 +129,11 @@ DISPUTE_KIND_LABELS = {
     DisputeKind.MISREAD_PLATE: _l("Not my car (plate misread)"),
     DisputeKind.WRONG_TIMES: _l("Wrong entry or exit time"),
     DisputeKind.WRONG_FEE: _l("Wrong fee"),
+}
+VIOLATION_DISPUTE_KIND_LABELS = {
+    ViolationDisputeKind.NOT_MY_VEHICLE: _l("Not my vehicle (plate misread or cloned)"),
+    ViolationDisputeKind.WRONG_FACTS: _l("Wrong time, place or offence"),
+    ViolationDisputeKind.JUSTIFIED: _l("There was a reason (an emergency, an officer's instruction)"),
 }
 LOT_KIND_LABELS = {LotKind.LOT: _l("Car park"), LotKind.ROADSIDE: _l("Roadside berths")}
 
@@ -260,12 +268,37 @@ class ParkingSession(IdMixin, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # as paid
     lot: Mapped[ParkingLot] = relationship(lazy="joined", innerjoin=True)
 
     @property
     def fee(self) -> Money:
         """What the stay costs (zero until it is priced at exit)."""
         return Money(self.fee_fen, self.currency)
+
+    @property
+    def late_fee_from(self) -> date | None:
+        """The first day a late fee counts, under the lot's tariff (None when it sets none)."""
+        rule = self.lot.rules.late_fee
+        if rule is None or self.exited_at is None:
+            return None
+        return rule.last_free_day(local_day(self.exited_at)) + timedelta(days=1)
+
+    @property
+    def late_fee(self) -> Money:
+        """The late fee: due today on an unpaid stay, or what was paid with it."""
+        rule = self.lot.rules.late_fee
+        if self.status == SessionStatus.UNPAID and rule is not None and self.exited_at is not None:
+            fen = rule.fee_fen(self.fee_fen, local_day(self.exited_at), business_date())
+            return Money(fen, self.currency)
+        return Money(self.late_fee_fen, self.currency)
+
+    @property
+    def amount_due(self) -> Money:
+        """What paying the stay costs today: its fee and any late fee (zero unless unpaid)."""
+        if self.status != SessionStatus.UNPAID:
+            return Money(0, self.currency)
+        return self.fee + self.late_fee
 
     @property
     def minutes(self) -> int | None:
@@ -348,14 +381,37 @@ class Violation(IdMixin, db.Model):
     payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    late_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # as paid
+    pay_by: Mapped[date | None] = mapped_column(Date)  # the last day without a late fee
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # of the late fee to come
 
     @property
     def fine(self) -> Money:
         """The fine to pay."""
         return Money(self.fine_fen, self.currency)
 
+    @property
+    def last_free_day(self) -> date:
+        """The last day the fine can be paid without a late fee (15 days from filing, or from a rejection)."""
+        return self.pay_by or TRAFFIC_FINE.last_free_day(local_day(self.created_at))
 
-class ParkingDispute(IdMixin, db.Model):
+    @property
+    def late_fee(self) -> Money:
+        """The late fee (加处罚款): due today on an unpaid fine, or what was paid with it."""
+        if self.status == ViolationStatus.UNPAID:
+            fen = TRAFFIC_FINE.fee_after(self.fine_fen, self.last_free_day, business_date())
+            return Money(fen, self.currency)
+        return Money(self.late_fee_fen, self.currency)
+
+    @property
+    def amount_due(self) -> Money:
+        """What paying the fine costs today, late fee included (zero unless unpaid)."""
+        if self.status != ViolationStatus.UNPAID:
+            return Money(0, self.currency)
+        return self.fine + self.late_fee
+
+
+class ParkingDispute(IdMixin, DisputeMixin, db.Model):
     """A driver's dispute of one stay; the operator answers by a deadline (a new fee), else 12345."""
 
     __tablename__ = "parking_disputes"
@@ -381,13 +437,32 @@ class ParkingDispute(IdMixin, db.Model):
     complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     session: Mapped[ParkingSession] = relationship(lazy="joined", innerjoin=True)
 
-    @property
-    def kind_label(self) -> str:
-        """What is disputed, in the reader's language."""
-        return str(DISPUTE_KIND_LABELS[self.kind])
+    KIND_LABELS = DISPUTE_KIND_LABELS
 
-    def may_escalate_at(self, moment: datetime) -> bool:
-        """Rejected, or still unanswered past the operator's deadline."""
-        if self.status == DisputeStatus.REJECTED:
-            return True
-        return self.status == DisputeStatus.OPEN and moment >= self.answer_due_at
+
+class ViolationDispute(IdMixin, DisputeMixin, db.Model):
+    """A driver's appeal of a violation, with reasons and evidence; the police client decides by a deadline.
+
+    Accepted, the violation is withdrawn; rejected, the fine is payable again with fifteen days from
+    the answer before any late fee. The driver is told of the outcome either way.
+    """
+
+    __tablename__ = "traffic_violation_disputes"
+    __table_args__ = (Index("ix_traffic_violation_disputes_police_status", "police_client_id", "status"),)
+
+    violation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("traffic_violations.id"), unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    police_client_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(1000))
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # photo, dashcam or document references
+    status: Mapped[str] = mapped_column(String(10), default=DisputeStatus.OPEN)
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(String(500))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewer: Mapped[str | None] = mapped_column(String(60))  # the officer, as the police name them
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    violation: Mapped[Violation] = relationship(lazy="joined", innerjoin=True)
+
+    KIND_LABELS = VIOLATION_DISPUTE_KIND_LABELS

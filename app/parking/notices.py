@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.notifications import services as notifications
 from app.notifications.services import Localized
-from app.parking.models import ParkingDispute, ParkingSession, Violation
+from app.parking.models import DisputeStatus, ParkingDispute, ParkingSession, Violation, ViolationDispute
 
 TOPIC = "parking"
 
@@ -181,4 +181,82 @@ def dispute_unanswered(dispute: ParkingDispute) -> None:
         {"lot": Localized(session.lot.names), "plate": session.plate, "deadline": dispute.answer_due_at},
         topic=TOPIC,
         dedupe_key=f"parking:dispute_unanswered:{dispute.id}",
+    )
+
+
+notifications.register_template(
+    "violation_due_soon",
+    topic=TOPIC,
+    title=_l("Traffic fine due soon"),
+    body=_l(
+        "%(plate)s: the fine of %(fine)s for %(offence)s is due by %(day)s. "
+        "From the day after, 3%% of the fine is added each day (at most the fine)."
+    ),
+)
+notifications.register_template(
+    "violation_appeal_decided",
+    topic=TOPIC,
+    title=_l("Your appeal was decided"),
+    body=_l("%(plate)s, %(offence)s on %(at)s: %(outcome)s %(answer)s"),
+)
+
+APPEAL_ACCEPTED = _l("The appeal was accepted and the violation withdrawn.")
+APPEAL_REJECTED = _l("The appeal was rejected; please pay the fine by %(day)s to avoid a late fee.")
+
+
+def violation_due_soon(violation: Violation, holder_id: uuid.UUID) -> None:
+    """A fine is near its last day without a late fee."""
+    notifications.notify(
+        holder_id,
+        "violation_due_soon",
+        {
+            "plate": violation.plate,
+            "offence": violation.offence,
+            "fine": violation.fine,
+            "day": violation.last_free_day,
+        },
+        topic=TOPIC,
+        dedupe_key=f"violation:due:{violation.id}:{violation.last_free_day.isoformat()}:{holder_id}",
+    )
+
+
+def violation_appeal_raised(dispute: ViolationDispute) -> None:
+    """Tell the police client's system of an appeal to review (signed webhook)."""
+    notifications.notify_client(
+        dispute.police_client_id,
+        "violations.appeal_raised",
+        {
+            "dispute_id": str(dispute.id),
+            "reference": dispute.violation.reference,
+            "kind": dispute.kind,
+            "answer_due_at": dispute.answer_due_at.isoformat(),
+        },
+        dedupe_key=f"violation:appeal_raised:{dispute.id}",
+    )
+
+
+def violation_appeal_decided(dispute: ViolationDispute) -> None:
+    """The police decided the driver's appeal: accepted (withdrawn) or rejected (pay by a day)."""
+    from flask_babel import format_date
+
+    from app.core.i18n import in_every_locale
+
+    violation = dispute.violation
+    if dispute.status == DisputeStatus.ACCEPTED:
+        outcome = Localized(in_every_locale(APPEAL_ACCEPTED))
+    else:
+        day = violation.last_free_day
+        outcome = Localized(in_every_locale(lambda: str(APPEAL_REJECTED) % {"day": format_date(day)}))
+    notifications.notify(
+        dispute.person_id,
+        "violation_appeal_decided",
+        {
+            "plate": violation.plate,
+            "offence": violation.offence,
+            "at": violation.occurred_at,
+            "outcome": outcome,
+            "answer": dispute.answer,
+        },
+        topic=TOPIC,
+        dedupe_key=f"violation:appeal_decided:{dispute.id}",
     )

@@ -6,7 +6,7 @@ from datetime import time
 
 from flask import Response
 
-from app.core.actors import ActorKind
+from app.core.actors import ActorKind, Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
@@ -19,10 +19,13 @@ from app.parking.schemas import (
     FrictionlessSchema,
     GateEventRequestSchema,
     GateEventSchema,
+    LotChangeSchema,
     LotDetailQuerySchema,
     LotOccupancySchema,
     LotQuerySchema,
+    LotSaveSchema,
     LotSchema,
+    ManagedLotSchema,
     OccupancySchema,
     OperatorDisputeQuerySchema,
     OperatorDisputeSchema,
@@ -35,9 +38,14 @@ from app.parking.schemas import (
     ParkingPaymentSchema,
     PlateCreateSchema,
     PlateSchema,
+    PoliceDisputeQuerySchema,
+    PoliceDisputeSchema,
+    PoliceReviewSchema,
     SessionPaymentRequestSchema,
     SessionQuerySchema,
     SessionSchema,
+    ViolationDisputeCreateSchema,
+    ViolationDisputeSchema,
     ViolationFileSchema,
     ViolationQuerySchema,
     ViolationSchema,
@@ -49,7 +57,10 @@ blp = ApiBlueprint(
 operator_blp = ApiBlueprint(
     "parking_operator", __name__, description="Parking operators: gate events, occupancy, passes, anomalies"
 )
-police_blp = ApiBlueprint("traffic_police", __name__, description="The traffic police: file violations")
+police_blp = ApiBlueprint(
+    "traffic_police", __name__, description="The traffic police: file violations, decide appeals"
+)
+staff_blp = ApiBlueprint("staff_parking", __name__, description="The lot registry (administrators)")
 
 OPERATOR = {"scopes": (services.WRITE_SCOPE,), "kinds": (ActorKind.CLIENT,)}
 POLICE = {"scopes": (services.POLICE_SCOPE,), "kinds": (ActorKind.CLIENT,)}
@@ -226,6 +237,33 @@ def pay_violation(body):
     return intent
 
 
+@blp.route("/violations/appeals", methods=["POST"])
+@blp.auth()
+@blp.arguments(ViolationDisputeCreateSchema)
+@blp.response(201, ViolationDisputeSchema)
+def appeal_violation(body):
+    """Appeal an unpaid violation with reasons and evidence; it is not payable until the police decide."""
+    dispute = services.appeal_violation(current_actor(), **body)
+    return dispute
+
+
+@blp.route("/violations/appeals")
+@blp.auth()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(ViolationDisputeSchema))
+def list_appeals(args):
+    """My appeals, newest first."""
+    return services.list_appeals(current_actor(), **args)
+
+
+@blp.route("/violations/appeals/<uuid:dispute_id>")
+@blp.auth()
+@blp.response(200, ViolationDisputeSchema)
+def get_appeal(dispute_id):
+    """One of my appeals, with the police's decision."""
+    return services.get_appeal(current_actor(), dispute_id)
+
+
 # --- operators ----------------------------------------------------------------------------------
 
 
@@ -251,6 +289,24 @@ def gate_event(body):
 def report_occupancy(body, code):
     """Say how many spaces of my lot are taken now (sensors, a count)."""
     lot = services.report_occupancy(current_actor(), code, body["occupied"])
+    return lot
+
+
+@operator_blp.route("/operator/lots/<string:code>")
+@operator_blp.auth(**OPERATOR)
+@operator_blp.response(200, ManagedLotSchema)
+def managed_lot(code):
+    """One of my lots, open or not, with its occupancy and tariff."""
+    return services.managed_lot(current_actor(), code)
+
+
+@operator_blp.route("/operator/lots/<string:code>", methods=["PATCH"])
+@operator_blp.auth(**OPERATOR)
+@operator_blp.arguments(LotChangeSchema)
+@operator_blp.response(200, ManagedLotSchema)
+def change_lot(body, code):
+    """Change my lot's capacity, tariff, opening hours or whether it is open (a tariff prices exits)."""
+    lot = services.change_lot(current_actor(), code, body)
     return lot
 
 
@@ -332,3 +388,36 @@ def police_violation(reference):
 def withdraw_violation(reference):
     """Withdraw an unpaid violation filed in error."""
     return services.withdraw_violation(current_actor(), reference)
+
+
+@police_blp.route("/police/appeals")
+@police_blp.auth(**POLICE)
+@police_blp.arguments(PoliceDisputeQuerySchema, location="query")
+@police_blp.response(200, page_schema(PoliceDisputeSchema))
+def police_appeals(args):
+    """Appeals of my violations, oldest first, with the driver's reasons and evidence."""
+    return services.police_appeals(current_actor(), **args)
+
+
+@police_blp.route("/police/appeals/<uuid:dispute_id>/decide", methods=["POST"])
+@police_blp.auth(**POLICE)
+@police_blp.arguments(PoliceReviewSchema)
+@police_blp.response(200, PoliceDisputeSchema)
+def decide_appeal(body, dispute_id):
+    """Accept an appeal (the violation is withdrawn) or reject it (payable again, 15 days to pay)."""
+    accepted = body["decision"] == "accepted"
+    dispute = services.decide_appeal(current_actor(), dispute_id, accepted, body["answer"], body["reviewer"])
+    return dispute
+
+
+# --- administrators -------------------------------------------------------------------------------
+
+
+@staff_blp.route("/parking/lots/<string:code>", methods=["PUT"])
+@staff_blp.auth(roles=(Role.ADMIN,))
+@staff_blp.arguments(LotSaveSchema)
+@staff_blp.response(200, ManagedLotSchema)
+def save_lot(body, code):
+    """Register a lot under a code, or change it: names, operator, place, capacity, tariff, hours."""
+    lot = services.save_lot(current_actor(), code, body)
+    return lot

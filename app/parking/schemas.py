@@ -7,6 +7,7 @@ import re
 import marshmallow as ma
 from flask_babel import gettext
 
+from app.core.geo import LocationSchema
 from app.core.money import Money, MoneySchema
 from app.core.nearby import NearbyArgsSchema
 from app.core.pagination import PageArgsSchema
@@ -18,6 +19,7 @@ from app.parking.models import (
     DisputeKind,
     DisputeStatus,
     PassKind,
+    ViolationDisputeKind,
     ViolationStatus,
 )
 
@@ -72,6 +74,58 @@ class LotSchema(ma.Schema):
     tariff = ma.fields.Dict(
         dump_only=True, metadata={"description": "The tariff as data (see docs/parking.md)"}
     )
+
+
+class LotSaveSchema(StrictSchema):
+    """A lot as an administrator registers it (or changes it): everything but its occupancy."""
+
+    names = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.OneOf(["zh_Hans", "zh_Hant", "en"])),
+        values=ma.fields.String(validate=ma.validate.Length(min=1, max=120)),
+        required=True,
+        metadata={"example": {"zh_Hans": "花果园停车场", "en": "Huaguoyuan car park"}},
+    )
+    operator_client_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    kind = ma.fields.String(load_default="lot", validate=ma.validate.OneOf(["lot", "roadside"]))
+    address = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    capacity = ma.fields.Integer(required=True, strict=True, validate=Range(1, 100_000))
+    opening_hours = ma.fields.String(
+        load_default="00:00-24:00", validate=ma.validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    )
+    tariff = ma.fields.Dict(required=True, metadata={"description": "The tariff as data (docs/parking.md)"})
+    active = ma.fields.Boolean(load_default=True)
+    point = ma.fields.Nested(LocationSchema, required=True, metadata={"description": "GCJ-02 accepted"})
+
+    @ma.validates_schema
+    def _simplified_name(self, data, **kwargs):
+        if "zh_Hans" not in data.get("names", {}):
+            raise ma.ValidationError(gettext("Name the lot in Simplified Chinese at least."), "names")
+
+
+class LotChangeSchema(StrictSchema):
+    """What an operator changes of its own lot: the capacity, the tariff, the opening hours, whether open."""
+
+    capacity = ma.fields.Integer(strict=True, validate=Range(1, 100_000))
+    tariff = ma.fields.Dict(metadata={"description": "The tariff as data (docs/parking.md)"})
+    opening_hours = ma.fields.String(validate=ma.validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$"))
+    active = ma.fields.Boolean()
+
+    @ma.validates_schema
+    def _something(self, data, **kwargs):
+        if not data:
+            message = gettext("Change at least one of capacity, tariff, opening_hours, active.")
+            raise ma.ValidationError(message)
+
+
+class ManagedLotSchema(LotSchema):
+    """A lot as its operator or an administrator manages it: occupancy and operator too."""
+
+    operator_client_id = ma.fields.String(dump_only=True)
+    occupied = ma.fields.Integer(dump_only=True)
+    active = ma.fields.Boolean(dump_only=True)
+    names = ma.fields.Dict(dump_only=True)
+    stay_fee = ma.fields.Constant(None, dump_only=True, allow_none=True)
+    stay_minutes = ma.fields.Constant(None, dump_only=True, allow_none=True)
 
 
 class OccupancySchema(StrictSchema):
@@ -151,6 +205,13 @@ class SessionSchema(ma.Schema):
     exited_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     minutes = ma.fields.Integer(dump_only=True, allow_none=True)
     fee = ma.fields.Nested(MoneySchema, dump_only=True)
+    late_fee = ma.fields.Nested(
+        MoneySchema, dump_only=True, metadata={"description": "Due today on an unpaid stay, or as paid"}
+    )
+    late_fee_from = ma.fields.Date(
+        dump_only=True, allow_none=True, metadata={"description": "First day of a late fee"}
+    )
+    amount_due = ma.fields.Nested(MoneySchema, dump_only=True, metadata={"description": "Fee and late fee"})
     frictionless = ma.fields.Boolean(dump_only=True, metadata={"description": "Charged at the gate"})
     payment_id = ma.fields.UUID(dump_only=True, allow_none=True)
     paid_at = ma.fields.DateTime(dump_only=True, allow_none=True)
@@ -389,7 +450,72 @@ class ViolationSchema(ma.Schema):
     offence = ma.fields.String(dump_only=True)
     fine = ma.fields.Nested(MoneySchema, dump_only=True)
     points = ma.fields.Integer(dump_only=True)
-    status = ma.fields.String(dump_only=True)
+    status = ma.fields.String(
+        dump_only=True, metadata={"description": " | ".join(s.value for s in ViolationStatus)}
+    )
+    last_free_day = ma.fields.Date(dump_only=True, metadata={"description": "Pay by then: no late fee"})
+    late_fee = ma.fields.Nested(
+        MoneySchema, dump_only=True, metadata={"description": "3 % of the fine a day after, at most the fine"}
+    )
+    amount_due = ma.fields.Nested(MoneySchema, dump_only=True, metadata={"description": "Fine and late fee"})
     payment_id = ma.fields.UUID(dump_only=True, allow_none=True)
     paid_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
+
+
+class ViolationDisputeCreateSchema(StrictSchema):
+    """Appeal a violation: why, in my words, and references of what shows it."""
+
+    violation_id = ma.fields.UUID(required=True)
+    kind = ma.fields.String(
+        required=True, validate=ma.validate.OneOf([k.value for k in ViolationDisputeKind])
+    )
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000))
+    evidence = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=ma.validate.Length(max=5),
+        metadata={"description": "References of photos, dashcam clips or documents, at most 5"},
+    )
+
+
+class ViolationDisputeSchema(ma.Schema):
+    """An appeal of a violation and the police's decision."""
+
+    id = ma.fields.UUID(dump_only=True)
+    violation_id = ma.fields.UUID(dump_only=True)
+    kind = ma.fields.String(dump_only=True)
+    kind_label = ma.fields.String(dump_only=True)
+    description = ma.fields.String(dump_only=True)
+    evidence = ma.fields.List(ma.fields.String(), dump_only=True)
+    status = ma.fields.String(
+        dump_only=True, metadata={"description": " | ".join(s.value for s in DisputeStatus)}
+    )
+    answer_due_at = ma.fields.DateTime(dump_only=True)
+    answer = ma.fields.String(dump_only=True, allow_none=True)
+    answered_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    reviewer = ma.fields.String(dump_only=True, allow_none=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class PoliceDisputeSchema(ViolationDisputeSchema):
+    """An appeal as the police read it: the violation's reference, plate and fine too."""
+
+    reference = ma.fields.Function(lambda d: d.violation.reference, dump_only=True)
+    plate = ma.fields.Function(lambda d: d.violation.plate, dump_only=True)
+    offence_code = ma.fields.Function(lambda d: d.violation.offence_code, dump_only=True)
+    fine = ma.fields.Function(lambda d: _fee(d.violation.fine_fen), dump_only=True)
+
+
+class PoliceDisputeQuerySchema(PageArgsSchema):
+    """Appeals of my violations, optionally of one status."""
+
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in DisputeStatus]))
+
+
+class PoliceReviewSchema(StrictSchema):
+    """The decision on an appeal: accepted (the violation is withdrawn) or rejected, with reasons."""
+
+    decision = ma.fields.String(required=True, validate=ma.validate.OneOf(["accepted", "rejected"]))
+    answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+    reviewer = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=60))

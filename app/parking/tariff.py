@@ -11,7 +11,8 @@ A tariff is data (``ParkingLot.tariff``)::
         {"start": "22:00", "end": "07:00", "unit_fen": 50, "cap_fen": 1000}   # night, crossing midnight
       ],
       "daily_cap_fen": 4000,           # optional: at most this much per 24 hours from entry
-      "new_energy_discount_pct": 50    # optional: off the whole fee for new-energy (green) plates
+      "new_energy_discount_pct": 50,   # optional: off the whole fee for new-energy (green) plates
+      "late_fee": {"grace_days": 7, "daily_permille": 5, "cap_pct": 50}   # optional, see late_fees.py
     }
 
 The rules, in order:
@@ -38,6 +39,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from app.core.calendar import SHANGHAI
+from app.parking.late_fees import LateFeeInvalid, LateFeeRule
 
 MINUTES_PER_DAY = 24 * 60
 MAX_FEN_PER_UNIT = 100_000
@@ -103,6 +105,7 @@ class Tariff:
     first_hour_fen: int | None = None
     daily_cap_fen: int | None = None
     new_energy_discount_pct: int = 0
+    late_fee: LateFeeRule | None = None  # on a stay left unpaid; none unless the operator sets one
 
     @classmethod
     def from_data(cls, data: Mapping) -> Tariff:
@@ -116,6 +119,7 @@ class Tariff:
             first_hour_fen=_optional(data, "first_hour_fen", errors),
             daily_cap_fen=_optional(data, "daily_cap_fen", errors),
             new_energy_discount_pct=_whole(data, "new_energy_discount_pct", 0, 0, 100, errors),
+            late_fee=_late_fee(data.get("late_fee"), errors),
         )
         if not periods:
             errors["periods"] = "give at least one period"
@@ -140,6 +144,8 @@ class Tariff:
         for name in ("first_hour_fen", "daily_cap_fen"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
+        if self.late_fee is not None:
+            data["late_fee"] = self.late_fee.to_data()
         return data
 
     def _covers_the_day(self) -> bool:
@@ -291,6 +297,19 @@ def _whole(data, name, default, low, high, errors, prefix="") -> int | None:
         errors[f"{prefix}.{name}" if prefix else name] = f"a whole number from {low} to {high}"
         return default
     return value
+
+
+def _late_fee(data, errors: dict) -> LateFeeRule | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        errors["late_fee"] = "an object: grace_days, daily_permille, cap_pct"
+        return None
+    try:
+        return LateFeeRule.from_data(data)
+    except LateFeeInvalid as invalid:
+        errors.update(invalid.errors)
+        return None
 
 
 def _optional(data, name, errors, prefix="") -> int | None:

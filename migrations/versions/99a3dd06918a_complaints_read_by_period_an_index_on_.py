@@ -1,7 +1,7 @@
 """Complaints read by period: an index on (created_at, id)
 
 Revision ID: 99a3dd06918a
-Revises: 6375b0afedad
+Revises: 55fc112ad5d8
 Create Date: 2026-12-01 17:22:26.691907
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '99a3dd06918a'
-down_revision = '6375b0afedad'
+down_revision = '55fc112ad5d8'
 branch_labels = None
 depends_on = None
 

@@ -88,7 +88,8 @@ exempt(
 INSTITUTION_ONLY = (
     "a provider's route: residents are refused (403, kinds=client); a provider reaches only its own "
     "providers, services, plans and bookings "
-    "(tests/appointments/test_story.py: another hospital sees nothing)"
+    "(tests/appointments/test_story.py: another hospital sees nothing; tests/appointments/test_desk.py: "
+    "another hospital reaches no desk)"
 )
 for rule in (
     "/api/v1/appointments/institution/providers/<uuid:provider_id>/rules",
@@ -97,5 +98,8 @@ for rule in (
     "/api/v1/appointments/institution/schedules/<uuid:schedule_id>/withdraw",
     "/api/v1/appointments/institution/appointments/<uuid:appointment_id>",
     "/api/v1/appointments/institution/appointments/<uuid:appointment_id>/fulfil",
+    "/api/v1/appointments/institution/appointments/<uuid:appointment_id>/arrive",
+    "/api/v1/appointments/institution/appointments/<uuid:appointment_id>/noshow",
+    "/api/v1/appointments/institution/providers/<uuid:provider_id>/appointments",
 ):
     exempt(rule, INSTITUTION_ONLY)

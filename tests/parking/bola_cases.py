@@ -115,6 +115,29 @@ def owners_dispute_escalated(ctx: BolaContext) -> dict:
     return {"dispute_id": dispute.id, "secret": SECRET}
 
 
+APPEAL_SECRET = "BOLA-SECRET-VIOLATION-APPEAL"
+
+
+def _appeal(ctx: BolaContext):
+    _plate_, violation = _violation(ctx)
+    return services.appeal_violation(
+        helpers.person_actor(ctx.owner), violation.id, "wrong_facts", APPEAL_SECRET, ["upload://bola.jpg"]
+    )
+
+
+@bola_case("GET", "/api/v1/violations/appeals", collection=True)
+def owners_appeals(ctx: BolaContext) -> dict:
+    """Another resident's appeals never show the owner's."""
+    _appeal(ctx)
+    return {"secret": APPEAL_SECRET}
+
+
+@bola_case("GET", "/api/v1/violations/appeals/{dispute_id}")
+def owners_appeal(ctx: BolaContext) -> dict:
+    """The owner reads the appeal and its decision; another resident gets 404."""
+    return {"dispute_id": _appeal(ctx).id, "secret": APPEAL_SECRET}
+
+
 exempt("/api/v1/parking/lots/<uuid:lot_id>", "public reference data: a lot's place, tariff and free spaces")
 OPERATOR_ONLY = (
     "an operator's route: residents are refused (403, kinds=client) and one operator never reaches "
@@ -122,16 +145,24 @@ OPERATOR_ONLY = (
 )
 for rule in (
     "/api/v1/operator/lots/<string:code>/occupancy",
+    "/api/v1/operator/lots/<string:code>",
     "/api/v1/operator/anomalies/<uuid:anomaly_id>/resolve",
     "/api/v1/operator/disputes/<uuid:dispute_id>/answer",
 ):
     exempt(rule, OPERATOR_ONLY)
 POLICE_ONLY = (
     "the traffic police's route: residents are refused (403, kinds=client) and one police client sees "
-    "only what it filed (tests/parking/test_violations.py)"
+    "only what it filed and the appeals of it "
+    "(tests/parking/test_violations.py, tests/parking/test_appeals.py)"
 )
 for rule in (
     "/api/v1/police/violations/<string:reference>",
     "/api/v1/police/violations/<string:reference>/withdraw",
+    "/api/v1/police/appeals/<uuid:dispute_id>/decide",
 ):
     exempt(rule, POLICE_ONLY)
+exempt(
+    "/api/v1/staff/parking/lots/<string:code>",
+    "administrators only (roles=admin; residents get 403, tests/parking/test_lots_managed.py): a lot "
+    "is reference data, nobody's private record",
+)

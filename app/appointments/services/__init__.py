@@ -29,7 +29,16 @@ from app.appointments.services.booking import (  # noqa: F401
     my_appointments,
     verify_confirmation,
 )
-from app.appointments.services.desk import check_in, fulfil, mark_noshows, provider_appointment, remind  # noqa: F401
+from app.appointments.services.desk import (  # noqa: F401
+    check_in,
+    desk_check_in,
+    desk_day,
+    fulfil,
+    mark_noshow,
+    mark_noshows,
+    provider_appointment,
+    remind,
+)
 from app.appointments.services.publishing import (  # noqa: F401
     add_service,
     create_provider,

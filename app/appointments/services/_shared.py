@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+
+from sqlalchemy import text
 
 from app.appointments import policies
 from app.appointments.errors import NotTheProvider
@@ -44,8 +47,13 @@ def own_service(actor: Actor, service_id: uuid.UUID) -> Service:
 
 
 def get_slot(slot_id: uuid.UUID, *, lock: bool = False) -> Slot:
-    """A slot by id (public information), locked for a seat decision when asked."""
-    slot = db.session.get(Slot, slot_id, with_for_update=lock or None, populate_existing=lock)
+    """A slot by id (public information), locked for a seat decision when asked.
+
+    Only the slot's row is locked (``FOR UPDATE OF``), not its service and provider joined with it:
+    seats of other slots at the provider are decided meanwhile; the quotas have their own lock.
+    """
+    for_update = {"of": Slot} if lock else None
+    slot = db.session.get(Slot, slot_id, with_for_update=for_update, populate_existing=lock)
     if slot is None:
         raise NotFound()
     return slot
@@ -74,3 +82,19 @@ def add_event(appointment: Appointment, kind: str, actor: Actor) -> None:
 def rules_of(slot: Slot) -> BookingRules:
     """The booking rules of the slot's provider."""
     return BookingRules.of(slot.service.provider.rules)
+
+
+def lock_quota(person_id: uuid.UUID, provider_id: uuid.UUID) -> None:
+    """Hold the resident's quota at a provider until the transaction ends, before counting it.
+
+    The slot's row lock keeps one slot's seats; a quota spans many slots (a day, a week, upcoming),
+    so two bookings of one resident in two slots would each count the other's as not yet there.
+    On PostgreSQL a transaction-scoped advisory lock on (resident, provider) makes the second wait
+    for the first to commit, then count again (each statement reads what is committed). On SQLite
+    every transaction already holds the database's write lock (``BEGIN IMMEDIATE``).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    name = f"appointments-quota:{person_id}:{provider_id}".encode()
+    key = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

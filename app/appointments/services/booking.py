@@ -41,7 +41,14 @@ from app.appointments.rules import (
     quota_refusal,
     week_of,
 )
-from app.appointments.services._shared import MANDATE_SCOPE, add_event, get_slot, load_appointment, rules_of
+from app.appointments.services._shared import (
+    MANDATE_SCOPE,
+    add_event,
+    get_slot,
+    load_appointment,
+    lock_quota,
+    rules_of,
+)
 from app.appointments.services.seats import release_seat
 from app.core import jobs
 from app.core.access import list_owner
@@ -82,6 +89,7 @@ def check_may_book(person_id: uuid.UUID, slot: Slot, rules: BookingRules, now: d
         )
     if _holds_seat(person_id, slot.id):
         raise AlreadyBooked()
+    lock_quota(person_id, slot.provider_id)  # the quotas span slots: count them one booking at a time
     broken = quota_refusal(rules, held_by(person_id, slot, now))
     if broken is not None:
         raise QuotaReached(_quota_detail(broken, rules))

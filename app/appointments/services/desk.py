@@ -9,22 +9,31 @@ slot (and a grace) becomes a no-show, which counts towards the provider's bookin
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import func
 
 from app.appointments import notices, policies
-from app.appointments.errors import CityCodeRefused, NotCheckedIn, NothingToCheckIn
+from app.appointments.errors import CityCodeRefused, NotBooked, NotCheckedIn, NotDueYet, NothingToCheckIn
 from app.appointments.models import Appointment, AppointmentStatus, Provider, Service
-from app.appointments.services._shared import MANDATE_SCOPE, add_event, load_appointment, require_publisher
+from app.appointments.services._shared import (
+    MANDATE_SCOPE,
+    add_event,
+    load_appointment,
+    own_provider,
+    require_publisher,
+)
 from app.appointments.services.booking import appointment_view
+from app.core import audit
 from app.core.access import authorize_private
 from app.core.actors import Actor
 from app.core.audit import AuditAction
 from app.core.calendar import business_date
 from app.core.models import utcnow
-from app.core.views import WithFacts
+from app.core.pagination import Page, paginate
+from app.core.pii import mask_name
+from app.core.views import WithFacts, with_facts
 from app.extensions import db
 from app.identity import services as identity
 
@@ -54,6 +63,11 @@ def check_in(actor: Actor, code: str) -> WithFacts:
     authorize_private(
         actor, appointment, scope=MANDATE_SCOPE, action=AuditAction.CHANGE, also=policies.provider_may_read
     )
+    return _arrive(actor, appointment)
+
+
+def _arrive(actor: Actor, appointment: Appointment) -> WithFacts:
+    """Mark a booking of today arrived, with the next number of its service's queue that day."""
     db.session.get(Service, appointment.service_id, with_for_update=True)  # one queue counter per service
     last = db.session.scalar(
         db.select(func.max(Appointment.queue_number)).where(
@@ -65,6 +79,63 @@ def check_in(actor: Actor, code: str) -> WithFacts:
     appointment.queue_number = (last or 0) + 1
     add_event(appointment, "arrived", actor)
     return appointment_view(appointment)
+
+
+def desk_check_in(actor: Actor, appointment_id: uuid.UUID) -> WithFacts:
+    """The desk checks a resident in by the booking (no phone at hand; staff saw the ID card)."""
+    require_publisher(actor)
+    appointment = load_appointment(actor, appointment_id, action=AuditAction.CHANGE, lock=True)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise NotBooked()
+    if appointment.local_date != business_date():
+        raise NotDueYet()
+    return _arrive(actor, appointment)
+
+
+def mark_noshow(actor: Actor, appointment_id: uuid.UUID) -> WithFacts:
+    """The desk marks a booking whose time has begun a no-show (it counts towards the booking bans)."""
+    require_publisher(actor)
+    appointment = load_appointment(actor, appointment_id, action=AuditAction.CHANGE, lock=True)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise NotBooked()
+    if appointment.starts_at > utcnow():
+        raise NotDueYet()
+    appointment.status = AppointmentStatus.NOSHOW
+    add_event(appointment, "noshow", actor)
+    return appointment_view(appointment)
+
+
+def desk_day(
+    actor: Actor,
+    provider_id: uuid.UUID,
+    *,
+    day: date | None,
+    service_id: uuid.UUID | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page:
+    """A day's bookings at one of my providers (today by default), in booking order, names masked.
+
+    Each booking listed is written to its resident's access log.
+    """
+    provider = own_provider(actor, provider_id)
+    stmt = db.select(Appointment).where(
+        Appointment.provider_id == provider.id, Appointment.local_date == (day or business_date())
+    )
+    if service_id is not None:
+        stmt = stmt.where(Appointment.service_id == service_id)
+    if status is not None:
+        stmt = stmt.where(Appointment.status == status)
+    page = paginate(stmt, Appointment.id, cursor=cursor, limit=limit, newest_first=False)
+    views = []
+    for item in page.items:
+        person = identity.get_person(item.person_id)
+        audit.record(actor, item.person_id, AuditAction.READ, "appointment", item.id, "the day at the desk")
+        name = mask_name(person.legal_name or person.display_name)
+        views.append(with_facts(item, service=item.slot.service, resident_name=name))
+    page.items = views
+    return page
 
 
 def fulfil(actor: Actor, appointment_id: uuid.UUID) -> WithFacts:

@@ -22,6 +22,13 @@ from app.parking.services._shared import (  # noqa: F401
     WRITE_SCOPE,
     operator_lot,
 )
+from app.parking.services.appeals import (  # noqa: F401
+    appeal_violation,
+    decide_appeal,
+    get_appeal,
+    list_appeals,
+    police_appeals,
+)
 from app.parking.services.disputes import (  # noqa: F401
     answer_dispute,
     escalate_dispute,
@@ -40,8 +47,10 @@ from app.parking.services.gates import (  # noqa: F401
     resolve_anomaly,
 )
 from app.parking.services.lots import (  # noqa: F401
+    change_lot,
     get_lot,
     lots_near,
+    managed_lot,
     report_occupancy,
     save_lot,
 )
@@ -70,6 +79,7 @@ from app.parking.services.violations import (  # noqa: F401
     on_fine_settled,
     pay_violation,
     police_violation,
+    remind_fines_due,
     withdraw_violation,
 )
 from app.parking.services.violations import home_cards as violation_cards

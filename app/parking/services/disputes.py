@@ -122,15 +122,16 @@ def _settle_fee(dispute: ParkingDispute, fee_fen: int) -> None:
             "Between 0 and the fee charged (%(fee)s).", fee=Money(dispute.fee_before_fen).format()
         )
         raise ValidationFailed({"fee": [message]})
-    if session.status == SessionStatus.PAID and fee_fen < session.fee_fen:
+    if session.status == SessionStatus.PAID and (fee_fen < session.fee_fen or session.late_fee_fen):
+        # the fee was wrong: the difference goes back, and any late fee paid on it with it
         refund = payments.refund(
             Actor.system(),
             session.payment_id,
-            Money(session.fee_fen - fee_fen, session.currency),
+            Money(session.fee_fen - fee_fen + session.late_fee_fen, session.currency),
             f"parking dispute {dispute.id}",
             f"parking-dispute:{dispute.id}",
         )
-        dispute.refund_id = refund.id
+        dispute.refund_id, session.late_fee_fen = refund.id, 0
     elif session.status == SessionStatus.UNPAID:
         if session.payment_id is not None:
             raise payments.PaymentInProgress()

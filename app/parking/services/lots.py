@@ -21,17 +21,21 @@ from app.parking.tariff import Tariff, TariffInvalid, price_stay
 MAX_LOTS_LISTED = 50
 
 
+def _checked_tariff(data: dict) -> Tariff:
+    try:
+        return Tariff.from_data(data)
+    except TariffInvalid as invalid:
+        raise ValidationFailed({"tariff": [f"{k}: {v}" for k, v in invalid.errors.items()]}) from None
+
+
 def save_lot(actor: Actor, code: str, fields: dict) -> ParkingLot:
     """Register a lot under a code, or change it (administrators, the system)."""
     if not (is_system(actor) or is_admin(actor)):
         raise Forbidden(gettext("Only an administrator can register lots."))
-    try:
-        tariff = Tariff.from_data(fields["tariff"])
-    except TariffInvalid as invalid:
-        raise ValidationFailed({"tariff": [f"{k}: {v}" for k, v in invalid.errors.items()]}) from None
+    tariff = _checked_tariff(fields["tariff"])
     if fields.get("kind", LotKind.LOT) not in {kind.value for kind in LotKind}:
         raise ValidationFailed({"kind": [gettext("Unknown kind of lot.")]})
-    lot = db.session.scalar(db.select(ParkingLot).where(ParkingLot.code == code))
+    lot = db.session.scalar(db.select(ParkingLot).where(ParkingLot.code == code).with_for_update())
     if lot is None:
         lot = ParkingLot(code=code, occupied=0)
         db.session.add(lot)
@@ -44,6 +48,27 @@ def save_lot(actor: Actor, code: str, fields: dict) -> ParkingLot:
     lot.tariff = tariff.to_data()
     lot.active = fields.get("active", True)
     lot.place_at(fields["point"])
+    db.session.flush()
+    return lot
+
+
+def managed_lot(actor: Actor, code: str) -> ParkingLot:
+    """One of the acting operator's lots, active or not, with its occupancy."""
+    return operator_lot(actor, code)
+
+
+def change_lot(actor: Actor, code: str, changes: dict) -> ParkingLot:
+    """The operator changes its own lot: capacity, tariff (prices stays that end from now), hours, open.
+
+    A capacity below the spaces taken leaves the lot full until cars leave; a new tariff prices every
+    stay that ends after the change, as the gate prices a stay at its exit.
+    """
+    lot = operator_lot(actor, code, lock=True)
+    if "tariff" in changes:
+        lot.tariff = _checked_tariff(changes["tariff"]).to_data()
+    for name in ("capacity", "opening_hours", "active"):
+        if name in changes:
+            setattr(lot, name, changes[name])
     db.session.flush()
     return lot
 

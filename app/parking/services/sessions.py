@@ -46,16 +46,17 @@ def pay_session(actor: Actor, session_id: uuid.UUID, idempotency_key: str):
         raise payments.AlreadyPaid()
     if session.status != SessionStatus.UNPAID:
         raise NothingToPay()
+    late_fee = session.late_fee  # due today under the lot's tariff; charged with the fee, kept as paid
     intent = payments.create_intent(
         actor,
         payer_id,
         payments.Payee(OPERATOR_PAYEE, session.lot.operator_client_id),
-        session.fee,
+        session.fee + late_fee,
         payments.Purpose(DOMAIN, (str(session.id),)),
         idempotency_key,
         description={locale: f"{name} {session.plate}" for locale, name in session.lot.names.items()},
     )
-    session.payment_id = intent.id
+    session.payment_id, session.late_fee_fen = intent.id, late_fee.fen
     db.session.flush()
     return intent
 
@@ -76,7 +77,7 @@ def on_payment_settled(outcome) -> None:
             session.status, session.paid_at = SessionStatus.PAID, outcome.at
             session.payment_id, session.paid_by_id = outcome.intent_id, outcome.payer_id
         elif session.payment_id == outcome.intent_id:
-            session.payment_id = None
+            session.payment_id, session.late_fee_fen = None, 0
             if outcome.status == payments.PaymentStatus.FAILED and session.person_id is not None:
                 notices.payment_failed(session, outcome.intent_id)
     db.session.flush()

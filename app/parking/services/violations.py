@@ -8,7 +8,7 @@ through the ledger to the police client (purpose ``traffic_fine``); one intent a
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam
@@ -16,14 +16,17 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import access
 from app.core.actors import Actor
+from app.core.calendar import business_date
 from app.core.cards import Card, Urgency
 from app.core.errors import Conflict, NotFound
+from app.core.models import utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_for, is_client
 from app.extensions import db
 from app.parking import notices
-from app.parking.errors import NothingToPay
+from app.parking.errors import NothingToPay, ViolationUnderReview
+from app.parking.late_fees import TRAFFIC_FINE
 from app.parking.models import Plate, Violation, ViolationStatus
 from app.parking.services._shared import FINE_DOMAIN, MANDATE_SCOPE, POLICE_PAYEE, POLICE_SCOPE, log
 from app.parking.services.plates import checked_plate, holder_of
@@ -57,7 +60,11 @@ def file_violation(
     if existing is not None:
         return _same_filing(existing, fields), False
     violation = Violation(
-        police_client_id=actor.client_id, reference=reference, currency=fine.currency, **fields
+        police_client_id=actor.client_id,
+        reference=reference,
+        currency=fine.currency,
+        pay_by=TRAFFIC_FINE.last_free_day(business_date()),
+        **fields,
     )
     try:
         with db.session.begin_nested():
@@ -99,6 +106,8 @@ def police_violation(actor: Actor, reference: str) -> Violation:
 def withdraw_violation(actor: Actor, reference: str) -> Violation:
     """The police withdraw an unpaid violation filed in error."""
     violation = police_violation(actor, reference)
+    if violation.status == ViolationStatus.DISPUTED:
+        raise Conflict(gettext("This violation is under appeal: decide the appeal instead."))
     if violation.status == ViolationStatus.PAID or payments.active_intent_for(FINE_DOMAIN, str(violation.id)):
         raise Conflict(gettext("A fine being paid or paid cannot be withdrawn."))
     violation.status = ViolationStatus.WITHDRAWN
@@ -141,17 +150,22 @@ def pay_violation(actor: Actor, violation_id: uuid.UUID, idempotency_key: str):
     violation = get_violation(actor, violation_id, lock=True)
     if violation.status == ViolationStatus.PAID:
         raise payments.AlreadyPaid()
+    if violation.status == ViolationStatus.DISPUTED:
+        raise ViolationUnderReview()
     if violation.status != ViolationStatus.UNPAID or violation.fine_fen == 0:
         raise NothingToPay()
+    late_fee = violation.late_fee  # 加处罚款 due today; paid with the fine, kept as paid
     intent = payments.create_intent(
         actor,
         payer_id,
         payments.Payee(POLICE_PAYEE, violation.police_client_id),
-        violation.fine,
+        violation.fine + late_fee,
         payments.Purpose(FINE_DOMAIN, (str(violation.id),)),
         idempotency_key,
         description=f"{violation.offence_code} {violation.plate}",
     )
+    violation.late_fee_fen = late_fee.fen
+    db.session.flush()
     return intent
 
 
@@ -173,6 +187,34 @@ def on_fine_settled(outcome) -> None:
         violation.status, violation.paid_at = ViolationStatus.PAID, outcome.at
         violation.payment_id, violation.paid_by_id = outcome.intent_id, outcome.payer_id
     db.session.flush()
+
+
+DUE_SOON_DAYS = 2  # the holder is reminded this many days before the last day without a late fee
+
+
+def remind_fines_due(now: datetime | None = None, limit: int = 500) -> int:
+    """Remind holders of unpaid fines near their last day without a late fee (once per due day)."""
+    today = business_date(now)
+    horizon = today + timedelta(days=DUE_SOON_DAYS)
+    stmt = (
+        db.select(Violation, Plate.person_id)
+        .join(Plate, Plate.number == Violation.plate)
+        .where(
+            Violation.status == ViolationStatus.UNPAID,
+            Violation.reminded_at.is_(None),
+            Violation.pay_by <= horizon,
+            Violation.pay_by >= today,
+        )
+        .order_by(Violation.pay_by, Violation.id)
+        .limit(limit)
+        .with_for_update(of=Violation, skip_locked=True)
+    )
+    rows = db.session.execute(stmt).all()
+    for violation, holder_id in rows:
+        notices.violation_due_soon(violation, holder_id)
+        violation.reminded_at = now or utcnow()
+    db.session.flush()
+    return len(rows)
 
 
 _HOME_FINES = (
