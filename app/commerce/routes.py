@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.commerce import services
+from flask import Response
+
+from app.commerce import schemas, services
 from app.commerce.schemas import (
     DecisionSchema,
     HoursSchema,
@@ -27,6 +29,7 @@ from app.commerce.schemas import (
     ReviewSchema,
     StaffMerchantQuerySchema,
 )
+from app.commerce.services import settlement
 from app.core.actors import Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
@@ -295,3 +298,30 @@ def merchants_to_verify(args):
 def decide_merchant(body, merchant_id):
     """Verify a registered merchant (it may list) or refuse it, with a note."""
     return services.decide_merchant(current_actor(), merchant_id, **body)
+
+
+# --- the merchant's settlement by day ---------------------------------------------------------------
+
+
+@merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/settlement")
+@merchant_blp.auth(**MEMBER)
+@merchant_blp.arguments(schemas.MerchantSettlementQuerySchema, location="query")
+@merchant_blp.response(200, schemas.MerchantSettlementSchema)
+def merchant_settlement(args, merchant_id):
+    """Paid orders, refunds and the net per business day (owner; default: this month so far)."""
+    return settlement.settlement_by_day(current_actor(), merchant_id, args["start"], args["end"])
+
+
+@merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/settlement.csv")
+@merchant_blp.auth(**MEMBER)
+@merchant_blp.arguments(schemas.MerchantSettlementQuerySchema, location="query")
+@merchant_blp.response(200, content_type="text/csv")
+def merchant_settlement_csv(args, merchant_id):
+    """The settlement by day as CSV (amounts in yuan, UTF-8 with BOM), then the totals."""
+    figures = settlement.settlement_by_day(current_actor(), merchant_id, args["start"], args["end"])
+    filename = f"settlement-{figures.start.isoformat()}-{figures.end.isoformat()}.csv"
+    return Response(
+        settlement.settlement_csv(figures),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

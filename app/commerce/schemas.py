@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import marshmallow as ma
 from flask_babel import gettext
@@ -360,3 +361,43 @@ class ReviewSchema(ma.Schema):
     reply = ma.fields.String(dump_only=True, allow_none=True)
     replied_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
+
+
+# --- the merchant's settlement by day ---------------------------------------------------------------
+
+
+class MerchantSettlementQuerySchema(ma.Schema):
+    """The business days (Asia/Shanghai, inclusive; default: this month so far)."""
+
+    start = ma.fields.Date(load_default=None, validate=Range(date(2000, 1, 1), date(2100, 1, 1)))
+    end = ma.fields.Date(load_default=None, validate=Range(date(2000, 1, 1), date(2100, 1, 1)))
+
+    @ma.validates_schema
+    def _whole_period(self, data, **kwargs):
+        if (data.get("start") is None) != (data.get("end") is None):
+            raise ma.ValidationError(gettext("Give both the start and the end, or neither."), "end")
+
+
+class MerchantSettlementDaySchema(ma.Schema):
+    """One business day: paid orders, refunds and the net."""
+
+    date = ma.fields.Date(dump_only=True)
+    paid_orders = ma.fields.Integer(dump_only=True)
+    paid = ma.fields.Nested(MoneySchema, dump_only=True)
+    refunds = ma.fields.Integer(dump_only=True)
+    refunded = ma.fields.Nested(MoneySchema, dump_only=True)
+    net = ma.fields.Nested(MoneySchema, dump_only=True)
+
+
+class MerchantSettlementSchema(ma.Schema):
+    """A merchant's settlement per business day, and the period's totals."""
+
+    merchant_id = ma.fields.UUID(dump_only=True)
+    start = ma.fields.Date(dump_only=True)
+    end = ma.fields.Date(dump_only=True)
+    days = ma.fields.List(ma.fields.Nested(MerchantSettlementDaySchema), dump_only=True)
+    paid_orders = ma.fields.Integer(dump_only=True)
+    paid = ma.fields.Nested(MoneySchema, dump_only=True)
+    refunds = ma.fields.Integer(dump_only=True)
+    refunded = ma.fields.Nested(MoneySchema, dump_only=True)
+    net = ma.fields.Nested(MoneySchema, dump_only=True)

@@ -70,6 +70,8 @@ class Complaint(IdMixin, db.Model):
     """One citizen request (诉求), from intake to a rated close."""
 
     __tablename__ = "complaints"
+    # A period's complaints (metrics, the routing dry run) read as one range, in chunks by (created_at, id).
+    __table_args__ = (Index("ix_complaints_created_at_id", "created_at", "id"),)
 
     tracking_number: Mapped[str] = mapped_column(String(24), unique=True)
     channel: Mapped[str] = mapped_column(String(12))  # app | hotline | telegram | open311

@@ -20,10 +20,14 @@ from app.complaints.schemas import (
     MergeSchema,
     MetricsQuerySchema,
     MetricsSchema,
+    MetricsSeriesQuerySchema,
+    MetricsSeriesSchema,
     PhotoSchema,
     PhotoUploadSchema,
     RatingSchema,
     ResolveSchema,
+    RoutingDryRunRequestSchema,
+    RoutingDryRunSchema,
     RoutingRuleSchema,
     SendBackSchema,
     SplitSchema,
@@ -276,6 +280,16 @@ def create_rule(data):
     return rule
 
 
+@staff.route("/staff/routing-rules/dry-run", methods=["POST"])
+@staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN))
+@staff.arguments(RoutingDryRunRequestSchema)
+@staff.response(200, RoutingDryRunSchema)
+def dry_run_rules(data):
+    """Replay a period's complaints (default: last month) through changed rules; nothing is written."""
+    rules, switched_off = data.pop("rules"), data.pop("switched_off")
+    return services.dry_run(current_actor(), rules, switched_off, **data)
+
+
 @staff.route("/staff/routing-rules/<uuid:rule_id>", methods=["PUT"])
 @staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN))
 @staff.arguments(RoutingRuleSchema)
@@ -316,3 +330,32 @@ def complaint_metrics_csv(args):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@staff.route("/staff/complaints/metrics/series")
+@staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
+@staff.arguments(MetricsSeriesQuerySchema, location="query")
+@staff.response(200, MetricsSeriesSchema)
+def complaint_metrics_series(args):
+    """The three rates grouped by department, top-level category or ISO week (Asia/Shanghai), for charts."""
+    return _series(args)
+
+
+@staff.route("/staff/complaints/metrics/series.csv")
+@staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
+@staff.arguments(MetricsSeriesQuerySchema, location="query")
+@staff.response(200, content_type="text/csv")
+def complaint_metrics_series_csv(args):
+    """The series as CSV (UTF-8 with BOM), one row per group."""
+    figures = _series(args)
+    filename = f"12345-{args['group_by']}-{args['start'].isoformat()}-{args['end'].isoformat()}.csv"
+    return Response(
+        metrics.series_csv(figures),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _series(args: dict) -> metrics.Series:
+    start, end = args["start"], args["end"]
+    return metrics.series(current_actor(), start, end, args["group_by"], args["department_id"])

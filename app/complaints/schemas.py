@@ -313,3 +313,110 @@ class MetricsSchema(ma.Schema):
     by_category = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), dump_only=True)
     by_district = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(), dump_only=True)
     overdue = ma.fields.List(ma.fields.Nested(OverdueSchema), dump_only=True)
+
+
+# --- the routing rules' dry run ---------------------------------------------------------------------
+
+
+class RoutingDraftRuleSchema(RoutingRuleSchema):
+    """A rule as it would be: a new one, or with ``id`` the changed version of that rule."""
+
+    id = ma.fields.UUID(load_default=None, metadata={"description": "The rule this draft replaces"})
+
+
+class RoutingDryRunRequestSchema(StrictSchema):
+    """The changes to try, and the period to replay (default: last calendar month, Asia/Shanghai)."""
+
+    rules = ma.fields.List(ma.fields.Nested(RoutingDraftRuleSchema), load_default=list)
+    switched_off = ma.fields.List(
+        ma.fields.UUID(), load_default=list, metadata={"description": "Rules the change switches off"}
+    )
+    start = ma.fields.Date(load_default=None, validate=Range(date(2000, 1, 1), date(2100, 1, 1)))
+    end = ma.fields.Date(load_default=None, validate=Range(date(2000, 1, 1), date(2100, 1, 1)))
+    sample = ma.fields.Integer(load_default=20, validate=Range(0, 50))
+
+    @ma.validates_schema
+    def _whole_period(self, data, **kwargs):
+        if (data.get("start") is None) != (data.get("end") is None):
+            raise ma.ValidationError(gettext("Give both the start and the end, or neither."), "end")
+
+
+class RoutingMoveSchema(ma.Schema):
+    """How many complaints would leave one department (or the dispatchers' queue) for another."""
+
+    from_code = ma.fields.String(dump_only=True)
+    from_name = ma.fields.String(dump_only=True)
+    to_code = ma.fields.String(dump_only=True)
+    to_name = ma.fields.String(dump_only=True)
+    count = ma.fields.Integer(dump_only=True)
+
+
+class RoutingDryRunSampleSchema(ma.Schema):
+    """A complaint that would be routed differently."""
+
+    complaint_id = ma.fields.UUID(dump_only=True)
+    tracking_number = ma.fields.String(dump_only=True)
+    received_at = ma.fields.DateTime(dump_only=True)
+    category_code = ma.fields.String(dump_only=True)
+    current_code = ma.fields.String(dump_only=True)
+    current_rule = ma.fields.Integer(dump_only=True, allow_none=True)
+    proposed_code = ma.fields.String(dump_only=True)
+    proposed_rule = ma.fields.Integer(dump_only=True, allow_none=True)
+    proposed_reasons = ma.fields.List(ma.fields.List(ma.fields.String()), dump_only=True)
+
+
+class RoutingDryRunSchema(ma.Schema):
+    """What the changed rules would have done to the period's complaints."""
+
+    start = ma.fields.Date(dump_only=True)
+    end = ma.fields.Date(dump_only=True)
+    replayed = ma.fields.Integer(dump_only=True, metadata={"description": "Complaints of the period"})
+    routed_again = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Those of categories a changed rule names, routed by both"}
+    )
+    changed = ma.fields.Integer(dump_only=True, metadata={"description": "Would go to another department"})
+    other_rule = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Would go to the same department by another rule"}
+    )
+    unchanged = ma.fields.Integer(dump_only=True)
+    moves = ma.fields.List(ma.fields.Nested(RoutingMoveSchema), dump_only=True)
+    sample = ma.fields.List(ma.fields.Nested(RoutingDryRunSampleSchema), dump_only=True)
+
+
+# --- the figures as series --------------------------------------------------------------------------
+
+
+class MetricsSeriesQuerySchema(MetricsQuerySchema):
+    """The period, how to group it (department, top-level category or ISO week), one department."""
+
+    group_by = ma.fields.String(
+        load_default="department", validate=ma.validate.OneOf(("department", "category", "week"))
+    )
+
+
+class MetricsPointSchema(ma.Schema):
+    """One group's figures: a department, a top-level category or an ISO week."""
+
+    key = ma.fields.String(dump_only=True)
+    label = ma.fields.String(dump_only=True)
+    start = ma.fields.Date(dump_only=True, allow_none=True)
+    end = ma.fields.Date(dump_only=True, allow_none=True)
+    received = ma.fields.Integer(dump_only=True)
+    replied = ma.fields.Integer(dump_only=True)
+    replied_on_time = ma.fields.Integer(dump_only=True)
+    on_time_rate = ma.fields.Float(dump_only=True, allow_none=True)
+    resolved = ma.fields.Integer(dump_only=True)
+    resolution_rate = ma.fields.Float(dump_only=True, allow_none=True)
+    rated = ma.fields.Integer(dump_only=True)
+    satisfied = ma.fields.Integer(dump_only=True)
+    satisfaction_rate = ma.fields.Float(dump_only=True, allow_none=True)
+    overdue_open = ma.fields.Integer(dump_only=True)
+
+
+class MetricsSeriesSchema(ma.Schema):
+    """A period's figures grouped one way, in chart order."""
+
+    start = ma.fields.Date(dump_only=True)
+    end = ma.fields.Date(dump_only=True)
+    group_by = ma.fields.String(dump_only=True)
+    points = ma.fields.List(ma.fields.Nested(MetricsPointSchema), dump_only=True)

@@ -186,6 +186,20 @@ def merchants_reply(ctx: BolaContext) -> dict:
     return {"merchant_id": merchant.id, "review_id": review.id, "secret": merchant.credit_code}
 
 
+@bola_case("GET", "/api/v1/merchant/merchants/{merchant_id}/settlement")
+def owners_settlement(ctx: BolaContext) -> dict:
+    """Only the merchant's owners read its takings by day."""
+    found = _merchant_order(ctx)
+    return {"merchant_id": found["merchant_id"], "secret": found["merchant_id"]}
+
+
+@bola_case("GET", "/api/v1/merchant/merchants/{merchant_id}/settlement.csv")
+def owners_settlement_csv(ctx: BolaContext) -> dict:
+    """Only the merchant's owners export its takings by day."""
+    merchant, _ = _own_merchant(ctx)
+    return {"merchant_id": merchant.id, "secret": merchant.name}
+
+
 PUBLIC = "a verified merchant's public page: anyone may read it (tests/commerce/test_story.py)"
 for rule in (
     "/api/v1/commerce/merchants/<uuid:merchant_id>",

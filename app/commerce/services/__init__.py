@@ -61,3 +61,7 @@ from app.commerce.services.reviews import (  # noqa: F401
     reply_to_review,
     review_order,
 )
+from app.commerce.services.settlement import (  # noqa: F401
+    settlement_by_day,
+    settlement_csv,
+)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from app.complaints.metrics import (  # noqa: F401 - the figures, for the console's charts
+    previous_month,
+)
+from app.complaints.metrics import (  # noqa: F401
+    series as rate_series,
+)
+from app.complaints.metrics import (  # noqa: F401
+    series_csv as rate_series_csv,
+)
 from app.complaints.services._shared import (  # noqa: F401
     ACCEPTED,
     CATEGORIES_FILE,
@@ -44,10 +53,15 @@ from app.complaints.services.deadlines import (  # noqa: F401
     decide_extension,
     due_soon,
     escalate_breaches,
+    escalated,
     pending_extensions,
     record_breaches,
     remind_due_soon,
     request_extension,
+)
+from app.complaints.services.dryrun import (  # noqa: F401
+    DryRun,
+    dry_run,
 )
 from app.complaints.services.intake import (  # noqa: F401
     Attachment,

@@ -171,3 +171,13 @@ def escalate_breaches(now: datetime | None = None) -> int:
         key = f"breach-{breach.complaint.id}-{breach.kind}-{int(breach.due_at.timestamp())}"
         _tell_role(Role.SUPERVISOR, None, "complaint_escalated", key, params)
     return len(breaches)
+
+
+def escalated(actor: Actor, *, limit: int = 100) -> list[tuple[DeadlineBreach, Complaint]]:
+    """The newest missed deadlines escalated to supervisors, each with its complaint (newest first)."""
+    require_role(actor, Role.SUPERVISOR, Role.ADMIN)
+    newest = db.select(DeadlineBreach).order_by(DeadlineBreach.id.desc()).limit(limit)
+    breaches = list(db.session.scalars(newest))
+    ids = list({breach.complaint_id for breach in breaches})
+    found = {c.id: c for c in db.session.scalars(db.select(Complaint).where(Complaint.id.in_(ids)))}
+    return [(breach, found[breach.complaint_id]) for breach in breaches if breach.complaint_id in found]

@@ -172,12 +172,17 @@ def _attached_text(attachment: dict | None) -> str:
     return " ".join(words)
 
 
+def routing_text(description: str, address: str, attachment: dict | None) -> str:
+    """The words the routing rules read: what the resident wrote, where, and what was attached."""
+    return " ".join((description, address, _attached_text(attachment)))
+
+
 def _route(complaint: Complaint, place: city.Place) -> ComplaintEvent | None:
     facts = ComplaintFacts(
         category_code=complaint.category.code,
         district_code=place.district.code if place.district else None,
         street_code=place.street.code if place.street else None,
-        text=" ".join((complaint.description, complaint.address, _attached_text(complaint.attachment))),
+        text=routing_text(complaint.description, complaint.address, complaint.attachment),
     )
     decision = current_rules().route(facts)
     if decision is None:

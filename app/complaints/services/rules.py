@@ -32,12 +32,13 @@ def current_rules() -> RuleSet:
     stamp = _rules_stamp()
     if _rule_cache.get("stamp") != stamp:
         records = db.session.scalars(db.select(RoutingRuleRecord).where(RoutingRuleRecord.active))
-        _rule_cache["rules"] = RuleSet([_engine_rule(r) for r in records])
+        _rule_cache["rules"] = RuleSet([engine_rule(r) for r in records])
         _rule_cache["stamp"] = stamp
     return _rule_cache["rules"]
 
 
-def _engine_rule(record: RoutingRuleRecord) -> RoutingRule:
+def engine_rule(record: RoutingRuleRecord) -> RoutingRule:
+    """A stored rule as the engine reads it."""
     return RoutingRule(
         number=record.number,
         name=record.name,
@@ -71,7 +72,7 @@ def save_rule(actor: Actor, fields: dict, rule_id: uuid.UUID | None = None) -> R
         if code is not None:
             city.require_department(code)
     if rule_id is None:
-        record = RoutingRuleRecord(number=_next_rule_number())
+        record = RoutingRuleRecord(number=next_rule_number())
         db.session.add(record)
     else:
         record = _rule(rule_id)
@@ -97,5 +98,6 @@ def _rule(rule_id: uuid.UUID) -> RoutingRuleRecord:
     return record
 
 
-def _next_rule_number() -> int:
+def next_rule_number() -> int:
+    """The number the next new rule gets."""
     return (db.session.scalar(db.select(func.max(RoutingRuleRecord.number))) or 0) + 1

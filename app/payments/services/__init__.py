@@ -57,7 +57,9 @@ from app.payments.services.refunds import (  # noqa: F401
     refund,
 )
 from app.payments.services.settlements import (  # noqa: F401
+    DailyTotals,
     SettlementLine,
     SettlementReport,
+    daily_totals,
     settlement_report,
 )

@@ -105,3 +105,53 @@ def _settlement_lines(journals) -> list[SettlementLine]:
         )
         for journal, domain, ids in rows
     ]
+
+
+@dataclass(frozen=True)
+class DailyTotals:
+    """A payee's booked payments and refunds of one business day."""
+
+    date: date
+    paid_fen: int
+    refunded_fen: int
+    payments_count: int
+    refunds_count: int
+
+
+def daily_totals(
+    actor: Actor, payee: Payee, start: date, end: date, *, currency: str = "CNY"
+) -> dict[date, DailyTotals]:
+    """A payee's totals per business day in [start, end] (days with nothing booked are absent).
+
+    One range of ``ix_ledger_journals_payee_day`` grouped by day and kind; the caller bounds the range.
+    """
+    policies.require_settlement_reader(actor, payee.kind, payee.id)
+    rows = db.session.execute(
+        db.select(
+            LedgerJournal.business_date,
+            LedgerJournal.kind,
+            func.count(),
+            func.coalesce(func.sum(LedgerJournal.amount_fen), 0),
+        )
+        .where(
+            LedgerJournal.payee_kind == payee.kind,
+            LedgerJournal.payee_id == payee.id,
+            LedgerJournal.business_date >= start,
+            LedgerJournal.business_date <= end,
+            LedgerJournal.currency == currency,
+        )
+        .group_by(LedgerJournal.business_date, LedgerJournal.kind)
+    )
+    found: dict[date, dict] = {}
+    for day, kind, count, total in rows:
+        found.setdefault(day, {})[kind] = (count, int(total))
+    return {
+        day: DailyTotals(
+            date=day,
+            paid_fen=kinds.get(ledger.PAYMENT, (0, 0))[1],
+            refunded_fen=kinds.get(ledger.REFUND, (0, 0))[1],
+            payments_count=kinds.get(ledger.PAYMENT, (0, 0))[0],
+            refunds_count=kinds.get(ledger.REFUND, (0, 0))[0],
+        )
+        for day, kinds in found.items()
+    }
