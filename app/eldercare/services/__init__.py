@@ -31,3 +31,12 @@ from app.eldercare.services.profiles import (  # noqa: F401
     register_device,
     save_profile,
 )
+from app.eldercare.services.visits import (  # noqa: F401
+    end_visit,
+    get_visit,
+    list_visits,
+    my_voucher,
+    provider_visits,
+    start_visit,
+    top_up_voucher,
+)
