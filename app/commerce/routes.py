@@ -189,6 +189,17 @@ def add_member(body, merchant_id):
     return services.add_member(current_actor(), merchant_id, body["phone"], body["role"])
 
 
+@merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/members/<uuid:member_id>", methods=["DELETE"])
+@merchant_blp.auth(**MEMBER)
+@merchant_blp.response(204)
+def remove_member(merchant_id, member_id):
+    """Remove an owner or staff member (owner): they lose the merchant's orders and role at once.
+
+    409 ``merchant-last-owner`` for the only owner.
+    """
+    services.remove_member(current_actor(), merchant_id, member_id)
+
+
 @merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/listings")
 @merchant_blp.auth(**MEMBER)
 @merchant_blp.arguments(PageArgsSchema, location="query")

@@ -193,3 +193,12 @@ for rule in (
     "/api/v1/commerce/merchants/<uuid:merchant_id>/reviews",
 ):
     exempt(rule, PUBLIC)
+
+
+@bola_case("DELETE", "/api/v1/merchant/merchants/{merchant_id}/members/{member_id}")
+def members_removal(ctx: BolaContext) -> dict:
+    """Only the merchant's owner removes one of its members; another resident gets 404."""
+    merchant, _item = _own_merchant(ctx)
+    staff = ctx.make_person(name="BOLA店员")
+    member = services.add_member(helpers.person_actor(ctx.owner), merchant.id, staff.phone, "staff")
+    return {"merchant_id": merchant.id, "member_id": member.id, "secret": str(member.id)}

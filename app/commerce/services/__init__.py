@@ -38,6 +38,7 @@ from app.commerce.services.merchants import (  # noqa: F401
     my_merchants,
     public_merchant,
     register_merchant,
+    remove_member,
     set_hours,
 )
 from app.commerce.services.orders import (  # noqa: F401
