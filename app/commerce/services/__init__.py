@@ -57,6 +57,12 @@ from app.commerce.services.orders import (  # noqa: F401
     on_payment_settled,
     place_order,
 )
+from app.commerce.services.photos import (  # noqa: F401
+    add_listing_photo,
+    add_review_photo,
+    public_photo,
+    remove_listing_photo,
+)
 from app.commerce.services.reviews import (  # noqa: F401
     merchant_reviews,
     reply_to_review,
