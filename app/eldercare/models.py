@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,6 +102,7 @@ class ElderProfile(IdMixin, db.Model):
     conditions: Mapped[str | None] = mapped_column(EncryptedText)  # JSON list, encrypted at rest
     worker_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
     checkin_by: Mapped[time | None] = mapped_column(Time)  # Asia/Shanghai; None: no daily check-in
+    easy_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 长辈模式
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     contacts: Mapped[list[EmergencyContact]] = relationship(
         order_by="EmergencyContact.position", cascade="all, delete-orphan", lazy="selectin"

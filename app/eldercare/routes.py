@@ -19,6 +19,8 @@ from app.eldercare.schemas import (
     CareVoucherSchema,
     CentreAlertsQuerySchema,
     DeviceEventSchema,
+    EasyModeSchema,
+    EasyScreenSchema,
     ElderCheckInSchema,
     ElderProfileSchema,
     ElderProfileWriteSchema,
@@ -151,6 +153,23 @@ def record_arrival(alert_id):
 def resolve(body, alert_id):
     """Close the alert with what happened (a false alarm before anyone answered calls it off)."""
     return services.resolve(current_actor(), alert_id, **body)
+
+
+@blp.route("/eldercare/easy")
+@blp.auth()
+@blp.response(200, EasyScreenSchema)
+def easy_screen():
+    """Easy mode (长辈模式): one status line and at most three big choices, in short words."""
+    return services.easy_screen(current_actor())
+
+
+@blp.route("/eldercare/easy", methods=["PUT"])
+@blp.auth()
+@blp.arguments(EasyModeSchema)
+@blp.response(200, EasyScreenSchema)
+def set_easy_mode(body):
+    """Turn easy mode on or off (the elder, or a guardian beside them)."""
+    return services.set_easy_mode(current_actor(), body["enabled"])
 
 
 @blp.route("/eldercare/visits")

@@ -89,6 +89,7 @@ class ElderProfileSchema(ma.Schema):
     conditions = ma.fields.List(ma.fields.String(), attribute="condition_list", dump_only=True)
     checkin_by = ma.fields.Time(format=TIME_FORMAT, dump_only=True, allow_none=True)
     has_worker = ma.fields.Function(lambda p: p.worker_id is not None, dump_only=True)
+    easy_mode = ma.fields.Boolean(dump_only=True, metadata={"description": "Set with PUT /eldercare/easy"})
     emergency_contacts = ma.fields.List(
         ma.fields.Nested(EmergencyContactSchema), attribute="contacts", dump_only=True
     )
@@ -295,3 +296,36 @@ class VoucherTopUpSchema(StrictSchema):
     """A grant added to an elder's voucher."""
 
     amount = ma.fields.Nested(MoneySchema, required=True)
+
+
+# --- easy mode ----------------------------------------------------------------------------------
+
+
+class EasyModeSchema(StrictSchema):
+    """Turn easy mode (长辈模式) on or off."""
+
+    enabled = ma.fields.Boolean(required=True)
+
+
+class EasyActionSchema(ma.Schema):
+    """One big button and the one request it makes (``TEL``: dial ``phone``)."""
+
+    key = ma.fields.String(dump_only=True, metadata={"description": "sos | checkin | call"})
+    label = ma.fields.String(dump_only=True)
+    method = ma.fields.String(dump_only=True, metadata={"description": "POST, or TEL to dial"})
+    target = ma.fields.String(dump_only=True)
+    phone = ma.fields.String(dump_only=True, allow_none=True)
+
+
+class EasyScreenSchema(ma.Schema):
+    """The elder's one screen: a status line and at most three choices, in short words."""
+
+    enabled = ma.fields.Boolean(dump_only=True, metadata={"description": "The elder chose easy mode"})
+    status = ma.fields.String(dump_only=True)
+    urgent = ma.fields.Boolean(dump_only=True, metadata={"description": "An alert is active"})
+    actions = ma.fields.List(ma.fields.Nested(EasyActionSchema), dump_only=True)
+    proxy_acts_today = ma.fields.Integer(
+        dump_only=True,
+        metadata={"description": "Acts of family members under a mandate today (see the access log)"},
+    )
+    text_size = ma.fields.String(dump_only=True, metadata={"description": "large: render in large type"})

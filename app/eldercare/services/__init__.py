@@ -23,6 +23,7 @@ from app.eldercare.services.alerts import (  # noqa: F401
 )
 from app.eldercare.services.cards import home_cards  # noqa: F401
 from app.eldercare.services.checkins import check_in, list_checkins, sweep_checkins  # noqa: F401
+from app.eldercare.services.easy import EasyScreen, easy_screen, set_easy_mode  # noqa: F401
 from app.eldercare.services.profiles import (  # noqa: F401
     assigned_elders,
     elder_for_worker,
