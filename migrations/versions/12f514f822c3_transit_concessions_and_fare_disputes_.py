@@ -1,8 +1,8 @@
 """Transit concessions and fare disputes, access scan retry ids, elder-care visits, vouchers and easy mode, commerce photos
 
-Revision ID: 3714ef6c26a2
-Revises: c19d66bb5225
-Create Date: 2026-12-01 18:03:19.553248
+Revision ID: 12f514f822c3
+Revises: 6375b0afedad
+Create Date: 2026-12-01 18:29:46.831968
 
 """
 from alembic import op
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3714ef6c26a2'
-down_revision = 'c19d66bb5225'
+revision = '12f514f822c3'
+down_revision = '6375b0afedad'
 branch_labels = None
 depends_on = None
 
