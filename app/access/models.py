@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin, LocalizedName, UTCDateTime, utcnow
@@ -160,6 +160,7 @@ class AccessEvent(IdMixin, db.Model):
     __table_args__ = (
         Index("ix_access_events_person_id_id", "person_id", "id"),
         Index("ix_access_events_pass_id_id", "pass_id", "id"),
+        UniqueConstraint("client_id", "scan_id"),
     )
 
     person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))  # whose code or pass
@@ -170,6 +171,8 @@ class AccessEvent(IdMixin, db.Model):
     direction: Mapped[str] = mapped_column(String(4), default=Direction.IN)
     admitted: Mapped[bool] = mapped_column(default=False)
     reason: Mapped[str | None] = mapped_column(String(20))
+    scan_id: Mapped[str | None] = mapped_column(String(64))  # the scanner's own id: a retry is the same scan
+    answer: Mapped[dict | None] = mapped_column(JSON)  # what the gate was told beyond admitted and reason
     gate: Mapped[CompoundGate | None] = relationship(lazy="joined")
     venue: Mapped[Venue | None] = relationship(lazy="joined")
     visitor_pass: Mapped[VisitorPass | None] = relationship(lazy="joined")

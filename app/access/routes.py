@@ -39,7 +39,9 @@ def scan_at_gate(body):
     The gate must be one this scanner operates (404 ``unknown-access-point`` otherwise). Every scan
     is logged for the resident whose code or pass it was.
     """
-    return services.scan_at_gate(current_actor(), body["gate"], body["code"], body["direction"])
+    return services.scan_at_gate(
+        current_actor(), body["gate"], body["code"], body["direction"], scan_id=body["scan_id"]
+    )
 
 
 @scanner_blp.route("/access/venue-scans", methods=["POST"])
@@ -48,7 +50,7 @@ def scan_at_gate(body):
 @scanner_blp.response(200, ScanResultSchema)
 def scan_at_venue(body):
     """A venue's entrance read a city code for its purpose: admitted by real name or as a card holder."""
-    return services.scan_at_venue(current_actor(), body["venue"], body["code"])
+    return services.scan_at_venue(current_actor(), body["venue"], body["code"], scan_id=body["scan_id"])
 
 
 @blp.route("/access/compounds")

@@ -8,6 +8,11 @@ from app.access.models import Direction
 from app.core.validation import PhoneNumber, Range, StrictSchema
 
 POINT_CODE = ma.validate.Regexp(r"^[A-Za-z0-9._-]{1,30}$")
+SCAN_ID = ma.fields.String(
+    load_default=None,
+    validate=ma.validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$"),
+    metadata={"description": "The scanner's own id of this scan: a retry with it gets the first answer"},
+)
 
 
 class GateScanSchema(StrictSchema):
@@ -18,6 +23,7 @@ class GateScanSchema(StrictSchema):
     direction = ma.fields.String(
         load_default=Direction.IN.value, validate=ma.validate.OneOf([d.value for d in Direction])
     )
+    scan_id = SCAN_ID
 
 
 class VenueScanSchema(StrictSchema):
@@ -25,6 +31,7 @@ class VenueScanSchema(StrictSchema):
 
     venue = ma.fields.String(required=True, validate=POINT_CODE)
     code = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2048))
+    scan_id = SCAN_ID
 
 
 class ScanResultSchema(ma.Schema):

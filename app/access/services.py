@@ -66,19 +66,57 @@ class ScanResult:
     card_no: str | None = None  # a venue's card holder: the card
 
 
-def scan_at_gate(actor: Actor, gate_code: str, code: str, direction: str) -> ScanResult:
-    """A compound gate read a code: a resident's city code, or a visitor pass of this compound."""
+def scan_at_gate(
+    actor: Actor, gate_code: str, code: str, direction: str, scan_id: str | None = None
+) -> ScanResult:
+    """A compound gate read a code: a resident's city code, or a visitor pass of this compound.
+
+    With a ``scan_id`` a retry of the same scan (a lost answer) gets the first answer back: the code is
+    not verified again and a pass's entry is not counted again.
+    """
     gate = db.session.scalar(db.select(CompoundGate).where(CompoundGate.code == gate_code))
     if gate is None or gate.client_id != actor.client_id:
         raise UnknownGate()
+    event, first = _claim(actor, scan_id, direction, gate=gate)
+    if not first:
+        return _answer(event)
     if code.strip().startswith(PASS_PREFIX):
-        return _pass_at_gate(actor, gate, code.strip().removeprefix(PASS_PREFIX), direction)
+        return _pass_at_gate(actor, gate, code.strip().removeprefix(PASS_PREFIX), direction, event)
     verification = identity.verify_city_code(actor, code, GATE_PURPOSE)
     reason = verification.reason
     if verification.valid and not _resides(verification.person_id, gate.compound_id):
         reason = "not_resident"
-    _log(actor, verification.person_id, direction, reason, gate=gate)
-    return ScanResult(admitted=reason is None, reason=reason)
+    return _answer(_log(actor, verification.person_id, direction, reason, event, gate=gate))
+
+
+def _claim(actor: Actor, scan_id: str | None, direction: str, **where) -> tuple[AccessEvent | None, bool]:
+    """The event a scan id names: claimed now (True), or the one a first attempt wrote (False)."""
+    if scan_id is None:
+        return None, True
+    existing = _event_by_scan(actor.client_id, scan_id)
+    if existing is not None:
+        return existing, False
+    event = AccessEvent(client_id=actor.client_id or "", scan_id=scan_id, direction=direction, **where)
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+            db.session.flush()
+    except IntegrityError:  # the same scan sent at the same moment: its first answer, once committed
+        return _event_by_scan(actor.client_id, scan_id), False
+    return event, True
+
+
+def _event_by_scan(client_id: str | None, scan_id: str) -> AccessEvent | None:
+    return db.session.scalar(
+        db.select(AccessEvent)
+        .where(AccessEvent.client_id == (client_id or ""), AccessEvent.scan_id == scan_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _answer(event: AccessEvent) -> ScanResult:
+    """What the gate is told: the event's outcome and what was kept for it."""
+    return ScanResult(admitted=event.admitted, reason=event.reason, **(event.answer or {}))
 
 
 def _resides(person_id: uuid.UUID, compound_id: uuid.UUID) -> bool:
@@ -92,7 +130,9 @@ def _resides(person_id: uuid.UUID, compound_id: uuid.UUID) -> bool:
     )
 
 
-def _pass_at_gate(actor: Actor, gate: CompoundGate, token: str, direction: str) -> ScanResult:
+def _pass_at_gate(
+    actor: Actor, gate: CompoundGate, token: str, direction: str, event: AccessEvent | None
+) -> ScanResult:
     """A visitor's pass: of this compound, within its window, with an entry left (an exit counts none)."""
     visitor_pass = db.session.scalar(
         db.select(VisitorPass)
@@ -101,8 +141,7 @@ def _pass_at_gate(actor: Actor, gate: CompoundGate, token: str, direction: str) 
         .execution_options(populate_existing=True)
     )
     if visitor_pass is None:
-        _log(actor, None, direction, "unknown_pass", gate=gate)
-        return ScanResult(admitted=False, reason="unknown_pass")
+        return _answer(_log(actor, None, direction, "unknown_pass", event, gate=gate))
     status = visitor_pass.status_at(utcnow())
     reason = None
     if visitor_pass.compound_id != gate.compound_id:
@@ -111,20 +150,22 @@ def _pass_at_gate(actor: Actor, gate: CompoundGate, token: str, direction: str) 
         reason = f"pass_{status.value}"
     elif direction == Direction.IN:
         visitor_pass.entries_used += 1
-    _log(actor, visitor_pass.person_id, direction, reason, gate=gate, visitor_pass=visitor_pass)
-    return ScanResult(
-        admitted=reason is None,
-        reason=reason,
-        visitor_name=visitor_pass.visitor_name if reason is None else None,
-        entries_left=visitor_pass.entries_left if reason is None else None,
-    )
+    answer = {"visitor_name": visitor_pass.visitor_name, "entries_left": visitor_pass.entries_left}
+    logged = _log(
+        actor, visitor_pass.person_id, direction, reason, event, answer=answer if reason is None else None,
+        gate=gate, visitor_pass=visitor_pass,
+    )  # fmt: skip
+    return _answer(logged)
 
 
-def scan_at_venue(actor: Actor, venue_code: str, code: str) -> ScanResult:
+def scan_at_venue(actor: Actor, venue_code: str, code: str, scan_id: str | None = None) -> ScanResult:
     """A venue read a city code for its own purpose: admitted by real name, or as a card holder."""
     venue = db.session.scalar(db.select(Venue).where(Venue.code == venue_code))
     if venue is None or venue.client_id != actor.client_id:
         raise UnknownGate()
+    event, first = _claim(actor, scan_id, Direction.IN, venue=venue)
+    if not first:
+        return _answer(event)
     verification = identity.verify_city_code(actor, code, venue.purpose)
     reason, card_no = verification.reason, None
     if reason is None and not verification.claims.get("real_name_verified"):
@@ -136,16 +177,28 @@ def scan_at_venue(actor: Actor, venue_code: str, code: str) -> ScanResult:
             )
         )
         reason = None if card_no else "no_card"
-    _log(actor, verification.person_id, Direction.IN, reason, venue=venue)
-    return ScanResult(admitted=reason is None, reason=reason, card_no=card_no)
+    answer = {"card_no": card_no} if card_no else None
+    return _answer(
+        _log(actor, verification.person_id, Direction.IN, reason, event, answer=answer, venue=venue)
+    )
 
 
-def _log(actor: Actor, person_id, direction: str, reason: str | None, **where) -> AccessEvent:
-    event = AccessEvent(
-        person_id=person_id, client_id=actor.client_id or "", direction=direction, admitted=reason is None,
-        reason=reason, **where,
-    )  # fmt: skip
-    db.session.add(event)
+def _log(
+    actor: Actor,
+    person_id,
+    direction: str,
+    reason: str | None,
+    event: AccessEvent | None,
+    answer: dict | None = None,
+    **where,
+) -> AccessEvent:
+    """Write the scan's outcome: into the event its scan id claimed, or a new one."""
+    if event is None:
+        event = AccessEvent(client_id=actor.client_id or "", direction=direction)
+        db.session.add(event)
+    event.person_id, event.admitted, event.reason, event.answer = person_id, reason is None, reason, answer
+    for name, value in where.items():
+        setattr(event, name, value)
     db.session.flush()
     return event
 

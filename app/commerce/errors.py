@@ -61,3 +61,11 @@ class AlreadyMember(Conflict):
     code = "merchant-member-exists"
     title = _l("Already a member")
     default_detail = _l("This person is already a member of the merchant.")
+
+
+class LastOwner(Conflict):
+    """A merchant keeps at least one owner."""
+
+    code = "merchant-last-owner"
+    title = _l("The last owner")
+    default_detail = _l("A merchant keeps at least one owner: add another owner first.")

@@ -230,7 +230,13 @@ class Listing(IdMixin, Located, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The merchant's verification, kept on each listing so the nearby search reads one table.
     merchant_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    photo_ids: Mapped[list | None] = mapped_column(JSON)  # its photos in order (read with the listing)
     merchant: Mapped[Merchant] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def photos(self) -> list[str]:
+        """Where to fetch each photo (public while the merchant is verified)."""
+        return photo_urls(self.photo_ids)
 
     @property
     def price(self) -> Money:
@@ -338,4 +344,37 @@ class Review(IdMixin, db.Model):
     reply: Mapped[str | None] = mapped_column(String(500))
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replied_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    photo_ids: Mapped[list | None] = mapped_column(JSON)  # what the resident attached
     order: Mapped[Order] = relationship(back_populates="review")
+
+    @property
+    def photos(self) -> list[str]:
+        """Where to fetch each photo."""
+        return photo_urls(self.photo_ids)
+
+
+PHOTO_URL = "/api/v1/commerce/photos/"
+
+
+def photo_urls(photo_ids: list | None) -> list[str]:
+    """The public paths of photos, in order."""
+    return [PHOTO_URL + str(photo_id) for photo_id in photo_ids or []]
+
+
+class CommercePhoto(IdMixin, db.Model):
+    """A photo of a listing (by its merchant) or of a review (by its resident), behind the storage."""
+
+    __tablename__ = "commerce_photos"
+
+    merchant_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("commerce_merchants.id"), index=True)
+    listing_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("commerce_listings.id"))
+    review_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("commerce_reviews.id"))
+    uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    storage_key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+
+    @property
+    def url(self) -> str:
+        """Where anyone fetches it."""
+        return PHOTO_URL + str(self.id)

@@ -6,6 +6,8 @@ from flask import Response
 
 from app.commerce import schemas, services
 from app.commerce.schemas import (
+    CommercePhotoSchema,
+    CommercePhotoUploadSchema,
     DecisionSchema,
     HoursSchema,
     ListingCreateSchema,
@@ -31,7 +33,7 @@ from app.commerce.schemas import (
 )
 from app.commerce.services import settlement
 from app.core.actors import Role
-from app.core.api import ApiBlueprint, current_actor
+from app.core.api import ApiBlueprint, accepts, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
 
@@ -137,6 +139,24 @@ def review_order(body, order_id):
     return services.review_order(current_actor(), order_id, body["rating"], body["text"])
 
 
+@blp.route("/commerce/orders/<uuid:order_id>/review/photos", methods=["POST"])
+@blp.auth()
+@accepts("multipart/form-data")
+@blp.arguments(CommercePhotoUploadSchema, location="files")
+@blp.response(201, CommercePhotoSchema)
+def add_review_photo(files, order_id):
+    """Add a photo to my review of the order (JPEG, PNG or WebP, at most 5 MB, 3 per review)."""
+    return services.add_review_photo(current_actor(), order_id, files["photo"].read())
+
+
+@blp.route("/commerce/photos/<uuid:photo_id>")
+@blp.response(200, content_type="image/*")
+def get_photo(photo_id):
+    """A photo of a verified merchant's listing or of a review of it."""
+    content, content_type = services.public_photo(photo_id)
+    return Response(content, mimetype=content_type)
+
+
 # --- merchants --------------------------------------------------------------------------------------
 
 
@@ -192,6 +212,17 @@ def add_member(body, merchant_id):
     return services.add_member(current_actor(), merchant_id, body["phone"], body["role"])
 
 
+@merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/members/<uuid:member_id>", methods=["DELETE"])
+@merchant_blp.auth(**MEMBER)
+@merchant_blp.response(204)
+def remove_member(merchant_id, member_id):
+    """Remove an owner or staff member (owner): they lose the merchant's orders and role at once.
+
+    409 ``merchant-last-owner`` for the only owner.
+    """
+    services.remove_member(current_actor(), merchant_id, member_id)
+
+
 @merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/listings")
 @merchant_blp.auth(**MEMBER)
 @merchant_blp.arguments(PageArgsSchema, location="query")
@@ -217,6 +248,29 @@ def create_listing(body, merchant_id):
 def update_listing(body, merchant_id, listing_id):
     """Change a listing: price, stock, texts, offered or not."""
     return services.update_listing(current_actor(), merchant_id, listing_id, **body)
+
+
+@merchant_blp.route(
+    "/merchant/merchants/<uuid:merchant_id>/listings/<uuid:listing_id>/photos", methods=["POST"]
+)
+@merchant_blp.auth(**MEMBER)
+@accepts("multipart/form-data")
+@merchant_blp.arguments(CommercePhotoUploadSchema, location="files")
+@merchant_blp.response(201, CommercePhotoSchema)
+def add_listing_photo(files, merchant_id, listing_id):
+    """Add a photo to a listing (JPEG, PNG or WebP, at most 5 MB, 6 per listing; shown in order)."""
+    return services.add_listing_photo(current_actor(), merchant_id, listing_id, files["photo"].read())
+
+
+@merchant_blp.route(
+    "/merchant/merchants/<uuid:merchant_id>/listings/<uuid:listing_id>/photos/<uuid:photo_id>",
+    methods=["DELETE"],
+)
+@merchant_blp.auth(**MEMBER)
+@merchant_blp.response(204)
+def remove_listing_photo(merchant_id, listing_id, photo_id):
+    """Take a photo off a listing."""
+    services.remove_listing_photo(current_actor(), merchant_id, listing_id, photo_id)
 
 
 @merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/orders")

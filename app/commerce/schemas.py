@@ -230,6 +230,9 @@ class ListingSchema(ma.Schema):
     in_stock = ma.fields.Boolean(dump_only=True)
     fulfilment = ma.fields.List(ma.fields.String(), dump_only=True)
     active = ma.fields.Boolean(dump_only=True)
+    photos = ma.fields.List(
+        ma.fields.String(), dump_only=True, metadata={"description": "Photo paths, in order"}
+    )
 
 
 class MerchantBriefSchema(ma.Schema):
@@ -361,6 +364,22 @@ class ReviewSchema(ma.Schema):
     reply = ma.fields.String(dump_only=True, allow_none=True)
     replied_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
+    photos = ma.fields.List(ma.fields.String(), dump_only=True, metadata={"description": "Photo paths"})
+
+
+class CommercePhotoUploadSchema(ma.Schema):
+    """A photo file (multipart/form-data field ``photo``)."""
+
+    photo = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class CommercePhotoSchema(ma.Schema):
+    """A stored photo and where anyone fetches it."""
+
+    id = ma.fields.UUID(dump_only=True)
+    url = ma.fields.String(dump_only=True)
+    content_type = ma.fields.String(dump_only=True)
+    size = ma.fields.Integer(dump_only=True)
 
 
 # --- the merchant's settlement by day ---------------------------------------------------------------

@@ -6,9 +6,10 @@ from datetime import time, timedelta
 
 from flask import current_app
 
-from app.core.actors import Actor, ActorKind, MandateScope
+from app.core.actors import Actor, ActorKind, MandateScope, Role
 from app.core.demo import DEMO_ELDER_PHONE, DEMO_RESIDENT_PHONE, demo_seeder
 from app.core.models import utcnow
+from app.core.money import Money
 from app.eldercare import services
 from app.eldercare.services._shared import profile_of
 from app.identity import services as identity
@@ -23,6 +24,13 @@ DEMO_DEVICE_PLATFORM = (
     "demo-care-devices-secret",
 )
 DEMO_DEVICE_SERIAL = "SOS-DEMO-0001"
+DEMO_CARE_PROVIDER = (
+    "care_provider",
+    "demo-care-provider",
+    "颐康居家养老服务中心",
+    "demo-care-provider-secret",
+)
+DEMO_VOUCHER_FEN = 20_000  # 200 yuan of care subsidy, granted by her worker
 DEMO_PROFILE = {
     "living_situation": "alone",
     "care_level": "assisted",
@@ -53,7 +61,14 @@ def seed_eldercare() -> dict[str, int]:
             expires_at=utcnow() + timedelta(days=360),
             note="女儿家的孩子，照看奶奶",
         )
+    provider_kind, provider_id, provider_name, provider_secret = DEMO_CARE_PROVIDER
+    identity.upsert_client(provider_kind, provider_name, provider_id, secret=provider_secret)
     if profile_of(elder.id) is None:
         services.save_profile(as_elder, **DEMO_PROFILE)
         services.register_device(as_elder, serial=DEMO_DEVICE_SERIAL, platform=client_id)
+        worker = identity.person_by_phone(DEMO_WORKER_PHONE)
+        as_worker = Actor(
+            kind=ActorKind.PERSON, person_id=worker.id, roles=frozenset({Role.COMMUNITY_WORKER})
+        )
+        services.top_up_voucher(as_worker, elder.id, Money(DEMO_VOUCHER_FEN))
     return {"elder_profiles": 1}

@@ -69,3 +69,27 @@ class UnknownDevice(NotFound):
     code = "unknown-care-device"
     title = _l("Unknown device")
     default_detail = _l("No device with this serial is registered under your platform.")
+
+
+class VisitScanRefused(AppError):
+    """A care visit is verified by the elder's city code scanned at the door; this scan was not valid."""
+
+    status, code = 422, "visit-scan-refused"
+    title = _l("Visit not verified")
+    default_detail = _l("Scan the elder's own city code at their door (ask them to refresh it).")
+
+
+class VisitScanMismatch(AppError):
+    """The end of a visit was scanned from another person's code than its start."""
+
+    status, code = 422, "visit-scan-mismatch"
+    title = _l("Another person's code")
+    default_detail = _l("The visit ends with the code of the elder it started with.")
+
+
+class VisitAlreadyEnded(Conflict):
+    """The visit was already verified at its end."""
+
+    code = "visit-already-ended"
+    title = _l("Visit already ended")
+    default_detail = _l("This visit has already been verified and paid.")

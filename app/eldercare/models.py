@@ -17,7 +17,10 @@ from enum import StrEnum
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -25,10 +28,12 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.models import IdMixin, UTCDateTime, utcnow
+from app.core.money import Money
 from app.core.pii import EncryptedString, EncryptedText, mask_phone
 from app.extensions import db
 
@@ -97,6 +102,7 @@ class ElderProfile(IdMixin, db.Model):
     conditions: Mapped[str | None] = mapped_column(EncryptedText)  # JSON list, encrypted at rest
     worker_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
     checkin_by: Mapped[time | None] = mapped_column(Time)  # Asia/Shanghai; None: no daily check-in
+    easy_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 长辈模式
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     contacts: Mapped[list[EmergencyContact]] = relationship(
         order_by="EmergencyContact.position", cascade="all, delete-orphan", lazy="selectin"
@@ -232,3 +238,97 @@ class AlertEvent(IdMixin, db.Model):
     step: Mapped[int | None] = mapped_column(Integer)
     actor_person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     notified: Mapped[int] = mapped_column(Integer, default=0)  # how many people this step called
+
+
+class CareService(StrEnum):
+    """A home-care service a provider visits for."""
+
+    MEAL_HELP = "meal_help"  # 助餐
+    CLEANING = "cleaning"  # 助洁
+    PERSONAL_CARE = "personal_care"  # 助浴、助行
+    MEDICAL_VISIT = "medical_visit"  # 助医: a nurse or doctor at home
+
+
+SERVICE_LABELS = {
+    CareService.MEAL_HELP: _l("Meal help"),
+    CareService.CLEANING: _l("Cleaning"),
+    CareService.PERSONAL_CARE: _l("Personal care"),
+    CareService.MEDICAL_VISIT: _l("Medical visit"),
+}
+
+
+class VisitStatus(StrEnum):
+    """A care visit: begun at the door (the elder's code scanned), or verified at its end (scanned again)."""
+
+    IN_PROGRESS = "in_progress"
+    VERIFIED = "verified"
+
+
+class CareVoucher(db.Model):
+    """An elder's government care-subsidy balance (养老服务补贴), topped up by the community worker."""
+
+    __tablename__ = "elder_care_vouchers"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), primary_key=True)
+    balance_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    granted_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # every top-up so far
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def balance(self) -> Money:
+        """What is left to pay visits with."""
+        return Money(self.balance_fen)
+
+    @property
+    def granted(self) -> Money:
+        """Every top-up so far."""
+        return Money(self.granted_fen)
+
+
+class CareVisit(IdMixin, db.Model):
+    """One home-care visit and the six facts of its verification (EVV).
+
+    Service, recipient, date, place, provider, start and end: the recipient is whoever's city code the
+    caregiver scanned at the door; the start and end are the two scans; the place is where the first
+    scan was made. Only a visit verified by both scans is paid from the elder's voucher.
+    """
+
+    __tablename__ = "elder_care_visits"
+    __table_args__ = (
+        UniqueConstraint("client_id", "visit_ref"),
+        Index("ix_elder_care_visits_person_id_id", "person_id", "id"),
+        Index("ix_elder_care_visits_client_id_id", "client_id", "id"),
+    )
+
+    client_id: Mapped[str] = mapped_column(String(64))  # the care provider's client
+    provider_name: Mapped[str] = mapped_column(String(100), default="")
+    visit_ref: Mapped[str] = mapped_column(String(64))  # the provider's own id: a retry is the same visit
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))  # the elder
+    service: Mapped[str] = mapped_column(String(20))
+    caregiver_name: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(12), default=VisitStatus.IN_PROGRESS)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lat: Mapped[float] = mapped_column(Float)  # WGS84, where the door scan was made
+    lng: Mapped[float] = mapped_column(Float)
+    end_lat: Mapped[float | None] = mapped_column(Float)
+    end_lng: Mapped[float | None] = mapped_column(Float)
+    subsidy_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # paid from the voucher once verified
+    notes: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def service_label(self) -> str:
+        """The service, in the reader's language."""
+        return str(SERVICE_LABELS[CareService(self.service)])
+
+    @property
+    def subsidy(self) -> Money:
+        """What the elder's voucher paid for this visit."""
+        return Money(self.subsidy_fen)
+
+    @property
+    def minutes(self) -> int | None:
+        """How long the visit lasted, once ended."""
+        if self.ended_at is None:
+            return None
+        return int((self.ended_at - self.started_at).total_seconds() // 60)

@@ -12,7 +12,7 @@ import uuid
 from flask_babel import lazy_gettext as _l
 
 from app.core.i18n import DEFAULT_LOCALE, in_every_locale
-from app.eldercare.models import KIND_LABELS, AlertKind
+from app.eldercare.models import KIND_LABELS, SERVICE_LABELS, AlertKind, CareService
 from app.notifications import services as notifications
 from app.notifications.services import Localized
 
@@ -26,6 +26,15 @@ notifications.register_template(
     body=_l(
         "%(kind)s from %(elder)s at %(time)s. Nobody has answered yet. Answer in the app "
         "(alert %(reference)s) if you can go, or call them now."
+    ),
+)
+notifications.register_template(
+    "eldercare_visit_verified",
+    topic=TOPIC,
+    title=_l("Care visit recorded"),
+    body=_l(
+        "%(service)s by %(caregiver)s of %(provider)s, %(start)s to %(end)s. "
+        "Paid from your care subsidy: %(subsidy)s."
     ),
 )
 notifications.register_template(
@@ -100,4 +109,22 @@ def checkin_reminder(person_id: uuid.UUID, checkin_id: uuid.UUID) -> None:
         {},
         topic=TOPIC,
         dedupe_key=f"eldercare:checkin-reminder:{checkin_id}",
+    )
+
+
+def visit_verified(visit) -> None:
+    """The elder hears of a verified visit and what their voucher paid (a proxy sees it too, in scope)."""
+    notifications.notify(
+        visit.person_id,
+        "eldercare_visit_verified",
+        {
+            "service": Localized(in_every_locale(SERVICE_LABELS[CareService(visit.service)])),
+            "caregiver": visit.caregiver_name,
+            "provider": visit.provider_name,
+            "start": visit.started_at,
+            "end": visit.ended_at,
+            "subsidy": visit.subsidy,
+        },
+        topic=TOPIC,
+        dedupe_key=f"eldercare:visit-verified:{visit.id}",
     )

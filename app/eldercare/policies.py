@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.core.actors import Actor, ActorKind, Role
 from app.core.policy import has_role, is_client
 
+VISIT_SCOPE = "eldercare:visits"  # a care provider's terminal records visits verified at the door
 DEVICE_SCOPE = "eldercare:alarm"  # a care-device platform's client reports presses and sensor events
 RESPONDERS = (Role.COMMUNITY_WORKER,)  # the community service centre: the ladder's last rung
 

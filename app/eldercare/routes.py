@@ -15,13 +15,21 @@ from app.eldercare.schemas import (
     CareDeviceListSchema,
     CareDeviceSchema,
     CareDeviceWriteSchema,
+    CareVisitSchema,
+    CareVoucherSchema,
     CentreAlertsQuerySchema,
     DeviceEventSchema,
+    EasyModeSchema,
+    EasyScreenSchema,
     ElderCheckInSchema,
     ElderProfileSchema,
     ElderProfileWriteSchema,
+    ProviderVisitsQuerySchema,
     SosSchema,
     StaffElderProfileSchema,
+    VisitEndSchema,
+    VisitStartSchema,
+    VoucherTopUpSchema,
 )
 
 blp = ApiBlueprint(
@@ -30,6 +38,9 @@ blp = ApiBlueprint(
     description="Elder care (智慧养老): profiles, daily check-in, SOS and its escalation ladder",
 )
 staff_blp = ApiBlueprint("staff_eldercare", __name__, description="The community service centre's elder care")
+provider_blp = ApiBlueprint(
+    "eldercare_providers", __name__, description="Home-care providers verify visits at the elder's door (EVV)"
+)
 device_blp = ApiBlueprint(
     "eldercare_devices", __name__, description="Care-device platforms report presses and sensors"
 )
@@ -144,6 +155,48 @@ def resolve(body, alert_id):
     return services.resolve(current_actor(), alert_id, **body)
 
 
+@blp.route("/eldercare/easy")
+@blp.auth()
+@blp.response(200, EasyScreenSchema)
+def easy_screen():
+    """Easy mode (长辈模式): one status line and at most three big choices, in short words."""
+    return services.easy_screen(current_actor())
+
+
+@blp.route("/eldercare/easy", methods=["PUT"])
+@blp.auth()
+@blp.arguments(EasyModeSchema)
+@blp.response(200, EasyScreenSchema)
+def set_easy_mode(body):
+    """Turn easy mode on or off (the elder, or a guardian beside them)."""
+    return services.set_easy_mode(current_actor(), body["enabled"])
+
+
+@blp.route("/eldercare/visits")
+@blp.auth()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(CareVisitSchema))
+def list_visits(args):
+    """The care visits made to the elder, newest first, with what the voucher paid."""
+    return services.list_visits(current_actor(), **args)
+
+
+@blp.route("/eldercare/visits/<uuid:visit_id>")
+@blp.auth()
+@blp.response(200, CareVisitSchema)
+def get_visit(visit_id):
+    """One care visit to the elder."""
+    return services.get_visit(current_actor(), visit_id)
+
+
+@blp.route("/eldercare/voucher")
+@blp.auth()
+@blp.response(200, CareVoucherSchema)
+def my_voucher():
+    """The elder's care-subsidy balance."""
+    return services.my_voucher(current_actor())
+
+
 # --- the community service centre ------------------------------------------------------------------
 
 
@@ -171,6 +224,55 @@ def assigned_elders(args):
 def elder_profile(person_id):
     """An elder's profile, for their assigned worker only (404 for others; written to the elder's log)."""
     return services.elder_for_worker(current_actor(), person_id)
+
+
+@staff_blp.route("/eldercare/elders/<uuid:person_id>/voucher", methods=["POST"])
+@staff_blp.auth(roles=policies.RESPONDERS)
+@staff_blp.arguments(VoucherTopUpSchema)
+@staff_blp.response(200, CareVoucherSchema)
+def top_up_voucher(body, person_id):
+    """Add a care-subsidy grant to an elder's voucher (their assigned worker only; 404 for others)."""
+    return services.top_up_voucher(current_actor(), person_id, body["amount"])
+
+
+# --- care providers ------------------------------------------------------------------------------------
+
+PROVIDER = {"kinds": (ActorKind.CLIENT,), "scopes": (policies.VISIT_SCOPE,)}
+
+
+@provider_blp.route("/eldercare/provider/visits", methods=["POST"])
+@provider_blp.auth(**PROVIDER)
+@provider_blp.arguments(VisitStartSchema)
+@provider_blp.response(201, CareVisitSchema)
+def start_visit(body):
+    """At the door: the elder's city code scanned (purpose ``care_visit``) starts the visit.
+
+    422 ``visit-scan-refused`` for a code that is not valid (expired, replayed, forged); the same
+    ``visit_ref`` again returns the visit.
+    """
+    return services.start_visit(current_actor(), **body)
+
+
+@provider_blp.route("/eldercare/provider/visits/<uuid:visit_id>/end", methods=["POST"])
+@provider_blp.auth(**PROVIDER)
+@provider_blp.arguments(VisitEndSchema)
+@provider_blp.response(200, CareVisitSchema)
+def end_visit(body, visit_id):
+    """Leaving: the same elder's code scanned again verifies the visit; the voucher pays its subsidy once.
+
+    422 ``visit-scan-refused`` / ``visit-scan-mismatch`` without a valid scan of the same elder;
+    409 ``visit-already-ended``.
+    """
+    return services.end_visit(current_actor(), visit_id, **body)
+
+
+@provider_blp.route("/eldercare/provider/visits")
+@provider_blp.auth(**PROVIDER)
+@provider_blp.arguments(ProviderVisitsQuerySchema, location="query")
+@provider_blp.response(200, page_schema(CareVisitSchema))
+def provider_visits(args):
+    """My visits as a provider, newest first (one day's when ``day`` is given), with the subsidies paid."""
+    return services.provider_visits(current_actor(), **args)
 
 
 # --- device platforms ---------------------------------------------------------------------------------

@@ -6,9 +6,11 @@ from datetime import time
 
 import marshmallow as ma
 
+from app.core.geo import LocationSchema
+from app.core.money import MoneySchema
 from app.core.pagination import PageArgsSchema
 from app.core.validation import PhoneNumber, Range, StrictSchema
-from app.eldercare.models import AlertKind, AlertStatus, CareLevel, LivingSituation
+from app.eldercare.models import AlertKind, AlertStatus, CareLevel, CareService, LivingSituation
 
 TIME_FORMAT = "%H:%M"
 DEVICE_KINDS = [AlertKind.SOS.value, AlertKind.FALL.value, AlertKind.NO_ACTIVITY.value]
@@ -87,6 +89,7 @@ class ElderProfileSchema(ma.Schema):
     conditions = ma.fields.List(ma.fields.String(), attribute="condition_list", dump_only=True)
     checkin_by = ma.fields.Time(format=TIME_FORMAT, dump_only=True, allow_none=True)
     has_worker = ma.fields.Function(lambda p: p.worker_id is not None, dump_only=True)
+    easy_mode = ma.fields.Boolean(dump_only=True, metadata={"description": "Set with PUT /eldercare/easy"})
     emergency_contacts = ma.fields.List(
         ma.fields.Nested(EmergencyContactSchema), attribute="contacts", dump_only=True
     )
@@ -230,3 +233,99 @@ class CentreAlertsQuerySchema(PageArgsSchema):
     status = ma.fields.String(
         load_default=AlertStatus.OPEN.value, validate=ma.validate.OneOf([s.value for s in AlertStatus])
     )
+
+
+# --- care visits (EVV) and the subsidy voucher ------------------------------------------------------
+
+
+class VisitStartSchema(StrictSchema):
+    """The caregiver at the door: the service, who they are, the elder's city code scanned, where."""
+
+    visit_ref = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$"),
+        metadata={"description": "The provider's own id of the visit: sending it again returns the visit"},
+    )
+    service = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in CareService]))
+    caregiver = _text(60, required=True)
+    code = _text(2048, required=True, metadata={"description": "The elder's city code, scanned at the door"})
+    location = ma.fields.Nested(LocationSchema, required=True)
+    notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class VisitEndSchema(StrictSchema):
+    """The caregiver leaving: the same elder's code scanned again, and where."""
+
+    code = _text(2048, required=True, metadata={"description": "The elder's city code, scanned again"})
+    location = ma.fields.Nested(LocationSchema, required=True)
+
+
+class ProviderVisitsQuerySchema(PageArgsSchema):
+    """A provider's visits, of one day (Asia/Shanghai) when given."""
+
+    day = ma.fields.Date(load_default=None)
+
+
+class CareVisitSchema(ma.Schema):
+    """A care visit and its six verified facts: service, recipient, date, place, provider, start and end."""
+
+    id = ma.fields.UUID(dump_only=True)
+    visit_ref = ma.fields.String(dump_only=True)
+    service = ma.fields.String(dump_only=True)
+    service_label = ma.fields.String(dump_only=True)
+    recipient_id = ma.fields.UUID(dump_only=True, attribute="person_id")
+    provider = ma.fields.String(dump_only=True, attribute="provider_name")
+    caregiver = ma.fields.String(dump_only=True, attribute="caregiver_name")
+    status = ma.fields.String(dump_only=True, metadata={"description": "in_progress | verified"})
+    started_at = ma.fields.DateTime(dump_only=True)
+    ended_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    minutes = ma.fields.Integer(dump_only=True, allow_none=True)
+    lat = ma.fields.Float(dump_only=True)
+    lng = ma.fields.Float(dump_only=True)
+    subsidy = ma.fields.Nested(MoneySchema, dump_only=True)
+
+
+class CareVoucherSchema(ma.Schema):
+    """The elder's care-subsidy voucher."""
+
+    balance = ma.fields.Nested(MoneySchema, dump_only=True)
+    granted = ma.fields.Nested(MoneySchema, dump_only=True)
+
+
+class VoucherTopUpSchema(StrictSchema):
+    """A grant added to an elder's voucher."""
+
+    amount = ma.fields.Nested(MoneySchema, required=True)
+
+
+# --- easy mode ----------------------------------------------------------------------------------
+
+
+class EasyModeSchema(StrictSchema):
+    """Turn easy mode (长辈模式) on or off."""
+
+    enabled = ma.fields.Boolean(required=True)
+
+
+class EasyActionSchema(ma.Schema):
+    """One big button and the one request it makes (``TEL``: dial ``phone``)."""
+
+    key = ma.fields.String(dump_only=True, metadata={"description": "sos | checkin | call"})
+    label = ma.fields.String(dump_only=True)
+    method = ma.fields.String(dump_only=True, metadata={"description": "POST, or TEL to dial"})
+    target = ma.fields.String(dump_only=True)
+    phone = ma.fields.String(dump_only=True, allow_none=True)
+
+
+class EasyScreenSchema(ma.Schema):
+    """The elder's one screen: a status line and at most three choices, in short words."""
+
+    enabled = ma.fields.Boolean(dump_only=True, metadata={"description": "The elder chose easy mode"})
+    status = ma.fields.String(dump_only=True)
+    urgent = ma.fields.Boolean(dump_only=True, metadata={"description": "An alert is active"})
+    actions = ma.fields.List(ma.fields.Nested(EasyActionSchema), dump_only=True)
+    proxy_acts_today = ma.fields.Integer(
+        dump_only=True,
+        metadata={"description": "Acts of family members under a mandate today (see the access log)"},
+    )
+    text_size = ma.fields.String(dump_only=True, metadata={"description": "large: render in large type"})

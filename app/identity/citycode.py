@@ -60,6 +60,7 @@ class Purpose:
     COMMUNITY_GATE = "community_gate"
     HOSPITAL = "hospital"
     VENUE = "venue"
+    CARE_VISIT = "care_visit"  # a home-care worker at the elder's door (visit verification)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ PURPOSE_RULES: dict[str, PurposeRule] = {
     Purpose.LIBRARY: PurposeRule(("real_name_verified",)),
     Purpose.COMMUNITY_GATE: PurposeRule(("real_name_verified",)),
     Purpose.VENUE: PurposeRule(("real_name_verified",)),
+    Purpose.CARE_VISIT: PurposeRule(),
     Purpose.HOSPITAL: PurposeRule(("real_name_verified", "legal_name", "national_id"), scope=IDENTITY_SCOPE),
 }
 PURPOSES = tuple(PURPOSE_RULES)

@@ -29,6 +29,9 @@ class ClientKind(StrEnum):
     OPEN311 = "open311"
     SCANNER = "scanner"
     CARE_DEVICE = "care_device"
+    CARE_PROVIDER = "care_provider"  # home-care services: visit verification terminals
+    EDUCATION = "education"  # schools and the education bureau: students' transit concessions
+    TRANSIT_CLEARING = "transit_clearing"  # the fare clearing house: fare disputes
 
 
 # What a resident may let an app see (OpenID Connect), plus refresh tokens.
@@ -46,6 +49,9 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.OPEN311: ("open311",),
     ClientKind.SCANNER: ("citycode:verify",),
     ClientKind.CARE_DEVICE: ("eldercare:alarm",),
+    ClientKind.CARE_PROVIDER: ("eldercare:visits", "citycode:verify"),
+    ClientKind.EDUCATION: ("transit:concessions",),
+    ClientKind.TRANSIT_CLEARING: ("transit:disputes",),
 }
 SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(:[a-z][a-z0-9_]*)*$")
 CUSTOM_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from app.core.demo import demo_seeder
 from app.extensions import db
+from app.identity import services as identity
 from app.transit.models import TransitGate, TransitLine, TransitStation
 
 DEMO_SCANNER = "demo-gate-scanner"  # identity's demo scanner client ("地铁1号线闸机")
+# kind, client id, name, secret: the school attesting students, the clearing house deciding disputes
+DEMO_INSTITUTIONS = [
+    ("education", "demo-school", "贵阳市第一中学学籍系统", "demo-school-secret"),
+    ("transit_clearing", "demo-transit-clearing", "贵阳公交地铁清分中心", "demo-transit-clearing-secret"),
+]
 
 # code, mode, operator, names, stations: (code, km, zh_Hans, zh_Hant, en)
 DEMO_LINES = [
@@ -83,5 +91,8 @@ def seed_network(client_id: str = DEMO_SCANNER) -> int:
 
 @demo_seeder("transit")
 def seed_transit() -> dict[str, int]:
-    """The demo lines, stations and gates."""
+    """The demo lines, stations and gates; a school and the clearing house as clients (sandbox only)."""
+    if current_app.config["SANDBOX_PROVIDERS"]:
+        for kind, client_id, name, secret in DEMO_INSTITUTIONS:
+            identity.upsert_client(kind, name, client_id, secret=secret)
     return {"transit_gates": seed_network()}

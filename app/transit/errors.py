@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from app.core.errors import AppError, NotFound
+from app.core.errors import AppError, Conflict, NotFound
 
 
 class UnknownGate(NotFound):
@@ -29,3 +29,27 @@ class NothingToPay(NotFound):
     code = "nothing-to-pay"
     title = _l("Nothing to pay")
     default_detail = _l("You have no unpaid trips.")
+
+
+class FareNotDisputable(Conflict):
+    """Only a trip whose fare was paid can be disputed (an unpaid one is not charged yet)."""
+
+    code = "fare-not-disputable"
+    title = _l("Fare cannot be disputed")
+    default_detail = _l("Only a trip whose fare was paid can be disputed.")
+
+
+class FareDisputeExists(Conflict):
+    """The trip's fare is already disputed."""
+
+    code = "fare-dispute-exists"
+    title = _l("Fare already disputed")
+    default_detail = _l("This trip's fare is already disputed; its dispute shows how it stands.")
+
+
+class FareDisputeDecided(Conflict):
+    """The dispute was already decided."""
+
+    code = "fare-dispute-decided"
+    title = _l("Dispute already decided")
+    default_detail = _l("This fare dispute has already been decided.")

@@ -18,6 +18,7 @@ from pathlib import Path
 FARES_PATH = Path(__file__).parent / "data" / "fares.json"
 BUS, METRO = "bus", "metro"
 ELDER = "elder"
+STUDENT = "student"
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,17 @@ def base_fare(table: FareTable, mode: str, distance_km: float | None) -> int:
     return min(last.fen + steps * table.metro_step_fen, table.metro_max_fen)
 
 
-def concession_of(table: FareTable, age: int | None) -> str | None:
-    """The concession a rider's verified age gives (None before real-name verification)."""
-    return ELDER if age is not None and age >= table.elder_age else None
+def concession_of(table: FareTable, age: int | None, *, student: bool = False) -> str | None:
+    """The rider's concession: elder by verified age (the better one), else student if attested, else none.
+
+    ``age`` is None before real-name verification; ``student`` is a school's attestation in force on
+    the day (a concession needs a verified real name either way).
+    """
+    if age is None:
+        return None
+    if age >= table.elder_age:
+        return ELDER
+    return STUDENT if student and STUDENT in table.concession_percent else None
 
 
 def price_day(table: FareTable, rides: Sequence[Ride], concession: str | None = None) -> list[PricedRide]:

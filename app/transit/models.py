@@ -188,3 +188,77 @@ class Trip(IdMixin, db.Model):
     def charged(self) -> bool:
         """Its fare is fixed: being charged, paid, unpaid or free."""
         return self.payment_state != PaymentState.PENDING
+
+
+class TransitConcession(IdMixin, db.Model):
+    """A school's attestation that a rider is a student, in force from one day to another (inclusive).
+
+    Elders need none: their concession comes from the verified national ID. The attesting client's
+    ``reference`` (a student number) is kept to answer questions; the rider sees the attestation.
+    """
+
+    __tablename__ = "transit_concessions"
+    __table_args__ = (UniqueConstraint("person_id", "kind"),)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # student
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    client_id: Mapped[str] = mapped_column(String(64))  # the school or education bureau that attested it
+    reference: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def covers(self, day: date) -> bool:
+        """In force on ``day``."""
+        return self.valid_from <= day <= self.valid_until
+
+
+class DisputeStatus(StrEnum):
+    """A fare dispute: waiting for the clearing house, or decided (refunded or not)."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class DisputeKind(StrEnum):
+    """What the rider says is wrong with a trip's fare."""
+
+    MISSING_TAP = "missing_tap"  # charged the maximum, but I did tap out (or in)
+    WRONG_FARE = "wrong_fare"  # the distance, transfer or concession was not applied
+    NOT_MY_TRIP = "not_my_trip"  # I did not ride (a lost phone, a copied code)
+
+
+class FareDispute(IdMixin, db.Model):
+    """A rider's dispute of one paid trip's fare, decided once by the clearing house (a refund, once)."""
+
+    __tablename__ = "transit_fare_disputes"
+    __table_args__ = (
+        Index("ix_transit_fare_disputes_person_id_id", "person_id", "id"),
+        Index("ix_transit_fare_disputes_status_id", "status", "id"),
+    )
+
+    trip_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("transit_trips.id"), unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))  # the rider
+    raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the rider, or a family member
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    exit_station_code: Mapped[str | None] = mapped_column(String(20))  # where the rider says they left
+    status: Mapped[str] = mapped_column(String(10), default=DisputeStatus.OPEN)
+    fare_fen: Mapped[int] = mapped_column(BigInteger)  # the fare disputed, as it was charged
+    refund_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    refund_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    answer: Mapped[str] = mapped_column(String(500), default="")
+    decided_by: Mapped[str | None] = mapped_column(String(80))  # the reviewing client
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    trip: Mapped[Trip] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def fare(self) -> Money:
+        """The disputed fare."""
+        return Money(self.fare_fen)
+
+    @property
+    def refund(self) -> Money:
+        """What came back (nothing unless accepted)."""
+        return Money(self.refund_fen)

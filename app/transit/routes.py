@@ -5,11 +5,18 @@ from __future__ import annotations
 from app.core.actors import ActorKind
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
-from app.core.pagination import page_schema
-from app.transit import services
+from app.core.pagination import PageArgsSchema, page_schema
+from app.transit import policies, services
 from app.transit.schemas import (
+    ConcessionSchema,
+    FareDisputeCreateSchema,
+    FareDisputeDecisionSchema,
+    FareDisputeQuerySchema,
+    FareDisputeSchema,
     FarePaymentSchema,
     FareTableSchema,
+    MyConcessionsSchema,
+    StudentAttestationSchema,
     TapBatchResultSchema,
     TapBatchSchema,
     TapCreateSchema,
@@ -22,6 +29,12 @@ from app.transit.schemas import (
 blp = ApiBlueprint("transit", __name__, description="Bus and metro rides with the city code (乘车码)")
 gate_blp = ApiBlueprint(
     "transit_gates", __name__, description="Transit gate scanners: taps, online and offline"
+)
+
+institution_blp = ApiBlueprint(
+    "transit_institutions",
+    __name__,
+    description="Schools attesting students' concessions; the clearing house deciding fare disputes",
 )
 
 SCANNER = {"kinds": (ActorKind.CLIENT,), "scopes": ("citycode:verify",)}
@@ -86,3 +99,67 @@ def pay_unpaid():
     404 ``nothing-to-pay`` when no trip is unpaid; send an Idempotency-Key.
     """
     return services.pay_unpaid(current_actor(), current_key())
+
+
+@blp.route("/transit/concessions")
+@blp.auth()
+@blp.response(200, MyConcessionsSchema)
+def my_concessions():
+    """The concession I ride on today (elder by my verified ID, student by my school), and my attestations."""
+    return services.my_concessions(current_actor())
+
+
+@blp.route("/transit/trips/<uuid:trip_id>/dispute", methods=["POST"])
+@blp.auth()
+@blp.arguments(FareDisputeCreateSchema)
+@blp.response(201, FareDisputeSchema)
+def dispute_fare(body, trip_id):
+    """Dispute the fare of one of my paid trips (once per trip): a missing tap, a wrong fare, not my ride.
+
+    409 ``fare-not-disputable`` before the fare is paid, ``fare-dispute-exists`` the second time.
+    """
+    return services.raise_dispute(current_actor(), trip_id, **body)
+
+
+@blp.route("/transit/disputes")
+@blp.auth()
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_schema(FareDisputeSchema))
+def list_disputes(args):
+    """My fare disputes, newest first."""
+    return services.list_disputes(current_actor(), **args)
+
+
+@blp.route("/transit/disputes/<uuid:dispute_id>")
+@blp.auth()
+@blp.response(200, FareDisputeSchema)
+def get_dispute(dispute_id):
+    """One of my fare disputes and its decision."""
+    return services.get_dispute(current_actor(), dispute_id)
+
+
+@institution_blp.route("/transit/concessions/students", methods=["PUT"])
+@institution_blp.auth(kinds=(ActorKind.CLIENT,), scopes=(policies.CONCESSION_SCOPE,))
+@institution_blp.arguments(StudentAttestationSchema)
+@institution_blp.response(200, ConcessionSchema)
+def attest_student(body):
+    """A school attests a verified resident as a student from one day to another (again: replaced)."""
+    return services.attest_student(current_actor(), **body)
+
+
+@institution_blp.route("/transit/clearing/disputes")
+@institution_blp.auth(kinds=(ActorKind.CLIENT,), scopes=(policies.DISPUTE_SCOPE,))
+@institution_blp.arguments(FareDisputeQuerySchema, location="query")
+@institution_blp.response(200, page_schema(FareDisputeSchema))
+def disputes_to_review(args):
+    """Fare disputes to decide, oldest first (each read is written to the rider's access log)."""
+    return services.disputes_to_review(current_actor(), **args)
+
+
+@institution_blp.route("/transit/clearing/disputes/<uuid:dispute_id>/decision", methods=["POST"])
+@institution_blp.auth(kinds=(ActorKind.CLIENT,), scopes=(policies.DISPUTE_SCOPE,))
+@institution_blp.arguments(FareDisputeDecisionSchema)
+@institution_blp.response(200, FareDisputeSchema)
+def decide_dispute(body, dispute_id):
+    """Uphold a dispute (the fare, or the part given, refunded once) or reject it; 409 once decided."""
+    return services.decide_dispute(current_actor(), dispute_id, **body)

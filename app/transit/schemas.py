@@ -7,7 +7,7 @@ import marshmallow as ma
 from app.core.money import MoneySchema
 from app.core.pagination import PageArgsSchema
 from app.core.validation import StrictSchema
-from app.transit.models import TapKind, TripStatus
+from app.transit.models import DisputeKind, DisputeStatus, TapKind, TripStatus
 
 TAP_ID = ma.validate.Regexp(r"^[A-Za-z0-9._:-]{1,64}$")
 GATE_CODE = ma.validate.Regexp(r"^[A-Za-z0-9._-]{1,30}$")
@@ -145,3 +145,71 @@ class FareTableSchema(ma.Schema):
 
     def _window(self, table) -> int:
         return int(table.transfer_window.total_seconds() // 60)
+
+
+class StudentAttestationSchema(StrictSchema):
+    """A school attests a resident (by phone) as a student between two days, inclusive."""
+
+    phone = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^\+[1-9][0-9]{6,14}$"))
+    valid_from = ma.fields.Date(required=True)
+    valid_until = ma.fields.Date(required=True)
+    reference = ma.fields.String(load_default="", validate=ma.validate.Length(max=40))
+
+
+class ConcessionSchema(ma.Schema):
+    """A school's attestation of a student."""
+
+    id = ma.fields.UUID(dump_only=True)
+    kind = ma.fields.String(dump_only=True)
+    valid_from = ma.fields.Date(dump_only=True)
+    valid_until = ma.fields.Date(dump_only=True)
+    reference = ma.fields.String(dump_only=True)
+
+
+class MyConcessionsSchema(ma.Schema):
+    """The concession I ride on today, and the attestations behind it."""
+
+    today = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "elder | student | null (the full fare)"}
+    )
+    attestations = ma.fields.List(ma.fields.Nested(ConcessionSchema), dump_only=True)
+
+
+class FareDisputeCreateSchema(StrictSchema):
+    """What is wrong with a paid trip's fare."""
+
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf([k.value for k in DisputeKind]))
+    description = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    exit_station = ma.fields.String(
+        load_default=None, allow_none=True, validate=ma.validate.Regexp(r"^[A-Za-z0-9]{1,20}$")
+    )
+
+
+class FareDisputeSchema(ma.Schema):
+    """A fare dispute and its decision."""
+
+    id = ma.fields.UUID(dump_only=True)
+    trip = ma.fields.Nested(TripSchema, dump_only=True)
+    kind = ma.fields.String(dump_only=True)
+    description = ma.fields.String(dump_only=True)
+    exit_station_code = ma.fields.String(dump_only=True, allow_none=True)
+    status = ma.fields.String(dump_only=True, metadata={"description": "open | accepted | rejected"})
+    fare = ma.fields.Nested(MoneySchema, dump_only=True)
+    refund = ma.fields.Nested(MoneySchema, dump_only=True)
+    refund_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    answer = ma.fields.String(dump_only=True)
+    decided_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class FareDisputeQuerySchema(PageArgsSchema):
+    """The clearing house's queue, by status."""
+
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in DisputeStatus]))
+
+
+class FareDisputeDecisionSchema(StrictSchema):
+    """Uphold (with the refund, the whole fare unless given) or reject, with the answer the rider reads."""
+
+    accepted = ma.fields.Boolean(required=True)
+    answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500))
+    refund = ma.fields.Nested(MoneySchema, load_default=None, allow_none=True)

@@ -1,5 +1,7 @@
 """BOLA cases of commerce: another resident never sees the owner's orders, nor a merchant's records."""
 
+import io
+
 from app.commerce import services
 from app.core.actors import Actor
 from app.extensions import db
@@ -207,3 +209,54 @@ for rule in (
     "/api/v1/commerce/merchants/<uuid:merchant_id>/reviews",
 ):
     exempt(rule, PUBLIC)
+
+
+@bola_case("DELETE", "/api/v1/merchant/merchants/{merchant_id}/members/{member_id}")
+def members_removal(ctx: BolaContext) -> dict:
+    """Only the merchant's owner removes one of its members; another resident gets 404."""
+    merchant, _item = _own_merchant(ctx)
+    staff = ctx.make_person(name="BOLA店员")
+    member = services.add_member(helpers.person_actor(ctx.owner), merchant.id, staff.phone, "staff")
+    return {"merchant_id": merchant.id, "member_id": member.id, "secret": str(member.id)}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _png() -> dict:
+    return {"photo": (io.BytesIO(PNG), "a.png")}
+
+
+@bola_case("POST", "/api/v1/commerce/orders/{order_id}/review/photos", form=_png)
+def review_photo(ctx: BolaContext) -> dict:
+    """Only the reviewer adds a photo to the review of their order."""
+    order = _order(ctx, to="completed")
+    services.review_order(helpers.person_actor(ctx.owner), order.id, 4, "好")
+    return {"order_id": order.id, "secret": SECRET_NOTE}
+
+
+@bola_case("POST", "/api/v1/merchant/merchants/{merchant_id}/listings/{listing_id}/photos", form=_png)
+def members_listing_photo(ctx: BolaContext) -> dict:
+    """Only members add a photo to a listing."""
+    merchant, item = _own_merchant(ctx)
+    return {"merchant_id": merchant.id, "listing_id": item.id, "secret": merchant.credit_code}
+
+
+@bola_case("DELETE", "/api/v1/merchant/merchants/{merchant_id}/listings/{listing_id}/photos/{photo_id}")
+def members_listing_photo_removal(ctx: BolaContext) -> dict:
+    """Only members take a photo off a listing."""
+    merchant, item = _own_merchant(ctx)
+    photo = services.add_listing_photo(helpers.person_actor(ctx.owner), merchant.id, item.id, PNG)
+    return {
+        "merchant_id": merchant.id,
+        "listing_id": item.id,
+        "photo_id": photo.id,
+        "secret": photo.storage_key,
+    }
+
+
+exempt(
+    "/api/v1/commerce/photos/<uuid:photo_id>",
+    "a verified merchant's listing and review photos are public like its page "
+    "(tests/commerce/test_photos.py::test_a_photo_of_a_merchant_no_longer_verified_is_not_served)",
+)

@@ -67,3 +67,50 @@ exempt(
     "did not choose gets 404 (tests/eldercare/test_profiles.py::"
     "test_another_worker_and_a_guardian_without_the_scope_see_nothing)",
 )
+
+
+def _visit(ctx: BolaContext):
+    from app.core.actors import Actor, ActorKind
+    from app.core.geo import Point
+    from app.identity import clients
+    from tests.transit.helpers import code_for
+
+    elder = _elder(ctx)
+    if clients.client_by_id("bola-care-provider") is None:
+        clients.register_client("care_provider", "BOLA 养老", client_id="bola-care-provider", secret="s")
+    provider = Actor(
+        kind=ActorKind.CLIENT,
+        client_id="bola-care-provider",
+        scopes=frozenset({"eldercare:visits", "citycode:verify"}),
+    )
+    visit = services.start_visit(
+        provider, visit_ref=f"BOLA-{elder.id}", service="meal_help", caregiver="秘密护工",
+        code=code_for(elder), location=Point(26.55, 106.69),
+    )  # fmt: skip
+    ctx.db.session.commit()
+    return visit
+
+
+@bola_case("GET", "/api/v1/eldercare/visits/{visit_id}")
+def read_visit(ctx: BolaContext) -> dict:
+    """The elder reads a care visit; another resident gets 404."""
+    return {"visit_id": _visit(ctx).id, "secret": "秘密护工"}
+
+
+@bola_case("GET", "/api/v1/eldercare/visits", collection=True)
+def list_visits(ctx: BolaContext) -> dict:
+    """Another resident's visit list never shows the elder's visit."""
+    _visit(ctx)
+    return {"secret": "秘密护工"}
+
+
+exempt(
+    "/api/v1/staff/eldercare/elders/<uuid:person_id>/voucher",
+    "a community worker's route: residents are refused (403); a worker the elder did not choose gets 404 "
+    "(tests/eldercare/test_visits.py::test_only_the_assigned_worker_tops_up_a_voucher)",
+)
+exempt(
+    "/api/v1/eldercare/provider/visits/<uuid:visit_id>/end",
+    "a care provider's client only (scope eldercare:visits); another provider gets 404 "
+    "(tests/eldercare/test_visits.py::test_a_visit_is_refused_without_a_valid_scan_of_the_same_elder)",
+)

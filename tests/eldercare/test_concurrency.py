@@ -91,3 +91,54 @@ def test_presses_at_once_join_one_call(committed):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len(set(results)) == 1
     assert committed.count(Alert, Alert.person_id == elder.id) == 1
+
+
+def test_visits_ending_at_once_never_take_more_than_the_voucher_holds(committed):
+    from app.core.geo import Point
+    from app.core.money import Money
+    from app.eldercare.models import CareVisit, CareVoucher
+    from tests.transit.helpers import code_for
+
+    elder = committed.person("并发老人")
+    worker = committed.person("并发社工")
+    provider = Actor(
+        kind=ActorKind.CLIENT,
+        client_id="race-care",
+        scopes=frozenset({"eldercare:visits", "citycode:verify"}),
+    )
+
+    def setup():
+        identity.grant_role(Actor.system(), identity.get_person(worker.id), Role.COMMUNITY_WORKER)
+        identity.verify_real_name(helpers.person_actor(elder), "并发老人", helpers.national_id())
+        services.save_profile(
+            helpers.person_actor(elder), living_situation="alone", care_level="assisted", conditions=[],
+            emergency_contacts=[], checkin_by=None, worker_phone=worker.phone,
+        )  # fmt: skip
+        as_worker = Actor(
+            kind=ActorKind.PERSON, person_id=worker.id, roles=frozenset({Role.COMMUNITY_WORKER})
+        )
+        services.top_up_voucher(as_worker, elder.id, Money(5000))
+        return [
+            services.start_visit(
+                provider, visit_ref=f"race-{i}", service="cleaning", caregiver="护工",
+                code=code_for(elder), location=Point(26.5, 106.6),
+            ).id
+            for i in range(2)
+        ]  # fmt: skip
+
+    if committed.run(lambda: clients.client_by_id("race-care")) is None:
+        committed.run(lambda: clients.register_client("care_provider", "并发养老", client_id="race-care"))
+    visits = committed.run(setup)
+
+    def end(i):
+        return services.end_visit(provider, visits[i % 2], code=code_for(elder), location=Point(26.5, 106.6))
+
+    def subsidy(i):
+        return end(i).subsidy_fen
+
+    results = committed.concurrently(4, subsidy)
+    paid = sorted(r for r in results if isinstance(r, int))
+    assert paid == [1000, 4000], results  # the second visit gets what was left; each visit paid once
+    balance = committed.run(lambda: db.session.get(CareVoucher, elder.id).balance_fen)
+    assert balance == 0
+    assert committed.count(CareVisit, CareVisit.person_id == elder.id, CareVisit.subsidy_fen > 0) == 2

@@ -54,3 +54,14 @@ def tap_id() -> str:
 def gate(line: str, station: str, kind: str = "") -> str:
     """A demo gate's code."""
     return demo.gate_code(line, station, kind)
+
+
+SCHOOL = "test-school"
+CLEARING = "test-transit-clearing"
+
+
+def institution(client, client_id: str, kind: str) -> dict:
+    """Headers of an institution's client of ``kind`` (registered on first use)."""
+    if clients.client_by_id(client_id) is None:
+        clients.register_client(kind, client_id, client_id=client_id, secret=f"{client_id}-secret")
+    return scanner_headers(client, client_id)

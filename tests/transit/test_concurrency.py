@@ -66,3 +66,45 @@ def test_taps_of_one_rider_at_two_gates_at_once_form_one_trip_charged_once(commi
 
     results = committed.concurrently(3, settle)
     assert committed.count(PaymentIntent, PaymentIntent.payer_id == rider.id) == 1, results
+
+
+def test_two_reviewers_upholding_one_dispute_at_once_refund_it_once(committed):
+    from app.core.actors import Actor, ActorKind
+    from app.core.money import Money
+    from app.payments import sandbox
+    from app.payments.models import PaymentRefund
+    from app.transit.errors import FareDisputeDecided
+
+    committed.run(helpers.network)
+    rider, code = _person_and_code(committed, DAY)
+
+    def ride_and_pay():
+        with clock.frozen(DAY + timedelta(hours=1)):
+            request = services.TapRequest("M1-DGG-IN", helpers.tap_id(), "entry", code, DAY)
+            services.upload_taps(helpers.scanner_actor(), [request])  # no exit: the maximum fare
+        with clock.frozen(DAY + timedelta(days=1)):
+            services.settle_days()
+            sandbox.run(DAY + timedelta(days=1))
+
+    committed.run(ride_and_pay)
+
+    def dispute():
+        trip = db.session.scalar(db.select(Trip).where(Trip.person_id == rider.id))
+        return services.raise_dispute(
+            Actor(kind=ActorKind.PERSON, person_id=rider.id), trip.id, kind="missing_tap"
+        ).id
+
+    dispute_id = committed.run(dispute)
+    reviewer = Actor(kind=ActorKind.CLIENT, client_id="clearing", scopes=frozenset({"transit:disputes"}))
+
+    def uphold(i):
+        with clock.frozen(DAY + timedelta(days=1, hours=2)):
+            decided = services.decide_dispute(
+                reviewer, dispute_id, accepted=True, answer=f"复核 {i}", refund=Money(500)
+            )
+            return decided.refund_fen
+
+    results = committed.concurrently(4, uphold)
+    assert sorted(r for r in results if isinstance(r, int)) == [500], results
+    assert all(isinstance(r, FareDisputeDecided) for r in results if not isinstance(r, int)), results
+    assert committed.count(PaymentRefund, PaymentRefund.reason == f"transit fare dispute {dispute_id}") == 1

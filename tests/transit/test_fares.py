@@ -70,3 +70,26 @@ def test_distance_across_lines_runs_through_the_nearest_interchange():
     assert fares.metro_distance(fares.Stop("M1", "A", 0.0), fares.Stop("M2", "B", 8.0), network) == 15.0
     assert fares.metro_distance(fares.Stop("M1", "A", 0.0), fares.Stop("M1", "X", 10.0), network) == 10.0
     assert fares.metro_distance(fares.Stop("M1", "A", 0.0), fares.Stop("M3", "C", 1.0), network) is None
+
+
+def test_students_ride_at_half_fare_once_a_school_attests_them():
+    assert fares.concession_of(TABLE, 15, student=True) == "student"
+    assert fares.concession_of(TABLE, 15) is None  # no attestation in force: the full fare
+    assert fares.concession_of(TABLE, None, student=True) is None  # no verified real name
+    assert fares.concession_of(TABLE, 65, student=True) == "elder"  # the better concession wins
+    priced = fares.price_day(TABLE, [ride(km=15.0), ride("bus", "B2", None, start=300, minutes=0)], "student")
+    assert [p.fare_fen for p in priced] == [250, 100]
+    assert {p.concession for p in priced} == {"student"}
+
+
+def test_a_student_transfer_takes_the_discount_after_the_half_fare():
+    priced = fares.price_day(TABLE, [ride(km=15.0), ride("bus", "B2", None, start=30, minutes=0)], "student")
+    assert [p.fare_fen for p in priced] == [250, 0]  # half of 2 yuan is 1, less the 1-yuan transfer
+    assert priced[1].transfer and priced[1].concession == "student"
+
+
+def test_student_fares_count_towards_the_same_daily_cap():
+    rides = [ride(km=40.0, start=i * 200) for i in range(6)]  # 3.50 yuan each at half fare
+    priced = fares.price_day(TABLE, rides, "student")
+    assert [p.fare_fen for p in priced] == [350, 350, 350, 350, 100, 0]
+    assert sum(p.fare_fen for p in priced) == TABLE.daily_cap_fen

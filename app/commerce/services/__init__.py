@@ -38,6 +38,7 @@ from app.commerce.services.merchants import (  # noqa: F401
     my_merchants,
     public_merchant,
     register_merchant,
+    remove_member,
     set_hours,
 )
 from app.commerce.services.orders import (  # noqa: F401
@@ -55,6 +56,12 @@ from app.commerce.services.orders import (  # noqa: F401
     merchant_orders,
     on_payment_settled,
     place_order,
+)
+from app.commerce.services.photos import (  # noqa: F401
+    add_listing_photo,
+    add_review_photo,
+    public_photo,
+    remove_listing_photo,
 )
 from app.commerce.services.reviews import (  # noqa: F401
     merchant_reviews,

@@ -9,10 +9,12 @@ from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from app.commerce import notices
-from app.commerce.errors import AlreadyMember, CreditCodeTaken
+from app.commerce.errors import AlreadyMember, CreditCodeTaken, LastOwner
 from app.commerce.models import Listing, MemberRole, Merchant, MerchantMember, MerchantStatus
 from app.commerce.services._shared import MAX_MEMBERS, OWNER, member_ids, merchant_for_member
+from app.core import audit
 from app.core.actors import Actor, Role
+from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.geo import Point
 from app.core.models import utcnow
@@ -63,6 +65,24 @@ def add_member(actor: Actor, merchant_id: uuid.UUID, phone: str, role: str) -> M
         )
     person, _ = identity.get_or_create_person(phone)
     return _add_member(actor, merchant, person, role)
+
+
+def remove_member(actor: Actor, merchant_id: uuid.UUID, member_id: uuid.UUID) -> None:
+    """The owner removes someone from the merchant: they lose its orders at once and its role (audited)."""
+    merchant = merchant_for_member(actor, merchant_id, OWNER, lock=True)
+    member = db.session.get(MerchantMember, member_id)
+    if member is None or member.merchant_id != merchant.id:
+        raise NotFound()
+    if member.role == MemberRole.OWNER and len(member_ids(merchant.id, MemberRole.OWNER)) <= 1:
+        raise LastOwner()
+    person = identity.get_person(member.person_id)
+    for grant in [
+        g for g in person.roles if g.merchant_id == merchant.id and g.role in MERCHANT_ROLE.values()
+    ]:
+        identity.revoke_role(Actor.system(), grant.id)
+    db.session.delete(member)
+    db.session.flush()
+    audit.record(actor, member.person_id, AuditAction.DELETE, "merchant_member", member.id, member.role)
 
 
 def list_members(actor: Actor, merchant_id: uuid.UUID) -> list[MerchantMember]:

@@ -23,6 +23,7 @@ from app.eldercare.services.alerts import (  # noqa: F401
 )
 from app.eldercare.services.cards import home_cards  # noqa: F401
 from app.eldercare.services.checkins import check_in, list_checkins, sweep_checkins  # noqa: F401
+from app.eldercare.services.easy import EasyScreen, easy_screen, set_easy_mode  # noqa: F401
 from app.eldercare.services.profiles import (  # noqa: F401
     assigned_elders,
     elder_for_worker,
@@ -30,4 +31,13 @@ from app.eldercare.services.profiles import (  # noqa: F401
     my_profile,
     register_device,
     save_profile,
+)
+from app.eldercare.services.visits import (  # noqa: F401
+    end_visit,
+    get_visit,
+    list_visits,
+    my_voucher,
+    provider_visits,
+    start_visit,
+    top_up_voucher,
 )

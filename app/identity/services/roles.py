@@ -12,7 +12,7 @@ from app.core import audit
 from app.core.actors import Actor, ActorKind, Role
 from app.core.audit import AuditAction
 from app.core.errors import Conflict, NotFound, ValidationFailed
-from app.core.policy import require_role
+from app.core.policy import is_system, require_role
 from app.extensions import db
 from app.identity.models import (
     Person,
@@ -91,8 +91,9 @@ def grant_role_by_phone(actor: Actor, phone: str, role: str, **scope) -> RoleGra
 
 
 def revoke_role(actor: Actor, grant_id: uuid.UUID) -> RoleGrant:
-    """An administrator takes a role away (never their own administrator role)."""
-    require_role(actor, Role.ADMIN)
+    """An administrator, or the system for the domain that granted it, takes a role away (not own admin)."""
+    if not is_system(actor):
+        require_role(actor, Role.ADMIN)
     grant = db.session.get(RoleGrant, grant_id)
     if grant is None:
         raise NotFound()

@@ -24,6 +24,19 @@ from app.core.views import WithFacts, with_facts
 from app.extensions import db
 from app.transit.fares import fare_table  # noqa: F401
 from app.transit.models import PaymentState, Tap, TransitLine, Trip, TripStatus
+from app.transit.services.concessions import (  # noqa: F401
+    MyConcessions,
+    attest_student,
+    concession_on,
+    my_concessions,
+)
+from app.transit.services.disputes import (  # noqa: F401
+    decide_dispute,
+    disputes_to_review,
+    get_dispute,
+    list_disputes,
+    raise_dispute,
+)
 from app.transit.services.settlement import (  # noqa: F401
     DOMAIN,
     on_payment_settled,

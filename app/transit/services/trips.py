@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 from app.core.ids import new_id
 from app.core.models import upsert_insert, utcnow
 from app.extensions import db
-from app.identity import services as identity
 from app.transit import fares
 from app.transit.models import (
     Mode,
@@ -27,6 +26,7 @@ from app.transit.models import (
     Trip,
     TripStatus,
 )
+from app.transit.services import concessions
 
 MAX_TRIP = timedelta(hours=4)  # an entry with no exit after this long is a trip missing its exit
 
@@ -166,7 +166,7 @@ def _price(person_id: uuid.UUID, trips: list[Trip]) -> None:
     finished = sorted(
         (trip for trip in trips if trip.status != TripStatus.OPEN), key=lambda t: (t.started_at, t.id)
     )
-    concession = fares.concession_of(table, identity.age_of(person_id)) if finished else None
+    concession = concessions.concession_on(person_id, finished[0].business_date) if finished else None
     rides = [
         fares.Ride(
             mode=trip.mode,

@@ -1,0 +1,118 @@
+"""Fare disputes: a rider disputes a paid trip's fare; the clearing house decides once; a refund, once.
+
+The clearing house (the payee of every fare) reviews with a client holding ``transit:disputes``;
+each look at a dispute is written to the rider's access log. Deciding locks the dispute row, so of two
+reviewers deciding at once exactly one is recorded and money comes back once (the refund also carries
+the key ``transit-dispute-<id>``, so payments would replay rather than repeat it).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
+
+from app.core import access, audit
+from app.core.actors import Actor, MandateScope
+from app.core.audit import AuditAction
+from app.core.errors import NotFound, ValidationFailed
+from app.core.models import utcnow
+from app.core.money import Money
+from app.core.pagination import Page, paginate
+from app.core.policy import acting_for, require_scope
+from app.extensions import db
+from app.payments import services as payments
+from app.transit import notices, policies
+from app.transit.errors import FareDisputeDecided, FareDisputeExists, FareNotDisputable
+from app.transit.models import DisputeStatus, FareDispute, PaymentState, Trip
+
+SCOPE = MandateScope.TRANSIT
+
+
+def raise_dispute(
+    actor: Actor, trip_id: uuid.UUID, *, kind: str, description: str = "", exit_station: str | None = None
+) -> FareDispute:
+    """Dispute the fare of one of the rider's paid trips (once per trip)."""
+    acting_for(actor, SCOPE)
+    trip = access.load_private(actor, Trip, trip_id, scope=SCOPE, action=AuditAction.CREATE)
+    if trip.payment_state != PaymentState.PAID or trip.payment_id is None:
+        raise FareNotDisputable()
+    dispute = FareDispute(
+        trip_id=trip.id, person_id=trip.person_id, raised_by_id=actor.person_id, kind=kind,
+        description=description.strip()[:500], exit_station_code=exit_station, fare_fen=trip.fare_fen,
+        status=DisputeStatus.OPEN,
+    )  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            db.session.add(dispute)
+            db.session.flush()
+    except IntegrityError:
+        raise FareDisputeExists() from None
+    return dispute
+
+
+def list_disputes(actor: Actor, *, cursor: str | None, limit: int) -> Page:
+    """The rider's fare disputes, newest first."""
+    person_id = access.list_owner(actor, SCOPE, "transit_fare_dispute")
+    stmt = db.select(FareDispute).where(FareDispute.person_id == person_id)
+    return paginate(stmt, FareDispute.id, cursor=cursor, limit=limit)
+
+
+def get_dispute(actor: Actor, dispute_id: uuid.UUID) -> FareDispute:
+    """One of the rider's disputes (404 for anyone else's; the reviewer sees every one, audited)."""
+    return access.load_private(
+        actor, FareDispute, dispute_id, scope=SCOPE, also=lambda a, _d: policies.is_dispute_reviewer(a)
+    )
+
+
+def disputes_to_review(actor: Actor, *, status: str | None, cursor: str | None, limit: int) -> Page:
+    """The clearing house's queue, oldest first (each dispute shown is written to its rider's log)."""
+    require_scope(actor, policies.DISPUTE_SCOPE)
+    stmt = db.select(FareDispute)
+    if status is not None:
+        stmt = stmt.where(FareDispute.status == status)
+    page = paginate(stmt, FareDispute.id, cursor=cursor, limit=limit, newest_first=False)
+    for dispute in page.items:
+        audit.record(actor, dispute.person_id, AuditAction.READ, "transit_fare_dispute", dispute.id)
+    return page
+
+
+def decide_dispute(
+    actor: Actor, dispute_id: uuid.UUID, *, accepted: bool, answer: str, refund: Money | None = None
+) -> FareDispute:
+    """Uphold (refund all or part of the fare, once) or reject a dispute; 409 once it is decided."""
+    require_scope(actor, policies.DISPUTE_SCOPE)
+    dispute = db.session.scalar(
+        db.select(FareDispute)
+        .where(FareDispute.id == dispute_id)
+        .with_for_update(of=FareDispute)
+        .execution_options(populate_existing=True)
+    )
+    if dispute is None:
+        raise NotFound()
+    if dispute.status != DisputeStatus.OPEN:
+        raise FareDisputeDecided()
+    dispute.answer, dispute.decided_by, dispute.decided_at = answer.strip()[:500], actor.client_id, utcnow()
+    if accepted:
+        amount = refund.fen if refund is not None else dispute.fare_fen
+        if not 0 < amount <= dispute.fare_fen:
+            raise ValidationFailed(
+                {"refund": [gettext("A refund is more than nothing and at most the fare paid.")]}
+            )
+        record = payments.refund(
+            Actor.system(),
+            dispute.trip.payment_id,
+            Money(amount),
+            f"transit fare dispute {dispute.id}",
+            f"transit-dispute-{dispute.id}",
+        )
+        dispute.status, dispute.refund_fen, dispute.refund_id = DisputeStatus.ACCEPTED, amount, record.id
+    else:
+        dispute.status = DisputeStatus.REJECTED
+    db.session.flush()
+    audit.record(
+        actor, dispute.person_id, AuditAction.CHANGE, "transit_fare_dispute", dispute.id, dispute.status
+    )
+    notices.dispute_decided(dispute)
+    return dispute
