@@ -1,7 +1,7 @@
 """Transit concessions and fare disputes, access scan retry ids, elder-care visits, vouchers and easy mode, commerce photos
 
 Revision ID: 12f514f822c3
-Revises: 6375b0afedad
+Revises: 99a3dd06918a
 Create Date: 2026-12-01 18:29:46.831968
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '12f514f822c3'
-down_revision = '6375b0afedad'
+down_revision = '99a3dd06918a'
 branch_labels = None
 depends_on = None
 
