@@ -38,14 +38,15 @@ def csrf_of(html: str) -> str:
 
 @pytest.fixture
 def console_city(db, app):
-    """The demo city, its people and the 12345 hotline's data, with the console's client."""
+    """The demo city, its people, the 12345 hotline's data and the shops, with the console's client."""
     from app.city.demo import seed_city
+    from app.commerce.demo import seed_commerce
     from app.complaints.demo import seed_complaints
     from app.console.demo import register_console_client
     from app.identity.demo import seed_identity
 
-    # What the stories need of the demo, in its order (a third of the time of all of it).
-    for seed in (seed_city, seed_identity, seed_complaints):
+    # What the stories need of the demo, in its order (a part of the time of all of it).
+    for seed in (seed_city, seed_identity, seed_complaints, seed_commerce):
         seed()
     register_console_client("http://localhost", app.config["OIDC_ISSUER"])
     return db
