@@ -9,7 +9,7 @@ from app.transit.models import FareDispute
 
 TOPIC = "transit"
 
-notifications.register_topic(TOPIC, label=_l("Bus and metro"), default_channels=("telegram",))
+notifications.register_topic(TOPIC, label=_l("Bus and metro"), default_channels=("sms", "telegram"))
 notifications.register_template(
     "transit_dispute_refunded",
     topic=TOPIC,
