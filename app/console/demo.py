@@ -15,10 +15,14 @@ CALLBACK_PATH = "/console/callback"
 
 
 def console_redirect_uris(*base_urls: str) -> list[str]:
-    """The callback on each URL the app is served on (127.0.0.1 and localhost of the demo port)."""
+    """The callback on each URL the app is served on (127.0.0.1 and localhost of the demo port).
+
+    A URL a public client may not redirect to (plain http off the loopback, such as an issuer named
+    for a cluster behind a proxy) is left out: the console is then reached through the others.
+    """
     uris = []
     for base in base_urls:
-        if not base:
+        if not base or not identity.acceptable_redirect(base.rstrip("/") + CALLBACK_PATH):
             continue
         uris.append(base.rstrip("/") + CALLBACK_PATH)
         parts = urlsplit(base)

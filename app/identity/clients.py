@@ -168,14 +168,14 @@ def _redirect_uris(uris) -> list[str]:
             {"redirect_uri": [gettext("A public client needs at least one redirect URI.")]}
         )
     for uri in uris:
-        if not _acceptable_redirect(uri):
+        if not acceptable_redirect(uri):
             raise ValidationFailed(
                 {"redirect_uri": [gettext("Not an acceptable redirect URI: %(uri)s", uri=uri)]}
             )
     return uris
 
 
-def _acceptable_redirect(uri: str) -> bool:
+def acceptable_redirect(uri: str) -> bool:
     """https, http on the loopback (native apps, RFC 8252), or an app's own scheme; never a fragment."""
     parts = urlsplit(uri)
     if parts.fragment or not parts.scheme:

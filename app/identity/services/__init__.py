@@ -19,6 +19,7 @@ from app.identity.services._shared import (  # noqa: F401
     CodeRejected,
     LinkCodeRejected,
     ReplayCheckUnavailable,
+    acceptable_redirect,
     client_actor_for_api_key,
     client_by_id,
     upsert_client,

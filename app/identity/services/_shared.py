@@ -38,3 +38,4 @@ client_by_id = clients.client_by_id
 
 
 upsert_client = clients.upsert_client  # the demo's fixed institutions (not in production)
+acceptable_redirect = clients.acceptable_redirect  # https, loopback http or an app's own scheme
