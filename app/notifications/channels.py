@@ -14,7 +14,6 @@ import hmac
 import json
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -150,26 +149,11 @@ class TelegramChannel:
         if not chat_id:
             raise Skipped("the person has not linked a Telegram account")
         text = f"{outgoing.title}\n\n{outgoing.body}"
-        base_url = current_app.config["TELEGRAM_API_BASE_URL"]
-        message_id = _run_to_end(_telegram_send(token, base_url, chat_id, text))
+        message_id = asyncio.run(_telegram_send(token, chat_id, text))
         return Sent(str(message_id))
 
 
-def _run_to_end(coroutine):
-    """Run a coroutine from synchronous code, on a thread of its own where this one already runs a loop.
-
-    A delivery made inline in a process that runs an event loop in the same thread (the bot's
-    handlers, a browser driver in tests) cannot call ``asyncio.run`` there.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-send") as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-async def _telegram_send(token: str, base_url: str, chat_id: str, text: str) -> int:
+async def _telegram_send(token: str, chat_id: str, text: str) -> int:
     from telegram import Bot
     from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
     from telegram.request import HTTPXRequest
@@ -180,7 +164,7 @@ async def _telegram_send(token: str, base_url: str, chat_id: str, text: str) -> 
         request = HTTPXRequest(connect_timeout=5, read_timeout=10)
     bot = Bot(
         token,
-        base_url=base_url,
+        base_url=current_app.config["TELEGRAM_API_BASE_URL"],
         request=request,
         get_updates_request=request,
     )

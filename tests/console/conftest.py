@@ -89,9 +89,14 @@ def live(app, console_city):
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium, headless, driven by Playwright (browsers cannot be downloaded here)."""
+    """Debian's Chromium, headless, driven by Playwright (browsers cannot be downloaded here).
+
+    One per module, not per session: Playwright's sync API runs an event loop in the main thread
+    while it is started, and the suite's later ``asyncio.run`` calls (Telegram deliveries) fail
+    inside a running loop.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
