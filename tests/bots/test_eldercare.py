@@ -111,7 +111,11 @@ def test_a_guardian_answers_the_sos_she_was_sent_in_the_chat(app, bot, link, db,
             to_daughter = [m["text"] for m in telegram.sent if str(m["chat_id"]) == "8812"]
             assert "李奶奶" in to_daughter[-1]  # the SOS notice reached her chat
 
-            bot(daughter_chat.text("/care"))  # from the notice, in the same chat
+            bot(daughter_chat.text("/inbox"))  # the notice, in the same chat: it opens where to answer it
+            sos_notice = next(data for label, data in bot.request.last_buttons() if "李奶奶" in label)
+            bot(daughter_chat.press(sos_notice))
+            assert bot.request.last_buttons()[0] == ("打开：智慧养老", "care:")
+            bot(daughter_chat.press("care:"))
             assert bot.request.last_text() == "🆘 李奶奶：紧急呼救，10:00。\n还没有人响应。您能过去吗？"
             assert bot.request.last_buttons() == [
                 ("我马上到：10 分钟", f"sosack:{alert.id.hex}:10"),
