@@ -8,6 +8,7 @@ paused so that it is provably behind the primary:
 * a replica further behind than ``REPLICA_MAX_LAG_SECONDS`` is not used;
 * a resident who has just written (a social-security refresh) reads the write at once, although
   the replica does not hold it; so does a machine client (a parking operator's occupancy);
+* with Redis unreachable a signed-in caller's pins cannot be read, so the primary answers them;
 * a replica that is down (stopped, or dying between its health check and a request) is not used:
   the primary answers.
 """
@@ -67,10 +68,9 @@ def _replicated_app(standby: StreamingReplica, **settings):
     return create_app(
         TestConfig,
         SQLALCHEMY_DATABASE_URI=DATABASE_URL,
-        REDIS_URL=REDIS_URL,
         DATABASE_REPLICA_URLS=standby.url,
         REPLICA_CONNECT_TIMEOUT=1,
-        **{"REPLICA_MAX_LAG_SECONDS": 60, "REPLICA_CHECK_SECONDS": 0, **settings},
+        **{"REDIS_URL": REDIS_URL, "REPLICA_MAX_LAG_SECONDS": 60, "REPLICA_CHECK_SECONDS": 0, **settings},
     )
 
 
@@ -231,6 +231,29 @@ def test_an_operator_reads_its_own_occupancy_at_once(city, replica):
     assert changed.status_code == 200, changed.get_data(as_text=True)
     assert _free_spaces(client, code, near, operator) == 2  # the operator: from the primary
     assert _free_spaces(client, code, near) == 40  # anyone else: from the replica, still behind
+
+
+def test_with_redis_unreachable_a_signed_in_caller_reads_from_the_primary(app, replica):
+    blind = _replicated_app(replica, REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens there
+    with blind.app_context():
+        kept = snapshot(_db.engine)
+    client = blind.test_client()
+    try:
+        code, near = _lot(blind)
+        replica.caught_up()
+        operator = client_token(client, OPERATOR)
+        replica.pause()
+        _occupy(blind, code, 12)
+        before = _served("primary", "no_pins")
+        assert _free_spaces(client, code, near, operator) == 28  # its pins cannot be read: the primary
+        assert _served("primary", "no_pins") == before + 1
+        assert _free_spaces(client, code, near) == 40  # an anonymous search has no pins to read
+    finally:
+        replica.resume()
+        with blind.app_context():
+            restore(_db.engine, kept)
+            _db.engine.dispose()
+            replicas.replica_set().dispose()
 
 
 # --- a replica that is down -------------------------------------------------------------------------
