@@ -150,6 +150,11 @@ class ReplicaSet:
         self.pin_seconds = max(int(config["REPLICA_PIN_SECONDS"]), int(self.max_lag + self.check_every + 1))
         options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         self.replicas = [Replica(url, options, int(config["REPLICA_CONNECT_TIMEOUT"])) for url in urls]
+        self.pins_unknown_until = float("-inf")  # monotonic: until then this process cannot trust pins
+
+    def distrust_pins(self, seconds: float) -> None:
+        """Read every pinnable caller from the primary for ``seconds`` (a pin was lost, or Redis is down)."""
+        self.pins_unknown_until = max(self.pins_unknown_until, time.monotonic() + seconds)
 
     def usable(self) -> tuple[list[Replica], str]:
         """The replicas that may serve a read now, or none and why."""
@@ -185,26 +190,21 @@ def _callers() -> list[str]:
     return sorted(PIN_PREFIX + key for key in keys)
 
 
-_pins_unknown_until = [float("-inf")]  # monotonic: until then this process does not trust its pins
 PIN_RETRY_SECONDS = 5.0  # after Redis failed a read of pins, how long before asking it again
 
 
-def _distrust_pins(seconds: float) -> None:
-    _pins_unknown_until[0] = max(_pins_unknown_until[0], time.monotonic() + seconds)
-
-
-def _pinned(keys: list[str]) -> bool | None:
+def _pinned(replicas: ReplicaSet, keys: list[str]) -> bool | None:
     """True when any of the callers wrote recently; None when the pins cannot be read."""
     if not keys:
         return False
     connection = get_redis()
-    if connection is None or time.monotonic() < _pins_unknown_until[0]:
+    if connection is None or time.monotonic() < replicas.pins_unknown_until:
         return None
     try:
         return bool(connection.exists(*keys))
     except Exception:  # noqa: BLE001 - Redis down: the primary answers
         log.warning("read pins cannot be read: reading from the primary", exc_info=True)
-        _distrust_pins(PIN_RETRY_SECONDS)
+        replicas.distrust_pins(PIN_RETRY_SECONDS)
         return None
 
 
@@ -224,7 +224,7 @@ def _pin_writer(session: Session) -> None:
         pipe.execute()
     except Exception:  # noqa: BLE001 - the write is committed; the caller's reads here go to the primary
         log.warning("could not pin %s to the primary after a write", keys, exc_info=True)
-        _distrust_pins(replicas.pin_seconds)
+        replicas.distrust_pins(replicas.pin_seconds)
 
 
 # --- routing each marked request ------------------------------------------------------------------
@@ -248,7 +248,7 @@ def _choose() -> tuple[sa.Engine | None, str, str]:
     replicas = replica_set()
     if replicas is None:
         return None, PRIMARY, Reason.NO_REPLICA
-    pinned = _pinned(_callers())
+    pinned = _pinned(replicas, _callers())
     if pinned is None:
         return None, PRIMARY, Reason.NO_PINS
     if pinned:

@@ -8,7 +8,9 @@ paused so that it is provably behind the primary:
 * a replica further behind than ``REPLICA_MAX_LAG_SECONDS`` is not used;
 * a resident who has just written (a social-security refresh) reads the write at once, although
   the replica does not hold it; so does a machine client (a parking operator's occupancy);
-* with Redis unreachable a signed-in caller's pins cannot be read, so the primary answers them;
+* with Redis unreachable a signed-in caller's pins cannot be read, so the primary answers them; a
+  process that could not write a caller's pin reads signed-in callers from the primary for a pin's
+  length;
 * a replica that is down (stopped, or dying between its health check and a request) is not used:
   the primary answers.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from unittest import mock
 
 import pytest
 import redis
@@ -254,6 +257,23 @@ def test_with_redis_unreachable_a_signed_in_caller_reads_from_the_primary(app, r
             restore(_db.engine, kept)
             _db.engine.dispose()
             replicas.replica_set().dispose()
+
+
+def test_a_pin_that_could_not_be_written_sends_this_process_to_the_primary(city, replica):
+    code, near = _lot(city)
+    replica.caught_up()
+    replica.pause()
+    client = city.test_client()
+    operator = client_token(client, OPERATOR)
+    occupancy = f"/api/v1/operator/lots/{code}/occupancy"
+    with mock.patch.object(redis.client.Pipeline, "execute", side_effect=redis.ConnectionError("gone")):
+        changed = client.put(occupancy, headers=operator, json={"occupied": 7})
+    assert changed.status_code == 200, changed.get_data(as_text=True)  # the write stands
+    connection = redis.Redis.from_url(REDIS_URL)
+    assert not list(connection.scan_iter(replicas.PIN_PREFIX + "*"))  # no pin was kept
+    before = _served("primary", "no_pins")
+    assert _free_spaces(client, code, near, operator) == 33  # still the operator's own write
+    assert _served("primary", "no_pins") == before + 1
 
 
 # --- a replica that is down -------------------------------------------------------------------------
