@@ -36,6 +36,7 @@ from app.core.actors import Role
 from app.core.api import ApiBlueprint, accepts, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
+from app.core.replicas import replica_ok
 
 blp = ApiBlueprint(
     "commerce", __name__, description="Community services (社区云商圈): nearby, orders, reviews"
@@ -53,6 +54,7 @@ STREET_OFFICE = {"roles": (Role.COMMUNITY_WORKER, Role.ADMIN)}
 
 
 @blp.route("/commerce/nearby")
+@replica_ok
 @blp.arguments(NearbyQuerySchema, location="query")
 @blp.response(200, NearbyResultSchema)
 def nearby(args):

@@ -10,6 +10,7 @@ from app.core.actors import ActorKind, Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
+from app.core.replicas import replica_ok
 from app.parking import services
 from app.parking.schemas import (
     AnomalyQuerySchema,
@@ -70,6 +71,7 @@ POLICE = {"scopes": (services.POLICE_SCOPE,), "kinds": (ActorKind.CLIENT,)}
 
 
 @blp.route("/parking/lots")
+@replica_ok
 @blp.arguments(LotQuerySchema, location="query")
 @blp.response(200, LotSchema(many=True))
 def lots_near(args):
