@@ -463,6 +463,9 @@ class ViolationDispute(IdMixin, DisputeMixin, db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewer: Mapped[str | None] = mapped_column(String(60))  # the officer, as the police name them
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     violation: Mapped[Violation] = relationship(lazy="joined", innerjoin=True)
 
     KIND_LABELS = VIOLATION_DISPUTE_KIND_LABELS

@@ -266,6 +266,15 @@ def get_appeal(dispute_id):
     return services.get_appeal(current_actor(), dispute_id)
 
 
+@blp.route("/violations/appeals/<uuid:dispute_id>/escalate", methods=["POST"])
+@blp.auth()
+@blp.arguments(ParkingEscalateSchema)
+@blp.response(200, ViolationDisputeSchema)
+def escalate_appeal(body, dispute_id):
+    """Take a rejected (or undecided past its deadline) appeal to 12345 with the violation attached, once."""
+    return services.escalate_appeal(current_actor(), dispute_id, **body)
+
+
 # --- operators ----------------------------------------------------------------------------------
 
 

@@ -495,6 +495,11 @@ class ViolationDisputeSchema(ma.Schema):
     answer = ma.fields.String(dump_only=True, allow_none=True)
     answered_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     reviewer = ma.fields.String(dump_only=True, allow_none=True)
+    may_escalate = ma.fields.Boolean(
+        dump_only=True, metadata={"description": "Rejected, or undecided past its deadline: may go to 12345"}
+    )
+    escalated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    complaint_tracking_number = ma.fields.String(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
 
 

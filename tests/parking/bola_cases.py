@@ -138,6 +138,15 @@ def owners_appeal(ctx: BolaContext) -> dict:
     return {"dispute_id": _appeal(ctx).id, "secret": APPEAL_SECRET}
 
 
+@bola_case("POST", "/api/v1/violations/appeals/{dispute_id}/escalate", body={})
+def owners_appeal_escalated(ctx: BolaContext) -> dict:
+    """Only the owner takes a rejected appeal to 12345."""
+    complaints.seed_categories()
+    appeal = _appeal(ctx)
+    services.decide_appeal(helpers.police_actor(), appeal.id, False, "经核查无误")
+    return {"dispute_id": appeal.id, "secret": APPEAL_SECRET}
+
+
 exempt("/api/v1/parking/lots/<uuid:lot_id>", "public reference data: a lot's place, tariff and free spaces")
 OPERATOR_ONLY = (
     "an operator's route: residents are refused (403, kinds=client) and one operator never reaches "

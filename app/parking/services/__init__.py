@@ -26,6 +26,7 @@ from app.parking.services._shared import (  # noqa: F401
 from app.parking.services.appeals import (  # noqa: F401
     appeal_violation,
     decide_appeal,
+    escalate_appeal,
     get_appeal,
     list_appeals,
     police_appeals,

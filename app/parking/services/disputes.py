@@ -144,25 +144,9 @@ def _settle_fee(dispute: ParkingDispute, fee_fen: int) -> None:
 def escalate_dispute(actor: Actor, dispute_id: uuid.UUID, note: str = "") -> ParkingDispute:
     """Take a rejected or unanswered dispute to 12345 as a complaint carrying the stay as evidence."""
     dispute = get_dispute(actor, dispute_id, lock=True)
-    now = utcnow()
-    if not dispute.may_escalate_at(now):
-        raise Conflict(
-            gettext("Only a rejected dispute, or one unanswered past its deadline, goes to 12345.")
-        )
-    text = "\n".join(part for part in (dispute.description, note.strip()) if part)[:2000]
-    complaint = complaints.submit_complaint(
-        actor,
-        complaints.Intake(
-            category_code=COMPLAINT_CATEGORY,
-            description=text,
-            contact_allowed=True,
-            identity_visible=True,
-            attachment=_attachment(dispute),
-        ),
+    complaints.escalate_dispute(
+        actor, dispute, category_code=COMPLAINT_CATEGORY, attachment=_attachment(dispute), note=note
     )
-    dispute.status, dispute.escalated_at = DisputeStatus.ESCALATED, now
-    dispute.complaint_id, dispute.complaint_tracking_number = complaint.id, complaint.tracking_number
-    db.session.flush()
     return dispute
 
 
@@ -186,7 +170,9 @@ def _attachment(dispute: ParkingDispute):
         ),
     ]
     title = in_every_locale(lambda: gettext("Parking fee dispute: %(kind)s", kind=dispute.kind_label))
-    return complaints.Attachment(kind="parking_dispute", title=title, facts=facts)
+    return complaints.Attachment(
+        kind="parking_dispute", title=title, facts=facts, reference=f"parking_dispute:{dispute.id}"
+    )
 
 
 def note_unanswered_disputes(now: datetime | None = None, limit: int = 500) -> int:
