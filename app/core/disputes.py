@@ -2,9 +2,11 @@
 
 A resident disputes something a counterpart charged or decided (a biller's payment, an operator's
 parking fee, a police fine); the counterpart answers by a deadline. A rejected dispute, or one still
-unanswered past its deadline, may be escalated to 12345 as a complaint. Each domain's dispute model
+unanswered past its deadline, may be escalated to 12345 as a complaint. While a dispute waits for
+its answer (open, or taken to 12345 unanswered) the disputed debt gathers no late fee; once answered,
+a debt still owed has its grace again, counted from the answer. Each domain's dispute model
 keeps its own columns and adds :class:`DisputeMixin` for these rules; it names its kinds'
-labels in ``KIND_LABELS`` and has ``kind``, ``status`` and ``answer_due_at`` columns.
+labels in ``KIND_LABELS`` and has ``kind``, ``status``, ``answer_due_at`` and ``answered_at`` columns.
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ class DisputeMixin:
         if self.status == DisputeStatus.REJECTED:
             return True
         return self.status == DisputeStatus.OPEN and moment >= self.answer_due_at
+
+    @property
+    def holds_late_fees(self) -> bool:
+        """Waiting for the counterpart's answer: the disputed debt gathers no late fee meanwhile."""
+        if self.status == DisputeStatus.OPEN:
+            return True
+        return self.status == DisputeStatus.ESCALATED and getattr(self, "answered_at", None) is None
 
     @property
     def may_escalate(self) -> bool:
