@@ -3,13 +3,15 @@
 A resident disputes something a counterpart charged or decided (a biller's payment, an operator's
 parking fee, a police fine, a transit fare); the counterpart answers, by a deadline where it has one.
 A rejected dispute, or one still unanswered past its deadline, may be escalated to 12345 as a
-complaint. Each domain's dispute model keeps its own columns and adds :class:`DisputeMixin` for these
+complaint. While a dispute waits for its answer (open, or taken to 12345 unanswered) the disputed
+debt gathers no late fee; once answered, a debt still owed has its grace again, counted from the
+answer. Each domain's dispute model keeps its own columns and adds :class:`DisputeMixin` for these
 rules; it names its kinds' labels in ``KIND_LABELS`` and has ``kind``, ``status``, ``description``,
-``answer_due_at`` (``None``: no deadline, only a rejection opens 12345), ``escalated_at``,
-``complaint_id`` and ``complaint_tracking_number`` columns. The one way to take it to 12345 is
-``app.complaints.services.escalate_dispute`` (the kernel imports no domain): it checks
-:meth:`DisputeMixin.may_escalate_at`, files the complaint with the domain's attachment and calls
-:meth:`DisputeMixin.mark_escalated`.
+``answer_due_at`` (``None``: no deadline, only a rejection opens 12345), ``answered_at`` (where late
+fees count), ``escalated_at``, ``complaint_id`` and ``complaint_tracking_number`` columns. The one way
+to take it to 12345 is ``app.complaints.services.escalate_dispute`` (the kernel imports no domain):
+it checks :meth:`DisputeMixin.may_escalate_at`, files the complaint with the domain's attachment and
+calls :meth:`DisputeMixin.mark_escalated`.
 """
 
 from __future__ import annotations
@@ -62,6 +64,13 @@ class DisputeMixin:
             return True
         due = self.answer_due_at
         return self.status == DisputeStatus.OPEN and due is not None and moment >= due
+
+    @property
+    def holds_late_fees(self) -> bool:
+        """Waiting for the counterpart's answer: the disputed debt gathers no late fee meanwhile."""
+        if self.status == DisputeStatus.OPEN:
+            return True
+        return self.status == DisputeStatus.ESCALATED and getattr(self, "answered_at", None) is None
 
     @property
     def may_escalate(self) -> bool:

@@ -45,6 +45,8 @@ from app.parking.schemas import (
     SessionPaymentRequestSchema,
     SessionQuerySchema,
     SessionSchema,
+    TariffPublishSchema,
+    TariffVersionSchema,
     ViolationDisputeCreateSchema,
     ViolationDisputeSchema,
     ViolationFileSchema,
@@ -316,9 +318,31 @@ def managed_lot(code):
 @operator_blp.arguments(LotChangeSchema)
 @operator_blp.response(200, ManagedLotSchema)
 def change_lot(body, code):
-    """Change my lot's capacity, tariff, opening hours or whether it is open (a tariff prices exits)."""
+    """Change my lot's capacity, tariff (in effect from now), opening hours or whether it is open."""
     lot = services.change_lot(current_actor(), code, body)
     return lot
+
+
+@operator_blp.route("/operator/lots/<string:code>/tariffs", methods=["POST"])
+@operator_blp.auth(**OPERATOR)
+@operator_blp.arguments(TariffPublishSchema)
+@operator_blp.response(201, TariffVersionSchema)
+def publish_tariff(body, code):
+    """Publish a version of my lot's tariff taking effect at a later moment (the same moment: replaced).
+
+    Drivers see the next one on the lot; a stay crossing the moment is priced by each version for its
+    part.
+    """
+    return services.publish_tariff(current_actor(), code, body["tariff"], body["effective_at"])
+
+
+@operator_blp.route("/operator/lots/<string:code>/tariffs/<uuid:version_id>", methods=["DELETE"])
+@operator_blp.auth(**OPERATOR)
+@operator_blp.response(204)
+def withdraw_tariff(code, version_id):
+    """Withdraw a version of my lot's tariff before it takes effect (409 once in effect)."""
+    services.withdraw_tariff(current_actor(), code, version_id)
+    return Response(status=204)
 
 
 @operator_blp.route("/operator/anomalies")

@@ -150,11 +150,13 @@ def owners_appeal_escalated(ctx: BolaContext) -> dict:
 exempt("/api/v1/parking/lots/<uuid:lot_id>", "public reference data: a lot's place, tariff and free spaces")
 OPERATOR_ONLY = (
     "an operator's route: residents are refused (403, kinds=client) and one operator never reaches "
-    "another's lots (tests/parking/test_operator.py)"
+    "another's lots (tests/parking/test_operator.py, tests/parking/test_tariff_versions.py)"
 )
 for rule in (
     "/api/v1/operator/lots/<string:code>/occupancy",
     "/api/v1/operator/lots/<string:code>",
+    "/api/v1/operator/lots/<string:code>/tariffs",
+    "/api/v1/operator/lots/<string:code>/tariffs/<uuid:version_id>",
     "/api/v1/operator/anomalies/<uuid:anomaly_id>/resolve",
     "/api/v1/operator/disputes/<uuid:dispute_id>/answer",
 ):

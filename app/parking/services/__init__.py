@@ -53,8 +53,10 @@ from app.parking.services.lots import (  # noqa: F401
     get_lot,
     lots_near,
     managed_lot,
+    publish_tariff,
     report_occupancy,
     save_lot,
+    withdraw_tariff,
 )
 from app.parking.services.plates import (  # noqa: F401
     bind_plate,
