@@ -38,7 +38,11 @@ def test_check_in_and_sos_with_one_button_and_a_guardian_acting_for_the_elder(
 
         bot(chat.text("/care"))
         assert bot.request.last_text() == "今天还没有打卡。"
-        assert bot.request.last_buttons() == [("✅ 我今天很好", "checkin:"), ("🆘 紧急呼救", "sos:")]
+        assert bot.request.last_buttons() == [
+            ("✅ 我今天很好", "checkin:"),
+            ("🆘 紧急呼救", "sos:"),
+            ("🔠 长辈模式：大按钮", "easy:on"),
+        ]
         bot(chat.press("checkin:"))
         assert bot.request.last_text().startswith("谢谢。已于 10:00 打卡")
         (row,) = db.session.scalars(db.select(CheckIn).where(CheckIn.person_id == elder.id))

@@ -96,7 +96,7 @@ def panel(turn: Turn, _arguments: str) -> Reply:
     """``/care``: calls for help I may answer; then today's check-in, an open call, the two big buttons."""
     actor, calls = turn.resident, _calls_to_answer(turn)
     try:
-        eldercare.my_profile(actor)  # 404 without a care profile: the same refusal as the app
+        profile = eldercare.my_profile(actor)  # 404 without a care profile: the same refusal as the app
     except NotFound:
         if calls:  # a guardian without a care profile of their own
             return _calls_reply(calls)
@@ -110,10 +110,13 @@ def panel(turn: Turn, _arguments: str) -> Reply:
     alert = _open_alert(turn)
     if alert is not None:
         lines += _alert_lines(alert)
+    buttons = _buttons(alert)
+    if not profile.easy_mode:  # easy mode: the menu becomes the big buttons (bots/telegram/features/easy.py)
+        buttons.append([(gettext("🔠 Easy mode: big buttons"), "easy:on")])
     if calls:
         answer = _calls_reply(calls)
-        return Reply("\n".join([answer.text, *lines]), answer.buttons + _buttons(alert))
-    return Reply("\n".join(lines), _buttons(alert))
+        return Reply("\n".join([answer.text, *lines]), answer.buttons + buttons)
+    return Reply("\n".join(lines), buttons)
 
 
 def answer_call(turn: Turn, argument: str) -> Reply:
