@@ -1,7 +1,7 @@
 """parking: tariff versions with an effective date, the late-fee rule kept by each stay
 
 Revision ID: 36d3be344c1c
-Revises: 12f514f822c3
+Revises: 91b5de8bd0e2
 Create Date: 2026-12-01 21:03:49.631529
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '36d3be344c1c'
-down_revision = '12f514f822c3'
+down_revision = '91b5de8bd0e2'
 branch_labels = None
 depends_on = None
 
