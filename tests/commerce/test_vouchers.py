@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.eldercare.models import CareVoucher
 from app.extensions import db as _db
 from app.notifications.models import OutboxMessage
 from tests.commerce import helpers
@@ -205,6 +206,14 @@ def test_only_an_elder_care_listing_takes_vouchers_and_other_listings_never_touc
     order = _order(client, auth, elder, plain, "plain").get_json()
     assert order["subsidy"]["amount_fen"] == 0 and order["to_pay"]["amount_fen"] == 6000
     assert _balance(client, auth, elder) == 6000
+    stranger = make_person(name="年轻人")
+    db.session.commit()
+    eligible = _bathing(client, auth, station)
+    theirs = _order(client, auth, stranger, eligible, "no-voucher").get_json()
+    assert (theirs["subsidy"]["amount_fen"], theirs["to_pay"]["amount_fen"]) == (0, 6000)
+    assert db.session.get(CareVoucher, stranger.id) is None, (
+        "no voucher is made for someone never granted one"
+    )
 
 
 def test_another_resident_a_guardian_without_commerce_and_another_merchant_get_404(

@@ -218,9 +218,14 @@ def take_from_voucher(person_id: uuid.UUID, wanted_fen: int) -> int:
 
     For another domain paying for an elder's care service (a commerce order): it returns what it took.
     """
-    if wanted_fen <= 0:
+    voucher = db.session.scalar(
+        db.select(CareVoucher)
+        .where(CareVoucher.person_id == person_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if voucher is None or wanted_fen <= 0:  # never granted one: nothing to take, no row made
         return 0
-    voucher = _locked_voucher(person_id)
     taken = min(wanted_fen, voucher.balance_fen)
     voucher.balance_fen -= taken
     db.session.flush()
