@@ -1,4 +1,7 @@
-"""Demo data of commerce: three verified merchants near the demo resident, with listings, and their owner."""
+"""Demo data of commerce: four verified merchants near the demo resident, with listings, and their owner.
+
+The elder-care service station's bathing help is subsidy-eligible: an elder's care voucher pays for it.
+"""
 
 from __future__ import annotations
 
@@ -44,6 +47,15 @@ DEMO_MERCHANTS = [
         [("上门检修", "家电上门检查，维修另计", 3000, None, ["delivery"],
           {"en": {"title": "Home repair visit", "description": "Inspection at home; repairs extra"}})],
     ),
+    (
+        uuid.uuid5(uuid.NAMESPACE_URL, "yimatong:demo-merchant:颐康长者服务站"), "颐康长者服务站",
+        "eldercare",
+        "52520102MJ6DQ10048", (26.5555, 106.6898), ALL_DAY,
+        [("上门助浴", "护理员上门协助洗浴，养老服务补贴可抵扣", 6000, None, ["delivery"],
+          {"en": {"title": "Bathing help at home",
+                  "description": "A carer helps with bathing; care vouchers accepted"}},
+          True)],  # subsidy-eligible: an elder's care voucher pays what it can
+    ),
 ]  # fmt: skip
 
 
@@ -61,11 +73,11 @@ def seed_commerce() -> dict[str, int]:
         db.session.flush()
         db.session.add(MerchantMember(merchant_id=merchant.id, person_id=owner.id, role=MemberRole.OWNER))
         identity.grant_role(Actor.system(), owner, Role.MERCHANT_OWNER, merchant_id=merchant.id)
-        for title, description, price, stock, ways, translations in listings:
+        for title, description, price, stock, ways, translations, *subsidised in listings:
             listing = Listing(
                 merchant=merchant, merchant_verified=True, category=category, title=title,
                 description=description, price_fen=price, stock=stock, fulfilment=ways,
-                translations=translations,
+                translations=translations, subsidy_eligible=bool(subsidised and subsidised[0]),
             )  # fmt: skip
             listing.place_at(merchant.point)
             db.session.add(listing)

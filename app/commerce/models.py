@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -231,6 +232,8 @@ class Listing(IdMixin, Located, db.Model):
     # The merchant's verification, kept on each listing so the nearby search reads one table.
     merchant_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     photo_ids: Mapped[list | None] = mapped_column(JSON)  # its photos in order (read with the listing)
+    # An elder-care service the government's care subsidy pays for: an elder's voucher covers what it can.
+    subsidy_eligible: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     merchant: Mapped[Merchant] = relationship(lazy="joined", innerjoin=True)
 
     @property
@@ -270,6 +273,7 @@ class Order(IdMixin, db.Model):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("subsidy_fen >= 0 AND subsidy_fen <= amount_fen", name="subsidy_within_amount"),
         Index("ix_commerce_orders_person_status", "person_id", "status"),
         Index("ix_commerce_orders_merchant_status", "merchant_id", "status"),
         Index("ix_commerce_orders_status_accept_by", "status", "accept_by"),
@@ -298,6 +302,12 @@ class Order(IdMixin, db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(200))
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # What the elder's care voucher pays of ``amount_fen`` (taken when the order is placed); the rest is
+    # the resident's payment. Held while ``voucher_held``: given back if the order ends undelivered, paid
+    # to the merchant from the subsidy fund (``subsidy_payment_id``) once it is completed.
+    subsidy_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    voucher_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    subsidy_payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the 12345 complaint about it, once
     complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     merchant: Mapped[Merchant] = relationship(lazy="joined", innerjoin=True)
@@ -307,6 +317,16 @@ class Order(IdMixin, db.Model):
     def amount(self) -> Money:
         """What the order costs in all."""
         return Money(self.amount_fen, self.currency)
+
+    @property
+    def subsidy(self) -> Money:
+        """What the elder's care voucher pays."""
+        return Money(self.subsidy_fen, self.currency)
+
+    @property
+    def to_pay(self) -> Money:
+        """What the resident pays (the amount less the subsidy)."""
+        return Money(self.amount_fen - self.subsidy_fen, self.currency)
 
     @property
     def unit_price(self) -> Money:

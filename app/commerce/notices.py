@@ -47,6 +47,23 @@ notifications.register_template(
     body=_l("Your order of %(item)s from %(merchant)s was %(what)s; %(amount)s is on its way back to you."),
 )
 notifications.register_template(
+    "commerce_order_refunded_voucher",
+    topic=TOPIC,
+    title=_l("Order refunded"),
+    body=_l(
+        "Your order of %(item)s from %(merchant)s was %(what)s; %(amount)s is on its way back to you and "
+        "%(subsidy)s is back on the care voucher."
+    ),
+)
+notifications.register_template(
+    "commerce_order_voucher_returned",
+    topic=TOPIC,
+    title=_l("Order cancelled"),
+    body=_l(
+        "Your order of %(item)s from %(merchant)s was %(what)s; %(subsidy)s is back on the care voucher."
+    ),
+)
+notifications.register_template(
     "commerce_order_cancelled",
     topic=TOPIC,
     title=_l("Order cancelled"),
@@ -139,11 +156,17 @@ def order_ready(order: Order) -> None:
 
 
 def order_refunded(order: Order, why: str) -> None:
-    """The order ended and its payment is given back (``why``: a key of REFUND_REASONS)."""
+    """The order ended; its payment (and care-voucher part) is given back (``why``: in REFUND_REASONS)."""
     params = {**_order_params(order), "amount": order.refunded, "what": _texts(REFUND_REASONS[why])}
+    template = "commerce_order_refunded"
+    if order.subsidy_fen:
+        params["subsidy"] = order.subsidy
+        template = (
+            "commerce_order_refunded_voucher" if order.refunded_fen else "commerce_order_voucher_returned"
+        )
     notifications.notify(
         order.person_id,
-        "commerce_order_refunded",
+        template,
         params,
         topic=TOPIC,
         dedupe_key=f"commerce:refunded:{order.id}",

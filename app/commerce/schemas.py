@@ -187,6 +187,9 @@ class ListingFieldsSchema(StrictSchema):
         ma.fields.String(validate=ma.validate.OneOf(FULFILMENTS)), validate=ma.validate.Length(min=1, max=2)
     )
     active = ma.fields.Boolean()
+    subsidy_eligible = ma.fields.Boolean(
+        metadata={"description": "An elder-care service the care subsidy pays for (elder-care listings only)"}
+    )
 
     @ma.post_load
     def _columns(self, data, **kwargs):
@@ -230,6 +233,7 @@ class ListingSchema(ma.Schema):
     in_stock = ma.fields.Boolean(dump_only=True)
     fulfilment = ma.fields.List(ma.fields.String(), dump_only=True)
     active = ma.fields.Boolean(dump_only=True)
+    subsidy_eligible = ma.fields.Boolean(dump_only=True)
     photos = ma.fields.List(
         ma.fields.String(), dump_only=True, metadata={"description": "Photo paths, in order"}
     )
@@ -298,7 +302,22 @@ class OrderSchema(ma.Schema):
     quantity = ma.fields.Integer(dump_only=True)
     unit_price = ma.fields.Nested(MoneySchema, dump_only=True)
     amount = ma.fields.Nested(MoneySchema, dump_only=True)
-    refunded = ma.fields.Nested(MoneySchema, dump_only=True)
+    subsidy = ma.fields.Nested(
+        MoneySchema, dump_only=True, metadata={"description": "What the elder's care voucher pays"}
+    )
+    to_pay = ma.fields.Nested(
+        MoneySchema,
+        dump_only=True,
+        metadata={"description": "What the resident pays: the amount less the subsidy"},
+    )
+    refunded = ma.fields.Nested(
+        MoneySchema, dump_only=True, metadata={"description": "What was given back of the resident's payment"}
+    )
+    subsidy_payment_id = ma.fields.UUID(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The ledger's payment of the subsidy to the merchant (once completed)"},
+    )
     fulfilment = ma.fields.String(dump_only=True)
     delivery_address = ma.fields.String(dump_only=True, allow_none=True)
     note = ma.fields.String(dump_only=True)
@@ -421,11 +440,17 @@ class MerchantSettlementQuerySchema(ma.Schema):
 
 
 class MerchantSettlementDaySchema(ma.Schema):
-    """One business day: paid orders, refunds and the net."""
+    """One business day: paid orders, the care subsidy, refunds and the net."""
 
     date = ma.fields.Date(dump_only=True)
-    paid_orders = ma.fields.Integer(dump_only=True)
-    paid = ma.fields.Nested(MoneySchema, dump_only=True)
+    paid_orders = ma.fields.Integer(dump_only=True, metadata={"description": "Residents' payments"})
+    paid = ma.fields.Nested(MoneySchema, dump_only=True, metadata={"description": "Paid by residents"})
+    subsidised_orders = ma.fields.Integer(dump_only=True)
+    subsidy = ma.fields.Nested(
+        MoneySchema,
+        dump_only=True,
+        metadata={"description": "Paid from elders' care vouchers (completed orders)"},
+    )
     refunds = ma.fields.Integer(dump_only=True)
     refunded = ma.fields.Nested(MoneySchema, dump_only=True)
     net = ma.fields.Nested(MoneySchema, dump_only=True)
@@ -440,6 +465,8 @@ class MerchantSettlementSchema(ma.Schema):
     days = ma.fields.List(ma.fields.Nested(MerchantSettlementDaySchema), dump_only=True)
     paid_orders = ma.fields.Integer(dump_only=True)
     paid = ma.fields.Nested(MoneySchema, dump_only=True)
+    subsidised_orders = ma.fields.Integer(dump_only=True)
+    subsidy = ma.fields.Nested(MoneySchema, dump_only=True)
     refunds = ma.fields.Integer(dump_only=True)
     refunded = ma.fields.Nested(MoneySchema, dump_only=True)
     net = ma.fields.Nested(MoneySchema, dump_only=True)

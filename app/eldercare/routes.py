@@ -242,7 +242,9 @@ def top_up_voucher(body, person_id):
 @staff_blp.arguments(SubsidyReportArgsSchema, location="query")
 @staff_blp.response(200, SubsidyReportSchema)
 def subsidy_report(args):
-    """The care subsidy each provider redeemed from elders' vouchers over business days, from the ledger.
+    """The care subsidy each provider and commerce merchant redeemed from elders' vouchers, from the ledger.
+
+    Providers are paid per verified visit; merchants per completed order of a subsidy-eligible listing.
 
     For the street office (community workers), civil affairs (its department handlers), supervisors and
     administrators; a handler of any other department is refused (403).

@@ -306,13 +306,23 @@ class ProviderSubsidySchema(ma.Schema):
     amount = ma.fields.Nested(MoneySchema, dump_only=True)
 
 
+class MerchantSubsidySchema(ma.Schema):
+    """What one commerce merchant redeemed from elders' vouchers (orders of subsidised listings)."""
+
+    merchant_id = ma.fields.String(dump_only=True)
+    name = ma.fields.String(dump_only=True)
+    payments_count = ma.fields.Integer(dump_only=True, metadata={"description": "Completed orders paid"})
+    amount = ma.fields.Nested(MoneySchema, dump_only=True)
+
+
 class SubsidyReportSchema(ma.Schema):
-    """The care subsidy redeemed per provider, from the payments ledger."""
+    """The care subsidy redeemed per provider and per commerce merchant, from the payments ledger."""
 
     start = ma.fields.Date(dump_only=True)
     end = ma.fields.Date(dump_only=True)
-    total = ma.fields.Nested(MoneySchema, dump_only=True)
+    total = ma.fields.Nested(MoneySchema, dump_only=True, metadata={"description": "Providers and merchants"})
     providers = ma.fields.List(ma.fields.Nested(ProviderSubsidySchema), dump_only=True)
+    merchants = ma.fields.List(ma.fields.Nested(MerchantSubsidySchema), dump_only=True)
 
 
 class CareVoucherSchema(ma.Schema):

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from app.commerce.models import Listing, Order
+from app.core.actors import Actor, ActorKind, Role
 from app.core.clock import frozen
 from app.extensions import db
 from app.identity import services as identity
@@ -82,3 +83,51 @@ def test_one_key_sent_twenty_times_at_once_places_one_order_and_one_charge(commi
     assert committed.run(lambda: db.session.get(Listing, listing_id).stock) == 8
     charges = (PaymentIntent.purpose_domain == "commerce", PaymentIntent.idempotency_key == "same-key")
     assert committed.count(PaymentIntent, *charges) == 1
+
+
+def test_two_orders_at_once_against_a_voucher_that_covers_one_subsidise_one_and_never_go_below_zero(
+    committed,
+):
+    from app.core.money import Money
+    from app.eldercare import services as eldercare
+    from app.eldercare.models import CareVoucher
+    from tests.eldercare import helpers as care
+
+    def make():
+        elder = identity.get_or_create_person(f"+86133{uuid.uuid4().int % 10**8:08d}", "李奶奶")[0]
+        identity.verify_real_name(care.person_actor(elder), "李奶奶", care.national_id())
+        worker = identity.get_or_create_person(f"+86132{uuid.uuid4().int % 10**8:08d}", "孙丽")[0]
+        identity.grant_role(Actor.system(), worker, Role.COMMUNITY_WORKER)
+        db.session.flush()
+        care.profile(elder, worker=worker)
+        worker_actor = Actor(
+            kind=ActorKind.PERSON, person_id=worker.id, roles=frozenset({Role.COMMUNITY_WORKER})
+        )
+        eldercare.top_up_voucher(worker_actor, elder.id, Money(6000))
+        owner = identity.get_or_create_person(f"+86135{uuid.uuid4().int % 10**8:08d}", "站长")[0]
+        station = helpers.verified_merchant(owner, category="eldercare")
+        bathing = helpers.listing(station, owner, stock=None, price_fen=6000, subsidy_eligible=True)
+        db.session.flush()
+        token = tokens.issue_access_token(elder, client_id="concurrency-test", scopes=["openid"])
+        return elder.id, bathing.id, token
+
+    with frozen(helpers.NOON):
+        elder_id, listing_id, token = committed.run(make)
+        results = _together(2, lambda i: _order_body(committed.app, token, listing_id, f"bath-{i}"))
+
+    assert [status for status, _ in results] == [201, 201]
+    assert sorted(body["subsidy"]["amount_fen"] for _, body in results) == [0, 6000]
+    assert sorted(body["status"] for _, body in results) == ["awaiting_payment", "paid"]
+    assert committed.run(lambda: db.session.get(CareVoucher, elder_id).balance_fen) == 0
+    held = committed.run(lambda: db.session.scalar(db.select(db.func.sum(Order.subsidy_fen))
+                                                  .where(Order.listing_id == listing_id)))  # fmt: skip
+    assert held == 6000, "the voucher paid for one order, once"
+
+
+def _order_body(app, token: str, listing_id, key: str):
+    response = app.test_client().post(
+        "/api/v1/commerce/orders",
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+        json={"listing_id": str(listing_id)},
+    )
+    return response.status_code, response.get_json()

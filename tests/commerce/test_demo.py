@@ -15,7 +15,9 @@ def test_the_demo_merchants_are_found_nearby_and_seeding_again_adds_nothing(demo
     found = services.search_nearby(helpers.CENTRE, radius=1000)
     assert {item.merchant.name for item in found} >= {"社区便民超市", "邻里洗衣"}
     seed_demo()
-    assert db.session.scalar(db.select(db.func.count()).select_from(Merchant)) == 3
+    assert db.session.scalar(db.select(db.func.count()).select_from(Merchant)) == 4
+    subsidised = [item for item in found if item.subsidy_eligible]
+    assert [(item.merchant.name, item.category) for item in subsidised] == [("颐康长者服务站", "eldercare")]
 
     owner = identity.person_by_phone(DEMO_OWNER_PHONE)
     orders = client.get(f"/api/v1/merchant/merchants/{DEMO_MERCHANT_ID}/orders", headers=auth(owner))

@@ -65,11 +65,11 @@ def test_the_csv_has_a_row_per_day_and_the_totals(
     lines = exported.get_data(as_text=True).splitlines()
     assert lines[0] == "\ufeffmerchant,测试便利店"
     assert lines[2:] == [
-        "date,paid_orders,paid_yuan,refunds,refunded_yuan,net_yuan",
-        "2026-11-17,0,0.00,0,0.00,0.00",
-        "2026-11-18,3,20.00,1,5.00,15.00",
-        "2026-11-19,0,0.00,1,10.00,-10.00",
-        "total,3,20.00,2,15.00,5.00",
+        "date,paid_orders,paid_yuan,subsidised_orders,subsidy_yuan,refunds,refunded_yuan,net_yuan",
+        "2026-11-17,0,0.00,0,0.00,0,0.00,0.00",
+        "2026-11-18,3,20.00,0,0.00,1,5.00,15.00",
+        "2026-11-19,0,0.00,0,0.00,1,10.00,-10.00",
+        "total,3,20.00,0,0.00,2,15.00,5.00",
     ]
 
 

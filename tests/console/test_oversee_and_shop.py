@@ -97,6 +97,7 @@ def test_the_merchant_accepts_and_readies_todays_order_and_reads_the_settlement(
     assert settlement.status_code == 200 and re.search(
         r"<td>1</td><td>[^<]*¥", settlement.get_data(as_text=True)
     )
+    assert "养老服务补贴" in settlement.get_data(as_text=True), "the care subsidy has its own column"
     assert client.get(f"/console/shop/{SHOP}/settlement.csv").mimetype == "text/csv"
     assert client.get(f"/console/shop/{SHOP}/listings").status_code == 200
 

@@ -7,7 +7,7 @@ import uuid
 from flask_babel import gettext
 from sqlalchemy.orm import selectinload
 
-from app.commerce.models import Fulfilment, Listing, Merchant
+from app.commerce.models import Fulfilment, Listing, Merchant, MerchantCategory
 from app.commerce.services._shared import OWNER, merchant_for_member
 from app.core.actors import Actor
 from app.core.errors import NotFound, ValidationFailed
@@ -28,10 +28,23 @@ def create_listing(actor: Actor, merchant_id: uuid.UUID, **fields) -> Listing:
     listing = Listing(
         merchant=merchant, merchant_verified=merchant.verified, **{"category": merchant.category, **fields}
     )
+    _check_subsidy(listing)
     listing.place_at(merchant.point)
     db.session.add(listing)
     db.session.flush()
     return listing
+
+
+def _check_subsidy(listing: Listing) -> None:
+    """Only an elder-care service may be paid by the government's care subsidy (elders' vouchers)."""
+    if listing.subsidy_eligible and listing.category != MerchantCategory.ELDERCARE:
+        raise ValidationFailed(
+            {
+                "subsidy_eligible": [
+                    gettext("Only a listing in the elder-care category can take care vouchers.")
+                ]
+            }
+        )
 
 
 def _check_fulfilment(ways: list[str]) -> None:
@@ -49,6 +62,7 @@ def update_listing(actor: Actor, merchant_id: uuid.UUID, listing_id: uuid.UUID, 
         _check_fulfilment(changes["fulfilment"])
     for name, value in changes.items():
         setattr(listing, name, value)
+    _check_subsidy(listing)
     db.session.flush()
     return listing
 

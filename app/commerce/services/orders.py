@@ -1,4 +1,14 @@
-"""Orders: placed and paid through the ledger once, stock never oversold, accepted, fulfilled, refunded."""
+"""Orders: placed and paid through the ledger once, stock never oversold, accepted, fulfilled, refunded.
+
+An order of a subsidy-eligible (elder-care) listing for an elder — placed by the elder, or by a family
+member under a ``commerce`` mandate — takes what the elder's care voucher can cover when it is placed,
+under the voucher's lock and in the order's transaction (never below zero, however many orders at
+once); the resident pays only the rest. If the order ends undelivered (its payment failed or was
+cancelled, the resident cancelled, the merchant declined or did not answer, the merchant cancelled)
+the voucher part goes back to the voucher and the resident's payment is refunded. When the resident
+confirms a completed order, the voucher part is paid to the merchant from the subsidy fund through the
+ledger, once per order (purpose ``commerce_subsidy:<order id>``), as a verified care visit is.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +19,7 @@ from flask_babel import gettext
 
 from app.commerce import notices
 from app.commerce.errors import ListingUnavailable, OrderStateConflict, OutOfStock
-from app.commerce.models import Fulfilment, Listing, Order, OrderStatus
+from app.commerce.models import Fulfilment, Listing, Merchant, Order, OrderStatus
 from app.commerce.services._shared import (
     ACCEPT_WITHIN,
     DOMAIN,
@@ -23,16 +33,28 @@ from app.core.actors import Actor
 from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import utcnow
+from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_for
 from app.core.views import with_facts
+from app.eldercare import services as eldercare
 from app.extensions import db
 from app.payments import services as payments
 
+SUBSIDY_DOMAIN = "commerce_subsidy"  # the payment purpose: the care subsidy of one completed order
+
 
 def install() -> None:
-    """Register commerce as a payment purpose: a settled payment moves its order on."""
+    """Register commerce as payment purposes (orders; their care subsidy) and as a voucher redeemer."""
     payments.register_purpose(DOMAIN, MANDATE_SCOPE, on_settled=on_payment_settled)
+    payments.register_purpose(SUBSIDY_DOMAIN, MANDATE_SCOPE, on_settled=lambda _outcome: None)
+    eldercare.register_voucher_redeemer(SUBSIDY_DOMAIN, "merchant", _merchant_names)
+
+
+def _merchant_names(merchant_ids) -> dict[str, str]:
+    ids = [uuid.UUID(merchant_id) for merchant_id in merchant_ids]
+    rows = db.session.execute(db.select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids)))
+    return {str(merchant_id): name for merchant_id, name in rows}
 
 
 def place_order(
@@ -70,11 +92,17 @@ def place_order(
     )
     db.session.add(order)
     db.session.flush()
+    if listing.subsidy_eligible:
+        order.subsidy_fen = eldercare.take_from_voucher(person_id, order.amount_fen)
+        order.voucher_held = order.subsidy_fen > 0
+    if order.subsidy_fen == order.amount_fen:  # the voucher pays it all: paid now, nothing to charge
+        _mark_paid(order, utcnow())
+        return with_facts(order, payment=None)
     intent = payments.create_intent(
         actor,
         person_id,
         payments.Payee("merchant", str(order.merchant_id)),
-        order.amount,
+        order.to_pay,
         payments.Purpose(DOMAIN, (str(order.id),)),
         idempotency_key,
         description=f"{order.merchant.name} {order.title} ×{quantity}",
@@ -132,29 +160,54 @@ def on_payment_settled(outcome) -> None:
             )
         return
     if outcome.status == payments.PaymentStatus.SUCCEEDED:
-        order.status, order.paid_at = OrderStatus.PAID, outcome.at
-        order.accept_by = outcome.at + ACCEPT_WITHIN
-        db.session.flush()
-        notices.order_paid(order, member_ids(order.merchant_id))
+        _mark_paid(order, outcome.at)
         return
     _end(order, OrderStatus.CANCELLED, outcome.failure_code or outcome.status)
     notices.order_cancelled(order)
 
 
+def _mark_paid(order: Order, at: datetime) -> None:
+    order.status, order.paid_at = OrderStatus.PAID, at
+    order.accept_by = at + ACCEPT_WITHIN
+    db.session.flush()
+    notices.order_paid(order, member_ids(order.merchant_id))
+
+
 def _end(order: Order, status: str, reason: str | None) -> None:
+    """The order ends undelivered: its stock and its care-voucher part go back."""
     order.status, order.ended_at, order.end_reason = status, utcnow(), (reason or "")[:200] or None
     _return_stock(order)
+    if order.voucher_held:
+        eldercare.give_back_to_voucher(order.person_id, order.subsidy_fen)
+        order.voucher_held = False
     db.session.flush()
 
 
 def _refund_and_end(order: Order, status: str, why: str, reason: str) -> None:
-    """Give the whole payment back (once: the order is locked and leaves the state that allows it)."""
-    refund = payments.refund(
-        Actor.system(), order.payment_id, order.amount, reason or why, f"commerce-refund-{order.id}"
-    )
-    order.refunded_fen = refund.amount_fen
+    """Give the resident's whole payment back, and the voucher its part (once: the order is locked)."""
+    if order.payment_id is not None:
+        refund = payments.refund(
+            Actor.system(), order.payment_id, order.to_pay, reason or why, f"commerce-refund-{order.id}"
+        )
+        order.refunded_fen = refund.amount_fen
     _end(order, status, reason or why)
     notices.order_refunded(order, why)
+
+
+def _pay_subsidy(order: Order) -> None:
+    """The voucher part of a completed order reaches the merchant from the subsidy fund, once per order."""
+    if not order.voucher_held:
+        return
+    payment = payments.pay_from_subsidy(
+        order.person_id,
+        payments.Payee("merchant", str(order.merchant_id)),
+        Money(order.subsidy_fen, order.currency),
+        payments.Purpose(SUBSIDY_DOMAIN, (str(order.id),)),
+        f"commerce-subsidy-{order.id}",
+        fund=eldercare.SUBSIDY_FUND,
+        description=f"{order.merchant.name} {order.title} ×{order.quantity}",
+    )
+    order.subsidy_payment_id, order.voucher_held = payment.id, False
 
 
 def _payment_of(order: Order):
@@ -206,6 +259,7 @@ def confirm_received(actor: Actor, order_id: uuid.UUID):
         raise OrderStateConflict()
     order.status, order.completed_at = OrderStatus.COMPLETED, utcnow()
     order.ended_at = order.completed_at
+    _pay_subsidy(order)
     db.session.flush()
     return with_facts(order, payment=_payment_of(order))
 

@@ -1,4 +1,7 @@
-"""A merchant's settlement by business day: what its orders brought in, what was refunded, the net.
+"""A merchant's settlement by business day: what residents paid, the care subsidy, refunds, the net.
+
+The care subsidy (what elders' vouchers paid for completed orders of subsidy-eligible listings, from
+the subsidy fund) is shown apart from what residents paid.
 
 The figures are the payments ledger's (every settled payment and every refund is booked there once,
 on its Asia/Shanghai business day), read for the merchant as payee in one grouped range; days with
@@ -30,18 +33,20 @@ CURRENCY = "CNY"
 
 @dataclass(frozen=True)
 class SettlementDay:
-    """One business day: paid orders, refunds and what is left."""
+    """One business day: residents' payments, the care subsidy, refunds and what is left."""
 
     date: date
     paid: Money
     refunded: Money
     paid_orders: int
     refunds: int
+    subsidy: Money
+    subsidised_orders: int
 
     @property
     def net(self) -> Money:
-        """Paid minus refunded (negative when refunds of earlier orders outweigh the day's sales)."""
-        return self.paid - self.refunded
+        """Paid and subsidy minus refunded (negative when refunds of earlier orders outweigh the day)."""
+        return self.paid + self.subsidy - self.refunded
 
 
 @dataclass
@@ -65,9 +70,19 @@ class Settlement:
         return Money.total([d.refunded for d in self.days], CURRENCY)
 
     @property
+    def subsidy(self) -> Money:
+        """Paid from elders' care vouchers over the period."""
+        return Money.total([d.subsidy for d in self.days], CURRENCY)
+
+    @property
+    def subsidised_orders(self) -> int:
+        """Orders the care subsidy paid for over the period."""
+        return sum(d.subsidised_orders for d in self.days)
+
+    @property
     def net(self) -> Money:
-        """Paid minus refunded over the period."""
-        return self.paid - self.refunded
+        """Paid and subsidy minus refunded over the period."""
+        return self.paid + self.subsidy - self.refunded
 
     @property
     def paid_orders(self) -> int:
@@ -114,17 +129,22 @@ def _check_period(start: date, end: date) -> None:
 
 def _day(day: date, totals) -> SettlementDay:
     if totals is None:
-        return SettlementDay(day, Money(0, CURRENCY), Money(0, CURRENCY), 0, 0)
+        return SettlementDay(day, Money(0, CURRENCY), Money(0, CURRENCY), 0, 0, Money(0, CURRENCY), 0)
     return SettlementDay(
         date=day,
-        paid=Money(totals.paid_fen, CURRENCY),
+        paid=Money(totals.paid_fen - totals.subsidy_fen, CURRENCY),
         refunded=Money(totals.refunded_fen, CURRENCY),
-        paid_orders=totals.payments_count,
+        paid_orders=totals.payments_count - totals.subsidy_count,
         refunds=totals.refunds_count,
+        subsidy=Money(totals.subsidy_fen, CURRENCY),
+        subsidised_orders=totals.subsidy_count,
     )
 
 
-CSV_COLUMNS = ("date", "paid_orders", "paid_yuan", "refunds", "refunded_yuan", "net_yuan")
+CSV_COLUMNS = (
+    "date", "paid_orders", "paid_yuan", "subsidised_orders", "subsidy_yuan",
+    "refunds", "refunded_yuan", "net_yuan",
+)  # fmt: skip
 
 
 def settlement_csv(settlement: Settlement) -> str:
@@ -145,6 +165,8 @@ def _csv_row(label: str, figures) -> list:
         label,
         figures.paid_orders,
         f"{figures.paid.to_yuan():.2f}",
+        figures.subsidised_orders,
+        f"{figures.subsidy.to_yuan():.2f}",
         figures.refunds,
         f"{figures.refunded.to_yuan():.2f}",
         f"{figures.net.to_yuan():.2f}",

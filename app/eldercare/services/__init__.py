@@ -1,8 +1,10 @@
 """Elder care (智慧养老): profiles, daily check-ins, alerts on an escalation ladder, home cards.
 
-Other domains call these functions: ``home_cards`` for the home. The rules live in the modules by
-aggregate: ``profiles`` (the elder's record, their devices), ``alerts`` (SOS and sensors, the
-ladder, answering), ``checkins`` (平安打卡 and the sweep), ``cards``.
+Other domains call these functions: ``home_cards`` for the home; commerce ``take_from_voucher`` and
+``give_back_to_voucher`` for an elder's subsidised order, ``register_voucher_redeemer`` for the report.
+The rules live in the modules by aggregate: ``profiles`` (the elder's record, their devices),
+``alerts`` (SOS and sensors, the ladder, answering), ``checkins`` (平安打卡 and the sweep), ``cards``,
+``visits`` (verified care visits and the care voucher).
 """
 
 from __future__ import annotations
@@ -33,15 +35,20 @@ from app.eldercare.services.profiles import (  # noqa: F401
     save_profile,
 )
 from app.eldercare.services.visits import (  # noqa: F401
+    SUBSIDY_FUND,
+    MerchantSubsidy,
     ProviderSubsidy,
     SubsidyReport,
     end_visit,
     get_visit,
+    give_back_to_voucher,
     install,
     list_visits,
     my_voucher,
     provider_visits,
+    register_voucher_redeemer,
     start_visit,
     subsidy_report,
+    take_from_voucher,
     top_up_voucher,
 )

@@ -13,7 +13,8 @@ office and civil affairs read what each provider redeemed from the ledger (:func
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
@@ -212,6 +213,62 @@ def top_up_voucher(actor: Actor, person_id: uuid.UUID, amount: Money) -> CareVou
     return voucher
 
 
+def take_from_voucher(person_id: uuid.UUID, wanted_fen: int) -> int:
+    """Take up to ``wanted_fen`` from the elder's voucher under its lock (what is left, never below zero).
+
+    For another domain paying for an elder's care service (a commerce order): it returns what it took.
+    """
+    voucher = db.session.scalar(
+        db.select(CareVoucher)
+        .where(CareVoucher.person_id == person_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if voucher is None or wanted_fen <= 0:  # never granted one: nothing to take, no row made
+        return 0
+    taken = min(wanted_fen, voucher.balance_fen)
+    voucher.balance_fen -= taken
+    db.session.flush()
+    return taken
+
+
+def give_back_to_voucher(person_id: uuid.UUID, fen: int) -> None:
+    """Put back on the elder's voucher what :func:`take_from_voucher` took for a service not delivered."""
+    if fen > 0:
+        voucher = _locked_voucher(person_id)
+        voucher.balance_fen += fen
+        db.session.flush()
+
+
+@dataclass(frozen=True)
+class VoucherRedeemer:
+    """Another domain whose payees are paid from the voucher fund (commerce's merchants)."""
+
+    domain: str  # the payment purpose its subsidy payments carry
+    payee_kind: str
+    names: Callable[[Iterable[str]], dict[str, str]]  # payee ids -> names
+
+
+_redeemers: dict[str, VoucherRedeemer] = {}
+
+
+def register_voucher_redeemer(
+    domain: str, payee_kind: str, names: Callable[[Iterable[str]], dict[str, str]]
+) -> None:
+    """Let the subsidy report include what ``payee_kind`` payees redeemed under ``domain`` (at start-up)."""
+    _redeemers[payee_kind] = VoucherRedeemer(domain, payee_kind, names)
+
+
+@dataclass(frozen=True)
+class MerchantSubsidy:
+    """What one commerce merchant redeemed from elders' vouchers in a period, from the ledger."""
+
+    merchant_id: str
+    name: str
+    payments_count: int
+    amount: Money
+
+
 @dataclass(frozen=True)
 class ProviderSubsidy:
     """What one care provider redeemed from elders' vouchers in a period, from the ledger."""
@@ -229,15 +286,16 @@ class SubsidyReport:
     start: date
     end: date
     providers: list[ProviderSubsidy]
+    merchants: list[MerchantSubsidy] = field(default_factory=list)
 
     @property
     def total(self) -> Money:
-        """Every provider's subsidy together."""
-        return Money(sum(p.amount.fen for p in self.providers))
+        """Every provider's and every merchant's subsidy together."""
+        return Money(sum(p.amount.fen for p in self.providers) + sum(m.amount.fen for m in self.merchants))
 
 
 def subsidy_report(actor: Actor, *, start: date, end: date) -> SubsidyReport:
-    """Per provider, the care subsidy paid in [start, end] (the street office, civil affairs, supervisors)."""
+    """Per provider and per merchant, the care subsidy paid in [start, end] (street office, civil affairs)."""
     if not policies.may_read_subsidies(actor):
         require_role(actor, Role.COMMUNITY_WORKER, Role.SUPERVISOR, Role.ADMIN)
     if end < start or (end - start).days >= MAX_REPORT_DAYS:
@@ -248,7 +306,22 @@ def subsidy_report(actor: Actor, *, start: date, end: date) -> SubsidyReport:
         for client_id, (count, fen) in totals.items()
     ]
     rows.sort(key=lambda row: (-row.amount.fen, row.client_id))  # providers and sums: no one's personal data
-    return SubsidyReport(start=start, end=end, providers=rows)
+    return SubsidyReport(start=start, end=end, providers=rows, merchants=_merchant_rows(start, end))
+
+
+def _merchant_rows(start: date, end: date) -> list[MerchantSubsidy]:
+    """What each commerce merchant redeemed (its orders of subsidised listings), largest first."""
+    redeemer = _redeemers.get("merchant")
+    if redeemer is None:
+        return []
+    totals = payments.subsidy_totals(redeemer.domain, redeemer.payee_kind, start, end)
+    names = redeemer.names(sorted(totals)) if totals else {}
+    rows = [
+        MerchantSubsidy(merchant_id, names.get(merchant_id, merchant_id), count, Money(fen))
+        for merchant_id, (count, fen) in totals.items()
+    ]
+    rows.sort(key=lambda row: (-row.amount.fen, row.merchant_id))
+    return rows
 
 
 def _provider_name(client_id: str) -> str:

@@ -17,6 +17,7 @@ from app.payments.models import (
     LedgerJournal,
     PaymentIntent,
 )
+from app.payments.services._shared import SUBSIDY_PROVIDER
 from app.payments.services.purposes import Payee
 
 
@@ -116,6 +117,8 @@ class DailyTotals:
     refunded_fen: int
     payments_count: int
     refunds_count: int
+    subsidy_fen: int = 0  # the part of ``paid_fen`` paid from subsidy funds (elders' care vouchers)
+    subsidy_count: int = 0
 
 
 def daily_totals(
@@ -123,16 +126,20 @@ def daily_totals(
 ) -> dict[date, DailyTotals]:
     """A payee's totals per business day in [start, end] (days with nothing booked are absent).
 
-    One range of ``ix_ledger_journals_payee_day`` grouped by day and kind; the caller bounds the range.
+    One range of ``ix_ledger_journals_payee_day`` grouped by day, kind and whether a subsidy fund paid;
+    the caller bounds the range.
     """
     policies.require_settlement_reader(actor, payee.kind, payee.id)
+    from_subsidy = PaymentIntent.provider == SUBSIDY_PROVIDER
     rows = db.session.execute(
         db.select(
             LedgerJournal.business_date,
             LedgerJournal.kind,
+            from_subsidy,
             func.count(),
             func.coalesce(func.sum(LedgerJournal.amount_fen), 0),
         )
+        .join(PaymentIntent, PaymentIntent.id == LedgerJournal.intent_id)
         .where(
             LedgerJournal.payee_kind == payee.kind,
             LedgerJournal.payee_id == payee.id,
@@ -140,18 +147,26 @@ def daily_totals(
             LedgerJournal.business_date <= end,
             LedgerJournal.currency == currency,
         )
-        .group_by(LedgerJournal.business_date, LedgerJournal.kind)
+        .group_by(LedgerJournal.business_date, LedgerJournal.kind, from_subsidy)
     )
     found: dict[date, dict] = {}
-    for day, kind, count, total in rows:
-        found.setdefault(day, {})[kind] = (count, int(total))
-    return {
-        day: DailyTotals(
-            date=day,
-            paid_fen=kinds.get(ledger.PAYMENT, (0, 0))[1],
-            refunded_fen=kinds.get(ledger.REFUND, (0, 0))[1],
-            payments_count=kinds.get(ledger.PAYMENT, (0, 0))[0],
-            refunds_count=kinds.get(ledger.REFUND, (0, 0))[0],
-        )
-        for day, kinds in found.items()
-    }
+    for day, kind, subsidised, count, total in rows:
+        key = "subsidy" if kind == ledger.PAYMENT and subsidised else kind
+        count_before, total_before = found.setdefault(day, {}).get(key, (0, 0))
+        found[day][key] = (count_before + count, total_before + int(total))
+    return {day: _day_totals(day, kinds) for day, kinds in found.items()}
+
+
+def _day_totals(day: date, kinds: dict) -> DailyTotals:
+    paid_count, paid = kinds.get(ledger.PAYMENT, (0, 0))
+    subsidy_count, subsidy = kinds.get("subsidy", (0, 0))
+    refunds_count, refunded = kinds.get(ledger.REFUND, (0, 0))
+    return DailyTotals(
+        date=day,
+        paid_fen=paid + subsidy,
+        refunded_fen=refunded,
+        payments_count=paid_count + subsidy_count,
+        refunds_count=refunds_count,
+        subsidy_fen=subsidy,
+        subsidy_count=subsidy_count,
+    )
