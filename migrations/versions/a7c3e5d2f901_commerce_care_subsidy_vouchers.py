@@ -1,7 +1,7 @@
 """Commerce: subsidy-eligible elder-care listings; an order's care-voucher part and its subsidy payment
 
 Revision ID: a7c3e5d2f901
-Revises: 91b5de8bd0e2
+Revises: 36d3be344c1c
 Create Date: 2026-12-01 21:55:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e5d2f901'
-down_revision = '91b5de8bd0e2'
+down_revision = '36d3be344c1c'
 branch_labels = None
 depends_on = None
 
