@@ -242,4 +242,5 @@ def committed(committed_app):
         with committed_app.app_context():
             _db.session.remove()
             restore(engine, kept)
+            engine.dispose()  # the threads' connections closed: other tests' clients find room
         keys.forget_cached_keys()  # a key a test committed is gone with the rows put back

@@ -42,9 +42,9 @@ def test_seed_demo_twice_changes_nothing_the_second_time(flask_cli, db):
     assert after_first == {
         "districts": 3,
         "streets": 7,
-        "departments": 14,
+        "departments": 15,
         "people": 9,
-        "role_grants": 9,  # 吴刚 owns the three demo merchants
+        "role_grants": 10,  # 吴刚 owns the four demo merchants
         "calendar_days": 39,
     }
     second = flask_cli("seed", "demo")
