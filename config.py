@@ -89,6 +89,11 @@ class BaseConfig:
     CITYCODE_SCAN_STREAM = _env("CITYCODE_SCAN_STREAM", "ymt:citycode:scans")
     CITYCODE_SCAN_FLUSH_SECONDS = _int("CITYCODE_SCAN_FLUSH_SECONDS", 2)
     CITYCODE_SCAN_CLAIM_IDLE_SECONDS = _int("CITYCODE_SCAN_CLAIM_IDLE_SECONDS", 30)
+    # Reference data each process keeps (app/core/refdata.py: streets, departments, categories, the
+    # calendar): another process's change is seen within REFDATA_CHECK_SECONDS through Redis, and
+    # nothing is kept longer than REFDATA_MAX_AGE_SECONDS (the bound without Redis).
+    REFDATA_CHECK_SECONDS = _int("REFDATA_CHECK_SECONDS", 1)
+    REFDATA_MAX_AGE_SECONDS = _int("REFDATA_MAX_AGE_SECONDS", 60)
 
     # Sign-in: per client address (Flask-Limiter syntax), on top of the per-phone SMS limits;
     # how long the hosted sign-in page remembers a person (its session cookie).

@@ -78,14 +78,14 @@ def _drop(name: str) -> None:
 
 
 def _max_age() -> float:
-    return float(current_app.config.get("REFDATA_MAX_AGE_SECONDS", 60)) if has_app_context() else 0.0
+    return float(current_app.config["REFDATA_MAX_AGE_SECONDS"]) if has_app_context() else 0.0
 
 
 def _follow_shared() -> None:
     if not has_app_context():
         return
     now = time.monotonic()
-    if now - _checked_at[0] < float(current_app.config.get("REFDATA_CHECK_SECONDS", 1)):
+    if now - _checked_at[0] < float(current_app.config["REFDATA_CHECK_SECONDS"]):
         return
     _checked_at[0] = now
     redis = get_redis()
