@@ -35,6 +35,15 @@ class BaseConfig:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-secret-key-change-me")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'yimatong.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Streaming replicas (comma-separated URLs) for the reads of routes marked replica_ok; none: the
+    # primary serves everything. A replica further behind than REPLICA_MAX_LAG_SECONDS, or down, is
+    # not used; its health is asked every REPLICA_CHECK_SECONDS; a caller that wrote reads from the
+    # primary for REPLICA_PIN_SECONDS (never less than the lag allowed plus the check interval).
+    DATABASE_REPLICA_URLS = _env("DATABASE_REPLICA_URLS")
+    REPLICA_MAX_LAG_SECONDS = _int("REPLICA_MAX_LAG_SECONDS", 5)
+    REPLICA_CHECK_SECONDS = _int("REPLICA_CHECK_SECONDS", 2)
+    REPLICA_PIN_SECONDS = _int("REPLICA_PIN_SECONDS", 15)
+    REPLICA_CONNECT_TIMEOUT = _int("REPLICA_CONNECT_TIMEOUT", 2)
     REDIS_URL = _env("REDIS_URL")
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
     JSON_SORT_KEYS = False
@@ -249,6 +258,7 @@ class TestConfig(BaseConfig):
     OIDC_ISSUER = "http://127.0.0.1:5000"
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", "sqlite:///" + str(BASE_DIR / "instance" / "test.db"))
     RATELIMIT_STORAGE_URI = "memory://"
+    DATABASE_REPLICA_URLS = None  # tests/deploy/test_read_replicas.py starts a replica of its own
     # Tests run jobs inline unless a test starts real workers (those tests say so).
     JOBS_INLINE = _flag("JOBS_INLINE", True)
     # Likewise the scan log is written with each verification unless a test turns the buffer on.

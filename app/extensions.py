@@ -8,6 +8,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name, get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Engine, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
@@ -26,7 +27,29 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+REPLICA_BIND = "yimatong.replica"  # session.info: the replica engine of a request marked replica_ok
+
+
+def _plain_read(clause) -> bool:
+    """A ``SELECT`` (or a union of them) without ``FOR UPDATE``/``FOR SHARE``."""
+    return bool(getattr(clause, "is_select", False)) and getattr(clause, "_for_update_arg", None) is None
+
+
+class RoutingSession(FlaskSession):
+    """Flask-SQLAlchemy's session; in a request routed to a replica (app.core.replicas), plain reads go there.
+
+    Flushes, DML, locking reads, text statements and ``session.connection()`` stay on the primary.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        """The replica for a plain read of a routed request; otherwise the engine Flask-SQLAlchemy picks."""
+        replica = self.info.get(REPLICA_BIND)
+        if replica is not None and bind is None and _plain_read(clause):
+            return replica
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 
 
 @event.listens_for(Engine, "connect")

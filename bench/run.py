@@ -151,6 +151,8 @@ class WrkResult:
     socket_errors: dict[str, int] = field(default_factory=dict)
     # CPU time the server's workers spent per request during the run (None where unknown)
     cpu_ms_per_request: float | None = None
+    # (good, bad) when the scenario's script judges each response itself (its done() prints them)
+    outcomes: tuple[int, int] | None = None
 
     @property
     def p50(self) -> float:
@@ -192,6 +194,7 @@ _TOTAL = re.compile(r"^\s*(\d+) requests in ", re.MULTILINE)
 _PERCENTILE = re.compile(r"^\s+([\d.]+)%\s+([\d.]+[a-z]+)\s*$", re.MULTILINE)
 _NON_2XX = re.compile(r"^\s*Non-2xx or 3xx responses:\s+(\d+)", re.MULTILINE)
 _SOCKET_ERRORS = re.compile(r"^\s*Socket errors:(.*)$", re.MULTILINE)
+_OUTCOMES = re.compile(r"^outcomes: (\d+) good, (\d+) bad$", re.MULTILINE)
 
 
 def parse_wrk_output(output: str) -> WrkResult:
@@ -203,12 +206,14 @@ def parse_wrk_output(output: str) -> WrkResult:
         raise BenchError("wrk output without requests/s or latency distribution:\n" + output)
     non_2xx = _NON_2XX.search(output)
     socket_errors = _SOCKET_ERRORS.search(output)
+    outcomes = _OUTCOMES.search(output)
     return WrkResult(
         requests_per_sec=float(rps.group(1)),
         requests=int(total.group(1)),
         latency_ms=latency,
         non_2xx_3xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=_parse_socket_errors(socket_errors.group(1)) if socket_errors else {},
+        outcomes=(int(outcomes.group(1)), int(outcomes.group(2))) if outcomes else None,
     )
 
 
@@ -370,6 +375,12 @@ def run_wrk(target: Target, settings: LoadSettings, seconds: int) -> WrkResult:
         raise BenchError(
             f"{target.name}: {result.non_2xx_3xx} of {result.requests} responses were errors; "
             "the figures would measure failures. Check the server log above."
+        )
+    if result.outcomes is not None and (result.outcomes[1] or not result.outcomes[0]):
+        good, bad = result.outcomes
+        raise BenchError(
+            f"{target.name}: {bad} of {good + bad} responses did not hold what the scenario expects "
+            "(its script counts outcomes); the figures would measure another answer."
         )
     return result
 

@@ -212,27 +212,36 @@ def demo(db):
     return db
 
 
-@pytest.fixture
-def committed(app):
-    """A second app on the test database with real commits and a pool for many threads (PostgreSQL).
-
-    Every table is put back to the rows it had before the test (tests/concurrency.py).
-    """
-    from tests.concurrency import Committed, restore, snapshot
-
+@pytest.fixture(scope="session")
+def committed_app(app):
+    """The app behind ``committed``: built once, with real commits and a pool for many threads."""
     side = create_app(
         TestConfig,
         SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
         SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 60, "max_overflow": 10},
         REDIS_URL=app.config.get("REDIS_URL"),
     )
+    yield side
     with side.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def committed(committed_app):
+    """A second app on the test database with real commits and a pool for many threads (PostgreSQL).
+
+    Every table is put back to the rows it had before the test (tests/concurrency.py).
+    """
+    from tests.concurrency import Committed, restore, snapshot
+
+    with committed_app.app_context():
         engine = _db.engine
         kept = snapshot(engine)
+        limiter.reset()
     try:
-        yield Committed(app=side)
+        yield Committed(app=committed_app)
     finally:
-        with side.app_context():
+        with committed_app.app_context():
             _db.session.remove()
             restore(engine, kept)
-            engine.dispose()
+        keys.forget_cached_keys()  # a key a test committed is gone with the rows put back

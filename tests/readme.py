@@ -249,19 +249,31 @@ class Session:
         self.cwd = checkout
         self.services: list[tuple[Command, subprocess.Popen, Path]] = []
         self.transcript = Transcript()
+        self.timings: list[tuple[float, Command]] = []  # seconds each command took, repeats included
 
     # -- running commands
 
     def run(self, command: Command) -> str:
         """Run one command as the README writes it; fail on error, on a hang or on a missing ``shows``."""
-        deadline = time.monotonic() + command.within
-        while True:
-            try:
-                return self._run_once(command)
-            except Unshown:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.5)
+        started = time.monotonic()
+        deadline = started + command.within
+        try:
+            while True:
+                try:
+                    return self._run_once(command)
+                except Unshown:
+                    if time.monotonic() >= deadline:
+                        raise
+                    time.sleep(0.5)
+        finally:
+            self.timings.append((time.monotonic() - started, command))
+
+    def slowest(self, count: int = 8) -> str:
+        """The commands that took longest, for the test's summary line."""
+        ranked = sorted(self.timings, key=lambda timing: timing[0], reverse=True)[:count]
+        total = sum(seconds for seconds, _ in self.timings)
+        lines = [f"  {seconds:5.1f} s  line {cmd.line}: {cmd.text[:80]}" for seconds, cmd in ranked]
+        return f"{len(self.timings)} commands in {total:.0f} s; the slowest:\n" + "\n".join(lines)
 
     def _run_once(self, command: Command) -> str:
         state = self.home / "state"

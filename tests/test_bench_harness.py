@@ -76,6 +76,31 @@ def test_errors_and_other_time_units_are_read():
     assert result.socket_errors == {"connect": 0, "read": 3, "write": 0, "timeout": 12}
 
 
+def test_a_script_that_judges_responses_gives_its_outcomes():
+    assert parse_wrk_output(CLEAN_RUN).outcomes is None  # a plain run judges by status only
+    judged = parse_wrk_output(CLEAN_RUN + "outcomes: 53160 good, 5 bad\n")
+    assert judged.outcomes == (53160, 5)
+
+
+def test_a_run_with_a_bad_outcome_is_refused(monkeypatch):
+    import subprocess
+
+    from bench import run
+
+    def wrk(output):
+        return lambda *args, **kwargs: subprocess.CompletedProcess(args, 0, stdout=output, stderr="")
+
+    target, settings = run.Target("home", "http://127.0.0.1:1/"), run.LoadSettings()
+    monkeypatch.setattr(run.subprocess, "run", wrk(CLEAN_RUN + "outcomes: 53160 good, 5 bad\n"))
+    with pytest.raises(BenchError, match="5 of 53165 responses"):
+        run.run_wrk(target, settings, 1)
+    monkeypatch.setattr(run.subprocess, "run", wrk(CLEAN_RUN + "outcomes: 0 good, 0 bad\n"))
+    with pytest.raises(BenchError):
+        run.run_wrk(target, settings, 1)
+    monkeypatch.setattr(run.subprocess, "run", wrk(CLEAN_RUN + "outcomes: 53165 good, 0 bad\n"))
+    assert run.run_wrk(target, settings, 1).outcomes == (53165, 0)
+
+
 @pytest.mark.parametrize(
     "output",
     [

@@ -158,10 +158,11 @@ def test_the_readme_on_the_embedded_demo(checkout, newcomer_env, capsys):
         assert session.env["B"] == f"http://127.0.0.1:{port}"  # the stories followed PORT
     finally:
         session.close()
-    left_behind = {path.name for path in checkout.iterdir()} - before - {".venv", "instance"}
+    left_behind = {path.name for path in checkout.iterdir()} - before - {".venv", "instance", "__pycache__"}
     assert not left_behind, f"the README's commands wrote into the repository: {left_behind}"
     with capsys.disabled():
         print(f"\nREADME test (embedded): serving after {seconds:.0f} s; {checked} steps checked")
+        print(session.slowest())
 
 
 # ---------------------------------------------------------------- PostgreSQL and Redis
@@ -208,3 +209,4 @@ def test_the_readme_on_postgresql_and_redis(checkout, newcomer_env, capsys):
     assert not (checkout / "instance" / "yimatong.db").exists()  # everything went to PostgreSQL
     with capsys.disabled():
         print(f"\nREADME test (PostgreSQL + Redis): serving after {seconds:.0f} s; {checked} steps checked")
+        print(session.slowest())

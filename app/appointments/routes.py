@@ -30,6 +30,7 @@ from app.appointments.schemas import (
 from app.core.actors import ActorKind
 from app.core.api import ApiBlueprint, current_actor
 from app.core.pagination import PageArgsSchema, page_schema
+from app.core.replicas import replica_ok
 from app.core.views import with_facts
 from app.extensions import limiter
 
@@ -64,6 +65,7 @@ def list_providers(args):
 
 
 @blp.route("/appointments/providers/nearby")
+@replica_ok
 @blp.arguments(NearbyProvidersQuerySchema, location="query")
 @blp.response(200, NearProviderSchema(many=True))
 def providers_nearby(args):

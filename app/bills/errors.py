@@ -85,13 +85,3 @@ class DisputeAnswered(Conflict):
     code = "dispute-answered"
     title = _l("Dispute already answered")
     default_detail = _l("This dispute has already been answered or escalated.")
-
-
-class DisputeNotEscalatable(Conflict):
-    """Only a rejected dispute, or one unanswered past its deadline, can go to 12345."""
-
-    code = "dispute-not-escalatable"
-    title = _l("Dispute cannot be escalated yet")
-    default_detail = _l(
-        "A dispute can go to 12345 once the biller rejects it or misses its deadline to answer."
-    )

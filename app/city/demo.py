@@ -81,6 +81,7 @@ CITY_DEPARTMENTS = [
     ),
     ("city-civil-affairs", "市民政局", "市民政局", "Municipal Civil Affairs Bureau"),
     ("city-traffic-police", "市公安局交通管理局", "市公安局交通管理局", "Municipal Traffic Police Bureau"),
+    ("city-transport", "市交通运输局", "市交通運輸局", "Municipal Transport Bureau"),
     ("city-water", "市水务集团", "市水務集團", "City Water Group"),
     ("city-power", "市供电局", "市供電局", "City Power Supply Bureau"),
     ("city-gas", "市燃气集团", "市燃氣集團", "City Gas Group"),

@@ -298,6 +298,8 @@ class Order(IdMixin, db.Model):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(String(200))
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the 12345 complaint about it, once
+    complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     merchant: Mapped[Merchant] = relationship(lazy="joined", innerjoin=True)
     review: Mapped[Review | None] = relationship(back_populates="order", lazy="selectin", uselist=False)
 

@@ -65,6 +65,16 @@ notifications.register_template(
     body=_l("The street office %(decision)s %(merchant)s. %(note)s"),
 )
 
+notifications.register_template(
+    "commerce_order_complained",
+    topic=TOPIC,
+    title=_l("Complaint to 12345"),
+    body=_l(
+        "A resident complained to 12345 about the order of %(quantity)s × %(item)s (complaint %(number)s); "
+        "market supervision will contact you."
+    ),
+)
+
 FULFILMENT_LABELS = {"pickup": _l("pick-up"), "delivery": _l("delivery")}
 REFUND_REASONS = {
     "declined": _l("declined by the merchant"),
@@ -178,4 +188,17 @@ def merchant_decided(merchant: Merchant, members: Iterable) -> None:
             params,
             topic=TOPIC,
             dedupe_key=f"commerce:decided:{merchant.id}:{merchant.status}:{member_id}",
+        )
+
+
+def order_complained(order: Order, members: Iterable) -> None:
+    """The merchant's members hear that a resident took an order to 12345 (once per order)."""
+    params = {"quantity": order.quantity, "item": order.title, "number": order.complaint_tracking_number}
+    for member_id in members:
+        notifications.notify(
+            member_id,
+            "commerce_order_complained",
+            params,
+            topic=TOPIC,
+            dedupe_key=f"commerce:complained:{order.id}:{member_id}",
         )

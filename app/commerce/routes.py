@@ -21,6 +21,8 @@ from app.commerce.schemas import (
     MerchantSchema,
     NearbyQuerySchema,
     NearbyResultSchema,
+    OrderComplaintCreateSchema,
+    OrderComplaintSchema,
     OrderCreateSchema,
     OrderDetailSchema,
     OrderQuerySchema,
@@ -36,6 +38,7 @@ from app.core.actors import Role
 from app.core.api import ApiBlueprint, accepts, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
+from app.core.replicas import replica_ok
 
 blp = ApiBlueprint(
     "commerce", __name__, description="Community services (社区云商圈): nearby, orders, reviews"
@@ -53,6 +56,7 @@ STREET_OFFICE = {"roles": (Role.COMMUNITY_WORKER, Role.ADMIN)}
 
 
 @blp.route("/commerce/nearby")
+@replica_ok
 @blp.arguments(NearbyQuerySchema, location="query")
 @blp.response(200, NearbyResultSchema)
 def nearby(args):
@@ -128,6 +132,18 @@ def cancel_order(order_id):
 def confirm_received(order_id):
     """I have my order: it is completed."""
     return services.confirm_received(current_actor(), order_id)
+
+
+@blp.route("/commerce/orders/<uuid:order_id>/complaint", methods=["POST"])
+@blp.auth()
+@blp.arguments(OrderComplaintCreateSchema)
+@blp.response(201, OrderComplaintSchema)
+def complain_about_order(body, order_id):
+    """Complain to 12345 about my paid order's merchant, the order attached (routed to market supervision).
+
+    One complaint per order: asking again returns the same complaint. 409 for an order never paid.
+    """
+    return services.complain_about_order(current_actor(), order_id, **body)
 
 
 @blp.route("/commerce/orders/<uuid:order_id>/review", methods=["POST"])

@@ -314,6 +314,9 @@ class OrderSchema(ma.Schema):
     completed_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     ended_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     end_reason = ma.fields.String(dump_only=True, allow_none=True)
+    complaint_tracking_number = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "The 12345 complaint about this order"}
+    )
     created_at = ma.fields.DateTime(dump_only=True)
 
 
@@ -346,6 +349,26 @@ class ReviewCreateSchema(StrictSchema):
 
     rating = ma.fields.Integer(required=True, strict=True, validate=Range(1, 5))
     text = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class OrderComplaintCreateSchema(StrictSchema):
+    """What the resident tells 12345 about the merchant of an order."""
+
+    description = ma.fields.String(required=True, validate=ma.validate.Length(min=5, max=2000))
+    identity_visible = ma.fields.Boolean(
+        load_default=True, metadata={"description": "Whether the merchant may learn who complained"}
+    )
+
+
+class OrderComplaintSchema(ma.Schema):
+    """The 12345 complaint filed about an order (see it in GET /complaints)."""
+
+    complaint_id = ma.fields.UUID(attribute="id", dump_only=True)
+    tracking_number = ma.fields.String(dump_only=True)
+    status = ma.fields.String(dump_only=True)
+    order_id = ma.fields.UUID(dump_only=True)
+    merchant_id = ma.fields.UUID(dump_only=True)
+    created_at = ma.fields.DateTime(dump_only=True)
 
 
 class ReplySchema(StrictSchema):

@@ -39,6 +39,7 @@ from app.complaints.schemas import (
 from app.core.actors import Role
 from app.core.api import ApiBlueprint, accepts, current_actor
 from app.core.pagination import PageArgsSchema, page_schema
+from app.core.replicas import replica_ok
 
 blp = ApiBlueprint("complaints", __name__, description="12345 requests: report, follow and rate")
 staff = ApiBlueprint("staff_complaints", __name__, description="12345 work: dispatch, handle, oversee")
@@ -309,6 +310,7 @@ def deactivate_rule(rule_id: uuid.UUID):
 
 
 @staff.route("/staff/complaints/metrics")
+@replica_ok
 @staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
 @staff.arguments(MetricsQuerySchema, location="query")
 @staff.response(200, MetricsSchema)
@@ -318,6 +320,7 @@ def complaint_metrics(args):
 
 
 @staff.route("/staff/complaints/metrics.csv")
+@replica_ok
 @staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
 @staff.arguments(MetricsQuerySchema, location="query")
 @staff.response(200, content_type="text/csv")
@@ -333,6 +336,7 @@ def complaint_metrics_csv(args):
 
 
 @staff.route("/staff/complaints/metrics/series")
+@replica_ok
 @staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
 @staff.arguments(MetricsSeriesQuerySchema, location="query")
 @staff.response(200, MetricsSeriesSchema)
@@ -342,6 +346,7 @@ def complaint_metrics_series(args):
 
 
 @staff.route("/staff/complaints/metrics/series.csv")
+@replica_ok
 @staff.auth(roles=(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER, Role.DEPARTMENT_HANDLER))
 @staff.arguments(MetricsSeriesQuerySchema, location="query")
 @staff.response(200, content_type="text/csv")

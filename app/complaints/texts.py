@@ -86,6 +86,7 @@ def attachment(attached: dict | None) -> dict | None:
         return None
     return {
         "kind": attached.get("kind", ""),
+        "reference": attached.get("reference", ""),
         "title": pick(attached.get("title") or {}),
         "facts": [
             {"label": pick(label), "value": pick(value) if isinstance(value, dict) else value}

@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
         models,
         observability,
         pii,
+        replicas,
         sms,
         uow,
     )
@@ -45,6 +46,7 @@ def init_app(app: Flask) -> None:
     app.before_request(core_api.refuse_oversized_streamed_body)
     app.before_request(core_api.require_json_body)
     app.before_request(core_api.authenticate_request)
+    replicas.init_app(app)  # after authentication: a marked read's route depends on who is asking
     app.after_request(core_api.audit_proxy_request)
     app.after_request(i18n.add_content_language)
     app.after_request(core_api.add_security_headers)

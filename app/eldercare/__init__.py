@@ -17,3 +17,4 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(routes.device_blp, url_prefix="/api/v1")
     api.register_blueprint(routes.provider_blp, url_prefix="/api/v1")
     register_cards("eldercare", services.home_cards, proxy_scope=MandateScope.ELDERCARE)
+    services.install()

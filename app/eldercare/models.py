@@ -314,6 +314,7 @@ class CareVisit(IdMixin, db.Model):
     end_lat: Mapped[float | None] = mapped_column(Float)
     end_lng: Mapped[float | None] = mapped_column(Float)
     subsidy_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # paid from the voucher once verified
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the subsidy paid to the provider (ledger)
     notes: Mapped[str] = mapped_column(String(500), default="")
 
     @property

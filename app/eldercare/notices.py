@@ -1,6 +1,7 @@
 """What elder care tells people, each exactly once (outbox rows with a dedupe key).
 
-* an alert, to each rung of its ladder as it is called (urgent: quiet hours never hold it);
+* an alert, to each rung of its ladder as it is called (urgent: quiet hours never hold it); in
+  Telegram it carries an **I am coming** button, which the bot answers as ``acknowledge``;
 * the elder: who answered and when they expect to arrive;
 * the elder: a gentle reminder to check in.
 """
@@ -17,6 +18,7 @@ from app.notifications import services as notifications
 from app.notifications.services import Localized
 
 TOPIC = "eldercare"
+COMING_MINUTES = 20  # what the notice's I am coming button tells the elder (the bot's /care offers more)
 
 notifications.register_topic(TOPIC, label=_l("Elder care"), default_channels=("sms", "telegram"))
 notifications.register_template(
@@ -26,6 +28,10 @@ notifications.register_template(
     body=_l(
         "%(kind)s from %(elder)s at %(time)s. Nobody has answered yet. Answer in the app "
         "(alert %(reference)s) if you can go, or call them now."
+    ),
+    button=notifications.Button(
+        label=_l("🚗 I am coming (about %(minutes)s min)"),
+        data="sosack:%(alert_id)s:%(minutes)s",  # the bot's acknowledge (bots/telegram/features/eldercare.py)
     ),
 )
 notifications.register_template(
@@ -86,6 +92,8 @@ def _alert_params(alert, elder_name: str) -> dict:
         "elder": elder_name,
         "time": alert.raised_at,
         "reference": str(alert.id)[-8:],
+        "alert_id": alert.id.hex,  # the whole id, for the button that answers it
+        "minutes": COMING_MINUTES,
     }
 
 

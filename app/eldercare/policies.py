@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from app.city import services as city
 from app.core.actors import Actor, ActorKind, Role
 from app.core.policy import has_role, is_client
 
 VISIT_SCOPE = "eldercare:visits"  # a care provider's terminal records visits verified at the door
 DEVICE_SCOPE = "eldercare:alarm"  # a care-device platform's client reports presses and sensor events
 RESPONDERS = (Role.COMMUNITY_WORKER,)  # the community service centre: the ladder's last rung
+CIVIL_AFFAIRS = "city-civil-affairs"  # the department that funds the care vouchers
 
 
 def is_assigned_worker(actor: Actor, profile) -> bool:
@@ -29,3 +31,11 @@ def may_respond(actor: Actor, alert) -> bool:
 def is_device_platform(actor: Actor) -> bool:
     """A care-device platform's client."""
     return is_client(actor, scope=DEVICE_SCOPE)
+
+
+def may_read_subsidies(actor: Actor) -> bool:
+    """A handler of the civil affairs bureau (the street office and supervisors pass by their roles)."""
+    if not has_role(actor, Role.DEPARTMENT_HANDLER):
+        return False
+    department = city.department_by_code(CIVIL_AFFAIRS)
+    return department is not None and department.id in actor.department_ids

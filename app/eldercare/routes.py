@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.actors import ActorKind
+from app.core.actors import ActorKind, Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.pagination import PageArgsSchema, page_schema
 from app.eldercare import policies, services
@@ -27,6 +27,8 @@ from app.eldercare.schemas import (
     ProviderVisitsQuerySchema,
     SosSchema,
     StaffElderProfileSchema,
+    SubsidyReportArgsSchema,
+    SubsidyReportSchema,
     VisitEndSchema,
     VisitStartSchema,
     VoucherTopUpSchema,
@@ -233,6 +235,19 @@ def elder_profile(person_id):
 def top_up_voucher(body, person_id):
     """Add a care-subsidy grant to an elder's voucher (their assigned worker only; 404 for others)."""
     return services.top_up_voucher(current_actor(), person_id, body["amount"])
+
+
+@staff_blp.route("/eldercare/subsidies")
+@staff_blp.auth(roles=(Role.COMMUNITY_WORKER, Role.SUPERVISOR, Role.ADMIN, Role.DEPARTMENT_HANDLER))
+@staff_blp.arguments(SubsidyReportArgsSchema, location="query")
+@staff_blp.response(200, SubsidyReportSchema)
+def subsidy_report(args):
+    """The care subsidy each provider redeemed from elders' vouchers over business days, from the ledger.
+
+    For the street office (community workers), civil affairs (its department handlers), supervisors and
+    administrators; a handler of any other department is refused (403).
+    """
+    return services.subsidy_report(current_actor(), **args)
 
 
 # --- care providers ------------------------------------------------------------------------------------

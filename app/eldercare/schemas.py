@@ -283,6 +283,36 @@ class CareVisitSchema(ma.Schema):
     lat = ma.fields.Float(dump_only=True)
     lng = ma.fields.Float(dump_only=True)
     subsidy = ma.fields.Nested(MoneySchema, dump_only=True)
+    payment_id = ma.fields.UUID(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The ledger's payment of the subsidy to the provider"},
+    )
+
+
+class SubsidyReportArgsSchema(StrictSchema):
+    """The business days (Asia/Shanghai) of the report, at most a year."""
+
+    start = ma.fields.Date(required=True)
+    end = ma.fields.Date(required=True)
+
+
+class ProviderSubsidySchema(ma.Schema):
+    """What one provider redeemed from elders' vouchers."""
+
+    client_id = ma.fields.String(dump_only=True)
+    name = ma.fields.String(dump_only=True)
+    payments_count = ma.fields.Integer(dump_only=True, metadata={"description": "Verified visits paid"})
+    amount = ma.fields.Nested(MoneySchema, dump_only=True)
+
+
+class SubsidyReportSchema(ma.Schema):
+    """The care subsidy redeemed per provider, from the payments ledger."""
+
+    start = ma.fields.Date(dump_only=True)
+    end = ma.fields.Date(dump_only=True)
+    total = ma.fields.Nested(MoneySchema, dump_only=True)
+    providers = ma.fields.List(ma.fields.Nested(ProviderSubsidySchema), dump_only=True)
 
 
 class CareVoucherSchema(ma.Schema):

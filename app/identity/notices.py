@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
@@ -70,6 +70,15 @@ notifications.register_template(
     topic=TOPIC,
     title=_l("For %(name)s: %(title)s"),
     body=_l("%(body)s\n(%(name)s could not be reached by Telegram or SMS; you hold their mandate.)"),
+)
+notifications.register_template(
+    "lost_phone_reported",  # urgent: down the chain, so someone hears of it even if the phone is gone
+    topic=TOPIC,
+    title=_l("Your phone was reported lost"),
+    body=_l(
+        "At %(time)s every city code issued until then stopped working and %(count)s sign-ins were ended. "
+        "Sign in again on your new phone. If you did not report it, call 12345 at once."
+    ),
 )
 notifications.register_template(
     "sign_in_guard",
@@ -145,6 +154,18 @@ def mandate_accepted(
         {"grantee": grantee, "scopes": scopes, "until": until},
         topic=TOPIC,
         dedupe_key=f"mandate-accepted-{mandate_id}",
+    )
+
+
+def lost_phone_reported(person_id: uuid.UUID, moment: datetime, ended: int) -> None:
+    """The person's codes and sign-ins were stopped (urgent: Telegram, else SMS, else mandate holders)."""
+    notifications.notify(
+        person_id,
+        "lost_phone_reported",
+        {"time": moment, "count": ended},
+        topic=TOPIC,
+        dedupe_key=f"lost-phone-{person_id}-{moment.isoformat()}",
+        urgency="urgent",
     )
 
 

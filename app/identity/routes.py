@@ -210,7 +210,10 @@ def get_city_code():
 @blp.auth(kinds=PERSON_ONLY)
 @blp.response(200, CityCodeRevokedSchema)
 def report_lost_phone():
-    """Lost phone: refuse every code issued until now and sign out every other device."""
+    """Lost phone: refuse every code issued until now and sign out every other device.
+
+    The person is told urgently: their Telegram chat, else SMS, else whoever holds a mandate from them.
+    """
     moment, ended = services.report_lost_phone(current_actor())
     return {"revoked_before": moment, "signed_out_sessions": ended}
 

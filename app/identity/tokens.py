@@ -153,7 +153,19 @@ def _decode(token: str):
 def _check_claims(header: dict, claims: dict, now: datetime, audiences: tuple[str, ...]) -> None:
     if header.get("typ") != ACCESS_TYPE:
         raise Unauthenticated(gettext("The access token is invalid."))
-    if claims.get("iss") not in accepted_issuers() or claims.get("aud") not in audiences:
+    if claims.get("iss") not in accepted_issuers():
+        if not current_app.config.get("OIDC_ISSUER") and isinstance(claims.get("iss"), str):
+            # Outside production the usual cause is a token printed for another port: say so.
+            raise Unauthenticated(
+                gettext(
+                    "The access token names the server %(theirs)s, but this one is %(ours)s: print tokens "
+                    "with PORT set to the port this server listens on.",
+                    theirs=claims["iss"][:100],
+                    ours=issuer(),
+                )
+            )
+        raise Unauthenticated(gettext("The access token is invalid."))
+    if claims.get("aud") not in audiences:
         raise Unauthenticated(gettext("The access token is invalid."))
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int) or not isinstance(iat, int):

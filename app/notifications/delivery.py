@@ -145,7 +145,9 @@ def _outgoing(message: OutboxMessage, now: datetime) -> Outgoing:
     recipient = replace(found, locale=locale)
     rendered = render(message.template, message.params, locale)
     quiet_until = None if message.urgency == "urgent" else services.quiet_hours_end(found.person_id, now)
-    return Outgoing(message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until)
+    return Outgoing(
+        message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until, rendered.button
+    )
 
 
 def _outgoing_to_phone(message: OutboxMessage, now: datetime) -> Outgoing:

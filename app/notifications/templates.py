@@ -2,9 +2,11 @@
 
 Domains register their topic and their own templates with ``register_topic`` and
 ``register_template`` (through ``services``) in their ``notices.py``, with ``_l(...)`` strings so
-Babel extracts them. Parameters are plain strings and numbers, or ``Money``, ``datetime``, ``date``
-and ``Localized`` values, which are stored as tagged JSON and formatted for the recipient
-(``¥12.50``, ``2026年6月1日``, ``Jun 1, 2026``).
+Babel extracts them. A template may carry a ``Button`` that the Telegram channel sends with the
+message as an inline button (its label translated, its callback data filled from the parameters);
+other channels send only the title and body. Parameters are plain strings and numbers, or
+``Money``, ``datetime``, ``date`` and ``Localized`` values, which are stored as tagged JSON and
+formatted for the recipient (``¥12.50``, ``2026年6月1日``, ``Jun 1, 2026``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,20 @@ from app.core.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES
 from app.core.money import Money
 
 URGENCIES = ("normal", "urgent")
+MAX_CALLBACK_BYTES = 64  # what Telegram accepts as a button's callback data
 _PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button a notice carries in Telegram: its label (``_l``) and callback data.
+
+    ``data`` names parameters as the texts do (``"sosack:%(alert_id)s:20"``), filled with their
+    stored values; the bot answers the press like any button of its own.
+    """
+
+    label: object
+    data: str
 
 
 @dataclass(frozen=True)
@@ -33,20 +48,23 @@ class Template:
     topic: str
     title: object
     body: object
+    button: Button | None = None
 
     @property
     def placeholders(self) -> set[str]:
-        """The parameters the title and body need."""
-        return set(_PLACEHOLDER.findall(_msgid(self.title) + _msgid(self.body)))
+        """The parameters the title, body and button need."""
+        button = (_msgid(self.button.label) + self.button.data) if self.button else ""
+        return set(_PLACEHOLDER.findall(_msgid(self.title) + _msgid(self.body) + button))
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """A template rendered for one recipient."""
+    """A template rendered for one recipient (``button``: its label and callback data, if any)."""
 
     title: str
     body: str
     locale: str
+    button: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,16 +103,18 @@ def register_topic(name: str, *, label, default_channels: tuple[str, ...]) -> To
     return topic
 
 
-def register_template(name: str, *, topic: str, title, body) -> Template:
+def register_template(name: str, *, topic: str, title, body, button: Button | None = None) -> Template:
     """Add a template (title and body wrapped in ``_l``); registering the same name twice is an error.
 
-    Each domain registers its own, in its ``notices.py``, under its own topic.
+    Each domain registers its own, in its ``notices.py``, under its own topic; ``button`` is sent
+    with it in Telegram.
     """
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}: register it first")
-    if name in TEMPLATES and TEMPLATES[name] != Template(name, topic, title, body):
+    template = Template(name, topic, title, body, button)
+    if name in TEMPLATES and TEMPLATES[name] != template:
         raise ValueError(f"template {name!r} is already registered")
-    TEMPLATES[name] = Template(name, topic, title, body)
+    TEMPLATES[name] = template
     return TEMPLATES[name]
 
 
@@ -140,7 +160,18 @@ def render(name: str, params: dict, locale: str | None) -> Rendered:
             title=gettext(_msgid(template.title), **values),
             body=gettext(_msgid(template.body), **values),
             locale=chosen,
+            button=_button(template.button, params, values),
         )
+
+
+def _button(button: Button | None, params: dict, values: dict) -> tuple[str, str] | None:
+    """The button's label in the recipient's language and its data; left off if Telegram cannot take it."""
+    if button is None:
+        return None
+    data = button.data % {key: value for key, value in params.items() if isinstance(value, str | int)}
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    return gettext(_msgid(button.label), **values), data
 
 
 def warm_up() -> None:

@@ -77,3 +77,11 @@ class AppealClosed(Conflict):
     code = "appeal-closed"
     title = _l("Appeal not possible")
     default_detail = _l("Only an unpaid violation can be appealed, and only once.")
+
+
+class TariffVersionInEffect(Conflict):
+    """The tariff version took effect already: it is part of what stays were priced by."""
+
+    code = "tariff-version-in-effect"
+    title = _l("Tariff already in effect")
+    default_detail = _l("This tariff version took effect already; publish a new one instead.")

@@ -26,12 +26,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.calendar import business_date
 from app.core.disputes import DisputeMixin, DisputeStatus
-from app.core.models import IdMixin, LocalizedName, UTCDateTime
+from app.core.models import IdMixin, LocalizedName, UTCDateTime, utcnow
 from app.core.money import Money
 from app.core.nearby import Located
 from app.core.pii import EncryptedString, mask_name
 from app.extensions import db
-from app.parking.late_fees import TRAFFIC_FINE, local_day
+from app.parking.late_fees import TRAFFIC_FINE, LateFeeRule, local_day
 from app.parking.tariff import Tariff, tariff_of
 
 
@@ -172,8 +172,12 @@ class ParkingLot(IdMixin, LocalizedName, Located, db.Model):
     occupied: Mapped[int] = mapped_column(Integer, default=0)
     occupancy_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     opening_hours: Mapped[str] = mapped_column(String(11), default="00:00-24:00")
-    tariff: Mapped[dict] = mapped_column(JSON)
+    tariff: Mapped[dict] = mapped_column(JSON)  # the first version: in effect until the first change
+    has_tariff_versions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    tariff_versions: Mapped[list[ParkingTariffVersion]] = relationship(
+        order_by="ParkingTariffVersion.effective_at", lazy="select", viewonly=True
+    )
 
     @property
     def free_spaces(self) -> int:
@@ -181,14 +185,70 @@ class ParkingLot(IdMixin, LocalizedName, Located, db.Model):
         return max(self.capacity - self.occupied, 0)
 
     @property
+    def versions(self) -> list[ParkingTariffVersion]:
+        """The tariff's later versions, in the order they take effect (read only once there are some)."""
+        return self.tariff_versions if self.has_tariff_versions else []
+
+    @property
+    def tariff_changes(self) -> list[tuple[datetime, Tariff]]:
+        """Each later version of the tariff with the moment it takes effect, as the engine reads them."""
+        return [(version.effective_at, version.rules) for version in self.versions]
+
+    def tariff_data_at(self, moment: datetime) -> dict:
+        """The tariff (data) in effect at ``moment``: the last version taking effect by then."""
+        data = self.tariff
+        for version in self.versions:
+            if version.effective_at <= moment:
+                data = version.tariff
+        return data
+
+    def rules_at(self, moment: datetime) -> Tariff:
+        """The tariff in effect at ``moment``, as the engine reads it."""
+        return tariff_of(self.tariff_data_at(moment))
+
+    @property
     def rules(self) -> Tariff:
-        """The tariff as the engine reads it."""
-        return tariff_of(self.tariff)
+        """The tariff in effect now, as the engine reads it."""
+        return self.rules_at(utcnow())
+
+    @property
+    def tariff_now(self) -> dict:
+        """The tariff in effect now (data)."""
+        return self.tariff_data_at(utcnow())
+
+    @property
+    def upcoming_tariffs(self) -> list[ParkingTariffVersion]:
+        """Versions published to take effect later, the soonest first."""
+        now = utcnow()
+        return [version for version in self.versions if version.effective_at > now]
+
+    @property
+    def upcoming_tariff(self) -> ParkingTariffVersion | None:
+        """The next change of the tariff, if one is published."""
+        upcoming = self.upcoming_tariffs
+        return upcoming[0] if upcoming else None
 
     @property
     def kind_label(self) -> str:
         """Car park or roadside berths, in the reader's language."""
         return str(LOT_KIND_LABELS.get(self.kind, self.kind))
+
+
+class ParkingTariffVersion(IdMixin, db.Model):
+    """A version of a lot's tariff, in effect from ``effective_at`` until the next version's."""
+
+    __tablename__ = "parking_tariff_versions"
+    __table_args__ = (UniqueConstraint("lot_id", "effective_at"),)
+
+    lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_lots.id"))
+    effective_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tariff: Mapped[dict] = mapped_column(JSON)
+    published_by: Mapped[str] = mapped_column(String(64))
+
+    @property
+    def rules(self) -> Tariff:
+        """The version as the engine reads it."""
+        return tariff_of(self.tariff)
 
 
 class Plate(IdMixin, db.Model):
@@ -269,6 +329,12 @@ class ParkingSession(IdMixin, db.Model):
     paid_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     late_fee_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")  # as paid
+    # The late-fee rule of the tariff that priced the exit (all None: it had none), and the last day
+    # without a late fee: None while a dispute of the stay is open (no late fee counts meanwhile).
+    late_grace_days: Mapped[int | None] = mapped_column(Integer)
+    late_daily_permille: Mapped[int | None] = mapped_column(Integer)
+    late_cap_pct: Mapped[int | None] = mapped_column(Integer)
+    pay_by: Mapped[date | None] = mapped_column(Date)
     lot: Mapped[ParkingLot] = relationship(lazy="joined", innerjoin=True)
 
     @property
@@ -277,20 +343,35 @@ class ParkingSession(IdMixin, db.Model):
         return Money(self.fee_fen, self.currency)
 
     @property
-    def late_fee_from(self) -> date | None:
-        """The first day a late fee counts, under the lot's tariff (None when it sets none)."""
-        rule = self.lot.rules.late_fee
-        if rule is None or self.exited_at is None:
+    def late_fee_rule(self) -> LateFeeRule | None:
+        """The late fee of the tariff the stay was priced under at its exit (None: none)."""
+        if self.late_grace_days is None:
             return None
-        return rule.last_free_day(local_day(self.exited_at)) + timedelta(days=1)
+        return LateFeeRule(self.late_grace_days, self.late_daily_permille or 0, self.late_cap_pct or 0)
+
+    def keep_late_fee_rule(self, rule: LateFeeRule | None, from_day: date) -> None:
+        """Hold ``rule`` for this stay, with its grace counted from ``from_day``."""
+        self.late_grace_days = rule.grace_days if rule else None
+        self.late_daily_permille = rule.daily_permille if rule else None
+        self.late_cap_pct = rule.cap_pct if rule else None
+        self.pay_by = rule.last_free_day(from_day) if rule else None
+
+    @property
+    def late_fee_paused(self) -> bool:
+        """No late fee counts: the stay is disputed and the operator has not answered."""
+        return self.late_grace_days is not None and self.pay_by is None
+
+    @property
+    def late_fee_from(self) -> date | None:
+        """The first day a late fee counts (None when the tariff sets none, or while disputed)."""
+        return self.pay_by + timedelta(days=1) if self.pay_by is not None else None
 
     @property
     def late_fee(self) -> Money:
         """The late fee: due today on an unpaid stay, or what was paid with it."""
-        rule = self.lot.rules.late_fee
-        if self.status == SessionStatus.UNPAID and rule is not None and self.exited_at is not None:
-            fen = rule.fee_fen(self.fee_fen, local_day(self.exited_at), business_date())
-            return Money(fen, self.currency)
+        rule = self.late_fee_rule
+        if self.status == SessionStatus.UNPAID and rule is not None and self.pay_by is not None:
+            return Money(rule.fee_after(self.fee_fen, self.pay_by, business_date()), self.currency)
         return Money(self.late_fee_fen, self.currency)
 
     @property
@@ -463,6 +544,9 @@ class ViolationDispute(IdMixin, DisputeMixin, db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewer: Mapped[str | None] = mapped_column(String(60))  # the officer, as the police name them
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     violation: Mapped[Violation] = relationship(lazy="joined", innerjoin=True)
 
     KIND_LABELS = VIOLATION_DISPUTE_KIND_LABELS

@@ -10,6 +10,7 @@ from app.core.actors import ActorKind, Role
 from app.core.api import ApiBlueprint, current_actor
 from app.core.idempotency import current_key
 from app.core.pagination import PageArgsSchema, page_schema
+from app.core.replicas import replica_ok
 from app.parking import services
 from app.parking.schemas import (
     AnomalyQuerySchema,
@@ -44,6 +45,8 @@ from app.parking.schemas import (
     SessionPaymentRequestSchema,
     SessionQuerySchema,
     SessionSchema,
+    TariffPublishSchema,
+    TariffVersionSchema,
     ViolationDisputeCreateSchema,
     ViolationDisputeSchema,
     ViolationFileSchema,
@@ -70,6 +73,7 @@ POLICE = {"scopes": (services.POLICE_SCOPE,), "kinds": (ActorKind.CLIENT,)}
 
 
 @blp.route("/parking/lots")
+@replica_ok
 @blp.arguments(LotQuerySchema, location="query")
 @blp.response(200, LotSchema(many=True))
 def lots_near(args):
@@ -264,6 +268,15 @@ def get_appeal(dispute_id):
     return services.get_appeal(current_actor(), dispute_id)
 
 
+@blp.route("/violations/appeals/<uuid:dispute_id>/escalate", methods=["POST"])
+@blp.auth()
+@blp.arguments(ParkingEscalateSchema)
+@blp.response(200, ViolationDisputeSchema)
+def escalate_appeal(body, dispute_id):
+    """Take a rejected (or undecided past its deadline) appeal to 12345 with the violation attached, once."""
+    return services.escalate_appeal(current_actor(), dispute_id, **body)
+
+
 # --- operators ----------------------------------------------------------------------------------
 
 
@@ -305,9 +318,31 @@ def managed_lot(code):
 @operator_blp.arguments(LotChangeSchema)
 @operator_blp.response(200, ManagedLotSchema)
 def change_lot(body, code):
-    """Change my lot's capacity, tariff, opening hours or whether it is open (a tariff prices exits)."""
+    """Change my lot's capacity, tariff (in effect from now), opening hours or whether it is open."""
     lot = services.change_lot(current_actor(), code, body)
     return lot
+
+
+@operator_blp.route("/operator/lots/<string:code>/tariffs", methods=["POST"])
+@operator_blp.auth(**OPERATOR)
+@operator_blp.arguments(TariffPublishSchema)
+@operator_blp.response(201, TariffVersionSchema)
+def publish_tariff(body, code):
+    """Publish a version of my lot's tariff taking effect at a later moment (the same moment: replaced).
+
+    Drivers see the next one on the lot; a stay crossing the moment is priced by each version for its
+    part.
+    """
+    return services.publish_tariff(current_actor(), code, body["tariff"], body["effective_at"])
+
+
+@operator_blp.route("/operator/lots/<string:code>/tariffs/<uuid:version_id>", methods=["DELETE"])
+@operator_blp.auth(**OPERATOR)
+@operator_blp.response(204)
+def withdraw_tariff(code, version_id):
+    """Withdraw a version of my lot's tariff before it takes effect (409 once in effect)."""
+    services.withdraw_tariff(current_actor(), code, version_id)
+    return Response(status=204)
 
 
 @operator_blp.route("/operator/anomalies")

@@ -7,6 +7,7 @@ import re
 import marshmallow as ma
 from flask_babel import gettext
 
+from app.core.calendar import SHANGHAI
 from app.core.geo import LocationSchema
 from app.core.money import Money, MoneySchema
 from app.core.nearby import NearbyArgsSchema
@@ -50,6 +51,25 @@ class LotDetailQuerySchema(ma.Schema):
     stay_minutes = ma.fields.Integer(load_default=60, validate=Range(1, 24 * 60 * 7))
 
 
+class TariffVersionSchema(ma.Schema):
+    """A version of a lot's tariff and the moment it takes effect."""
+
+    id = ma.fields.UUID(dump_only=True)
+    effective_at = ma.fields.DateTime(dump_only=True)
+    tariff = ma.fields.Dict(dump_only=True, metadata={"description": "The tariff as data (docs/parking.md)"})
+
+
+class TariffPublishSchema(StrictSchema):
+    """A version of the tariff to take effect later (a time without an offset is Asia/Shanghai's)."""
+
+    tariff = ma.fields.Dict(required=True, metadata={"description": "The tariff as data (docs/parking.md)"})
+    effective_at = ma.fields.AwareDateTime(
+        required=True,
+        default_timezone=SHANGHAI,
+        metadata={"example": "2027-01-01T00:00:00+08:00", "description": "When it takes effect"},
+    )
+
+
 class LotSchema(ma.Schema):
     """A car park or roadside berths: where, how full, what it costs."""
 
@@ -72,7 +92,15 @@ class LotSchema(ma.Schema):
         metadata={"description": "Price of the intended stay"},
     )
     tariff = ma.fields.Dict(
-        dump_only=True, metadata={"description": "The tariff as data (see docs/parking.md)"}
+        attribute="tariff_now",
+        dump_only=True,
+        metadata={"description": "The tariff in effect now, as data (see docs/parking.md)"},
+    )
+    upcoming_tariff = ma.fields.Nested(
+        TariffVersionSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The next version of the tariff the operator published, and when"},
     )
 
 
@@ -126,6 +154,11 @@ class ManagedLotSchema(LotSchema):
     names = ma.fields.Dict(dump_only=True)
     stay_fee = ma.fields.Constant(None, dump_only=True, allow_none=True)
     stay_minutes = ma.fields.Constant(None, dump_only=True, allow_none=True)
+    upcoming_tariffs = ma.fields.List(
+        ma.fields.Nested(TariffVersionSchema),
+        dump_only=True,
+        metadata={"description": "Versions waiting to take effect, the soonest first"},
+    )
 
 
 class OccupancySchema(StrictSchema):
@@ -212,6 +245,9 @@ class SessionSchema(ma.Schema):
         dump_only=True, allow_none=True, metadata={"description": "First day of a late fee"}
     )
     amount_due = ma.fields.Nested(MoneySchema, dump_only=True, metadata={"description": "Fee and late fee"})
+    late_fee_paused = ma.fields.Boolean(
+        dump_only=True, metadata={"description": "Disputed and not yet answered: no late fee counts"}
+    )
     frictionless = ma.fields.Boolean(dump_only=True, metadata={"description": "Charged at the gate"})
     payment_id = ma.fields.UUID(dump_only=True, allow_none=True)
     paid_at = ma.fields.DateTime(dump_only=True, allow_none=True)
@@ -495,6 +531,11 @@ class ViolationDisputeSchema(ma.Schema):
     answer = ma.fields.String(dump_only=True, allow_none=True)
     answered_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     reviewer = ma.fields.String(dump_only=True, allow_none=True)
+    may_escalate = ma.fields.Boolean(
+        dump_only=True, metadata={"description": "Rejected, or undecided past its deadline: may go to 12345"}
+    )
+    escalated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    complaint_tracking_number = ma.fields.String(dump_only=True, allow_none=True)
     created_at = ma.fields.DateTime(dump_only=True)
 
 

@@ -26,6 +26,13 @@ The rules, in order:
 * units starting inside a pass (a monthly pass, a resident permit, possibly only some hours) are
   free;
 * the new-energy discount comes off the total last, rounded half up to the fen.
+
+A lot's tariff has versions, each taking effect at a moment (``ParkingTariffVersion``). A stay is
+priced by the version in effect at its entry; one that crosses a change is cut there, and each part
+is priced by its own version (its units counted from the part's start, its rates and period caps);
+the free minutes are the entry version's and judge the whole stay, the first hour and the 24-hour
+days of a daily cap are counted from the entry across the parts, and each part gets its version's
+new-energy discount.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -200,65 +207,117 @@ def price_stay(
     *,
     new_energy: bool = False,
     passes: Iterable[Pass] = (),
+    changes: Sequence[tuple[datetime, Tariff]] = (),
 ) -> Quote:
-    """The fee of a stay from ``entered_at`` to ``exited_at`` (aware datetimes) under ``tariff``."""
+    """The fee of a stay from ``entered_at`` to ``exited_at`` (aware datetimes) under ``tariff``.
+
+    ``changes`` are the lot's later tariff versions with the moment each takes effect: the last one in
+    effect at the entry prices the stay instead of ``tariff``, and a stay crossing one is priced by
+    each version for its part (:func:`_parts`).
+    """
     if entered_at.tzinfo is None or exited_at.tzinfo is None:
         raise ValueError("price stays between aware datetimes")
     seconds = max((exited_at - entered_at).total_seconds(), 0)
     minutes = math.ceil(seconds / 60)
-    if minutes <= tariff.free_minutes:
+    entry = entered_at.astimezone(SHANGHAI)
+    parts = _parts(
+        tariff, entry, entry + timedelta(minutes=min(minutes, MAX_STAY_DAYS * MINUTES_PER_DAY)), changes
+    )
+    if minutes <= parts[0][0].free_minutes:
         return Quote(fee_fen=0, gross_fen=0, minutes=minutes, units=0, notes=("free_minutes",))
     minutes = min(minutes, MAX_STAY_DAYS * MINUTES_PER_DAY)
-    units = math.ceil(minutes / tariff.unit_minutes)
-    gross, free_units, capped = _walk_units(tariff, entered_at.astimezone(SHANGHAI), units, tuple(passes))
+    walk = _Walk(entry, tuple(passes))
+    for index, (version, start, end) in enumerate(parts):
+        walk.part(index, version, start, end)
     discount = 0
-    if new_energy and tariff.new_energy_discount_pct:
-        exact = Decimal(gross) * Decimal(tariff.new_energy_discount_pct) / Decimal(100)
-        discount = int(exact.quantize(Decimal(1), ROUND_HALF_UP))
+    if new_energy:
+        for (version, _, _), part_fen in zip(parts, walk.totals, strict=True):
+            exact = Decimal(part_fen) * Decimal(version.new_energy_discount_pct) / Decimal(100)
+            discount += int(exact.quantize(Decimal(1), ROUND_HALF_UP))
+    gross = sum(walk.totals)
     return Quote(
         fee_fen=gross - discount,
         gross_fen=gross,
         minutes=minutes,
-        units=units,
-        free_units=free_units,
-        capped=capped,
+        units=walk.units,
+        free_units=walk.free_units,
+        capped=walk.capped,
+        notes=("tariff_changed",) if len(parts) > 1 else (),
     )
 
 
-def _walk_units(
-    tariff: Tariff, entry: datetime, units: int, passes: tuple[Pass, ...]
-) -> tuple[int, int, bool]:
-    """Sum the units of a stay, applying passes, the first hour, period caps and daily caps."""
-    spent_by_day: dict[int, int] = {}
-    spent_by_occurrence: dict[tuple[int, date], int] = {}
-    total = free_units = 0
-    capped = first_hour_charged = False
-    for index in range(units):
-        offset = index * tariff.unit_minutes
-        local = entry + timedelta(minutes=offset)
-        if any(item.covers(local) for item in passes):
-            free_units += 1
-            continue
-        if tariff.first_hour_fen is not None and offset < 60:
-            cost = 0 if first_hour_charged else tariff.first_hour_fen
-            first_hour_charged = True
-        else:
-            period_index, period = tariff.period_at(local.time())
-            cost = period.unit_fen
-            if period.cap_fen is not None:
-                key = (period_index, period.occurrence(local))
-                room = max(period.cap_fen - spent_by_occurrence.get(key, 0), 0)
-                capped |= cost > room
-                cost = min(cost, room)
-                spent_by_occurrence[key] = spent_by_occurrence.get(key, 0) + cost
-        if tariff.daily_cap_fen is not None:
+def _parts(
+    tariff: Tariff, entry: datetime, end: datetime, changes: Sequence[tuple[datetime, Tariff]]
+) -> list[tuple[Tariff, datetime, datetime]]:
+    """The stay cut at each change taking effect inside it: (version, from, until), in order."""
+    version = tariff
+    for moment, following in sorted(changes, key=lambda cut: cut[0]):
+        if moment <= entry:
+            version = following  # already in effect when the car came in
+    cuts = [(moment.astimezone(SHANGHAI), version) for moment, version in changes if entry < moment < end]
+    parts, start = [], entry
+    for moment, following in sorted(cuts, key=lambda cut: cut[0]):
+        parts.append((version, start, moment))
+        version, start = following, moment
+    parts.append((version, start, end))
+    return parts
+
+
+class _Walk:
+    """The units of a stay, summed per part, applying passes, first hours, period caps and daily caps.
+
+    Each part is cut into its version's units from the part's start (a started unit counts whole);
+    a unit costs its version's rate for the period holding its first minute. The first hour, the
+    free minutes' boundary and the 24-hour days of the daily cap are the stay's, counted from the
+    entry: units starting in its first 60 minutes cost one ``first_hour_fen`` together (the first
+    version that has one), and
+    a version's daily cap bounds the day including what earlier parts spent in it. A period's cap
+    bounds one occurrence of it under one version.
+    """
+
+    def __init__(self, entry: datetime, passes: tuple[Pass, ...]):
+        self.entry, self.passes = entry, passes
+        self.spent_by_day: dict[int, int] = {}
+        self.spent_by_occurrence: dict[tuple[int, int, date], int] = {}
+        self.totals: list[int] = []
+        self.units = self.free_units = 0
+        self.capped = self.first_hour_charged = False
+
+    def part(self, index: int, tariff: Tariff, start: datetime, end: datetime) -> None:
+        """Add the units of one part, priced by its version."""
+        minutes = math.ceil((end - start).total_seconds() / 60)
+        total = 0
+        for unit in range(math.ceil(minutes / tariff.unit_minutes)):
+            local = start + timedelta(minutes=unit * tariff.unit_minutes)
+            offset = int((local - self.entry).total_seconds() // 60)
+            self.units += 1
+            if any(item.covers(local) for item in self.passes):
+                self.free_units += 1
+                continue
+            if tariff.first_hour_fen is not None and offset < 60:
+                cost = 0 if self.first_hour_charged else tariff.first_hour_fen
+                self.first_hour_charged = True
+            else:
+                cost = self._period_cost(index, tariff, local)
             day = offset // MINUTES_PER_DAY
-            room = max(tariff.daily_cap_fen - spent_by_day.get(day, 0), 0)
-            capped |= cost > room
+            if tariff.daily_cap_fen is not None:
+                room = max(tariff.daily_cap_fen - self.spent_by_day.get(day, 0), 0)
+                self.capped |= cost > room
+                cost = min(cost, room)
+            self.spent_by_day[day] = self.spent_by_day.get(day, 0) + cost
+            total += cost
+        self.totals.append(total)
+
+    def _period_cost(self, index: int, tariff: Tariff, local: datetime) -> int:
+        period_index, period = tariff.period_at(local.time())
+        cost = period.unit_fen
+        if period.cap_fen is not None:
+            key = (index, period_index, period.occurrence(local))
+            room = max(period.cap_fen - self.spent_by_occurrence.get(key, 0), 0)
+            self.capped |= cost > room
             cost = min(cost, room)
-            spent_by_day[day] = spent_by_day.get(day, 0) + cost
-        total += cost
-    return total, free_units, capped
+            self.spent_by_occurrence[key] = self.spent_by_occurrence.get(key, 0) + cost
+        return cost
 
 
 # --- reading the stored form ------------------------------------------------------------------------

@@ -6,7 +6,9 @@ Accounts:
   payment, credited when it pays a refund out);
 * ``payee_payable:<kind>:<id>`` — what we owe the payee for payments (credited on each payment);
 * ``payee_refunds:<kind>:<id>`` — refunds given back on the payee's behalf (debited on each refund);
-  the payee's net is ``payee_payable`` credits minus ``payee_refunds`` debits.
+  the payee's net is ``payee_payable`` credits minus ``payee_refunds`` debits;
+* ``subsidy_fund:<fund>`` — a public subsidy fund (the elders' care vouchers) paying a payee on a
+  resident's behalf (debited on each such payment, which no provider carries).
 
 A journal is refused unless its debits equal its credits (and the database checks the totals again);
 ``(kind, source_id)`` is unique, so a payment or refund can never be booked twice.
@@ -53,6 +55,11 @@ def payee_payable(kind: str, payee_id: str) -> str:
 def payee_refunds(kind: str, payee_id: str) -> str:
     """Refunds given back on a payee's behalf."""
     return f"payee_refunds:{kind}:{payee_id}"
+
+
+def subsidy_fund(fund: str) -> str:
+    """A public subsidy fund that pays on residents' behalf."""
+    return f"subsidy_fund:{fund}"
 
 
 def check_balanced(lines: list[Line]) -> int:
@@ -104,6 +111,16 @@ def post_payment(intent: PaymentIntent, booked_at: datetime) -> LedgerJournal:
     amount = intent.amount_fen
     lines = [
         Line(provider_clearing(intent.provider), debit_fen=amount),
+        Line(payee_payable(intent.payee_kind, intent.payee_id), credit_fen=amount),
+    ]
+    return post_journal(PAYMENT, intent.id, intent, amount, lines, booked_at)
+
+
+def post_subsidy(intent: PaymentIntent, fund: str, booked_at: datetime) -> LedgerJournal:
+    """Book a payment from a subsidy fund: the fund pays, the payee is owed it."""
+    amount = intent.amount_fen
+    lines = [
+        Line(subsidy_fund(fund), debit_fen=amount),
         Line(payee_payable(intent.payee_kind, intent.payee_id), credit_fen=amount),
     ]
     return post_journal(PAYMENT, intent.id, intent, amount, lines, booked_at)

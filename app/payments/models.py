@@ -36,13 +36,14 @@ class PaymentStatus(StrEnum):
 
 
 class PayeeKind(StrEnum):
-    """Who is paid: a biller, a parking or transit operator, a merchant or the traffic police."""
+    """Who is paid: a biller, a parking or transit operator, a merchant, the police, a care provider."""
 
     BILLER = "biller"
     PARKING_OPERATOR = "parking_operator"
     MERCHANT = "merchant"
     TRANSIT_OPERATOR = "transit_operator"
     TRAFFIC_POLICE = "traffic_police"
+    CARE_PROVIDER = "care_provider"  # a home-care provider's client, paid from elders' care vouchers
 
 
 class PaymentIntent(IdMixin, db.Model):

@@ -7,6 +7,7 @@ from flask import Response, url_for
 from app.core.actors import ActorKind
 from app.core.api import ApiBlueprint, current_actor
 from app.core.pagination import PageArgsSchema, page_schema
+from app.core.replicas import replica_ok
 from app.extensions import limiter
 from app.social_security import policies, services
 from app.social_security.schemas import (
@@ -63,6 +64,7 @@ def summary():
 
 
 @blp.route("/social-security/records")
+@replica_ok
 @blp.auth()
 @blp.arguments(HistoryQuerySchema, location="query")
 @blp.response(200, page_schema(RecordSchema))
@@ -80,6 +82,7 @@ def get_record(record_id):
 
 
 @blp.route("/social-security/statements/<int:year>")
+@replica_ok
 @blp.auth()
 @blp.response(200, StatementSchema)
 def statement(year):

@@ -13,6 +13,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -26,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.disputes import DisputeMixin, DisputeStatus  # noqa: F401 - the states every dispute shares
 from app.core.models import IdMixin, LocalizedName, UTCDateTime
 from app.core.money import Money
 from app.extensions import db
@@ -213,14 +215,6 @@ class TransitConcession(IdMixin, db.Model):
         return self.valid_from <= day <= self.valid_until
 
 
-class DisputeStatus(StrEnum):
-    """A fare dispute: waiting for the clearing house, or decided (refunded or not)."""
-
-    OPEN = "open"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-
-
 class DisputeKind(StrEnum):
     """What the rider says is wrong with a trip's fare."""
 
@@ -229,8 +223,18 @@ class DisputeKind(StrEnum):
     NOT_MY_TRIP = "not_my_trip"  # I did not ride (a lost phone, a copied code)
 
 
-class FareDispute(IdMixin, db.Model):
-    """A rider's dispute of one paid trip's fare, decided once by the clearing house (a refund, once)."""
+DISPUTE_KIND_LABELS = {
+    DisputeKind.MISSING_TAP: _l("A missing tap (charged the maximum)"),
+    DisputeKind.WRONG_FARE: _l("Wrong fare (distance, transfer or concession)"),
+    DisputeKind.NOT_MY_TRIP: _l("Not my trip"),
+}
+
+
+class FareDispute(IdMixin, DisputeMixin, db.Model):
+    """A rider's dispute of one paid trip's fare, decided once by the clearing house (a refund, once).
+
+    The clearing house has no deadline (``answer_due_at`` is None): a rejected dispute may go to 12345.
+    """
 
     __tablename__ = "transit_fare_disputes"
     __table_args__ = (
@@ -251,7 +255,13 @@ class FareDispute(IdMixin, db.Model):
     answer: Mapped[str] = mapped_column(String(500), default="")
     decided_by: Mapped[str | None] = mapped_column(String(80))  # the reviewing client
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     trip: Mapped[Trip] = relationship(lazy="joined", innerjoin=True)
+
+    KIND_LABELS = DISPUTE_KIND_LABELS
+    answer_due_at = None  # the clearing house decides without a deadline
 
     @property
     def fare(self) -> Money:

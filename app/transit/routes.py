@@ -11,6 +11,7 @@ from app.transit.schemas import (
     ConcessionSchema,
     FareDisputeCreateSchema,
     FareDisputeDecisionSchema,
+    FareDisputeEscalateSchema,
     FareDisputeQuerySchema,
     FareDisputeSchema,
     FarePaymentSchema,
@@ -136,6 +137,18 @@ def list_disputes(args):
 def get_dispute(dispute_id):
     """One of my fare disputes and its decision."""
     return services.get_dispute(current_actor(), dispute_id)
+
+
+@blp.route("/transit/disputes/<uuid:dispute_id>/escalate", methods=["POST"])
+@blp.auth()
+@blp.arguments(FareDisputeEscalateSchema)
+@blp.response(200, FareDisputeSchema)
+def escalate_dispute(body, dispute_id):
+    """Take a rejected fare dispute to 12345 with the trip attached, once.
+
+    409 ``dispute-not-escalatable`` unless it was rejected (and not escalated yet).
+    """
+    return services.escalate_dispute(current_actor(), dispute_id, **body)
 
 
 @institution_blp.route("/transit/concessions/students", methods=["PUT"])

@@ -191,14 +191,28 @@ class FareDisputeSchema(ma.Schema):
     id = ma.fields.UUID(dump_only=True)
     trip = ma.fields.Nested(TripSchema, dump_only=True)
     kind = ma.fields.String(dump_only=True)
+    kind_label = ma.fields.String(dump_only=True)
     description = ma.fields.String(dump_only=True)
     exit_station_code = ma.fields.String(dump_only=True, allow_none=True)
-    status = ma.fields.String(dump_only=True, metadata={"description": "open | accepted | rejected"})
+    status = ma.fields.String(
+        dump_only=True, metadata={"description": "open | accepted | rejected | escalated (went to 12345)"}
+    )
     fare = ma.fields.Nested(MoneySchema, dump_only=True)
     refund = ma.fields.Nested(MoneySchema, dump_only=True)
     refund_id = ma.fields.UUID(dump_only=True, allow_none=True)
     answer = ma.fields.String(dump_only=True)
     decided_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    may_escalate = ma.fields.Boolean(dump_only=True, metadata={"description": "Rejected: may go to 12345"})
+    escalated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    complaint_tracking_number = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "The 12345 complaint it became"}
+    )
+
+
+class FareDisputeEscalateSchema(StrictSchema):
+    """What the rider adds when taking a rejected fare dispute to 12345."""
+
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
 
 
 class FareDisputeQuerySchema(PageArgsSchema):

@@ -30,7 +30,8 @@ class Feature:
     ``prefix:argument``, 64 bytes at most); ``steps``: ``"flow.step"`` → handler of the resident's
     next message while their conversation waits at that step; ``help``: one line for ``/help``;
     ``menu``: (label, callback data) of its button in the main menu; ``opens``: which button a
-    home card of a domain opens (card domain → callback data).
+    home card of a domain opens (card domain → callback data); ``own_menu``: the chat's whole menu
+    in place of the list of buttons, when it applies to this chat (None: it does not).
     """
 
     name: str
@@ -41,6 +42,7 @@ class Feature:
     help: Label | None = None
     menu: tuple[Label, str] | None = None
     opens: Mapping[str, str] = field(default_factory=dict)
+    own_menu: Callable[[Turn], Reply | None] | None = None
 
 
 @dataclass
@@ -96,6 +98,18 @@ class Registry:
         if handler is None:
             return Reply(gettext("I did not understand that. Send /menu to see what I can do."), ok=False)
         return handler(turn, incoming)
+
+    def installed(self, domain: str) -> bool:
+        """Whether a feature of ``domain`` is installed (its buttons would answer)."""
+        return any(feature.domain == domain for feature in self.features)
+
+    def own_menu(self, turn: Turn) -> Reply | None:
+        """The first feature's own menu that applies to this chat (easy mode), if any."""
+        for feature in self.features:
+            reply = feature.own_menu(turn) if feature.own_menu else None
+            if reply is not None:
+                return reply
+        return None
 
     def menu(self) -> list[tuple[Label, str]]:
         """Each feature's main-menu button, in installation order."""

@@ -57,3 +57,71 @@ def test_services_near_a_shared_location_and_my_orders(bot, link, db, make_perso
         assert placed.status == "completed"
         bot(chat.press("orderok:" + placed.id.hex))  # a second time: the app's refusal, in words
         assert bot.request.last_text() == "当前无法操作: 订单当前所处的环节不能进行此操作。"
+
+
+def test_an_offer_nearby_is_ordered_after_confirming_and_paid_once(bot, link, db, make_person, resident):
+    from app.commerce.models import Listing
+    from app.payments.models import PaymentIntent
+
+    with clock.frozen(helpers.NOON):
+        owner = make_person(name="店主")
+        shop = helpers.verified_merchant(owner)
+        water = helpers.listing(shop, owner, stock=10)
+        db.session.commit()
+
+        chat = link(Chat(8703), resident)
+        bot(chat.text("/nearby"))
+        bot(chat.location(26.5561, 106.6906))
+        bot(chat.press("merch:" + shop.id.hex))
+        assert ("矿泉水 ¥5.00", "lst:" + water.id.hex) in bot.request.last_buttons()
+        bot(chat.press("lst:" + water.id.hex))
+        assert bot.request.last_text() == "矿泉水 · ¥5.00\n剩余 10 件\n要几份？"
+        bot(chat.press("cqty:2"))
+        assert bot.request.last_buttons() == [("到店自取", "cway:pickup"), ("送货上门", "cway:delivery")]
+        bot(chat.press("cway:delivery"))
+        assert bot.request.last_text() == "送到哪里？请发送地址（楼栋、单元和门牌号）。"
+        bot.restart()  # a new process between the question and the address
+        bot(chat.text("花果园B区3栋2单元501"))
+        assert (
+            bot.request.last_text()
+            == "确认从 测试便利店 订购 2 × 矿泉水，共 ¥10.00，送到 花果园B区3栋2单元501？"
+        )
+        assert db.session.scalars(db.select(Order)).all() == []  # nothing is ordered before the confirmation
+
+        confirm = bot.request.button("cordok:")
+        bot(chat.press(confirm))
+        bot(chat.press(confirm))  # pressed twice (or delivered twice by Telegram): one order, one payment
+        assert bot.request.sent_texts()[-1] == bot.request.sent_texts()[-2]
+        assert bot.request.last_text().startswith("已下单：矿泉水 ×2，¥10.00。")
+        (order,) = db.session.scalars(db.select(Order))
+        assert (order.person_id, order.quantity, order.fulfilment) == (resident.id, 2, "delivery")
+        assert order.delivery_address == "花果园B区3栋2单元501"
+        (intent,) = db.session.scalars(
+            db.select(PaymentIntent).where(PaymentIntent.purpose_domain == "commerce")
+        )
+        assert intent.amount_fen == 1000 and intent.id == order.payment_id
+        db.session.refresh(water)
+        assert water.stock == 8
+
+        helpers.settle()
+        bot(chat.text("/orders"))
+        assert bot.request.last_buttons()[0] == ("矿泉水 ×2 · ¥10.00 · 等待商户接单", "order:" + order.id.hex)
+        bot(chat.press("cqty:2"))  # a step's button once the order is placed: nothing more happens
+        assert bot.request.last_text() == "该按钮已失效。发送 /menu 重新开始。"
+
+        tea = helpers.listing(shop, owner, title="茶叶蛋", stock=1, fulfilment=["pickup"])
+        db.session.commit()
+        chat_en = link(Chat(8704, language_code="en"), resident)
+        bot(chat_en.press("merch:" + shop.id.hex))
+        bot(chat_en.press("lst:" + tea.id.hex))
+        assert bot.request.last_buttons()[0] == ("×1", "cqty:1")  # never more than the stock
+        bot(chat_en.press("cqty:1"))  # one way only: straight to the confirmation
+        assert bot.request.last_text().startswith(
+            "Order 1 × 茶叶蛋 from 测试便利店 for CN¥5.00, to pick up at "
+        )
+        first = bot.request.button("cordok:")
+        helpers.order(make_person(name="邻居"), tea)  # someone else takes the last one meanwhile
+        bot(chat_en.press(first))
+        assert bot.request.last_text().startswith("Out of stock")
+        assert len(db.session.scalars(db.select(Order).where(Order.person_id == resident.id)).all()) == 1
+        assert db.session.get(Listing, tea.id).stock == 0

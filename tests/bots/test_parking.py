@@ -93,3 +93,89 @@ def test_a_debt_is_paid_once_after_confirming_and_fines_are_listed(bot, link, db
         bot(stranger.press("vio:" + violation.id.hex))
         assert bot.request.last_text().startswith("Not found")
         assert len(_intents(db, "parking", session)) == 1
+
+
+def test_a_plate_is_bound_in_the_chat_with_the_registrys_refusals_in_words(
+    bot, link, db, resident, other_resident
+):
+    from app.parking.models import Plate
+
+    with clock.frozen(NOON):
+        helpers.bind(other_resident, "贵B22222")
+        db.session.commit()
+        chat = link(Chat(8505), resident)
+        bot(chat.text("/plates"))
+        assert bot.request.last_text() == "您还没有绑定车牌。绑定后，车牌的停车和违法记录会显示在这里。"
+        bot(chat.press("plateadd:"))
+        bot(chat.text("贵A1234"))  # six characters: parking's own check of the format
+        assert bot.request.last_text().startswith("校验失败")
+        assert "不是有效的车牌号" in bot.request.last_text()
+        bot(chat.text("贵b·22222"))  # typed as people do; normalized by parking
+        assert "贵B22222" in bot.request.last_text()
+        bot.restart()  # a restart between the number and the name
+        bot(chat.text("王小明"))
+        assert bot.request.last_text().startswith("车牌已被绑定")  # someone else holds it
+        bot(chat.text("/cancel"))
+
+        bot(chat.press("plateadd:"))
+        bot(chat.text("贵A12344"))
+        bot(chat.text("王小明"))  # the sandbox registry refuses plates ending in 4
+        assert bot.request.last_text().startswith("车牌未通过核验")
+        assert db.session.scalars(db.select(Plate).where(Plate.person_id == resident.id)).all() == []
+        bot(chat.text("/cancel"))
+
+        chat_en = link(Chat(8506, language_code="en"), resident)
+        bot(chat_en.press("plateadd:"))
+        bot(chat_en.text("贵A12345"))
+        assert bot.request.last_text().startswith("Whose name is 贵A12345 registered in?")
+        bot(chat_en.text("王小明"))
+        assert bot.request.last_text().startswith("贵A12345 is bound to you.")
+        (plate,) = db.session.scalars(db.select(Plate).where(Plate.person_id == resident.id))
+        assert plate.number == "贵A12345" and plate.holder_name == "王小明" and plate.verified_at
+        bot(chat_en.press("plates:"))
+        assert "• 贵A12345 · " in bot.request.last_text()
+        kept = db.session.scalar(db.select(AccountLink).where(AccountLink.external_id == "8506"))
+        assert not kept.conversation  # the conversation is over
+
+
+def test_a_fine_is_appealed_from_the_chat(bot, link, db, resident, other_resident):
+    from app.parking.models import ViolationDispute
+
+    with clock.frozen(NOON):
+        helpers.bind(resident, "贵A12345")
+        violation = helpers.file("贵A12345", fine_fen=20_000, points=6)
+        db.session.commit()
+        stranger = link(Chat(8508, language_code="en"), other_resident)
+        bot(stranger.press("vapl:" + violation.id.hex))
+        assert bot.request.last_text() == "Not found: The requested resource was not found."
+
+        chat = link(Chat(8507, language_code="zh-TW"), resident)
+        bot(chat.press("vio:" + violation.id.hex))
+        bot(chat.press(bot.request.button("vapl:")))
+        assert bot.request.last_text().startswith("申訴")
+        assert ("不是我的車（號牌辨識錯誤或套牌）", "vaplk:not_my_vehicle") in bot.request.last_buttons()
+        bot(chat.press("vaplk:not_my_vehicle"))
+        bot.restart()
+        bot(chat.text("那天我的车停在家里，有小区监控为证。"))
+        assert bot.request.last_text().startswith("要將此申訴提交給交警嗎？")
+        assert db.session.scalars(db.select(ViolationDispute)).all() == []  # nothing before sending
+        bot(chat.press("vaplok:"))
+        assert bot.request.last_text().startswith("申訴已提交。")
+        bot(chat.press("vaplok:"))  # pressed again: the conversation is over, nothing more is sent
+        assert bot.request.last_text() == "該按鈕已失效。傳送 /menu 重新開始。"
+        (appeal,) = db.session.scalars(db.select(ViolationDispute))
+        assert appeal.kind == "not_my_vehicle" and appeal.person_id == resident.id
+        assert appeal.description == "那天我的车停在家里，有小区监控为证。"
+        db.session.refresh(violation)
+        assert violation.status == "disputed"
+
+        bot(chat.press("vio:" + violation.id.hex))
+        assert "狀態：申訴中" in bot.request.last_text()
+        actions = [data for _label, data in bot.request.last_buttons() if data.startswith(("ppay:", "vapl:"))]
+        assert actions == []
+        bot(chat.press("vapl:" + violation.id.hex))
+        bot(chat.press("vaplk:wrong_facts"))
+        bot(chat.text("再申诉一次"))
+        bot(chat.press("vaplok:"))  # parking takes one appeal per fine: its refusal, in words
+        assert bot.request.last_text().startswith("無法申訴")
+        assert len(db.session.scalars(db.select(ViolationDispute)).all()) == 1

@@ -47,7 +47,7 @@ def test_departments_localized(client, demo):
     assert en["city-12345"] == "City 12345 Government Service Hotline"
     assert zh["nanming-office"] == "南明区人民政府办公室"
     assert en["nanming-office"] == "Nanming District Government Office"
-    assert set(zh) == set(en) and len(zh) == 14
+    assert set(zh) == set(en) and len(zh) == 15
 
 
 def test_departments_of_one_district(client, demo):

@@ -67,6 +67,20 @@ def owners_review(ctx: BolaContext) -> dict:
     return {"order_id": _order(ctx, to="completed").id, "secret": SECRET_NOTE}
 
 
+@bola_case(
+    "POST",
+    "/api/v1/commerce/orders/{order_id}/complaint",
+    body={"description": "商家卖过期商品，拒绝退换"},
+    owner_status=(201,),
+)
+def owners_complaint(ctx: BolaContext) -> dict:
+    """Only the resident of a paid order takes its merchant to 12345."""
+    from app.complaints import services as complaints
+
+    complaints.seed_categories()
+    return {"order_id": _order(ctx).id, "secret": SECRET_NOTE}
+
+
 def _own_merchant(ctx: BolaContext):
     merchant = helpers.verified_merchant(ctx.owner)
     return merchant, helpers.listing(merchant, ctx.owner)

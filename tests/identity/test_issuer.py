@@ -40,9 +40,15 @@ def test_a_token_naming_another_issuer_is_refused(client, unset_issuer, resident
     with app.test_request_context(base_url="http://elsewhere.example:9000"):
         token = tokens.issue_access_token(resident, client_id="yimatong-cli", scopes=["openid"])
     answer = client.get(
-        "/api/v1/me", base_url="http://127.0.0.1:5123", headers={"Authorization": f"Bearer {token}"}
+        "/api/v1/me",
+        base_url="http://127.0.0.1:5123",
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
     )
     assert answer.status_code == 401
+    detail = answer.get_json()["detail"]
+    assert (
+        "http://elsewhere.example:9000" in detail and "http://127.0.0.1:5123" in detail and "PORT" in detail
+    )
 
 
 def test_production_refuses_to_start_without_an_issuer(monkeypatch):

@@ -138,14 +138,25 @@ def owners_appeal(ctx: BolaContext) -> dict:
     return {"dispute_id": _appeal(ctx).id, "secret": APPEAL_SECRET}
 
 
+@bola_case("POST", "/api/v1/violations/appeals/{dispute_id}/escalate", body={})
+def owners_appeal_escalated(ctx: BolaContext) -> dict:
+    """Only the owner takes a rejected appeal to 12345."""
+    complaints.seed_categories()
+    appeal = _appeal(ctx)
+    services.decide_appeal(helpers.police_actor(), appeal.id, False, "经核查无误")
+    return {"dispute_id": appeal.id, "secret": APPEAL_SECRET}
+
+
 exempt("/api/v1/parking/lots/<uuid:lot_id>", "public reference data: a lot's place, tariff and free spaces")
 OPERATOR_ONLY = (
     "an operator's route: residents are refused (403, kinds=client) and one operator never reaches "
-    "another's lots (tests/parking/test_operator.py)"
+    "another's lots (tests/parking/test_operator.py, tests/parking/test_tariff_versions.py)"
 )
 for rule in (
     "/api/v1/operator/lots/<string:code>/occupancy",
     "/api/v1/operator/lots/<string:code>",
+    "/api/v1/operator/lots/<string:code>/tariffs",
+    "/api/v1/operator/lots/<string:code>/tariffs/<uuid:version_id>",
     "/api/v1/operator/anomalies/<uuid:anomaly_id>/resolve",
     "/api/v1/operator/disputes/<uuid:dispute_id>/answer",
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.core import clock
 from app.core.actors import Role
 from tests.parking import helpers
 
@@ -23,8 +24,14 @@ def test_the_operator_changes_capacity_and_tariff_and_drivers_see_them(client, d
     assert (body["capacity"], body["tariff"]["late_fee"]["grace_days"]) == (40, 7)
     shown = client.get(f"/api/v1/parking/lots/{lot.id}?stay_minutes=120").get_json()
     assert shown["capacity"] == 40 and shown["stay_fee"]["amount_fen"] == 600  # noon: two hours at 3 yuan
-    exited = helpers.stay(lot, "贵A55555", helpers.datetime.fromisoformat("2026-12-01T09:00:00+08:00"), 60)
-    assert exited.fee_fen == 300  # the stay ending after the change is priced by the new tariff
+    early = helpers.stay(lot, "贵A55555", helpers.datetime.fromisoformat("2026-12-01T09:00:00+08:00"), 60)
+    assert early.fee_fen == 500  # a stay over before the change (its exit told late) keeps the old tariff
+    helpers.gate(lot, "entry", "贵A66666", helpers.datetime.fromisoformat("2026-12-01T11:00:00+08:00"))
+    with clock.frozen(helpers.datetime.fromisoformat("2026-12-01T13:00:00+08:00")):
+        crossing = helpers.gate(
+            lot, "exit", "贵A66666", helpers.datetime.fromisoformat("2026-12-01T13:00:00+08:00")
+        )
+    assert crossing.fee_fen == 500 + 300  # the old first hour until noon, then an hour at the new 3 yuan
     closed = client.patch(url, headers=operator_headers, json={"active": False})
     assert closed.get_json()["active"] is False
     assert client.get(f"/api/v1/parking/lots/{lot.id}").status_code == 404

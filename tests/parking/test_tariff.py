@@ -153,3 +153,89 @@ def test_a_broken_tariff_is_refused(data, field):
 def test_stored_form_round_trips():
     """What is stored reads back as the same tariff."""
     assert Tariff.from_data(CITY.to_data()) == CITY
+
+
+# --- a new version of the tariff taking effect during a stay ----------------------------------------
+
+# The flat hourly rate goes from 3 to 4 yuan at noon on the 1st.
+DEARER = Tariff.from_data(
+    {"unit_minutes": 60, "periods": [{"start": "00:00", "end": "00:00", "unit_fen": 400}]}
+)
+# The city tariff with a night capped at 3 yuan instead of 5.
+CHEAPER_NIGHTS = Tariff.from_data(
+    {**CITY.to_data(), "periods": [
+        {"start": "07:00", "end": "22:00", "unit_fen": 200},
+        {"start": "22:00", "end": "07:00", "unit_fen": 50, "cap_fen": 300},
+    ]}
+)  # fmt: skip
+# The flat rate, now at most 10 yuan per 24 hours.
+CAPPED = Tariff.from_data({**FLAT.to_data(), "daily_cap_fen": 1000})
+# Half-hour units at 1 yuan, with 30 free minutes.
+HALF_HOURS = Tariff.from_data(
+    {"unit_minutes": 30, "free_minutes": 30, "periods": [{"start": "00:00", "end": "00:00", "unit_fen": 100}]}
+)
+
+NOON = [(at(1, 12), DEARER)]  # the dearer hourly rate from noon on the 1st
+CHANGE_CASES = [
+    # (name, tariff at entry, changes, entered, exited, new energy, expected fen)
+    ("left before the change: the old price", FLAT, NOON, at(1, 10), at(1, 11, 30), False, 600),
+    ("entered at the change: the new price", FLAT, NOON, at(1, 12), at(1, 14), False, 800),
+    ("each version for its part", FLAT, NOON, at(1, 10), at(1, 14), False, 2 * 300 + 2 * 400),
+    ("a part's started unit counts whole", FLAT, NOON, at(1, 11, 30), at(1, 12, 30), False, 300 + 400),
+    ("left at the change: the new price never counts", FLAT, NOON, at(1, 10), at(1, 12), False, 600),
+    ("a change after the exit is not seen", FLAT, [(at(2, 0), DEARER)], at(1, 10), at(1, 14), False, 1200),
+    ("a change before the entry prices it all", DEARER, [(at(1, 8), FLAT)], at(1, 10), at(1, 12), False, 600),
+    (
+        "two changes, three parts",
+        FLAT, [(at(1, 12), DEARER), (at(1, 14), FLAT)], at(1, 10), at(1, 16), False, 600 + 800 + 600,
+    ),
+    (
+        "the entry's free minutes judge the whole stay",
+        HALF_HOURS, [(at(1, 10, 10), FLAT)], at(1, 10), at(1, 10, 30), False, 0,
+    ),
+    (
+        "beyond the entry's free minutes both parts count",
+        HALF_HOURS, [(at(1, 10, 10), FLAT)], at(1, 10), at(1, 10, 40), False, 100 + 300,
+    ),
+    (
+        "a night cap is each version's own",
+        CITY, [(at(2, 0), CHEAPER_NIGHTS)], at(1, 22), at(2, 7), False, 600 + 2 * 50 + 300,
+    ),
+    (
+        "the daily cap counts what the old version spent",
+        FLAT, [(at(1, 12), CAPPED)], at(1, 8), at(1, 20), False, 4 * 300,
+    ),
+    (
+        "the new version's daily cap bounds the next 24 hours",
+        FLAT, [(at(1, 12), CAPPED)], at(1, 8), at(2, 20), False, 4 * 300 + 1000,
+    ),
+    (
+        "the first hour is charged once, across the change",
+        CITY, [(at(1, 10, 30), CITY)], at(1, 10), at(1, 11), False, 600,
+    ),
+    ("new energy: each version's discount", CITY, [(at(1, 11), FLAT)], at(1, 10), at(1, 12), True, 300 + 300),
+    (
+        "a midnight change on a multi-day stay",
+        ROADSIDE, [(at(2, 0), DEARER)], at(1, 19), at(2, 2), False, 400 + 2 * 400,
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "tariff", "changes", "entered", "exited", "green", "expected"),
+    CHANGE_CASES,
+    ids=[c[0] for c in CHANGE_CASES],
+)
+def test_price_of_a_stay_across_a_tariff_change(name, tariff, changes, entered, exited, green, expected):
+    """A stay crossing a new version of the tariff is priced by each version for its part."""
+    quote = price_stay(tariff, entered, exited, new_energy=green, changes=changes)
+    assert quote.fee_fen == expected, name
+    if quote.fee_fen:
+        assert ("tariff_changed" in quote.notes) == any(entered < moment < exited for moment, _ in changes)
+
+
+def test_without_changes_the_price_is_the_one_version():
+    """A lot that never changed its tariff prices as before."""
+    for name, tariff, entered, exited, green, passes, expected in CASES:
+        quote = price_stay(tariff, entered, exited, new_energy=green, passes=passes, changes=())
+        assert quote.fee_fen == expected, name

@@ -62,6 +62,20 @@ def owners_disputes(ctx: BolaContext) -> dict:
     return {"secret": str(dispute.id)}
 
 
+@bola_case("POST", "/api/v1/transit/disputes/{dispute_id}/escalate", body={})
+def owners_dispute_escalated(ctx: BolaContext) -> dict:
+    """Only the rider takes a rejected fare dispute to 12345."""
+    from app.complaints import services as complaints
+
+    complaints.seed_categories()
+    dispute = services.raise_dispute(
+        ctx_actor(ctx), _paid_trip(ctx), kind="wrong_fare", description="票价不对"
+    )
+    clearing = Actor(kind=ActorKind.CLIENT, client_id="bola-clearing", scopes=frozenset({"transit:disputes"}))
+    services.decide_dispute(clearing, dispute.id, accepted=False, answer="票价无误")
+    return {"dispute_id": dispute.id, "secret": str(dispute.id)}
+
+
 def ctx_actor(ctx: BolaContext):
     """The owner as an actor."""
     return Actor(kind=ActorKind.PERSON, person_id=ctx.owner.id)

@@ -14,7 +14,6 @@ from app.bills import notices
 from app.bills.errors import (
     DisputeAnswered,
     DisputeExists,
-    DisputeNotEscalatable,
     PaymentNotDisputable,
 )
 from app.bills.models import (
@@ -185,32 +184,17 @@ def escalate_dispute(
     actor: Actor, dispute_id: uuid.UUID, *, note: str = "", identity_visible: bool = True, now=None
 ) -> BillDispute:
     """Turn a rejected or unanswered dispute into a 12345 complaint carrying the payment evidence."""
-    now = now or utcnow()
     dispute = get_dispute(actor, dispute_id, lock=True)
-    if not dispute.may_escalate_at(now or utcnow()):
-        raise DisputeNotEscalatable()
-    complaint = complaints.submit_complaint(
+    complaints.escalate_dispute(
         actor,
-        complaints.Intake(
-            category_code=DISPUTE_CATEGORY,
-            description=_complaint_text(dispute, note),
-            contact_allowed=True,
-            identity_visible=identity_visible,
-            attachment=_attachment(dispute),
-        ),
+        dispute,
+        category_code=DISPUTE_CATEGORY,
+        attachment=_attachment(dispute),
+        note=note,
+        identity_visible=identity_visible,
+        now=now,
     )
-    dispute.status, dispute.escalated_at = DisputeStatus.ESCALATED, now
-    dispute.complaint_id, dispute.complaint_tracking_number = complaint.id, complaint.tracking_number
-    db.session.flush()
     return dispute
-
-
-def _complaint_text(dispute: BillDispute, note: str) -> str:
-    """What the resident said, and what they added when escalating, as they wrote it."""
-    parts = [dispute.description.strip()]
-    if note.strip():
-        parts.append(note.strip())
-    return "\n".join(parts)[:2000]
 
 
 def _shanghai_time(moment: str | None) -> str:
@@ -240,4 +224,6 @@ def _attachment(dispute: BillDispute) -> complaints.Attachment:
     title = in_every_locale(
         lambda: gettext("Utility bill payment dispute: %(kind)s", kind=dispute.kind_label)
     )
-    return complaints.Attachment(kind="bill_dispute", title=title, facts=facts)
+    return complaints.Attachment(
+        kind="bill_dispute", title=title, facts=facts, reference=f"bill_dispute:{dispute.id}"
+    )

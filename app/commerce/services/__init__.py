@@ -21,6 +21,7 @@ from app.commerce.services._shared import (  # noqa: F401
     member_ids,
 )
 from app.commerce.services.cards import home_cards  # noqa: F401
+from app.commerce.services.complaints import complain_about_order  # noqa: F401
 from app.commerce.services.listings import (  # noqa: F401
     SORTS,
     create_listing,

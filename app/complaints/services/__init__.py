@@ -59,6 +59,9 @@ from app.complaints.services.deadlines import (  # noqa: F401
     remind_due_soon,
     request_extension,
 )
+from app.complaints.services.disputes import (  # noqa: F401
+    escalate_dispute,
+)
 from app.complaints.services.dryrun import (  # noqa: F401
     DryRun,
     dry_run,

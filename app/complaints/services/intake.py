@@ -73,11 +73,13 @@ class Attachment:
 
     ``title`` and each label are ``{"zh_Hans": ..., "zh_Hant": ..., "en": ...}``; a value is text as
     it is (a number, an amount, someone's own words) or, where the system wrote it, in every language.
+    ``reference`` names the record in its domain (``commerce_order:<id>``), for the handling department.
     """
 
     kind: str
     title: dict[str, str]
     facts: list[tuple[dict[str, str], str | dict[str, str]]]
+    reference: str = ""
 
     def as_data(self) -> dict:
         """How the complaint keeps it."""
@@ -85,6 +87,7 @@ class Attachment:
             "kind": self.kind,
             "title": self.title,
             "facts": [[label, value] for label, value in self.facts],
+            **({"reference": self.reference} if self.reference else {}),
         }
 
 

@@ -33,11 +33,15 @@ from app.eldercare.services.profiles import (  # noqa: F401
     save_profile,
 )
 from app.eldercare.services.visits import (  # noqa: F401
+    ProviderSubsidy,
+    SubsidyReport,
     end_visit,
     get_visit,
+    install,
     list_visits,
     my_voucher,
     provider_visits,
     start_visit,
+    subsidy_report,
     top_up_voucher,
 )

@@ -4,12 +4,16 @@ A care provider's terminal is a machine client (kind ``care_provider``, scopes `
 and ``citycode:verify``). The caregiver scans the elder's city code (purpose ``care_visit``) when they
 arrive and again when they leave: the two scans are the visit's start and end, the code names the
 recipient, the terminal's place at the first scan is the place. A visit without both scans is never
-paid; a verified one is paid once from the voucher, up to the service's subsidy rate.
+paid; a verified one is paid once from the voucher, up to the service's subsidy rate, and what the
+voucher paid goes to the provider through the payments ledger in the same transaction (payee
+``care_provider:<client id>``, purpose ``eldercare_subsidy:<visit id>``: once per visit). The street
+office and civil affairs read what each provider redeemed from the ledger (:func:`subsidy_report`).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext
@@ -21,6 +25,7 @@ from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI
 from app.core.errors import NotFound, ValidationFailed
 from app.core.geo import Point
+from app.core.i18n import in_every_locale
 from app.core.models import upsert_insert, utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
@@ -31,6 +36,7 @@ from app.eldercare.models import CareService, CareVisit, CareVoucher, VisitStatu
 from app.eldercare.services._shared import profile_of, require_profile
 from app.extensions import db
 from app.identity import services as identity
+from app.payments import services as payments
 
 SCOPE = MandateScope.ELDERCARE
 PURPOSE = "care_visit"
@@ -42,6 +48,14 @@ SUBSIDY_RATES = {
     CareService.MEDICAL_VISIT: 6_000,
 }
 MAX_TOP_UP = 500_000  # 5,000 yuan at a time
+SUBSIDY_DOMAIN = "eldercare_subsidy"  # the payment purpose: one verified visit's subsidy
+SUBSIDY_FUND = "eldercare_voucher"  # the ledger's fund account the subsidies are paid from
+MAX_REPORT_DAYS = 366
+
+
+def install() -> None:
+    """Register the visit subsidy as a payment purpose (paid from the fund at once: nothing to hear)."""
+    payments.register_purpose(SUBSIDY_DOMAIN, SCOPE, on_settled=lambda _outcome: None)
 
 
 def _scanned_elder(actor: Actor, code: str) -> uuid.UUID:
@@ -103,6 +117,8 @@ def end_visit(actor: Actor, visit_id: uuid.UUID, *, code: str, location: Point) 
     visit.status = VisitStatus.VERIFIED
     visit.subsidy_fen = _pay_from_voucher(visit)
     db.session.flush()
+    if visit.subsidy_fen:
+        visit.payment_id = _pay_provider(visit).id
     audit.record(actor, visit.person_id, AuditAction.PAY, "care_visit", visit.id)
     notices.visit_verified(visit)
     return visit
@@ -114,6 +130,25 @@ def _pay_from_voucher(visit: CareVisit) -> int:
     paid = min(SUBSIDY_RATES[CareService(visit.service)], voucher.balance_fen)
     voucher.balance_fen -= paid
     return paid
+
+
+def _pay_provider(visit: CareVisit):
+    """The provider is paid what the voucher paid for the visit, through the ledger, once per visit."""
+    return payments.pay_from_subsidy(
+        visit.person_id,
+        payments.Payee("care_provider", visit.client_id),
+        Money(visit.subsidy_fen),
+        payments.Purpose(SUBSIDY_DOMAIN, (str(visit.id),)),
+        f"eldercare-visit-{visit.id}",
+        fund=SUBSIDY_FUND,
+        description=in_every_locale(
+            lambda: gettext(
+                "Care subsidy: %(service)s by %(provider)s",
+                service=visit.service_label,
+                provider=visit.provider_name,
+            )
+        ),
+    )
 
 
 def _locked_voucher(person_id: uuid.UUID) -> CareVoucher:
@@ -175,3 +210,47 @@ def top_up_voucher(actor: Actor, person_id: uuid.UUID, amount: Money) -> CareVou
     db.session.flush()
     audit.record(actor, person_id, AuditAction.CHANGE, "care_voucher", None, f"+{amount.fen}")
     return voucher
+
+
+@dataclass(frozen=True)
+class ProviderSubsidy:
+    """What one care provider redeemed from elders' vouchers in a period, from the ledger."""
+
+    client_id: str
+    name: str
+    payments_count: int
+    amount: Money
+
+
+@dataclass(frozen=True)
+class SubsidyReport:
+    """The subsidy redeemed per provider over business days [start, end], and in all."""
+
+    start: date
+    end: date
+    providers: list[ProviderSubsidy]
+
+    @property
+    def total(self) -> Money:
+        """Every provider's subsidy together."""
+        return Money(sum(p.amount.fen for p in self.providers))
+
+
+def subsidy_report(actor: Actor, *, start: date, end: date) -> SubsidyReport:
+    """Per provider, the care subsidy paid in [start, end] (the street office, civil affairs, supervisors)."""
+    if not policies.may_read_subsidies(actor):
+        require_role(actor, Role.COMMUNITY_WORKER, Role.SUPERVISOR, Role.ADMIN)
+    if end < start or (end - start).days >= MAX_REPORT_DAYS:
+        raise ValidationFailed({"end": [gettext("From the start day, at most a year.")]})
+    totals = payments.subsidy_totals(SUBSIDY_DOMAIN, "care_provider", start, end)
+    rows = [
+        ProviderSubsidy(client_id, _provider_name(client_id), count, Money(fen))
+        for client_id, (count, fen) in totals.items()
+    ]
+    rows.sort(key=lambda row: (-row.amount.fen, row.client_id))  # providers and sums: no one's personal data
+    return SubsidyReport(start=start, end=end, providers=rows)
+
+
+def _provider_name(client_id: str) -> str:
+    client = identity.client_by_id(client_id)
+    return client.name if client else client_id

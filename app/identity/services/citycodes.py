@@ -9,7 +9,7 @@ from app.core.models import utcnow
 from app.core.pagination import Page
 from app.core.policy import require_person
 from app.extensions import db
-from app.identity import citycode, oauth, otp, revocation, scanlog
+from app.identity import citycode, notices, oauth, otp, revocation, scanlog
 from app.identity.models import (
     AccountLinkCode,
 )
@@ -22,10 +22,15 @@ def my_city_code(actor: Actor) -> citycode.IssuedCode:
 
 
 def report_lost_phone(actor: Actor) -> tuple[datetime, int]:
-    """Refuse every city code issued until now and sign out other devices; returns (moment, sign-outs)."""
+    """Refuse every city code issued until now and sign out other devices; returns (moment, sign-outs).
+
+    The person is told urgently (their Telegram chat, else SMS, else whoever holds their mandate),
+    so a revoke they did not make is noticed even when the phone is gone.
+    """
     person = my_profile(actor)
     moment = citycode.revoke_codes(person)
     ended = oauth.revoke_sessions_of(person.id, keep_family_id=actor.session_id, reason="lost_phone")
+    notices.lost_phone_reported(person.id, moment, ended)
     return moment, ended
 
 

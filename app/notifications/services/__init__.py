@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from app.notifications.services._shared import (  # noqa: F401
     TOPICS,
+    Button,
     Localized,
     Recipient,
     Template,

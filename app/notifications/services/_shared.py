@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.notifications.channels import Recipient
 from app.notifications.templates import (
     TOPICS,
+    Button,
     Localized,
     Template,
     Topic,
@@ -15,6 +16,7 @@ from app.notifications.templates import (
 
 __all__ = [
     "TOPICS",
+    "Button",
     "Localized",
     "Recipient",
     "Template",

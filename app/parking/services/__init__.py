@@ -26,6 +26,7 @@ from app.parking.services._shared import (  # noqa: F401
 from app.parking.services.appeals import (  # noqa: F401
     appeal_violation,
     decide_appeal,
+    escalate_appeal,
     get_appeal,
     list_appeals,
     police_appeals,
@@ -52,8 +53,10 @@ from app.parking.services.lots import (  # noqa: F401
     get_lot,
     lots_near,
     managed_lot,
+    publish_tariff,
     report_occupancy,
     save_lot,
+    withdraw_tariff,
 )
 from app.parking.services.plates import (  # noqa: F401
     bind_plate,

@@ -5,6 +5,9 @@ While the appeal is open the violation is ``disputed``: it cannot be paid and no
 The police client decides within ``VIOLATION_APPEAL_WORKING_DAYS`` working days: accepted, the
 violation is withdrawn; rejected, it is unpaid again with fifteen days from the decision before
 any late fee. The driver is told the outcome either way; the police hear of an appeal by webhook.
+A rejected appeal, or one the police left undecided past its deadline, may go on to 12345 (category
+0404, routed to the traffic police) with the violation and the answer attached, once; the police may
+still decide an appeal that went to 12345 undecided.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import uuid
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
+from app.complaints import services as complaints
 from app.core import access, audit
 from app.core.actors import Actor
 from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI, business_date, load_calendar
 from app.core.disputes import DisputeStatus
 from app.core.errors import NotFound
+from app.core.i18n import in_every_locale
 from app.core.models import utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_for, is_client
@@ -33,6 +39,7 @@ from app.parking.services.violations import get_violation
 from app.payments import services as payments
 
 MAX_EVIDENCE = 5
+COMPLAINT_CATEGORY = "0404"  # 12345 category 交通违法处理: the traffic police handle it
 REVIEW_WORKING_DAYS = 5  # the police decide an appeal within this many working days
 
 
@@ -108,7 +115,7 @@ def decide_appeal(
     )
     if dispute is None or not is_client(actor, dispute.police_client_id, POLICE_SCOPE):
         raise NotFound()
-    if dispute.status != DisputeStatus.OPEN:
+    if dispute.answered_at is not None or dispute.status not in (DisputeStatus.OPEN, DisputeStatus.ESCALATED):
         raise AppealClosed(gettext("This appeal was decided already."))
     violation = db.session.get(Violation, dispute.violation_id, with_for_update=True, populate_existing=True)
     now = utcnow()
@@ -127,3 +134,44 @@ def decide_appeal(
     db.session.flush()
     notices.violation_appeal_decided(dispute)
     return dispute
+
+
+def escalate_appeal(actor: Actor, dispute_id: uuid.UUID, note: str = "") -> ViolationDispute:
+    """Take a rejected (or undecided past its deadline) appeal to 12345 with the violation attached, once."""
+    acting_for(actor, MANDATE_SCOPE)
+    access.load_private(
+        actor, ViolationDispute, dispute_id, scope=MANDATE_SCOPE, action=AuditAction.CHANGE,
+        resource="traffic_violation_dispute",
+    )  # fmt: skip
+    dispute = db.session.get(
+        ViolationDispute, dispute_id, with_for_update={"of": ViolationDispute}, populate_existing=True
+    )
+    complaints.escalate_dispute(
+        actor, dispute, category_code=COMPLAINT_CATEGORY, attachment=_attachment(dispute), note=note
+    )
+    return dispute
+
+
+def _attachment(dispute: ViolationDispute) -> complaints.Attachment:
+    """The appealed violation as 12345 staff read it, in their language: the facts, the police's answer."""
+    violation = dispute.violation
+    facts = [
+        (in_every_locale(_l("Appeal")), in_every_locale(lambda: dispute.kind_label)),
+        (in_every_locale(_l("Violation reference")), violation.reference),
+        (in_every_locale(_l("Plate")), violation.plate),
+        (in_every_locale(_l("When")), violation.occurred_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")),
+        (in_every_locale(_l("Where")), violation.place),
+        (in_every_locale(_l("Offence")), f"{violation.offence_code} {violation.offence}"),
+        (in_every_locale(_l("Fine")), violation.fine.format()),
+        (
+            in_every_locale(_l("The police answered")),
+            dispute.answer or in_every_locale(_l("No answer by the deadline.")),
+        ),
+    ]
+    title = in_every_locale(lambda: gettext("Traffic violation appeal: %(kind)s", kind=dispute.kind_label))
+    return complaints.Attachment(
+        kind="traffic_violation_appeal",
+        title=title,
+        facts=facts,
+        reference=f"traffic_violation_dispute:{dispute.id}",
+    )

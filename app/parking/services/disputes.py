@@ -1,7 +1,9 @@
 """Disputes of a stay: raised by the driver with evidence, answered by the operator, escalated to 12345.
 
 An accepted dispute sets the stay's fee (zero when the car was not theirs): an unpaid stay owes the
-new fee, a paid one is refunded the difference through the ledger. A rejected dispute, or one left
+new fee, a paid one is refunded the difference through the ledger. Following the kernel's disputes
+(``app.core.disputes``), an unpaid stay gathers no late fee while its dispute waits for the answer,
+and one still owed afterwards has the lot's grace again from the answer's day. A rejected dispute, or one left
 unanswered past the operator's deadline (``PARKING_DISPUTE_ANSWER_WORKING_DAYS`` working days), may
 become a 12345 complaint carrying the stay as evidence.
 """
@@ -65,8 +67,11 @@ def raise_dispute(
         evidence=list(dict.fromkeys(evidence))[:MAX_EVIDENCE],
         answer_due_at=answer_deadline(now),
         fee_before_fen=session.fee_fen,
+        status=DisputeStatus.OPEN,
     )
     db.session.add(dispute)
+    if session.status == SessionStatus.UNPAID and dispute.holds_late_fees:
+        session.pay_by = None  # no late fee counts while the operator looks into it
     db.session.flush()
     notices.dispute_raised(dispute)
     return dispute
@@ -108,6 +113,7 @@ def answer_dispute(
         _settle_fee(dispute, fee.fen if fee is not None else 0)
     dispute.status = DisputeStatus.ACCEPTED if accepted else DisputeStatus.REJECTED
     dispute.answer, dispute.answered_at = answer.strip()[:500], utcnow()
+    _restart_late_fee_grace(dispute)
     audit.record(actor, dispute.person_id, AuditAction.CHANGE, "parking_dispute", dispute.id, dispute.status)
     db.session.flush()
     notices.dispute_answered(dispute)
@@ -141,28 +147,19 @@ def _settle_fee(dispute: ParkingDispute, fee_fen: int) -> None:
     dispute.fee_after_fen = fee_fen
 
 
+def _restart_late_fee_grace(dispute: ParkingDispute) -> None:
+    """A stay still owed after the answer has its late fee's grace again, counted from the answer's day."""
+    session = dispute.session
+    if session.status == SessionStatus.UNPAID and session.late_fee_paused and not dispute.holds_late_fees:
+        session.keep_late_fee_rule(session.late_fee_rule, business_date())
+
+
 def escalate_dispute(actor: Actor, dispute_id: uuid.UUID, note: str = "") -> ParkingDispute:
     """Take a rejected or unanswered dispute to 12345 as a complaint carrying the stay as evidence."""
     dispute = get_dispute(actor, dispute_id, lock=True)
-    now = utcnow()
-    if not dispute.may_escalate_at(now):
-        raise Conflict(
-            gettext("Only a rejected dispute, or one unanswered past its deadline, goes to 12345.")
-        )
-    text = "\n".join(part for part in (dispute.description, note.strip()) if part)[:2000]
-    complaint = complaints.submit_complaint(
-        actor,
-        complaints.Intake(
-            category_code=COMPLAINT_CATEGORY,
-            description=text,
-            contact_allowed=True,
-            identity_visible=True,
-            attachment=_attachment(dispute),
-        ),
+    complaints.escalate_dispute(
+        actor, dispute, category_code=COMPLAINT_CATEGORY, attachment=_attachment(dispute), note=note
     )
-    dispute.status, dispute.escalated_at = DisputeStatus.ESCALATED, now
-    dispute.complaint_id, dispute.complaint_tracking_number = complaint.id, complaint.tracking_number
-    db.session.flush()
     return dispute
 
 
@@ -186,7 +183,9 @@ def _attachment(dispute: ParkingDispute):
         ),
     ]
     title = in_every_locale(lambda: gettext("Parking fee dispute: %(kind)s", kind=dispute.kind_label))
-    return complaints.Attachment(kind="parking_dispute", title=title, facts=facts)
+    return complaints.Attachment(
+        kind="parking_dispute", title=title, facts=facts, reference=f"parking_dispute:{dispute.id}"
+    )
 
 
 def note_unanswered_disputes(now: datetime | None = None, limit: int = 500) -> int:

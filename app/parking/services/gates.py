@@ -25,6 +25,7 @@ from app.extensions import db
 from app.identity import services as identity
 from app.parking import notices
 from app.parking.errors import AnomalyResolved, CityCodeRefused, EventIdReused, NotTheOperator
+from app.parking.late_fees import local_day
 from app.parking.models import (
     DUPLICATE_EXIT_WINDOW_MINUTES,
     AnomalyKind,
@@ -42,7 +43,7 @@ from app.parking.models import (
 )
 from app.parking.services._shared import DOMAIN, OPERATOR_PAYEE, WRITE_SCOPE, log, operator_lot
 from app.parking.services.plates import checked_plate, holder_of
-from app.parking.tariff import Pass, price_stay
+from app.parking.tariff import Pass, price_stay, tariff_of
 from app.payments import services as payments
 
 LATE_ENTRY_WINDOW = timedelta(days=7)  # how far back an entry may complete an exit without entry
@@ -258,11 +259,12 @@ def _close(session: ParkingSession, lot: ParkingLot, event: GateEvent) -> None:
     """Price the stay at the exit event's time; charge it when its plate has frictionless pay on."""
     passes = _passes(lot, session.plate, session.entered_at, event.occurred_at)
     quote = price_stay(
-        lot.rules,
+        tariff_of(lot.tariff),
         session.entered_at,
         event.occurred_at,
         new_energy=is_new_energy(session.plate),
         passes=passes,
+        changes=lot.tariff_changes,
     )
     holder = holder_of(session.plate)
     if session.person_id is None and holder is not None:
@@ -270,6 +272,7 @@ def _close(session: ParkingSession, lot: ParkingLot, event: GateEvent) -> None:
     session.exited_at, session.exit_gate = event.occurred_at, event.gate
     session.fee_fen, session.gross_fen = quote.fee_fen, quote.gross_fen
     session.status = SessionStatus.UNPAID if quote.fee_fen else SessionStatus.FREE
+    session.keep_late_fee_rule(lot.rules_at(event.occurred_at).late_fee, local_day(event.occurred_at))
     db.session.flush()
     charge_now = session.status == SessionStatus.UNPAID and holder is not None and holder.frictionless
     if charge_now and holder.person_id == session.person_id:

@@ -19,8 +19,9 @@ from app.core.policy import acting_for
 from app.extensions import db
 from app.parking import notices
 from app.parking.errors import NothingToPay
+from app.parking.late_fees import local_day
 from app.parking.models import ParkingSession, SessionStatus
-from app.parking.services._shared import DOMAIN, MANDATE_SCOPE, OPERATOR_PAYEE, log
+from app.parking.services._shared import DOMAIN, MANDATE_SCOPE, OPERATOR_PAYEE, late_fee_due, log
 from app.payments import services as payments
 
 
@@ -137,6 +138,17 @@ _HOME_DEBTS = db.select(
     db.func.count(ParkingSession.id),
     db.func.coalesce(db.func.sum(ParkingSession.fee_fen), 0),
     db.func.min(ParkingSession.exited_at),
+    db.func.coalesce(
+        db.func.sum(
+            late_fee_due(
+                ParkingSession.fee_fen,
+                ParkingSession.pay_by,
+                ParkingSession.late_daily_permille,
+                ParkingSession.late_cap_pct,
+            )
+        ),
+        0,
+    ),
 ).where(
     ParkingSession.person_id == bindparam("person_id"),
     ParkingSession.status == SessionStatus.UNPAID,
@@ -144,21 +156,30 @@ _HOME_DEBTS = db.select(
 )
 
 
-@folded(_HOME_DEBTS)
+@folded(_HOME_DEBTS, params=lambda now: {"today": local_day(now)})
 def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
-    """One card for the resident's unpaid stays (one query); urgent once a stay waited past the reminder."""
-    count, total_fen, oldest = row
+    """One card for the resident's unpaid stays and their late fees (one query); urgent past the reminder."""
+    count, fees_fen, oldest, late_fen = row
     if not count:
         return []
-    total = Money(int(total_fen))
+    late = Money(int(late_fen or 0))
+    total = Money(int(fees_fen)) + late
     waited = timedelta(hours=current_app.config["PARKING_DEBT_REMINDER_HOURS"])
+    if late.fen:
+        body = gettext(
+            "%(amount)s in all, %(late_fee)s of it late fees; please pay soon.",
+            amount=total.format(),
+            late_fee=late.format(),
+        )
+    else:
+        body = gettext("%(amount)s in all; please pay soon.", amount=total.format())
     return [
         Card(
             "parking",
             "parking_unpaid",
-            Urgency.NOW if oldest is not None and oldest <= now - waited else Urgency.TODAY,
+            Urgency.NOW if late.fen or (oldest is not None and oldest <= now - waited) else Urgency.TODAY,
             ngettext("%(num)d unpaid parking stay", "%(num)d unpaid parking stays", count),
-            gettext("%(amount)s in all; please pay soon.", amount=total.format()),
+            body,
             count=count,
             due_at=oldest,
             amount=total,

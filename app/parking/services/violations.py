@@ -26,9 +26,16 @@ from app.core.policy import acting_for, is_client
 from app.extensions import db
 from app.parking import notices
 from app.parking.errors import NothingToPay, ViolationUnderReview
-from app.parking.late_fees import TRAFFIC_FINE
+from app.parking.late_fees import TRAFFIC_FINE, local_day
 from app.parking.models import Plate, Violation, ViolationStatus
-from app.parking.services._shared import FINE_DOMAIN, MANDATE_SCOPE, POLICE_PAYEE, POLICE_SCOPE, log
+from app.parking.services._shared import (
+    FINE_DOMAIN,
+    MANDATE_SCOPE,
+    POLICE_PAYEE,
+    POLICE_SCOPE,
+    late_fee_due,
+    log,
+)
 from app.parking.services.plates import checked_plate, holder_of
 from app.payments import services as payments
 
@@ -222,26 +229,44 @@ _HOME_FINES = (
         db.func.count(Violation.id),
         db.func.coalesce(db.func.sum(Violation.fine_fen), 0),
         db.func.coalesce(db.func.sum(Violation.points), 0),
+        db.func.coalesce(
+            db.func.sum(
+                late_fee_due(
+                    Violation.fine_fen, Violation.pay_by, TRAFFIC_FINE.daily_permille, TRAFFIC_FINE.cap_pct
+                )
+            ),
+            0,
+        ),
     )
     .join(Plate, Plate.number == Violation.plate)
     .where(Plate.person_id == bindparam("person_id"), Violation.status == ViolationStatus.UNPAID)
 )
 
 
-@folded(_HOME_FINES)
+@folded(_HOME_FINES, params=lambda now: {"today": local_day(now)})
 def home_cards(row: tuple, person_id: uuid.UUID, now: datetime) -> list[Card]:
-    """One card for the unpaid fines of the resident's plates (one query)."""
-    count, fines, points = row
+    """One card for the unpaid fines of the resident's plates and their late fees (one query)."""
+    count, fines, points, late_fen = row
     if not count:
         return []
-    total = Money(int(fines))
+    late = Money(int(late_fen or 0))
+    total = Money(int(fines)) + late
+    if late.fen:
+        body = gettext(
+            "%(amount)s in all (%(late_fee)s of it late fees), %(points)s points.",
+            amount=total.format(),
+            late_fee=late.format(),
+            points=int(points),
+        )
+    else:
+        body = gettext("%(amount)s in all, %(points)s points.", amount=total.format(), points=int(points))
     return [
         Card(
             "parking",
             "violations_unpaid",
-            Urgency.SOON,
+            Urgency.NOW if late.fen else Urgency.SOON,
             ngettext("%(num)d traffic fine to pay", "%(num)d traffic fines to pay", count),
-            gettext("%(amount)s in all, %(points)s points.", amount=total.format(), points=int(points)),
+            body,
             count=count,
             amount=total,
             target="/api/v1/violations?status=unpaid",

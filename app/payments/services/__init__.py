@@ -13,6 +13,8 @@ How other domains use payments (bills, parking, commerce):
    succeeded, a new one is refused (PaymentInProgress / AlreadyPaid, both 409). The key is kept on
    the intent, unique per payer, as the database's last guard.
 3. Read and act: ``get_intent``, ``cancel_intent``, ``refund``, ``active_intent_for``.
+4. Pay from a public subsidy fund on a resident's behalf (a care voucher): ``pay_from_subsidy``,
+   booked at once and once per purpose; ``subsidy_totals`` per payee for a report.
 """
 
 from __future__ import annotations
@@ -62,4 +64,8 @@ from app.payments.services.settlements import (  # noqa: F401
     SettlementReport,
     daily_totals,
     settlement_report,
+)
+from app.payments.services.subsidies import (  # noqa: F401
+    pay_from_subsidy,
+    subsidy_totals,
 )

@@ -34,3 +34,6 @@ CALLBACK_EVENT_RETENTION = timedelta(days=1)
 
 
 TERMINAL = (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELLED)
+
+
+SUBSIDY_PROVIDER = "subsidy"  # a payment from a public subsidy fund: booked at once, never refunded

@@ -26,6 +26,7 @@ from app.payments.models import (
     PaymentStatus,
 )
 from app.payments.providers import provider_named
+from app.payments.services._shared import SUBSIDY_PROVIDER
 from app.payments.services.intents import _locked_intent, _release_claims
 from app.payments.services.purposes import Payee, Purpose, RefundOutcome, _handlers
 
@@ -69,7 +70,7 @@ def refund(
 
 
 def _check_refundable(intent: PaymentIntent, amount: Money) -> None:
-    if intent.status != PaymentStatus.SUCCEEDED:
+    if intent.status != PaymentStatus.SUCCEEDED or intent.provider == SUBSIDY_PROVIDER:
         raise PaymentNotRefundable()
     if amount.currency != intent.currency or amount.fen <= 0:
         raise ValidationFailed({"amount": [gettext("An amount must be a positive number of fen.")]})

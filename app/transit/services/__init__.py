@@ -33,6 +33,7 @@ from app.transit.services.concessions import (  # noqa: F401
 from app.transit.services.disputes import (  # noqa: F401
     decide_dispute,
     disputes_to_review,
+    escalate_dispute,
     get_dispute,
     list_disputes,
     raise_dispute,

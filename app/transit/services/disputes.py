@@ -3,7 +3,8 @@
 The clearing house (the payee of every fare) reviews with a client holding ``transit:disputes``;
 each look at a dispute is written to the rider's access log. Deciding locks the dispute row, so of two
 reviewers deciding at once exactly one is recorded and money comes back once (the refund also carries
-the key ``transit-dispute-<id>``, so payments would replay rather than repeat it).
+the key ``transit-dispute-<id>``, so payments would replay rather than repeat it). A rejected dispute
+may go on to 12345 (category 0405, bus and metro fares) with the trip attached, once.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.complaints import services as complaints
 from app.core import access, audit
 from app.core.actors import Actor, MandateScope
 from app.core.audit import AuditAction
+from app.core.calendar import SHANGHAI
 from app.core.errors import NotFound, ValidationFailed
+from app.core.i18n import in_every_locale
 from app.core.models import utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
@@ -28,6 +33,7 @@ from app.transit.errors import FareDisputeDecided, FareDisputeExists, FareNotDis
 from app.transit.models import DisputeStatus, FareDispute, PaymentState, Trip
 
 SCOPE = MandateScope.TRANSIT
+COMPLAINT_CATEGORY = "0405"  # 12345 category 公交地铁票价: a fare the rider says is wrong
 
 
 def raise_dispute(
@@ -83,12 +89,7 @@ def decide_dispute(
 ) -> FareDispute:
     """Uphold (refund all or part of the fare, once) or reject a dispute; 409 once it is decided."""
     require_scope(actor, policies.DISPUTE_SCOPE)
-    dispute = db.session.scalar(
-        db.select(FareDispute)
-        .where(FareDispute.id == dispute_id)
-        .with_for_update(of=FareDispute)
-        .execution_options(populate_existing=True)
-    )
+    dispute = _locked(dispute_id)
     if dispute is None:
         raise NotFound()
     if dispute.status != DisputeStatus.OPEN:
@@ -116,3 +117,54 @@ def decide_dispute(
     )
     notices.dispute_decided(dispute)
     return dispute
+
+
+def escalate_dispute(actor: Actor, dispute_id: uuid.UUID, note: str = "") -> FareDispute:
+    """Take a rejected fare dispute to 12345 as a complaint carrying the trip and the decision (once)."""
+    acting_for(actor, SCOPE)
+    access.load_private(actor, FareDispute, dispute_id, scope=SCOPE, action=AuditAction.CHANGE)
+    dispute = _locked(dispute_id)
+    complaints.escalate_dispute(
+        actor, dispute, category_code=COMPLAINT_CATEGORY, attachment=_attachment(dispute), note=note
+    )
+    return dispute
+
+
+def _locked(dispute_id: uuid.UUID) -> FareDispute | None:
+    """The dispute, its row locked (not the trip's stations: they may be missing)."""
+    return db.session.scalar(
+        db.select(FareDispute)
+        .where(FareDispute.id == dispute_id)
+        .with_for_update(of=FareDispute)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _attachment(dispute: FareDispute) -> complaints.Attachment:
+    """The disputed trip as 12345 staff read it, in their language: the taps, the fare, the decision."""
+    trip = dispute.trip
+
+    def local(moment) -> str:
+        return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    facts = [
+        (in_every_locale(_l("Dispute")), in_every_locale(lambda: dispute.kind_label)),
+        (in_every_locale(_l("Line")), trip.line.names),
+        (in_every_locale(_l("Entered")), _station(trip.entry_station, local(trip.started_at))),
+        (in_every_locale(_l("Left")), _station(trip.exit_station, local(trip.ended_at))),
+        (in_every_locale(_l("Fare")), dispute.fare.format()),
+        (in_every_locale(_l("The clearing house answered")), dispute.answer or "-"),
+    ]
+    if dispute.exit_station_code:
+        facts.append((in_every_locale(_l("Where the rider says they left")), dispute.exit_station_code))
+    title = in_every_locale(lambda: gettext("Transit fare dispute: %(kind)s", kind=dispute.kind_label))
+    return complaints.Attachment(
+        kind="transit_fare_dispute", title=title, facts=facts, reference=f"transit_fare_dispute:{dispute.id}"
+    )
+
+
+def _station(station, at: str) -> dict[str, str] | str:
+    """A station's name in every language with the time of the tap (the time alone without a tap)."""
+    if station is None:
+        return at or "-"
+    return {locale: f"{name} {at}".strip() for locale, name in station.names.items()}

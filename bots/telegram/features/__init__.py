@@ -12,6 +12,7 @@ from bots.telegram.features import (
     citycode,
     commerce,
     complaints,
+    easy,
     eldercare,
     home,
     inbox,
@@ -32,5 +33,6 @@ FEATURES = (
     appointments.FEATURE,
     commerce.FEATURE,
     eldercare.FEATURE,
+    easy.FEATURE,
     transit.FEATURE,
 )

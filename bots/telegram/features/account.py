@@ -29,10 +29,14 @@ def _link(turn: Turn, code: str) -> Reply:
     except identity.LinkCodeRejected:
         return Reply(gettext("That code is not valid or has expired. Get a new one in the app."), ok=False)
     turn.linked = None  # the chat starts afresh: no conversation, acting for no one
+    turn.actor = identity.person_actor(person, PROVIDER)
     with force_locale(person.locale or turn.locale):
         text = gettext(
             "Linked to the account of %(name)s. Send /menu to see what I can do.", name=person.display_name
         )
+        own = turn.registry.own_menu(turn)  # an elder in easy mode: her big buttons at once
+        if own is not None:
+            return Reply(f"{text}\n{own.text}", own.buttons)
         return Reply(text, _menu_buttons(turn))
 
 
@@ -48,9 +52,10 @@ def _menu_buttons(turn: Turn):
 
 
 def menu(turn: Turn, _arguments: str) -> Reply:
-    """``/menu``: a button for each service the bot offers."""
+    """``/menu``: a button for each service the bot offers (an elder in easy mode: her big buttons)."""
     turn.resident  # noqa: B018 - only a linked chat has a menu
-    return Reply(gettext("What would you like to do?"), _menu_buttons(turn))
+    own = turn.registry.own_menu(turn)
+    return own or Reply(gettext("What would you like to do?"), _menu_buttons(turn))
 
 
 def show_help(turn: Turn, _arguments: str) -> Reply:

@@ -28,13 +28,18 @@ def show_inbox(turn: Turn, _arguments: str) -> Reply:
 
 
 def read_message(turn: Turn, argument: str) -> Reply:
-    """A message button: the message in full, now read (``all``: every message read)."""
+    """A message button: the message in full, now read, and a button to its feature (``all``: all read)."""
     if argument == "all":
         count = notifications.mark_all_read(turn.person)
         return Reply(gettext("Marked %(count)s messages read.", count=count))
     item = notifications.mark_read(turn.person, uuid_of(argument))
     when = format_datetime(item.created_at, "short")
-    return Reply(f"{item.title}\n{when}\n\n{item.body}", [[(gettext("Back to the inbox"), "inbox:")]])
+    buttons = [[(gettext("Back to the inbox"), "inbox:")]]
+    opener = turn.registry.opener(item.topic) if turn.registry is not None else None
+    if opener is not None and item.topic in notifications.TOPICS:  # an SOS opens /care, an offer a booking
+        label = gettext("Open %(topic)s", topic=notifications.TOPICS[item.topic].label)
+        buttons.insert(0, [(label, opener)])
+    return Reply(f"{item.title}\n{when}\n\n{item.body}", buttons)
 
 
 def _preferences_reply(prefs: notifications.Preferences) -> Reply:

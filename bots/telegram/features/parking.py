@@ -1,4 +1,8 @@
-"""Parking (智慧停车): free spaces near a shared location, my stays and debts paid once, my violations."""
+"""Parking (智慧停车): free spaces near a shared location, my stays and debts paid once, my violations.
+
+Plates are bound in a short conversation (the number, then the holder's name, which the vehicle
+registry confirms), and an unpaid fine is appealed in another (why, in a few words, then send).
+"""
 
 from __future__ import annotations
 
@@ -34,8 +38,22 @@ def _session_status(status: str) -> str:
 
 
 def _fine_status(status: str) -> str:
-    names = {"unpaid": gettext("unpaid"), "paid": gettext("paid"), "withdrawn": gettext("withdrawn")}
+    names = {
+        "unpaid": gettext("unpaid"),
+        "paid": gettext("paid"),
+        "withdrawn": gettext("withdrawn"),
+        "disputed": gettext("under appeal"),
+    }
     return names.get(status, status)
+
+
+def _appeal_kinds() -> dict[str, str]:
+    """The grounds of an appeal the police accept (``kind`` of parking's appeal), in the reader's words."""
+    return {
+        "not_my_vehicle": gettext("Not my vehicle (plate misread or cloned)"),
+        "wrong_facts": gettext("Wrong time, place or offence"),
+        "justified": gettext("There was a reason (an emergency, an officer's instruction)"),
+    }
 
 
 def _when(moment) -> str:
@@ -65,7 +83,11 @@ def my_parking(turn: Turn, _arguments: str) -> Reply:
         lines.append(gettext("You have no parking stays yet."))
     shown = unpaid or recent
     buttons = [(_session_label(s), "psess:" + s.id.hex) for s in shown]
-    buttons += [(gettext("Lots with free spaces nearby"), "lots:"), (gettext("My violations"), "vios:")]
+    buttons += [
+        (gettext("Lots with free spaces nearby"), "lots:"),
+        (gettext("My violations"), "vios:"),
+        (gettext("My plates"), "plates:"),
+    ]
     return Reply("\n".join(lines), one_per_row(buttons))
 
 
@@ -165,6 +187,10 @@ def show_violation(turn: Turn, argument: str) -> Reply:
     if violation.status == "unpaid" and violation.fine_fen:
         label = gettext("Pay %(amount)s", amount=money(violation.fine))
         buttons.append((label, f"ppay:{FINE}{violation.id.hex}"))
+    if violation.status == "unpaid":
+        buttons.append((gettext("Appeal this violation"), "vapl:" + violation.id.hex))
+    elif violation.status == "disputed":
+        lines.append(gettext("The police are reviewing your appeal; it cannot be paid until they decide."))
     return Reply("\n".join(lines), one_per_row(buttons))
 
 
@@ -214,10 +240,117 @@ def pay(turn: Turn, argument: str) -> Reply:
     return Reply(text, [[(gettext("My parking"), "parking:")]])
 
 
+# --- plates -------------------------------------------------------------------------------------
+
+
+def my_plates(turn: Turn, _argument: str) -> Reply:
+    """``/plates``: the plates bound to me (at most three), and a button to bind another."""
+    plates = parking.list_plates(turn.resident)
+    if plates:
+        lines = [gettext("Your plates:")]
+        for plate in plates:
+            pay = gettext("frictionless pay on") if plate.frictionless else gettext("frictionless pay off")
+            lines.append(f"• {plate.number} · {plate.holder_name_masked} · {pay}")
+    else:
+        lines = [gettext("No plate is bound to you yet. Bind one to see its stays and fines here.")]
+    return Reply("\n".join(lines), [[(gettext("Bind a plate"), "plateadd:")]])
+
+
+def ask_plate(turn: Turn, _argument: str) -> Reply:
+    """A Bind a plate button: ask for the number."""
+    turn.resident  # noqa: B018
+    turn.begin(FLOW, "plate")
+    text = gettext("Send the plate number, for example 贵A12345 (new-energy plates have 8 characters).")
+    return Reply(text)
+
+
+def plate_number(turn: Turn, incoming: Incoming) -> Reply:
+    """The plate typed: parking's own check of the format (a refusal says why, and waits for another)."""
+    number = parking.checked_plate(incoming.text)
+    turn.ask("holder", number=number)
+    return Reply(
+        gettext(
+            "Whose name is %(plate)s registered in? Send the name exactly as on the vehicle licence.",
+            plate=number,
+        )
+    )
+
+
+def holder_name(turn: Turn, incoming: Incoming) -> Reply:
+    """The holder's name: the vehicle registry confirms it, and the plate is mine (the app's refusals)."""
+    plate = parking.bind_plate(turn.resident, turn.data.get("number", ""), incoming.text)
+    turn.end()
+    text = gettext(
+        "%(plate)s is bound to you. Its stays and fines show here from now on (/parking, /violations).",
+        plate=plate.number,
+    )
+    return Reply(text, [[(gettext("My plates"), "plates:")]])
+
+
+# --- appeals ------------------------------------------------------------------------------------
+
+
+def ask_appeal_kind(turn: Turn, argument: str) -> Reply:
+    """An Appeal button: on what grounds (the violation must be mine)."""
+    violation = parking.get_violation(turn.resident, uuid_of(argument))
+    turn.begin(FLOW, "appeal_kind", violation=violation.id.hex)
+    text = gettext(
+        "Appeal %(offence)s of %(plate)s. On what grounds?", offence=violation.offence, plate=violation.plate
+    )
+    buttons = [(label, "vaplk:" + kind) for kind, label in _appeal_kinds().items()]
+    return Reply(text, [*one_per_row(buttons), [(gettext("Cancel"), "vio:" + violation.id.hex)]])
+
+
+def _stale() -> Reply:
+    return Reply(gettext("That button is no longer in use. Send /menu to start again."), ok=False)
+
+
+def appeal_kind(turn: Turn, kind: str) -> Reply:
+    """The grounds chosen: ask why, in the resident's words."""
+    if (turn.flow, turn.step) != (FLOW, "appeal_kind") or kind not in _appeal_kinds():
+        return _stale()
+    turn.ask("appeal_reason", kind=kind)
+    return Reply(gettext("In a few words, what happened? (Up to 1000 characters.)"))
+
+
+def appeal_reason(turn: Turn, incoming: Incoming) -> Reply:
+    """The reasons typed: show the appeal as it will be sent, and ask once more."""
+    if not incoming.text:
+        return Reply(gettext("Type what happened, or /cancel."), ok=False)
+    turn.ask("appeal_confirm", description=incoming.text[:1000])
+    data = turn.data
+    text = "\n".join(
+        [
+            gettext("Send this appeal to the traffic police?"),
+            _appeal_kinds()[data["kind"]],
+            data["description"],
+            gettext("Until they decide, the fine cannot be paid and no late fee is added."),
+        ]
+    )
+    buttons = [[(gettext("Send the appeal"), "vaplok:")], [(gettext("Cancel"), "vio:" + data["violation"])]]
+    return Reply(text, buttons)
+
+
+def send_appeal(turn: Turn, _argument: str) -> Reply:
+    """Send the appeal (once: the conversation ends with it, and parking takes one appeal per fine)."""
+    if (turn.flow, turn.step) != (FLOW, "appeal_confirm"):
+        return _stale()
+    data = turn.data
+    appeal = parking.appeal_violation(
+        turn.resident, uuid_of(data["violation"]), data["kind"], data["description"], []
+    )
+    turn.end()
+    text = gettext(
+        "Appeal sent. The police decide by %(when)s; I will tell you here what they decide.",
+        when=_when(appeal.answer_due_at),
+    )
+    return Reply(text, [[(gettext("My violations"), "vios:")]])
+
+
 FEATURE = Feature(
     name="parking",
     domain="parking",
-    commands={"parking": my_parking, "violations": my_violations},
+    commands={"parking": my_parking, "violations": my_violations, "plates": my_plates},
     buttons={
         "parking": my_parking,
         "lots": ask_location,
@@ -227,9 +360,22 @@ FEATURE = Feature(
         "vio": show_violation,
         "ppay": confirm_payment,
         "ppayok": pay,
+        "plates": my_plates,
+        "plateadd": ask_plate,
+        "vapl": ask_appeal_kind,
+        "vaplk": appeal_kind,
+        "vaplok": send_appeal,
     },
-    steps={f"{FLOW}.near": lots_near},
-    help=lambda: gettext("/parking my stays and what I owe, lots nearby · /violations my traffic fines"),
+    steps={
+        f"{FLOW}.near": lots_near,
+        f"{FLOW}.plate": plate_number,
+        f"{FLOW}.holder": holder_name,
+        f"{FLOW}.appeal_reason": appeal_reason,
+    },
+    help=lambda: gettext(
+        "/parking my stays and what I owe, lots nearby · /violations my traffic fines, pay or appeal · "
+        "/plates bind a plate"
+    ),
     menu=(lambda: gettext("Parking"), "parking:"),
     opens={"parking": "parking:"},
 )
