@@ -90,6 +90,19 @@ class BaseConfig:
     REFRESH_TOKEN_TTL_SECONDS = _int("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
     # The city code's lifetime (at most 120 s).
     CITYCODE_TTL_SECONDS = _int("CITYCODE_TTL_SECONDS", 60)
+    # The scan log through a Redis stream (app/identity/scanlog.py). Unset: whenever REDIS_URL is
+    # set; without Redis each scan is written with its request. A flusher moves the stream into the
+    # scan log every CITYCODE_SCAN_FLUSH_SECONDS (the periodic job) and takes over entries another
+    # flusher read and left unacknowledged for CITYCODE_SCAN_CLAIM_IDLE_SECONDS.
+    CITYCODE_SCAN_BUFFER = _flag("CITYCODE_SCAN_BUFFER")
+    CITYCODE_SCAN_STREAM = _env("CITYCODE_SCAN_STREAM", "ymt:citycode:scans")
+    CITYCODE_SCAN_FLUSH_SECONDS = _int("CITYCODE_SCAN_FLUSH_SECONDS", 2)
+    CITYCODE_SCAN_CLAIM_IDLE_SECONDS = _int("CITYCODE_SCAN_CLAIM_IDLE_SECONDS", 30)
+    # Reference data each process keeps (app/core/refdata.py: streets, departments, categories, the
+    # calendar): another process's change is seen within REFDATA_CHECK_SECONDS through Redis, and
+    # nothing is kept longer than REFDATA_MAX_AGE_SECONDS (the bound without Redis).
+    REFDATA_CHECK_SECONDS = _int("REFDATA_CHECK_SECONDS", 1)
+    REFDATA_MAX_AGE_SECONDS = _int("REFDATA_MAX_AGE_SECONDS", 60)
 
     # Sign-in: per client address (Flask-Limiter syntax), on top of the per-phone SMS limits;
     # how long the hosted sign-in page remembers a person (its session cookie).
@@ -248,6 +261,8 @@ class TestConfig(BaseConfig):
     DATABASE_REPLICA_URLS = None  # tests/deploy/test_read_replicas.py starts a replica of its own
     # Tests run jobs inline unless a test starts real workers (those tests say so).
     JOBS_INLINE = _flag("JOBS_INLINE", True)
+    # Likewise the scan log is written with each verification unless a test turns the buffer on.
+    CITYCODE_SCAN_BUFFER = _flag("CITYCODE_SCAN_BUFFER", False)
     JOBS_ALLOWED_MODULES = ("app.", "tests.")
 
 

@@ -16,6 +16,7 @@ import json
 import secrets
 import subprocess
 import sys
+import tempfile
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -27,13 +28,24 @@ BENCH_ACCOUNT = "5201099992"
 MAX_PAYMENTS_PER_SECOND = 600
 
 PAY_SCRIPT = """
+-- Each wrk run (warm-up, then every round) takes the next unused stretch of bills: the start of that
+-- stretch is kept in a file, since every run is a new wrk process. Without it every run would begin
+-- at the first bill again and be answered from the idempotency store instead of paying.
 local counter = 0
+local base = 0
 function setup(thread)
+  if counter == 0 then  -- setup runs once per thread, in the main state only
+    local f = io.open("%(offsets)s", "r")
+    if f then base = tonumber(f:read("*l")) or 0; f:close() end
+    f = io.open("%(offsets)s", "w")
+    f:write(tostring(base + %(per_run)d)); f:close()
+  end
   thread:set("slot", counter)
+  thread:set("base", base)
   counter = counter + 1
 end
 function init(args)
-  first = tonumber(wrk.thread:get("slot")) * %(per_thread)d
+  first = tonumber(wrk.thread:get("base")) + tonumber(wrk.thread:get("slot")) * %(per_thread)d
   sent = 0
 end
 function request()
@@ -57,9 +69,10 @@ def payment_script(env: dict, settings) -> str:
     """Seed enough bills for the whole run (warm-up and rounds, every wrk thread) and write the script."""
     if not env.get("DATABASE_URL", "").startswith("postgresql"):
         raise RuntimeError("bill_pay needs PostgreSQL: give --database-url postgresql+psycopg://...")
-    seconds = settings.warmup + settings.rounds * settings.duration
+    seconds = max(settings.warmup, settings.duration)
     per_thread = MAX_PAYMENTS_PER_SECOND * seconds // settings.threads + 100
-    count = per_thread * settings.threads
+    per_run = per_thread * settings.threads
+    count = per_run * (settings.rounds + 2)  # the warm-up, the rounds, and one to spare
     command = [sys.executable, "-m", "bench.bills", "--count", str(count)]
     done = subprocess.run(  # noqa: S603 - this module, run in the app's environment
         command,
@@ -74,7 +87,41 @@ def payment_script(env: dict, settings) -> str:
         raise RuntimeError("seeding bills to pay failed:\n" + "\n".join(done.stderr.splitlines()[-12:]))
     seeded = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"  bill_pay: {count} bills seeded for a bench resident", flush=True)
-    return PAY_SCRIPT % {"per_thread": per_thread, "run": seeded["run"], "token": seeded["token"]}
+    offsets = Path(tempfile.gettempdir()) / f"yimatong-bills-{seeded['run']}.offset"
+    print(f"  bill_pay: run {seeded['run']}; `python -m bench.bills --paid {seeded['run']}` counts its bills")
+    return PAY_SCRIPT % {
+        "per_thread": per_thread,
+        "per_run": per_run,
+        "offsets": offsets,
+        "run": seeded["run"],
+        "token": seeded["token"],
+    }
+
+
+def paid(run: str) -> dict:
+    """In the app: how many of a run's bills were paid for (an intent claimed each), and how many not.
+
+    Each request the run sent should be one intent: a replay answered from the idempotency store
+    would make no intent, so requests served minus intents is what was not the work named.
+    """
+    import sqlalchemy as sa
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        claimed = db.session.scalar(
+            sa.text(
+                "SELECT count(*) FROM payment_claims c JOIN bills b ON c.ref = b.id::text "
+                "WHERE c.domain = 'bills' AND b.bill_no LIKE :run"
+            ),
+            {"run": f"BENCH-{run}-%"},
+        )
+        seeded = db.session.scalar(
+            sa.text("SELECT count(*) FROM bills WHERE bill_no LIKE :run"), {"run": f"BENCH-{run}-%"}
+        )
+    return {"bills": seeded, "paid_for": claimed}
 
 
 def seed(count: int) -> dict:
@@ -126,5 +173,7 @@ def seed(count: int) -> dict:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Seed unpaid bills for the bill_pay benchmark scenario.")
-    parser.add_argument("--count", type=int, required=True)
-    print(json.dumps(seed(parser.parse_args().count)))
+    parser.add_argument("--count", type=int)
+    parser.add_argument("--paid", metavar="RUN", help="count how many of a run's bills were paid for instead")
+    arguments = parser.parse_args()
+    print(json.dumps(paid(arguments.paid) if arguments.paid else seed(arguments.count)))

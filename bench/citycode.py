@@ -118,9 +118,38 @@ def mint(count: int, out: Path) -> dict:
     return {"token": token}
 
 
+def outcomes() -> dict:
+    """In the app: flush the scan buffer (when there is one), then count the scan log by outcome.
+
+    What the run measured is what this says: ``accepted`` verifications, not 200s (an expired or
+    replayed code is also answered 200, with ``valid: false``).
+    """
+    import sqlalchemy as sa
+
+    from app import create_app
+    from app.core.uow import unit_of_work
+    from app.extensions import db
+    from app.identity import scanlog, services
+
+    app = create_app()
+    with app.app_context():
+        flushed = 0
+        while True:
+            with unit_of_work():
+                batch = services.flush_scan_buffer()
+            flushed += batch
+            if not batch:
+                break
+        counts = db.session.execute(
+            sa.text("SELECT outcome, count(*) FROM citycode_scans GROUP BY outcome")
+        ).all()
+        return {"flushed_now": flushed, "left_in_buffer": scanlog.backlog(), **dict(counts)}
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Mint city codes for the citycode_verify scenario.")
-    parser.add_argument("--count", type=int, required=True)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--count", type=int)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--outcomes", action="store_true", help="flush the scan buffer and count outcomes")
     arguments = parser.parse_args()
-    print(json.dumps(mint(arguments.count, arguments.out)))
+    print(json.dumps(outcomes() if arguments.outcomes else mint(arguments.count, arguments.out)))

@@ -17,6 +17,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from app import create_app
+from app.core import refdata
 from app.core.actors import Actor
 from app.extensions import db as _db
 from app.extensions import limiter
@@ -129,6 +130,7 @@ def db(app):
             outer.rollback()
             connection.close()
             keys.forget_cached_keys()  # a key a test made or rotated is gone with its transaction
+            refdata.forget_all()  # so are the streets, categories and calendar days it loaded
 
 
 class IsolatedClient(FlaskClient):

@@ -9,8 +9,10 @@ from sqlalchemy.orm import selectinload
 
 from app.city.errors import UnknownDepartment
 from app.city.models import Department, District, Street
+from app.core import refdata
 from app.core.errors import NotFound
 from app.core.geo import Point, distance_m
+from app.core.i18n import pick
 from app.extensions import db
 
 
@@ -83,6 +85,98 @@ def upsert_street(
     return street
 
 
+@dataclass(frozen=True)
+class DistrictRef:
+    """A district as the look-ups hand it out: what every process keeps (``app.core.refdata``)."""
+
+    id: uuid.UUID
+    code: str
+    names: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return pick(self.names)
+
+
+@dataclass(frozen=True)
+class StreetRef:
+    """A street as the look-ups hand it out, with its district and centre."""
+
+    id: uuid.UUID
+    code: str
+    names: dict[str, str]
+    district: DistrictRef
+    center: Point | None
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return pick(self.names)
+
+
+@dataclass(frozen=True)
+class DepartmentRef:
+    """A department as the look-ups hand it out."""
+
+    id: uuid.UUID
+    code: str
+    names: dict[str, str]
+    district_id: uuid.UUID | None
+
+    @property
+    def name(self) -> str:
+        """The name in the reader's language."""
+        return pick(self.names)
+
+
+@dataclass(frozen=True)
+class CityMap:
+    """Every district, street and department, read once per process and kept until one changes."""
+
+    districts: tuple[DistrictRef, ...]
+    streets: tuple[StreetRef, ...]
+    departments: dict[str, DepartmentRef]
+
+
+REFERENCE = "city"
+refdata.register(REFERENCE, District, Street, Department)
+
+
+def city_map() -> CityMap:
+    """The city's reference data as this process keeps it (re-read after any change to it)."""
+    return refdata.cached(REFERENCE, _load_city_map)
+
+
+def _load_city_map() -> CityMap:
+    districts = {
+        d.id: DistrictRef(d.id, d.code, d.names)
+        for d in db.session.scalars(db.select(District).order_by(District.code))
+    }
+    streets = tuple(
+        StreetRef(
+            s.id,
+            s.code,
+            s.names,
+            districts[s.district_id],
+            Point(s.center_lat, s.center_lng)
+            if s.center_lat is not None and s.center_lng is not None
+            else None,
+        )
+        for s in db.session.scalars(db.select(Street).order_by(Street.code))
+    )
+    departments = {
+        d.code: DepartmentRef(d.id, d.code, d.names, d.district_id)
+        for d in db.session.scalars(db.select(Department).order_by(Department.code))
+    }
+    return CityMap(tuple(districts.values()), streets, departments)
+
+
+def department_ref(code: str) -> DepartmentRef | None:
+    """A department by code from the reference data this process keeps (no query once loaded)."""
+    return city_map().departments.get(code)
+
+
 # A point farther than this from every street centre is outside the city's streets; farther than
 # OUTSIDE_CITY_M from all of them, it is outside the city (another city's 12345 serves it).
 STREET_RADIUS_M = 5000
@@ -93,35 +187,33 @@ OUTSIDE_CITY_M = 50_000
 class Place:
     """Where something is, as far as the city knows: a district and maybe a street."""
 
-    district: District | None
-    street: Street | None
+    district: DistrictRef | None
+    street: StreetRef | None
     outside: bool = False  # the point is far from every street of the city
 
 
 def locate(address: str = "", point: Point | None = None) -> Place:
     """Find the district and street: by names in the address first, else the nearest street centre."""
-    streets = list(db.session.scalars(db.select(Street)))
-    named = [s for s in streets if _named_in(s, address)]
+    known = city_map()
+    named = [s for s in known.streets if _named_in(s, address)]
     if named:
-        street = max(named, key=lambda s: len(s.name_zh_hans))
+        street = max(named, key=lambda s: len(s.names["zh_Hans"]))
         return Place(street.district, street)
     if point is not None:
-        located = [s for s in streets if s.center_lat is not None]
-        nearest = min(
-            located, key=lambda s: distance_m(point, Point(s.center_lat, s.center_lng)), default=None
-        )
-        away = distance_m(point, Point(nearest.center_lat, nearest.center_lng)) if nearest else None
+        located = [s for s in known.streets if s.center is not None]
+        nearest = min(located, key=lambda s: distance_m(point, s.center), default=None)
+        away = distance_m(point, nearest.center) if nearest else None
         if away is not None and away <= STREET_RADIUS_M:
             return Place(nearest.district, nearest)
         if away is not None and away > OUTSIDE_CITY_M:
             return Place(None, None, outside=True)
-    districts = [d for d in db.session.scalars(db.select(District)) if _named_in(d, address)]
+    districts = [d for d in known.districts if _named_in(d, address)]
     return Place(districts[0] if districts else None, None)
 
 
 def _named_in(place, address: str) -> bool:
     """The address names the place, in Simplified or Traditional characters."""
-    return any(name and name in address for name in (place.name_zh_hans, place.name_zh_hant))
+    return any(name and name in address for name in (place.names.get("zh_Hans"), place.names.get("zh_Hant")))
 
 
 def district_office(district_id: uuid.UUID) -> Department | None:

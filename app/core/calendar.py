@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
+from app.core import refdata
 from app.core.clock import utcnow
 from app.core.models import CalendarDay
 from app.extensions import db
+
+CALENDAR = "calendar"
+refdata.register(CALENDAR, CalendarDay)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = timedelta(days=1)
@@ -92,24 +93,21 @@ def calendar_from_days(days: Iterable[tuple[date, str]]) -> WorkCalendar:
 
 
 def load_calendar() -> WorkCalendar:
-    """The working-day calendar as the database holds it (read once per unit of work)."""
-    known = db.session.info.get("calendar")
-    if known is None:
-        rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind)).all()
-        known = db.session.info["calendar"] = calendar_from_days(rows)
-    return known
+    """The working-day calendar as the database holds it, kept by each process until it changes.
+
+    Saving calendar days (``save_calendar_days``, the import) invalidates it in every process
+    (``app.core.refdata``).
+    """
+    return refdata.cached(CALENDAR, _read_calendar)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_calendar(session: Session) -> None:
-    """A unit of work ends: the next one reads the calendar again (an import elsewhere is seen)."""
-    session.info.pop("calendar", None)
+def _read_calendar() -> WorkCalendar:
+    return calendar_from_days(db.session.execute(db.select(CalendarDay.day, CalendarDay.kind)).all())
 
 
 def save_calendar_days(days: Iterable[tuple[date, str, str]]) -> int:
     """Insert or update (date, kind, name) rows; returns how many were written."""
-    db.session.info.pop("calendar", None)
+    refdata.changed(CALENDAR, db.session())
     count = 0
     for day, kind, name in days:
         if kind not in KINDS:

@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 
 from flask import Response, current_app, g, request
 from sqlalchemy import JSON, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import uow
@@ -40,7 +39,8 @@ from app.core.errors import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
 )
-from app.core.models import IdMixin, UTCDateTime, utcnow
+from app.core.ids import new_id
+from app.core.models import IdMixin, UTCDateTime, upsert_insert, utcnow
 from app.core.validation import load_json
 from app.extensions import db
 
@@ -169,23 +169,27 @@ def begin(
 
 
 def _insert_claim(caller, key, request_fingerprint, method, path, now) -> Claim | None:
-    record = IdempotencyRecord(
-        caller=caller,
-        key=key,
-        fingerprint=request_fingerprint,
-        method=method.upper(),
-        path=path[:255],
-        state=IN_FLIGHT,
-        locked_at=now,
+    # One statement: the database settles a race for the key (no savepoint, nothing read back).
+    record_id = db.session.scalar(
+        upsert_insert(IdempotencyRecord)
+        .values(
+            id=new_id(),
+            created_at=now,
+            caller=caller,
+            key=key,
+            fingerprint=request_fingerprint,
+            method=method.upper(),
+            path=path[:255],
+            state=IN_FLIGHT,
+            locked_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["caller", "key"])
+        .returning(IdempotencyRecord.id)
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-            db.session.flush()
-    except IntegrityError:
+    if record_id is None:
         return None
     db.session.commit()
-    return Claim(record_id=record.id, key=key)
+    return Claim(record_id=record_id, key=key)
 
 
 def _outcome_for(

@@ -38,8 +38,7 @@ from app.core.pagination import Page, paginate
 from app.core.pii import derived_key, mask_national_id
 from app.core.policy import require_scope
 from app.extensions import db, get_redis
-from app.identity import keys
-from app.identity.clients import client_by_id
+from app.identity import keys, scanlog
 from app.identity.errors import ReplayCheckUnavailable
 from app.identity.models import CityCodeScan, CityCodeSeen, Person, new_citycode_key
 
@@ -248,6 +247,10 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
     if person is None:
         return Verification(valid=False, purpose=purpose, reason="unknown_subject")
     reason = _refusal(person, claims, moment)
+    if reason is None:
+        reason = _spend(actor, person, purpose, claims)  # the replay check, and the scan logged
+    else:
+        scanlog.record(actor, person.id, purpose, claims["jti"], reason)
     result = Verification(valid=reason is None, purpose=purpose, reason=reason, person_id=person.id)
     if result.valid:
         result.claims = {name: CLAIM_READERS[name](person) for name in rule.claims}
@@ -255,7 +258,6 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
             audit.record(
                 actor, person.id, AuditAction.SCAN, f"citycode:{purpose}", reason="city code scanned"
             )
-    _log_scan(actor, person, purpose, claims["jti"], reason or ACCEPTED)
     return result
 
 
@@ -335,33 +337,44 @@ def _verified_claims(code: str) -> tuple[dict, str | None]:
 
 
 def _refusal(person: Person, claims: dict, now: datetime) -> str | None:
-    """Expired, revoked or replayed; None when the code is good (and now spent)."""
+    """Expired or revoked; None when the code may be spent (the replay check comes next)."""
     moment = now.timestamp()
     if claims["exp"] <= moment or claims["iat"] > moment + CLOCK_SKEW_SECONDS:
         return "expired"
     floor = _revoked_before_epoch(person)
     if floor is not None and claims["iat"] < floor:
         return "revoked"
-    if not _first_sighting(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)):
-        return "replayed"
     return None
 
 
-def _first_sighting(jti: str, expires_at: datetime) -> bool:
-    """Record ``jti`` as seen; False when it was seen before (atomic across processes).
+def _spend(actor: Actor, person: Person, purpose: str, claims: dict) -> str | None:
+    """Record the code's ``jti`` as seen and log the scan; "replayed" when it was seen before.
 
     One store for every node: Redis when the deployment has it, the database otherwise. When Redis is
     configured but unreachable the check fails closed (503) instead of falling back to the database:
     nodes that still reach Redis would not see what this node wrote there, and a code could pass once
-    on each side.
+    on each side. With the scan buffer, claiming the ``jti`` and logging the scan are one round trip
+    to Redis (``scanlog.claim_and_record``).
     """
+    jti, expires_at = claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)
     redis = get_redis()
     if redis is not None:
         ttl = max(1, int((expires_at - utcnow()).total_seconds()) + CLOCK_SKEW_SECONDS)
+        if scanlog.buffered():
+            fresh = scanlog.claim_and_record(actor, person.id, purpose, jti, ttl, SEEN_PREFIX + jti)
+            return None if fresh else "replayed"
         try:
-            return bool(redis.set(SEEN_PREFIX + jti, "1", nx=True, ex=ttl))
+            fresh = bool(redis.set(SEEN_PREFIX + jti, "1", nx=True, ex=ttl))
         except RedisError as exc:
             raise ReplayCheckUnavailable() from exc
+    else:
+        fresh = _first_sighting_in_database(jti, expires_at)
+    outcome = None if fresh else "replayed"
+    scanlog.record(actor, person.id, purpose, jti, outcome or ACCEPTED)
+    return outcome
+
+
+def _first_sighting_in_database(jti: str, expires_at: datetime) -> bool:
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -370,20 +383,6 @@ def _first_sighting(jti: str, expires_at: datetime) -> bool:
         return True
     except IntegrityError:
         return False
-
-
-def _log_scan(actor: Actor, person: Person, purpose: str, jti: str, outcome: str) -> None:
-    client = client_by_id(actor.client_id)
-    db.session.add(
-        CityCodeScan(
-            person_id=person.id,
-            client_id=actor.client_id or "",
-            client_name=client.name if client is not None else "",
-            purpose=purpose,
-            outcome=outcome,
-            jti=jti[:64],
-        )
-    )
 
 
 def scans_of(person_id, *, cursor: str | None, limit: int) -> Page:

@@ -125,6 +125,20 @@ def rotate_key(purpose, early):
     click.echo(f"{purpose}: now signing with {key.kid}; next key {published[-1]['kid']} published")
 
 
+@identity_cli.command("flush-scans")
+@click.option("--follow", is_flag=True, help="Keep flushing as scans arrive (a dedicated flusher).")
+def flush_scans(follow):
+    """Move buffered city-code scans from Redis into the scan log (a replayed batch never doubles)."""
+    from app.identity import services
+
+    while True:
+        with uow.unit_of_work():
+            written = services.flush_scan_buffer(follow_ms=1000 if follow else None)
+        if not follow:
+            click.echo(f"flushed {written} scans")
+            return
+
+
 @identity_cli.command("prune")
 def prune():
     """Delete expired sign-in codes, link codes, revocations and replay records."""

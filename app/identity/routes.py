@@ -223,7 +223,11 @@ def report_lost_phone():
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(ScanSchema))
 def city_code_scans(args):
-    """Every online verification of my city code: when, which scanner, for what, and the outcome."""
+    """Every online verification of my city code: when, which scanner, for what, and the outcome.
+
+    Where the deployment buffers scans in Redis, a scan appears here within a few seconds of the
+    verification (once the flusher has run), in the order the scans happened.
+    """
     return services.my_city_code_scans(current_actor(), **args)
 
 
@@ -235,7 +239,8 @@ def verify_city_code(body):
     """Check a scanned code online: signature, expiry, revocation and replay.
 
     Answers only what the purpose may see; ``hospital`` also needs the scope ``citycode:identity``.
-    A refused code is ``valid: false`` with a stable ``reason``.
+    A refused code is ``valid: false`` with a stable ``reason``. Every verification, accepted or not,
+    is in the holder's scan log: with the answer, or within seconds where scans are buffered in Redis.
     """
     result = services.verify_city_code(current_actor(), body["code"], body["purpose"])
     return result

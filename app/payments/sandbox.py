@@ -41,7 +41,7 @@ from flask_babel import gettext
 
 from app.core.errors import ValidationFailed
 from app.core.ids import new_id
-from app.core.models import utcnow
+from app.core.models import upsert_insert, utcnow
 from app.core.money import Money
 from app.extensions import db
 from app.payments.errors import (
@@ -150,20 +150,26 @@ class SandboxProvider:
 
     def start_charge(self, intent: PaymentIntent, options: Mapping[str, str]) -> ProviderCharge:
         """Open the charge of an intent (one per intent)."""
-        charge = charge_for_intent(intent.id)
-        if charge is None:
-            delay = timedelta(seconds=current_app.config["PAYMENTS_SANDBOX_PAY_DELAY_SECONDS"])
-            charge = SandboxCharge(
+        delay = timedelta(seconds=current_app.config["PAYMENTS_SANDBOX_PAY_DELAY_SECONDS"])
+        now = utcnow()
+        # Inserted unless the intent has its charge already (then that one): one statement either way
+        # for a new intent, which is every call but a retry.
+        charge = db.session.scalar(
+            upsert_insert(SandboxCharge)
+            .values(
+                id=new_id(),
+                created_at=now,
                 intent_id=intent.id,
                 provider_ref="sbx_" + new_id().hex,
                 amount_fen=intent.amount_fen,
                 currency=intent.currency,
                 outcome=outcome_for(intent.amount_fen, options.get("sandbox_outcome")),
                 state=ChargeStatus.OPEN,
-                pay_at=utcnow() + delay,
+                pay_at=now + delay,
             )
-            db.session.add(charge)
-            db.session.flush()
+            .on_conflict_do_nothing(index_elements=["intent_id"])
+            .returning(SandboxCharge)
+        ) or charge_for_intent(intent.id)
         action = {"type": NAME, "outcome": charge.outcome, "pay_at": charge.pay_at.isoformat()}
         return ProviderCharge(provider_ref=charge.provider_ref, client_action=action)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from dataclasses import dataclass
 
 from flask_babel import gettext
 
@@ -10,6 +12,7 @@ from app.complaints.models import (
     Category,
 )
 from app.complaints.services._shared import CATEGORIES_FILE
+from app.core import refdata
 from app.core.errors import ValidationFailed
 from app.extensions import db
 
@@ -48,12 +51,34 @@ def list_categories() -> list[Category]:
     return list(db.session.scalars(db.select(Category).where(Category.active).order_by(Category.code)))
 
 
+@dataclass(frozen=True)
+class CategoryRef:
+    """What intake needs of a category, kept by each process until a category changes."""
+
+    id: uuid.UUID
+    leaf: bool
+
+
+REFERENCE = "complaint_categories"
+refdata.register(REFERENCE, Category)
+
+
+def _active_categories() -> dict[str, CategoryRef]:
+    rows = db.session.execute(
+        db.select(Category.code, Category.parent_code, Category.id).where(Category.active)
+    ).all()
+    parents = {parent for _code, parent, _id in rows if parent}
+    return {code: CategoryRef(category_id, code not in parents) for code, _parent, category_id in rows}
+
+
 def category_by_code(code: str) -> Category:
     """An active leaf category (what residents pick); anything else is a validation error on ``category``."""
-    category = db.session.scalar(db.select(Category).where(Category.code == code, Category.active))
-    if category is None:
+    known = refdata.cached(REFERENCE, _active_categories).get(code)
+    if known is None:
         raise ValidationFailed({"category": [gettext("Unknown category.")]})
-    has_children = db.select(Category.id).where(Category.parent_code == code, Category.active).exists()
-    if db.session.scalar(db.select(has_children)):
+    if not known.leaf:
         raise ValidationFailed({"category": [gettext("Choose one of this group's categories.")]})
+    category = db.session.get(Category, known.id)
+    if category is None or not category.active:  # changed on another node within the last second
+        raise ValidationFailed({"category": [gettext("Unknown category.")]})
     return category

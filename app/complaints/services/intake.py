@@ -128,9 +128,12 @@ def _create(actor: Actor, intake: Intake, channel: str, reporter_id: uuid.UUID |
     now = utcnow()
     sla_class = sla.effective_class(category.sla_class, intake.urgent)
     complaint = Complaint(
+        id=new_id(),
+        created_at=now,
         channel=channel,
         reporter_id=reporter_id,
         category=category,
+        category_id=category.id,  # read by the duplicate check before the complaint is written
         description=intake.description,
         address=intake.address,
         lat=intake.point.lat if intake.point else None,
@@ -149,11 +152,14 @@ def _create(actor: Actor, intake: Intake, channel: str, reporter_id: uuid.UUID |
     complaint.tracking_number = _tracking_number(now)
     db.session.add(complaint)
     received = _event(complaint, actor, "submitted")
-    db.session.flush()
+    # Routed before it is first written: one INSERT with its lead department, deadlines and both
+    # events, instead of an INSERT and two UPDATEs.
+    with db.session.no_autoflush:  # the rules' version check must not write the complaint yet
+        dispatched = _route(complaint, place)
+    complaint.duplicate_candidate_ids = [str(c.id) for c in find_duplicates(complaint)]
+    db.session.flush()  # the complaint before its subscription (no relationship orders them)
     if reporter_id is not None:
         db.session.add(ComplaintSubscription(complaint_id=complaint.id, person_id=reporter_id))
-    complaint.duplicate_candidate_ids = [str(c.id) for c in find_duplicates(complaint)]
-    dispatched = _route(complaint, place)
     db.session.flush()
     announce(complaint, received)
     if dispatched is not None:
@@ -191,7 +197,7 @@ def _route(complaint: Complaint, place: city.Place) -> ComplaintEvent | None:
     if decision is None:
         complaint.routing = {"queue": "dispatcher"}
         return None
-    department = city.department_by_code(decision.department_code)
+    department = city.department_ref(decision.department_code)
     complaint.routing_rule_number = decision.rule.number
     complaint.routing = {
         "rule": decision.rule.number,
@@ -200,7 +206,7 @@ def _route(complaint: Complaint, place: city.Place) -> ComplaintEvent | None:
         "department_code": decision.department_code,
         "department": department.names,
     }
-    assisting = [city.department_by_code(code) for code in decision.assisting_codes]
+    assisting = [city.department_ref(code) for code in decision.assisting_codes]
     note = {"kind": "routed", "routing": complaint.routing}
     return _assign(complaint, department, [d for d in assisting if d], Actor.system(), note=note)
 

@@ -9,7 +9,7 @@ from app.core.models import utcnow
 from app.core.pagination import Page
 from app.core.policy import require_person
 from app.extensions import db
-from app.identity import citycode, notices, oauth, otp, revocation
+from app.identity import citycode, notices, oauth, otp, revocation, scanlog
 from app.identity.models import (
     AccountLinkCode,
 )
@@ -44,6 +44,11 @@ def verify_city_code(
 ) -> citycode.Verification:
     """A scanner checks a code online (scope ``citycode:verify``); ``at``: when a gate read it offline."""
     return citycode.verify_code(actor, code, purpose, now=at)
+
+
+def flush_scan_buffer(*, follow_ms: int | None = None, claim_idle_seconds: int | None = None) -> int:
+    """Write the buffered city-code scans into the scan log (at least once, one row each); how many."""
+    return scanlog.flush(block_ms=follow_ms, claim_idle_seconds=claim_idle_seconds)
 
 
 def prune_expired() -> dict[str, int]:

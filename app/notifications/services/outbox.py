@@ -107,16 +107,16 @@ def _write_outbox(dedupe_key: str, values: dict) -> OutboxMessage:
     }
     db.session.flush()  # the caller's pending rows (the recipient, the change reported) go first
     stmt = (
-        upsert_insert(OutboxMessage.__table__)
+        upsert_insert(OutboxMessage)
         .values(**row)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.__table__.c.id)
+        .returning(OutboxMessage)
     )
-    inserted = db.session.execute(stmt).first() is not None
-    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
-    if inserted:
+    message = db.session.scalar(stmt)  # the new message as inserted (one round trip), or None
+    if message is not None:
         _relay(message)
-    return message
+        return message
+    return db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
 
 
 def _relay(message: OutboxMessage) -> None:
