@@ -147,7 +147,7 @@ LISTS: tuple[ListBench, ...] = (
             {
                 "person_id": OTHER,
                 "booked_by_id": "NULL",
-                "confirmation_serial": "'BENCH-' || g",
+                "confirmation_serial": "'B' || g",
                 "status": "'cancelled'",
             },
         ),  # fmt: skip

@@ -1,4 +1,4 @@
-"""Inbox: a page is one range, an index on (person_id, id)
+"""Inbox and parking stays: a page is one range, an index on (person_id, id)
 
 Revision ID: 4b7e1c9d2a6f
 Revises: 36d3be344c1c
@@ -19,8 +19,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('inbox_items', schema=None) as batch_op:
         batch_op.create_index('ix_inbox_items_person_id_id', ['person_id', 'id'], unique=False)
+    with op.batch_alter_table('parking_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_parking_sessions_person_id_id', ['person_id', 'id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('parking_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_parking_sessions_person_id_id')
     with op.batch_alter_table('inbox_items', schema=None) as batch_op:
         batch_op.drop_index('ix_inbox_items_person_id_id')
