@@ -271,6 +271,7 @@ class Order(IdMixin, db.Model):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         Index("ix_commerce_orders_person_status", "person_id", "status"),
+        Index("ix_commerce_orders_person_id_id", "person_id", "id"),  # my orders, newest first: one range
         Index("ix_commerce_orders_merchant_status", "merchant_id", "status"),
         Index("ix_commerce_orders_status_accept_by", "status", "accept_by"),
     )
