@@ -275,6 +275,7 @@ class Order(IdMixin, db.Model):
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("subsidy_fen >= 0 AND subsidy_fen <= amount_fen", name="subsidy_within_amount"),
         Index("ix_commerce_orders_person_status", "person_id", "status"),
+        Index("ix_commerce_orders_person_id_id", "person_id", "id"),  # my orders, newest first: one range
         Index("ix_commerce_orders_merchant_status", "merchant_id", "status"),
         Index("ix_commerce_orders_status_accept_by", "status", "accept_by"),
     )

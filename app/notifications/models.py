@@ -95,7 +95,11 @@ class InboxItem(IdMixin, db.Model):
     """A message in a person's in-app inbox, in the language it was delivered in."""
 
     __tablename__ = "inbox_items"
-    __table_args__ = (Index("ix_inbox_items_person_read", "person_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_inbox_items_person_read", "person_id", "read_at"),
+        # a page is the person's newest first: one range, not a walk of the primary key
+        Index("ix_inbox_items_person_id_id", "person_id", "id"),
+    )
 
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
     message_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("outbox_messages.id"), unique=True)

@@ -298,6 +298,8 @@ class ParkingSession(IdMixin, db.Model):
 
     __tablename__ = "parking_sessions"
     __table_args__ = (
+        # my stays, newest first: one range, not a backward walk of the primary key
+        Index("ix_parking_sessions_person_id_id", "person_id", "id"),
         Index(
             "uq_parking_sessions_parked",
             "lot_id",
