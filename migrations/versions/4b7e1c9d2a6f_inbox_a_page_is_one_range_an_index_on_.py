@@ -1,7 +1,7 @@
 """Inbox, parking stays and shop orders: a page is one range, an index on (person_id, id)
 
 Revision ID: 4b7e1c9d2a6f
-Revises: 36d3be344c1c
+Revises: a7c3e5d2f901
 Create Date: 2026-12-01 22:08:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4b7e1c9d2a6f'
-down_revision = '36d3be344c1c'
+down_revision = 'a7c3e5d2f901'
 branch_labels = None
 depends_on = None
 
