@@ -294,11 +294,10 @@ class ParkingDisputeCreateSchema(StrictSchema):
     )
 
 
-class ParkingDisputeSchema(ma.Schema):
-    """A dispute of a stay and the operator's answer."""
+class _DisputeSchemaBase(ma.Schema):
+    """What a stay's dispute and a violation's appeal both show: the resident's words, the answer."""
 
     id = ma.fields.UUID(dump_only=True)
-    session_id = ma.fields.UUID(dump_only=True)
     kind = ma.fields.String(dump_only=True)
     kind_label = ma.fields.String(dump_only=True)
     description = ma.fields.String(dump_only=True)
@@ -309,11 +308,17 @@ class ParkingDisputeSchema(ma.Schema):
     answer_due_at = ma.fields.DateTime(dump_only=True)
     answer = ma.fields.String(dump_only=True, allow_none=True)
     answered_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    complaint_tracking_number = ma.fields.String(dump_only=True, allow_none=True)
+    created_at = ma.fields.DateTime(dump_only=True)
+
+
+class ParkingDisputeSchema(_DisputeSchemaBase):
+    """A dispute of a stay and the operator's answer."""
+
+    session_id = ma.fields.UUID(dump_only=True)
     fee_before = ma.fields.Function(lambda d: _fee(d.fee_before_fen), dump_only=True)
     fee_after = ma.fields.Function(lambda d: _fee(d.fee_after_fen), dump_only=True, allow_none=True)
     refund_id = ma.fields.UUID(dump_only=True, allow_none=True)
-    complaint_tracking_number = ma.fields.String(dump_only=True, allow_none=True)
-    created_at = ma.fields.DateTime(dump_only=True)
 
 
 class OperatorDisputeSchema(ParkingDisputeSchema):
@@ -515,28 +520,15 @@ class ViolationDisputeCreateSchema(StrictSchema):
     )
 
 
-class ViolationDisputeSchema(ma.Schema):
+class ViolationDisputeSchema(_DisputeSchemaBase):
     """An appeal of a violation and the police's decision."""
 
-    id = ma.fields.UUID(dump_only=True)
     violation_id = ma.fields.UUID(dump_only=True)
-    kind = ma.fields.String(dump_only=True)
-    kind_label = ma.fields.String(dump_only=True)
-    description = ma.fields.String(dump_only=True)
-    evidence = ma.fields.List(ma.fields.String(), dump_only=True)
-    status = ma.fields.String(
-        dump_only=True, metadata={"description": " | ".join(s.value for s in DisputeStatus)}
-    )
-    answer_due_at = ma.fields.DateTime(dump_only=True)
-    answer = ma.fields.String(dump_only=True, allow_none=True)
-    answered_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     reviewer = ma.fields.String(dump_only=True, allow_none=True)
     may_escalate = ma.fields.Boolean(
         dump_only=True, metadata={"description": "Rejected, or undecided past its deadline: may go to 12345"}
     )
     escalated_at = ma.fields.DateTime(dump_only=True, allow_none=True)
-    complaint_tracking_number = ma.fields.String(dump_only=True, allow_none=True)
-    created_at = ma.fields.DateTime(dump_only=True)
 
 
 class PoliceDisputeSchema(ViolationDisputeSchema):
