@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+
 from app.core.geo import Point
 from app.core.i18n import current_locale
 from app.core.money import Money
@@ -31,6 +33,18 @@ class Incoming:
     text: str = ""
     point: Point | None = None
     photo: bytes | None = None
+
+
+def asking_for_location(text: str, *, ok: bool = True) -> Reply:
+    """A question answered by sharing a location, with the keyboard button that shares it."""
+    return Reply(text, ask_location=gettext("Share my location"), ok=ok)
+
+
+def location_wanted() -> Reply:
+    """The answer to anything but a shared location where one was asked for."""
+    return asking_for_location(
+        gettext("Share your location (the paper clip, then Location), or /cancel."), ok=False
+    )
 
 
 def one_per_row(buttons: list[tuple[str, str]]) -> Buttons:

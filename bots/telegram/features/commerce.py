@@ -19,7 +19,15 @@ from app.core.errors import NotFound
 from app.core.money import Money
 from bots.telegram.context import Turn
 from bots.telegram.registry import Feature
-from bots.telegram.replies import Incoming, Reply, money, one_per_row, uuid_of
+from bots.telegram.replies import (
+    Incoming,
+    Reply,
+    asking_for_location,
+    location_wanted,
+    money,
+    one_per_row,
+    uuid_of,
+)
 
 FLOW = "commerce"
 RADIUS_M = 2000
@@ -34,20 +42,15 @@ def ask_location(turn: Turn, _argument: str) -> Reply:
     """``/nearby``: ask for the place to search around."""
     turn.resident  # noqa: B018
     turn.begin(FLOW, "near")
-    return Reply(
-        gettext("Share your location and I will list the community services around it."),
-        ask_location=gettext("Share my location"),
+    return asking_for_location(
+        gettext("Share your location and I will list the community services around it.")
     )
 
 
 def nearby(turn: Turn, incoming: Incoming) -> Reply:
     """The shared location: verified merchants' offers within reach, nearest first."""
     if incoming.point is None:
-        return Reply(
-            gettext("Share your location (the paper clip, then Location), or /cancel."),
-            ask_location=gettext("Share my location"),
-            ok=False,
-        )
+        return location_wanted()
     turn.end()
     found = commerce.search_nearby(incoming.point, radius=RADIUS_M, limit=SHOWN)
     if not found:

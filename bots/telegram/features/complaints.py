@@ -8,7 +8,7 @@ from app.complaints import services as complaints
 from app.core.geo import Point
 from bots.telegram.context import Turn
 from bots.telegram.registry import Feature
-from bots.telegram.replies import Incoming, Reply, one_per_row, uuid_of
+from bots.telegram.replies import Incoming, Reply, asking_for_location, one_per_row, uuid_of
 
 FLOW = "complaint"
 MAX_DESCRIPTION = 2000
@@ -51,10 +51,7 @@ def describe(turn: Turn, incoming: Incoming) -> Reply:
     if not incoming.text:
         return Reply(gettext("Describe the problem in a few sentences."), ok=False)
     turn.ask("place", description=incoming.text[:MAX_DESCRIPTION])
-    return Reply(
-        gettext("Where is it? Share your location, or type the address."),
-        ask_location=gettext("Share my location"),
-    )
+    return asking_for_location(gettext("Where is it? Share your location, or type the address."))
 
 
 def place(turn: Turn, incoming: Incoming) -> Reply:

@@ -15,7 +15,15 @@ from app.core.money import Money
 from app.parking import services as parking
 from bots.telegram.context import Turn
 from bots.telegram.registry import Feature
-from bots.telegram.replies import Incoming, Reply, money, one_per_row, uuid_of
+from bots.telegram.replies import (
+    Incoming,
+    Reply,
+    asking_for_location,
+    location_wanted,
+    money,
+    one_per_row,
+    uuid_of,
+)
 
 FLOW = "parking"
 RADIUS_M = 1500
@@ -95,20 +103,15 @@ def ask_location(turn: Turn, _argument: str) -> Reply:
     """A Lots nearby button: ask for the place to search around."""
     turn.resident  # noqa: B018
     turn.begin(FLOW, "near")
-    return Reply(
-        gettext("Share your location and I will list the lots with free spaces around it."),
-        ask_location=gettext("Share my location"),
+    return asking_for_location(
+        gettext("Share your location and I will list the lots with free spaces around it.")
     )
 
 
 def lots_near(turn: Turn, incoming: Incoming) -> Reply:
     """The shared location: lots within reach, free spaces first, with the price of an hour."""
     if incoming.point is None:
-        return Reply(
-            gettext("Share your location (the paper clip, then Location), or /cancel."),
-            ask_location=gettext("Share my location"),
-            ok=False,
-        )
+        return location_wanted()
     turn.end()
     found = parking.lots_near(incoming.point, radius=RADIUS_M, stay_minutes=STAY_MINUTES, limit=LOTS_SHOWN)
     if not found:
