@@ -72,20 +72,16 @@ def create_intent(
     purpose = _checked_request(payee, amount, purpose, idempotency_key)
     initiated_by = policies.charger(actor, payer_id, _handlers(purpose.domain).mandate_scope)
     provider = default_provider()
-    intent = PaymentIntent(
-        payer_id=payer_id,
+    intent = _new_intent(
+        payer_id,
+        payee,
+        amount,
+        purpose,
+        description,
+        idempotency_key,
         initiated_by_id=initiated_by,
-        payee_kind=payee.kind,
-        payee_id=payee.id,
-        amount_fen=amount.fen,
-        currency=amount.currency,
-        purpose_domain=purpose.domain,
-        purpose_ids=list(purpose.ids),
-        description=_described(description)[0],
-        descriptions=_described(description)[1],
         status=PaymentStatus.PENDING,
         provider=provider.name,
-        idempotency_key=idempotency_key,
     )
     if not _insert_with_claims(intent, purpose):
         raise _purpose_taken(purpose)
@@ -94,6 +90,32 @@ def create_intent(
     db.session.flush()
     audit.record(actor, payer_id, AuditAction.PAY, "payment_intent", intent.id)
     return intent
+
+
+def _new_intent(
+    payer_id: uuid.UUID,
+    payee: Payee,
+    amount: Money,
+    purpose: Purpose,
+    description: str | Mapping[str, str],
+    idempotency_key: str,
+    **state,
+) -> PaymentIntent:
+    """An intent of ``payer_id`` to ``payee`` for ``purpose``; ``state``: its status, provider, times."""
+    text, texts = _described(description)
+    return PaymentIntent(
+        payer_id=payer_id,
+        payee_kind=payee.kind,
+        payee_id=payee.id,
+        amount_fen=amount.fen,
+        currency=amount.currency,
+        purpose_domain=purpose.domain,
+        purpose_ids=list(purpose.ids),
+        description=text,
+        descriptions=texts,
+        idempotency_key=idempotency_key,
+        **state,
+    )
 
 
 def _checked_request(payee: Payee, amount: Money, purpose: Purpose, key: str) -> Purpose:

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.payments import ledger
 from app.payments.models import LedgerJournal, PaymentClaim, PaymentIntent, PaymentStatus
 from app.payments.services._shared import SUBSIDY_PROVIDER
-from app.payments.services.intents import _checked_request, _described, _insert_with_claims, _purpose_taken
+from app.payments.services.intents import _checked_request, _insert_with_claims, _new_intent, _purpose_taken
 from app.payments.services.purposes import Payee, Purpose
 
 
@@ -42,19 +42,15 @@ def pay_from_subsidy(
     if earlier is not None:
         return earlier
     now = utcnow()
-    intent = PaymentIntent(
-        payer_id=payer_id,
-        payee_kind=payee.kind,
-        payee_id=payee.id,
-        amount_fen=amount.fen,
-        currency=amount.currency,
-        purpose_domain=purpose.domain,
-        purpose_ids=list(purpose.ids),
-        description=_described(description)[0],
-        descriptions=_described(description)[1],
+    intent = _new_intent(
+        payer_id,
+        payee,
+        amount,
+        purpose,
+        description,
+        idempotency_key,
         status=PaymentStatus.SUCCEEDED,
         provider=SUBSIDY_PROVIDER,
-        idempotency_key=idempotency_key,
         settled_at=now,
     )
     if not _insert_with_claims(intent, purpose):
