@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import time
+import weakref
+
 import flask
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -10,6 +14,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import Engine, MetaData, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -28,17 +33,49 @@ class Base(DeclarativeBase):
 
 
 REPLICA_BIND = "yimatong.replica"  # session.info: the replica engine of a request marked replica_ok
+# session.info: this unit's transaction begins at its first write (app.core.uow, PostgreSQL)
+LAZY_UNIT = "yimatong.lazy-unit"
+_LAZY = "yimatong_transaction_at_first_write"  # the execution option marking the engine copy
+_lazy_copies: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_PLAIN_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_OPENS_A_TRANSACTION = re.compile(
+    r"\bFOR\s+(?:UPDATE|SHARE|NO\s+KEY\s+UPDATE|KEY\s+SHARE)\b|\bpg_advisory_xact|\bset_config\b",
+    re.IGNORECASE,
+)
 
 
-def _plain_read(clause) -> bool:
-    """A ``SELECT`` (or a union of them) without ``FOR UPDATE``/``FOR SHARE``."""
-    return bool(getattr(clause, "is_select", False)) and getattr(clause, "_for_update_arg", None) is None
+def lazy_transactions(engine: Engine) -> Engine:
+    """The copy of ``engine`` (same pool) whose transaction begins at the first statement needing one.
+
+    Its connections start in the driver's autocommit: plain ``SELECT``s run on their own, with no
+    ``BEGIN`` and no ``COMMIT`` round trip. Just before any other statement — a write, a locking or
+    advisory-lock read, a savepoint, anything that is not a plain ``SELECT`` — the driver leaves
+    autocommit, so that statement and everything after it run in one transaction the session
+    commits or rolls back as usual. SQLAlchemy resets the connection when it returns to the pool.
+    """
+    copy = _lazy_copies.get(engine)
+    if copy is None:
+        copy = engine.execution_options(isolation_level="AUTOCOMMIT", **{_LAZY: True})
+        event.listen(copy, "before_cursor_execute", _begin_before_writing)
+        _lazy_copies[engine] = copy
+    return copy
+
+
+def _begin_before_writing(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    dbapi_connection = conn.connection.dbapi_connection
+    if not dbapi_connection.autocommit:
+        return  # the transaction has begun
+    if _PLAIN_SELECT.match(statement) and not _OPENS_A_TRANSACTION.search(statement):
+        return
+    dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 class RoutingSession(FlaskSession):
     """Flask-SQLAlchemy's session; in a request routed to a replica (app.core.replicas), plain reads go there.
 
     Flushes, DML, locking reads, text statements and ``session.connection()`` stay on the primary.
+    In a unit whose transaction begins at its first write (``LAZY_UNIT``) the primary is its
+    :func:`lazy_transactions` copy.
     """
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
@@ -46,10 +83,48 @@ class RoutingSession(FlaskSession):
         replica = self.info.get(REPLICA_BIND)
         if replica is not None and bind is None and _plain_read(clause):
             return replica
-        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if bind is None and self.info.get(LAZY_UNIT):
+            return lazy_transactions(engine)
+        return engine
+
+
+def _plain_read(clause) -> bool:
+    """A ``SELECT`` (or a union of them) without ``FOR UPDATE``/``FOR SHARE``."""
+    return bool(getattr(clause, "is_select", False)) and getattr(clause, "_for_update_arg", None) is None
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+
+
+_CHECKED_IN = "yimatong.checked_in"
+
+
+def ping_when_idle(engine: Engine, seconds: int) -> None:
+    """Ping a pooled connection before use only when it sat idle longer than ``seconds``.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout, a round trip per request. A connection
+    returned moments ago is alive unless the server went away in those moments, and then the
+    requests in flight fail anyway; one idle longer (a restart, a failover, a proxy's idle timeout
+    may have ended it) is pinged with the dialect's own ping, and a dead one is replaced before
+    the request gets it (``DisconnectionError``: the pool connects again). ``seconds`` 0 pings always.
+    """
+    if engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get(_CHECKED_IN)
+        if since is None or time.monotonic() - since <= seconds and seconds > 0:
+            return  # just connected, or just used
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # noqa: BLE001 - any failure of the ping means: use another connection
+            raise DisconnectionError("the pooled connection did not answer its ping") from exc
 
 
 @event.listens_for(Engine, "connect")

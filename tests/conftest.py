@@ -92,6 +92,9 @@ def app(database_url, tmp_path_factory):
         SQLALCHEMY_DATABASE_URI=database_url,
         REDIS_URL=REDIS_URL or None,
         UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")),
+        # tests/deploy/cluster.py ends the backends under this pool to copy the database: ping every
+        # connection before use, not only idle ones (tests/core/test_read_units.py tests the default).
+        DATABASE_PING_IDLE_SECONDS=0,
     )
     with application.app_context():
         upgrade()

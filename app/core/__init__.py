@@ -30,13 +30,15 @@ def init_app(app: Flask) -> None:
     )
     from app.core.api import api
     from app.core.routes import blp, web
-    from app.extensions import babel, db, limiter, migrate
+    from app.extensions import babel, db, limiter, migrate, ping_when_idle
 
     observability.init_app(app)  # first: its request hooks bind the request id before anything logs
     pii.configure(app.config["PII_ENCRYPTION_KEY"], app.config["PII_HASH_KEY"], app.config["SECRET_KEY"])
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = i18n.catalog_directories(Path(app.config["LOCALES_DIR"]))
     i18n.compile_catalogs(Path(app.config["LOCALES_DIR"]))
     db.init_app(app)
+    with app.app_context():
+        ping_when_idle(db.engine, int(app.config.get("DATABASE_PING_IDLE_SECONDS", 10)))
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)

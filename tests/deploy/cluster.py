@@ -43,7 +43,7 @@ def clone_database(template_url: str, suffix: str) -> str:
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
         # Idle pooled connections of this test session (other apps the suite built) would block the
-        # copy: end them; their pools reconnect (pool_pre_ping) when next used.
+        # copy: end them; the suite pings every connection before use, so its pools reconnect.
         connection.execute(
             sa.text(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
