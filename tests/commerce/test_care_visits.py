@@ -257,3 +257,20 @@ def test_another_merchant_another_resident_and_a_non_member_get_404(
         == "in_progress"
     )
     assert _subsidy_payments(db) == 0
+
+
+def test_a_visit_under_way_when_she_confirms_keeps_the_subsidy_held_until_its_verified_end(
+    client, auth, db, circle, station
+):
+    elder = circle["elder"]
+    _top_up(client, auth, circle, 6000)
+    order = _accepted_order(client, auth, circle, station)
+    assert _start(client, auth, station, order["id"], elder).status_code == 201
+    client.post(_merchant_url(station, order["id"], "ready"), headers=auth(station["owner"]))
+    done = client.post(f"{ORDERS}/{order['id']}/complete", headers=auth(elder)).get_json()
+    assert done["status"] == "completed" and done["subsidy_payment_id"] is None
+    assert _balance(client, auth, elder) == 0 and _subsidy_payments(db) == 0  # still held for the visit
+    ended = _end(client, auth, station, order["id"], elder, "after-confirm")
+    assert ended.status_code == 200, ended.get_json()
+    assert ended.get_json()["subsidy_payment_id"] and _subsidy_payments(db) == 1
+    assert _balance(client, auth, elder) == 0
