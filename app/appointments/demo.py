@@ -1,6 +1,8 @@
-"""Demo data of appointments: the city hospital and the government service hall, with two weeks of plans.
+"""Demo data of appointments: the hospital, the service hall and a home-care provider, two weeks of plans.
 
-The hospital is identity's demo institution ``demo-hospital``; the service hall's client is here.
+The hospital is identity's demo institution ``demo-hospital``; the service hall's client is here; the
+home-care provider (颐康居家养老服务中心) is elder care's demo terminal ``demo-care-provider``, whose
+home visits (上门助医, 助洁) are booked here and verified at the elder's door.
 Each publishes through the same services as the API; running the seeder again leaves what exists.
 """
 
@@ -94,6 +96,37 @@ HALL = {
         "buffer_minutes": 10,
     },
 }
+HOME_CARE = {
+    "client_id": "demo-care-provider",  # elder care's demo care provider (its client is made there)
+    "kind": "community",
+    "names": {
+        "zh_Hans": "颐康居家养老服务中心",
+        "zh_Hant": "頤康居家養老服務中心",
+        "en": "Yikang Home Care Centre",
+    },
+    "address": "南明区花果园街道社区服务中心",
+    "location": Point(26.5555, 106.6898),
+    "rules": {"window_days": 7, "opens_at": "00:00", "cancel_days_before": 0, "cancel_until": "07:00"},
+    "services": [
+        (
+            {"zh_Hans": "上门助医", "zh_Hant": "上門助醫", "en": "Medical visit at home"},
+            "居家护理",
+            "",
+            "",
+            3,
+            "medical_visit",
+        ),
+        (
+            {"zh_Hans": "助洁（上门保洁）", "zh_Hant": "助潔（上門保潔）", "en": "Cleaning at home"},
+            "居家服务",
+            "",
+            "",
+            3,
+            "cleaning",
+        ),
+    ],
+    "plan": {"weekdays": [0, 1, 2, 3, 4, 5, 6], "day_start": "08:00", "day_end": "20:00", "slot_minutes": 60},
+}
 PLAN_DAYS = 14
 
 
@@ -118,7 +151,7 @@ def _publish(spec: dict) -> int:
     )
     today = business_date()
     made = 0
-    for names, department, practitioner, title, seats in spec["services"]:
+    for names, department, practitioner, title, seats, *service_type in spec["services"]:
         service = services.add_service(
             actor,
             provider.id,
@@ -126,6 +159,7 @@ def _publish(spec: dict) -> int:
             department=department,
             practitioner=practitioner,
             practitioner_title=title,
+            service_type=service_type[0] if service_type else "",
         )
         plan = {
             **spec["plan"],
@@ -140,9 +174,9 @@ def _publish(spec: dict) -> int:
 
 @demo_seeder("appointments")
 def seed_appointments() -> dict[str, int]:
-    """The service hall's client; the hospital and the hall with their services and two weeks of slots."""
+    """The service hall's client; the hospital, the hall and the home-care provider, two weeks of slots."""
     if not current_app.config["SANDBOX_PROVIDERS"]:
         return {"appointment_slots": 0}
     kind, client_id, name, secret = DEMO_HALL_CLIENT
     identity.upsert_client(kind, name, client_id, secret=secret)
-    return {"appointment_slots": _publish(HOSPITAL) + _publish(HALL)}
+    return {"appointment_slots": _publish(HOSPITAL) + _publish(HALL) + _publish(HOME_CARE)}

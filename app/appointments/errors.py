@@ -151,3 +151,13 @@ class ConfirmationNotVerified(NotFound):
     code = "confirmation-not-verified"
     title = _l("Confirmation not verified")
     default_detail = _l("No booking confirmation matches this code. It may be fake or altered.")
+
+
+class NotTheirBooking(AppError):
+    """A home visit names a booking of someone else than the person at the door, or of another service."""
+
+    status, code = 422, "visit-booking-mismatch"
+    title = _l("Not this visit's booking")
+    default_detail = _l(
+        "The booking is not of the person whose code was scanned at the door, or not of this service."
+    )

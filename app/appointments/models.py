@@ -91,6 +91,9 @@ class Service(IdMixin, LocalizedName, db.Model):
     department: Mapped[str] = mapped_column(String(80), default="")
     practitioner: Mapped[str] = mapped_column(String(80), default="", index=True)
     practitioner_title: Mapped[str] = mapped_column(String(40), default="")
+    # What kind of service it is as a code (FHIR serviceType): a home-care visit names the elder-care
+    # service it is (``medical_visit``, ``cleaning``, ...), so a verified visit can serve its booking.
+    service_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     provider: Mapped[Provider] = relationship(lazy="joined", innerjoin=True)
 
@@ -188,6 +191,7 @@ class Appointment(IdMixin, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(20))  # resident | provider
     alternative_slot_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the home visit that served it (elder care)
 
     slot: Mapped[Slot] = relationship(lazy="joined", innerjoin=True)
     events: Mapped[list[AppointmentEvent]] = relationship(

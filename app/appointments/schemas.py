@@ -78,6 +78,14 @@ class ServiceCreateSchema(StrictSchema):
     department = ma.fields.String(load_default="", validate=ma.validate.Length(max=80))
     practitioner = ma.fields.String(load_default="", validate=ma.validate.Length(max=80))
     practitioner_title = ma.fields.String(load_default="", validate=ma.validate.Length(max=40))
+    service_type = ma.fields.String(
+        load_default="",
+        validate=ma.validate.Regexp(r"^([a-z][a-z0-9_]{0,39})?$"),
+        metadata={
+            "description": "A code of the kind of service (FHIR serviceType); a home-care visit names the "
+            "elder-care service: meal_help, cleaning, personal_care, medical_visit"
+        },
+    )
 
 
 class ScheduleCreateSchema(StrictSchema):
@@ -218,6 +226,7 @@ class BookableServiceSchema(ma.Schema):
     department = ma.fields.String(dump_only=True)
     practitioner = ma.fields.String(dump_only=True)
     practitioner_title = ma.fields.String(dump_only=True)
+    service_type = ma.fields.String(dump_only=True)
     provider_name = ma.fields.Function(lambda service: service.provider.name, dump_only=True)
 
 
@@ -277,6 +286,11 @@ class AppointmentSchema(ma.Schema):
     people_ahead = ma.fields.Integer(dump_only=True, allow_none=True)
     booked_by_id = ma.fields.UUID(dump_only=True, allow_none=True)
     alternative_slot_id = ma.fields.UUID(dump_only=True, allow_none=True)
+    visit_id = ma.fields.UUID(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The home-care visit verified at the door that served it"},
+    )
     timeline = ma.fields.List(ma.fields.Nested(AppointmentEventSchema), attribute="events", dump_only=True)
 
 
@@ -293,6 +307,7 @@ class DeskAppointmentSchema(ma.Schema):
     queue_number = ma.fields.Integer(dump_only=True, allow_none=True)
     arrived_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     external_ref = ma.fields.String(dump_only=True, allow_none=True)
+    visit_id = ma.fields.UUID(dump_only=True, allow_none=True)
 
 
 class WaitlistEntrySchema(ma.Schema):

@@ -69,3 +69,19 @@ class LastOwner(Conflict):
     code = "merchant-last-owner"
     title = _l("The last owner")
     default_detail = _l("A merchant keeps at least one owner: add another owner first.")
+
+
+class NotACareOrder(Conflict):
+    """Only an order of a subsidy-eligible elder-care service is visited and verified at the door."""
+
+    code = "order-not-a-care-service"
+    title = _l("Not a care service")
+    default_detail = _l("Only an order of a subsidy-eligible elder-care service is verified at the door.")
+
+
+class VisitNotStarted(Conflict):
+    """The end of an order's care visit is scanned after its start."""
+
+    code = "order-visit-not-started"
+    title = _l("Visit not started")
+    default_detail = _l("Scan the elder's city code at the door when the visit starts, then when it ends.")

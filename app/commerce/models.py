@@ -304,11 +304,14 @@ class Order(IdMixin, db.Model):
     end_reason: Mapped[str | None] = mapped_column(String(200))
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     # What the elder's care voucher pays of ``amount_fen`` (taken when the order is placed); the rest is
-    # the resident's payment. Held while ``voucher_held``: given back if the order ends undelivered, paid
-    # to the merchant from the subsidy fund (``subsidy_payment_id``) once it is completed.
+    # the resident's payment. Held while ``voucher_held``: given back if the order ends undelivered (or
+    # is completed with no visit begun), paid to the merchant from the subsidy fund
+    # (``subsidy_payment_id``) when the care visit delivering it is verified at the door.
     subsidy_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     voucher_held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     subsidy_payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the care visit verified at the door (EVV)
+    visit_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its end scan: the subsidy moved
     complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the 12345 complaint about it, once
     complaint_tracking_number: Mapped[str | None] = mapped_column(String(40))
     merchant: Mapped[Merchant] = relationship(lazy="joined", innerjoin=True)

@@ -64,6 +64,15 @@ notifications.register_template(
     ),
 )
 notifications.register_template(
+    "commerce_order_subsidy_unused",
+    topic=TOPIC,
+    title=_l("Care voucher not used"),
+    body=_l(
+        "Your order of %(item)s from %(merchant)s was completed without a care visit verified at your door, "
+        "so the care voucher paid nothing for it: %(subsidy)s is back on the voucher."
+    ),
+)
+notifications.register_template(
     "commerce_order_cancelled",
     topic=TOPIC,
     title=_l("Order cancelled"),
@@ -152,6 +161,17 @@ def order_ready(order: Order) -> None:
     params = {**_order_params(order), "fulfilment": _texts(FULFILMENT_LABELS[order.fulfilment])}
     notifications.notify(
         order.person_id, "commerce_order_ready", params, topic=TOPIC, dedupe_key=f"commerce:ready:{order.id}"
+    )
+
+
+def subsidy_unused(order: Order) -> None:
+    """A subsidised order was completed with no visit verified at the door: its voucher part is back."""
+    notifications.notify(
+        order.person_id,
+        "commerce_order_subsidy_unused",
+        {**_order_params(order), "subsidy": order.subsidy},
+        topic=TOPIC,
+        dedupe_key=f"commerce:subsidy-unused:{order.id}",
     )
 
 

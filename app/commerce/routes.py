@@ -27,6 +27,8 @@ from app.commerce.schemas import (
     OrderDetailSchema,
     OrderQuerySchema,
     OrderSchema,
+    OrderVisitEndSchema,
+    OrderVisitStartSchema,
     ReasonSchema,
     ReplySchema,
     ReviewCreateSchema,
@@ -338,6 +340,36 @@ def mark_ready(merchant_id, order_id):
 def cancel_by_merchant(body, merchant_id, order_id):
     """Cancel an accepted order after all: the resident is refunded in full."""
     return services.cancel_by_merchant(current_actor(), merchant_id, order_id, body["reason"])
+
+
+@merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/orders/<uuid:order_id>/visit", methods=["POST"])
+@merchant_blp.auth(**MEMBER)
+@merchant_blp.arguments(OrderVisitStartSchema)
+@merchant_blp.response(201, MerchantOrderSchema)
+def start_order_visit(body, merchant_id, order_id):
+    """At the elder's door: her city code scanned (purpose ``care_visit``) starts the order's care visit.
+
+    Only an accepted or ready order of a subsidy-eligible listing (409 ``order-not-a-care-service``,
+    ``order-state-conflict``); 422 ``visit-scan-refused`` for a code that is not valid,
+    ``visit-scan-mismatch`` for someone else's than the order's elder. Asked again: the same visit.
+    """
+    return services.start_order_visit(current_actor(), merchant_id, order_id, **body)
+
+
+@merchant_blp.route(
+    "/merchant/merchants/<uuid:merchant_id>/orders/<uuid:order_id>/visit/end", methods=["POST"]
+)
+@merchant_blp.auth(**MEMBER)
+@merchant_blp.idempotent()
+@merchant_blp.arguments(OrderVisitEndSchema)
+@merchant_blp.response(200, MerchantOrderSchema)
+def end_order_visit(body, merchant_id, order_id):
+    """Leaving: the same elder's code scanned again verifies the visit; the care subsidy is paid, once.
+
+    409 ``order-visit-not-started`` before the start scan, ``visit-already-ended`` after the end;
+    422 ``visit-scan-refused`` / ``visit-scan-mismatch`` without a valid scan of the same elder.
+    """
+    return services.end_order_visit(current_actor(), merchant_id, order_id, **body)
 
 
 @merchant_blp.route("/merchant/merchants/<uuid:merchant_id>/reviews/<uuid:review_id>/reply", methods=["POST"])

@@ -318,6 +318,18 @@ class OrderSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "The ledger's payment of the subsidy to the merchant (once completed)"},
     )
+    visit_id = ma.fields.UUID(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The care visit delivering it, scanned at the elder's door (/eldercare/visits)"
+        },
+    )
+    visit_verified_at = ma.fields.DateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the visit's end scan verified it and the subsidy was paid"},
+    )
     fulfilment = ma.fields.String(dump_only=True)
     delivery_address = ma.fields.String(dump_only=True, allow_none=True)
     note = ma.fields.String(dump_only=True)
@@ -355,6 +367,35 @@ class OrderQuerySchema(PageArgsSchema):
     """Orders, by status."""
 
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf([s.value for s in OrderStatus]))
+
+
+class OrderVisitStartSchema(StrictSchema):
+    """The merchant's caregiver at the elder's door: the care service, who they are, her code scanned."""
+
+    service = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=20),
+        metadata={"description": "meal_help | cleaning | personal_care | medical_visit"},
+    )
+    caregiver = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=2048),
+        metadata={"description": "The elder's city code, scanned at the door"},
+    )
+    location = ma.fields.Nested(LocationSchema, required=True)
+    notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class OrderVisitEndSchema(StrictSchema):
+    """The caregiver leaving: the same elder's code scanned again, and where."""
+
+    code = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=2048),
+        metadata={"description": "The elder's city code, scanned again"},
+    )
+    location = ma.fields.Nested(LocationSchema, required=True)
 
 
 class ReasonSchema(StrictSchema):

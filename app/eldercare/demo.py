@@ -1,4 +1,9 @@
-"""Demo data of elder care: 李奶奶's profile, her guardian 李小明, her worker, her SOS button's platform."""
+"""Demo data of elder care: 李奶奶's profile, her guardian 李小明, her worker, her SOS button's platform.
+
+Her mandate to 李小明 covers her elder care, appointments (booking her home visits) and commerce
+(ordering care services for her). The care provider's terminal also publishes its home visits as
+appointment services (app/appointments/demo.py).
+"""
 
 from __future__ import annotations
 
@@ -43,7 +48,7 @@ DEMO_PROFILE = {
 
 @demo_seeder("eldercare")
 def seed_eldercare() -> dict[str, int]:
-    """李奶奶 verified (aged over 60), her mandate to 李小明 for elder care, her profile and SOS button."""
+    """李奶奶 verified (aged over 60), her mandate to 李小明 for her care, her profile and SOS button."""
     if not current_app.config["SANDBOX_PROVIDERS"]:
         return {"elder_profiles": 0}
     kind, client_id, name, secret = DEMO_DEVICE_PLATFORM
@@ -57,7 +62,9 @@ def seed_eldercare() -> dict[str, int]:
         identity.grant_mandate(
             as_elder,
             grantee_phone=guardian.phone,
-            scopes=[MandateScope.ELDERCARE.value],
+            scopes=[
+                s.value for s in (MandateScope.ELDERCARE, MandateScope.APPOINTMENTS, MandateScope.COMMERCE)
+            ],
             expires_at=utcnow() + timedelta(days=360),
             note="女儿家的孩子，照看奶奶",
         )

@@ -300,7 +300,10 @@ class CareVisit(IdMixin, db.Model):
         Index("ix_elder_care_visits_client_id_id", "client_id", "id"),
     )
 
-    client_id: Mapped[str] = mapped_column(String(64))  # the care provider's client
+    client_id: Mapped[str] = mapped_column(String(64))  # the provider: its client id, or the merchant's id
+    provider_kind: Mapped[str] = mapped_column(
+        String(20), default="care_provider", server_default="care_provider"
+    )  # care_provider (a terminal, a machine client) | merchant (its staff, a commerce order)
     provider_name: Mapped[str] = mapped_column(String(100), default="")
     visit_ref: Mapped[str] = mapped_column(String(64))  # the provider's own id: a retry is the same visit
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))  # the elder
@@ -316,6 +319,8 @@ class CareVisit(IdMixin, db.Model):
     subsidy_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # paid from the voucher once verified
     payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the subsidy paid to the provider (ledger)
     notes: Mapped[str] = mapped_column(String(500), default="")
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the booking it served (appointments)
+    order_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the commerce order it delivered
 
     @property
     def service_label(self) -> str:

@@ -265,7 +265,9 @@ def start_visit(body):
     """At the door: the elder's city code scanned (purpose ``care_visit``) starts the visit.
 
     422 ``visit-scan-refused`` for a code that is not valid (expired, replayed, forged); the same
-    ``visit_ref`` again returns the visit.
+    ``visit_ref`` again returns the visit. ``appointment_id`` names the elder's booking the visit serves
+    (arrived now, fulfilled at the verified end): another provider's booking is 404, another person's
+    or another service's 422 ``visit-booking-mismatch``, one no longer booked 409.
     """
     return services.start_visit(current_actor(), **body)
 
@@ -278,7 +280,7 @@ def end_visit(body, visit_id):
     """Leaving: the same elder's code scanned again verifies the visit; the voucher pays its subsidy once.
 
     422 ``visit-scan-refused`` / ``visit-scan-mismatch`` without a valid scan of the same elder;
-    409 ``visit-already-ended``.
+    409 ``visit-already-ended``. A booking the visit serves is fulfilled.
     """
     return services.end_visit(current_actor(), visit_id, **body)
 

@@ -251,6 +251,13 @@ class VisitStartSchema(StrictSchema):
     code = _text(2048, required=True, metadata={"description": "The elder's city code, scanned at the door"})
     location = ma.fields.Nested(LocationSchema, required=True)
     notes = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    appointment_id = ma.fields.UUID(
+        load_default=None,
+        metadata={
+            "description": "The elder's booking (today, at one of the provider's appointment services of "
+            "this care service) the visit serves: arrived now, fulfilled when the visit is verified"
+        },
+    )
 
 
 class VisitEndSchema(StrictSchema):
@@ -287,6 +294,15 @@ class CareVisitSchema(ma.Schema):
         dump_only=True,
         allow_none=True,
         metadata={"description": "The ledger's payment of the subsidy to the provider"},
+    )
+    provider_kind = ma.fields.String(
+        dump_only=True, metadata={"description": "care_provider (a terminal) | merchant (a commerce order)"}
+    )
+    appointment_id = ma.fields.UUID(
+        dump_only=True, allow_none=True, metadata={"description": "The booking it served (/appointments)"}
+    )
+    order_id = ma.fields.UUID(
+        dump_only=True, allow_none=True, metadata={"description": "The commerce order it delivered"}
     )
 
 

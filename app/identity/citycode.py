@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from app.core import audit
-from app.core.actors import Actor
+from app.core.actors import Actor, ActorKind, Role
 from app.core.audit import AuditAction
 from app.core.errors import Forbidden, ValidationFailed
 from app.core.models import utcnow
@@ -68,6 +68,9 @@ class PurposeRule:
 
     claims: tuple[str, ...] = ()
     scope: str | None = None  # besides citycode:verify; a purpose with a scope discloses personal data
+    # People holding one of these roles may scan for this purpose at work, named by a Scanner (a
+    # merchant's staff at an elder's door), besides machine clients with citycode:verify.
+    roles: tuple[str, ...] = ()
 
 
 # Purposes are data: a new gate (a venue, a compound) is a new entry naming the claims it may see.
@@ -77,7 +80,7 @@ PURPOSE_RULES: dict[str, PurposeRule] = {
     Purpose.LIBRARY: PurposeRule(("real_name_verified",)),
     Purpose.COMMUNITY_GATE: PurposeRule(("real_name_verified",)),
     Purpose.VENUE: PurposeRule(("real_name_verified",)),
-    Purpose.CARE_VISIT: PurposeRule(),
+    Purpose.CARE_VISIT: PurposeRule(roles=(Role.MERCHANT_OWNER, Role.MERCHANT_STAFF)),
     Purpose.HOSPITAL: PurposeRule(("real_name_verified", "legal_name", "national_id"), scope=IDENTITY_SCOPE),
 }
 PURPOSES = tuple(PURPOSE_RULES)
@@ -229,12 +232,23 @@ def revoke_codes(person: Person) -> datetime:
     return person.citycode_revoked_before
 
 
-def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = None) -> Verification:
-    """Check a code online for a scanner: signature, expiry, revocation and replay, then log the scan."""
-    require_scope(actor, VERIFY_SCOPE)
+def verify_code(
+    actor: Actor,
+    code: str,
+    purpose: str,
+    now: datetime | None = None,
+    scanner: scanlog.Scanner | None = None,
+) -> Verification:
+    """Check a code online for a scanner: signature, expiry, revocation and replay, then log the scan.
+
+    The scanner is a machine client with ``citycode:verify``, or (``scanner`` given) a person holding
+    a role the purpose admits, scanning at work for the business ``scanner`` names.
+    """
     rule = PURPOSE_RULES.get(purpose)
     if rule is None:
         raise ValidationFailed({"purpose": [gettext("Unknown purpose.")]})
+    if scanner is None or not _scans_at_work(actor, rule):
+        require_scope(actor, VERIFY_SCOPE)
     if rule.scope and not actor.has_scope(rule.scope):
         raise Forbidden(
             gettext("This scanner may not read identities: it lacks the scope %(scope)s.", scope=rule.scope)
@@ -248,9 +262,9 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
         return Verification(valid=False, purpose=purpose, reason="unknown_subject")
     reason = _refusal(person, claims, moment)
     if reason is None:
-        reason = _spend(actor, person, purpose, claims)  # the replay check, and the scan logged
+        reason = _spend(actor, person, purpose, claims, scanner)  # the replay check, and the scan logged
     else:
-        scanlog.record(actor, person.id, purpose, claims["jti"], reason)
+        scanlog.record(actor, person.id, purpose, claims["jti"], reason, scanner)
     result = Verification(valid=reason is None, purpose=purpose, reason=reason, person_id=person.id)
     if result.valid:
         result.claims = {name: CLAIM_READERS[name](person) for name in rule.claims}
@@ -259,6 +273,10 @@ def verify_code(actor: Actor, code: str, purpose: str, now: datetime | None = No
                 actor, person.id, AuditAction.SCAN, f"citycode:{purpose}", reason="city code scanned"
             )
     return result
+
+
+def _scans_at_work(actor: Actor, rule: PurposeRule) -> bool:
+    return bool(rule.roles) and actor.kind is ActorKind.PERSON and actor.has_role(*rule.roles)
 
 
 # The holder of a code, built once; their legal name and national ID (decrypted when loaded) are
@@ -347,7 +365,9 @@ def _refusal(person: Person, claims: dict, now: datetime) -> str | None:
     return None
 
 
-def _spend(actor: Actor, person: Person, purpose: str, claims: dict) -> str | None:
+def _spend(
+    actor: Actor, person: Person, purpose: str, claims: dict, scanner: scanlog.Scanner | None = None
+) -> str | None:
     """Record the code's ``jti`` as seen and log the scan; "replayed" when it was seen before.
 
     One store for every node: Redis when the deployment has it, the database otherwise. When Redis is
@@ -361,7 +381,7 @@ def _spend(actor: Actor, person: Person, purpose: str, claims: dict) -> str | No
     if redis is not None:
         ttl = max(1, int((expires_at - utcnow()).total_seconds()) + CLOCK_SKEW_SECONDS)
         if scanlog.buffered():
-            fresh = scanlog.claim_and_record(actor, person.id, purpose, jti, ttl, SEEN_PREFIX + jti)
+            fresh = scanlog.claim_and_record(actor, person.id, purpose, jti, ttl, SEEN_PREFIX + jti, scanner)
             return None if fresh else "replayed"
         try:
             fresh = bool(redis.set(SEEN_PREFIX + jti, "1", nx=True, ex=ttl))
@@ -370,7 +390,7 @@ def _spend(actor: Actor, person: Person, purpose: str, claims: dict) -> str | No
     else:
         fresh = _first_sighting_in_database(jti, expires_at)
     outcome = None if fresh else "replayed"
-    scanlog.record(actor, person.id, purpose, jti, outcome or ACCEPTED)
+    scanlog.record(actor, person.id, purpose, jti, outcome or ACCEPTED, scanner)
     return outcome
 
 

@@ -49,7 +49,8 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
     ClientKind.OPEN311: ("open311",),
     ClientKind.SCANNER: ("citycode:verify",),
     ClientKind.CARE_DEVICE: ("eldercare:alarm",),
-    ClientKind.CARE_PROVIDER: ("eldercare:visits", "citycode:verify"),
+    # Home-care providers verify visits at the door and publish their home visits as appointments.
+    ClientKind.CARE_PROVIDER: ("eldercare:visits", "citycode:verify", "appointments:write"),
     ClientKind.EDUCATION: ("transit:concessions",),
     ClientKind.TRANSIT_CLEARING: ("transit:disputes",),
 }

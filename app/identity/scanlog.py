@@ -29,6 +29,7 @@ import logging
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
@@ -70,22 +71,36 @@ def buffered() -> bool:
     return bool(setting) and get_redis() is not None
 
 
-def _scan(actor: Actor, person_id, purpose: str, jti: str) -> dict:
-    client = client_by_id(actor.client_id)
+@dataclass(frozen=True)
+class Scanner:
+    """Who scanned when it is a person at work rather than a machine client (a merchant's staff)."""
+
+    id: str  # written as the scan's client id: ``merchant:<id>``
+    name: str  # what the holder's scan log shows
+
+
+def _scan(actor: Actor, person_id, purpose: str, jti: str, scanner: Scanner | None = None) -> dict:
+    if scanner is not None:
+        scanner_id, name = scanner.id, scanner.name
+    else:
+        client = client_by_id(actor.client_id)
+        scanner_id, name = actor.client_id or "", client.name if client is not None else ""
     return {
         "id": new_id(),
         "created_at": utcnow(),
         "person_id": person_id,
-        "client_id": actor.client_id or "",
-        "client_name": client.name if client is not None else "",
+        "client_id": scanner_id[:64],
+        "client_name": name[:120],
         "purpose": purpose,
         "jti": jti[:64],
     }
 
 
-def record(actor: Actor, person_id, purpose: str, jti: str, outcome: str) -> None:
+def record(
+    actor: Actor, person_id, purpose: str, jti: str, outcome: str, scanner: Scanner | None = None
+) -> None:
     """Log a scan whose outcome is already decided (a refusal before the replay check, or no Redis)."""
-    scan = _scan(actor, person_id, purpose, jti)
+    scan = _scan(actor, person_id, purpose, jti, scanner)
     if buffered():
         try:
             get_redis().xadd(_stream(), {"scan": _encoded(scan), "outcome": outcome})
@@ -95,12 +110,20 @@ def record(actor: Actor, person_id, purpose: str, jti: str, outcome: str) -> Non
     db.session.add(CityCodeScan(**scan, outcome=outcome))
 
 
-def claim_and_record(actor: Actor, person_id, purpose: str, jti: str, ttl: int, replay_key: str) -> bool:
+def claim_and_record(
+    actor: Actor,
+    person_id,
+    purpose: str,
+    jti: str,
+    ttl: int,
+    replay_key: str,
+    scanner: Scanner | None = None,
+) -> bool:
     """Claim ``jti`` and log the scan with the claim's outcome, in one round trip; True when accepted.
 
     Fails closed (503) when Redis does not answer, as the replay check always has.
     """
-    scan = _scan(actor, person_id, purpose, jti)
+    scan = _scan(actor, person_id, purpose, jti, scanner)
     redis = get_redis()
     script = _scripts.get(id(redis))
     if script is None:

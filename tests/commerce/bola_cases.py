@@ -274,3 +274,28 @@ exempt(
     "a verified merchant's listing and review photos are public like its page "
     "(tests/commerce/test_photos.py::test_a_photo_of_a_merchant_no_longer_verified_is_not_served)",
 )
+
+
+DOOR_SCAN = {"code": "not-a-code", "location": {"lat": 26.5565, "lng": 106.691}}
+
+
+@bola_case(
+    "POST",
+    "/api/v1/merchant/merchants/{merchant_id}/orders/{order_id}/visit",
+    body={**DOOR_SCAN, "service": "personal_care", "caregiver": "护理员"},
+    owner_status=(409,),
+)
+def merchants_visit_start(ctx: BolaContext) -> dict:
+    """Only members scan at the door for the merchant's order (the owner: not a care service, 409)."""
+    return _merchant_order(ctx, to="accepted")
+
+
+@bola_case(
+    "POST",
+    "/api/v1/merchant/merchants/{merchant_id}/orders/{order_id}/visit/end",
+    body=DOOR_SCAN,
+    owner_status=(400,),
+)
+def merchants_visit_end(ctx: BolaContext) -> dict:
+    """Only members end the visit of the merchant's order (the owner without an Idempotency-Key: refused)."""
+    return _merchant_order(ctx, to="accepted")

@@ -131,3 +131,60 @@ def _order_body(app, token: str, listing_id, key: str):
         json={"listing_id": str(listing_id)},
     )
     return response.status_code, response.get_json()
+
+
+def test_two_end_scans_of_one_care_visit_at_once_pay_the_merchant_once(committed):
+    from app.commerce import services as commerce
+    from app.core.geo import Point
+    from app.core.money import Money
+    from app.eldercare import services as eldercare
+    from app.payments.models import LedgerJournal
+    from tests.eldercare import helpers as care
+    from tests.transit.helpers import code_for
+
+    def make():
+        elder = identity.get_or_create_person(f"+86133{uuid.uuid4().int % 10**8:08d}", "李奶奶")[0]
+        identity.verify_real_name(care.person_actor(elder), "李奶奶", care.national_id())
+        worker = identity.get_or_create_person(f"+86132{uuid.uuid4().int % 10**8:08d}", "孙丽")[0]
+        identity.grant_role(Actor.system(), worker, Role.COMMUNITY_WORKER)
+        db.session.flush()
+        care.profile(elder, worker=worker)
+        worker_actor = Actor(
+            kind=ActorKind.PERSON, person_id=worker.id, roles=frozenset({Role.COMMUNITY_WORKER})
+        )
+        eldercare.top_up_voucher(worker_actor, elder.id, Money(6000))
+        owner = identity.get_or_create_person(f"+86135{uuid.uuid4().int % 10**8:08d}", "站长")[0]
+        station = helpers.verified_merchant(owner, category="eldercare")
+        bathing = helpers.listing(station, owner, stock=None, price_fen=6000, subsidy_eligible=True)
+        order = commerce.place_order(care.person_actor(elder), bathing.id, 1, "delivery", "race-bath",
+                                     delivery_address="3栋").record  # fmt: skip
+        as_owner = Actor(
+            kind=ActorKind.PERSON, person_id=owner.id, roles=frozenset({Role.MERCHANT_OWNER}),
+            merchant_ids=frozenset({station.id}),
+        )  # fmt: skip
+        commerce.accept_order(as_owner, station.id, order.id)
+        commerce.start_order_visit(
+            as_owner, station.id, order.id, service="personal_care", caregiver="小周",
+            code=code_for(elder), location=Point(26.5565, 106.691),
+        )  # fmt: skip
+        token = tokens.issue_access_token(owner, client_id="concurrency-test", scopes=["openid"])
+        return station.id, order.id, token, [code_for(elder), code_for(elder)]  # two scans of her code
+
+    def end(i):
+        response = committed.app.test_client().post(
+            f"/api/v1/merchant/merchants/{merchant_id}/orders/{order_id}/visit/end",
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"race-end-{i}"},
+            json={"code": codes[i], "location": {"lat": 26.5565, "lng": 106.691}},
+        )
+        return response.status_code, response.get_json().get("code")
+
+    with frozen(helpers.NOON):
+        merchant_id, order_id, token, codes = committed.run(make)
+        results = _together(2, end)
+
+    assert sorted(results) == [(200, None), (409, "visit-already-ended")], results
+    subsidy = (PaymentIntent.purpose_domain == "commerce_subsidy", PaymentIntent.payee_id == str(merchant_id))
+    assert committed.count(PaymentIntent, *subsidy) == 1
+    assert committed.count(LedgerJournal, LedgerJournal.payee_id == str(merchant_id)) == 1
+    paid = committed.run(lambda: db.session.get(Order, order_id).subsidy_payment_id)
+    assert paid is not None and not committed.run(lambda: db.session.get(Order, order_id).voucher_held)

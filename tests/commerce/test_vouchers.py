@@ -1,8 +1,9 @@
 """Elder-care services paid with the elder's care voucher: ordered by the elder or a guardian, over HTTP.
 
 The voucher covers what it can when the order is placed, the resident pays the rest; an order that ends
-undelivered gives the voucher its part back; a completed one pays the merchant the subsidy through the
-ledger once; the merchant's settlement and the street office's report show it apart.
+undelivered gives the voucher its part back; one whose care visit is verified at the elder's door pays
+the merchant the subsidy through the ledger once; the merchant's settlement and the street office's
+report show it apart.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from app.extensions import db as _db
 from app.notifications.models import OutboxMessage
 from tests.commerce import helpers
 from tests.eldercare import helpers as care
+from tests.transit.helpers import code_for
 
 ORDERS = "/api/v1/commerce/orders"
 VOUCHER = "/api/v1/eldercare/voucher"
 REPORT = "/api/v1/staff/eldercare/subsidies"
 DAY = helpers.NOON.date().isoformat()
+DOOR = {"lat": 26.5565, "lng": 106.6910, "coord_system": "gcj02"}
 
 
 @pytest.fixture
@@ -84,6 +87,22 @@ def _merchant_step(client, auth, station, order_id, step, **body):
     return moved.get_json()
 
 
+def _door_visit(client, auth, station, order_id, elder) -> dict:
+    """The station's caregiver scans the elder's code at the door when starting and again when leaving."""
+    owner, merchant = station
+    url = f"/api/v1/merchant/merchants/{merchant.id}/orders/{order_id}/visit"
+    body = {"service": "personal_care", "caregiver": "护理员小周", "code": code_for(elder), "location": DOOR}
+    started = client.post(url, json=body, headers=auth(owner))
+    assert started.status_code == 201, started.get_json()
+    ended = client.post(
+        f"{url}/end",
+        json={"code": code_for(elder), "location": DOOR},
+        headers=auth(owner, **{"Idempotency-Key": f"end-{order_id}"}),
+    )
+    assert ended.status_code == 200, ended.get_json()
+    return ended.get_json()
+
+
 def test_a_guardian_orders_bathing_help_for_grandma_the_voucher_pays_and_the_merchant_is_paid_once(
     client, auth, circle, station
 ):
@@ -125,11 +144,12 @@ def test_a_guardian_orders_bathing_help_for_grandma_the_voucher_pays_and_the_mer
     assert _balance(client, auth, elder) == 2000
     assert _last_notice(elder) == "commerce_order_refunded_voucher"
 
-    # The first is delivered: on the elder's confirmation the merchant is paid the subsidy, once.
+    # The first is delivered at her door: the visit verified by her code, the merchant is paid the subsidy.
     _merchant_step(client, auth, station, covered["id"], "accept")
     _merchant_step(client, auth, station, covered["id"], "ready")
+    visited = _door_visit(client, auth, station, covered["id"], elder)
     done = client.post(f"{ORDERS}/{covered['id']}/complete", headers=auth(elder)).get_json()
-    assert done["status"] == "completed" and done["subsidy_payment_id"]
+    assert done["status"] == "completed" and done["subsidy_payment_id"] == visited["subsidy_payment_id"]
     subsidy = client.get(f"/api/v1/payments/{done['subsidy_payment_id']}", headers=auth(elder)).get_json()
     assert subsidy["payee"] == {"kind": "merchant", "id": str(station[1].id)}
     assert (subsidy["purpose"]["domain"], subsidy["amount"]["amount_fen"]) == ("commerce_subsidy", 6000)

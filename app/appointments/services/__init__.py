@@ -31,10 +31,12 @@ from app.appointments.services.booking import (  # noqa: F401
     verify_confirmation,
 )
 from app.appointments.services.desk import (  # noqa: F401
+    arrive_for_home_visit,
     check_in,
     desk_check_in,
     desk_day,
     fulfil,
+    fulfil_home_visit,
     mark_noshow,
     mark_noshows,
     provider_appointment,

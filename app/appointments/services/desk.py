@@ -15,7 +15,14 @@ from flask import current_app
 from sqlalchemy import func
 
 from app.appointments import notices, policies
-from app.appointments.errors import CityCodeRefused, NotBooked, NotCheckedIn, NotDueYet, NothingToCheckIn
+from app.appointments.errors import (
+    CityCodeRefused,
+    NotBooked,
+    NotCheckedIn,
+    NotDueYet,
+    NothingToCheckIn,
+    NotTheirBooking,
+)
 from app.appointments.models import Appointment, AppointmentStatus, Provider, Service
 from app.appointments.services._shared import (
     MANDATE_SCOPE,
@@ -147,6 +154,37 @@ def fulfil(actor: Actor, appointment_id: uuid.UUID) -> WithFacts:
     appointment.status = AppointmentStatus.FULFILLED
     add_event(appointment, "fulfilled", actor)
     return appointment_view(appointment)
+
+
+def arrive_for_home_visit(
+    actor: Actor, appointment_id: uuid.UUID, *, person_id: uuid.UUID, service_type: str, visit_id: uuid.UUID
+) -> Appointment:
+    """A home visit began at the resident's door for this booking: it is arrived, and names the visit.
+
+    The provider's terminal scanned the resident's code (the visit's own scan, for elder care); the
+    booking must be at one of the caller's providers (404 otherwise), of that person and of a service
+    of ``service_type`` (422 ``visit-booking-mismatch``), and still booked (409). The scan at her door
+    is her consent, so a caregiver early or late within the booking's life is recorded as they came.
+    """
+    require_publisher(actor)
+    appointment = load_appointment(actor, appointment_id, action=AuditAction.CHANGE, lock=True)
+    if appointment.person_id != person_id or appointment.slot.service.service_type != service_type:
+        raise NotTheirBooking()
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise NotBooked()
+    appointment.visit_id = visit_id
+    _arrive(actor, appointment)
+    return appointment
+
+
+def fulfil_home_visit(actor: Actor, appointment_id: uuid.UUID) -> Appointment:
+    """The home visit serving this booking was verified at its end: the booking is fulfilled (once)."""
+    require_publisher(actor)
+    appointment = load_appointment(actor, appointment_id, action=AuditAction.CHANGE, lock=True)
+    if appointment.status == AppointmentStatus.ARRIVED:
+        appointment.status = AppointmentStatus.FULFILLED
+        add_event(appointment, "fulfilled", actor)
+    return appointment
 
 
 def provider_appointment(actor: Actor, appointment_id: uuid.UUID) -> Appointment:

@@ -6,7 +6,7 @@ merchants' listings within a radius (``app.core.nearby``), order and pay through
 under an ``Idempotency-Key`` (stock is taken in one guarded update, so it is never oversold), and the
 merchant accepts (or declines, refunded) within a time limit, makes it ready, and the resident
 confirms. A completed order may be reviewed once. A family member with a ``commerce`` mandate orders
-for an elder.
+for an elder; an elder-care order's subsidy is paid when its visit is verified at the door (``visits``).
 """
 
 from __future__ import annotations
@@ -73,3 +73,4 @@ from app.commerce.services.settlement import (  # noqa: F401
     settlement_by_day,
     settlement_csv,
 )
+from app.commerce.services.visits import end_order_visit, start_order_visit  # noqa: F401

@@ -5,9 +5,10 @@ member under a ``commerce`` mandate — takes what the elder's care voucher can 
 under the voucher's lock and in the order's transaction (never below zero, however many orders at
 once); the resident pays only the rest. If the order ends undelivered (its payment failed or was
 cancelled, the resident cancelled, the merchant declined or did not answer, the merchant cancelled)
-the voucher part goes back to the voucher and the resident's payment is refunded. When the resident
-confirms a completed order, the voucher part is paid to the merchant from the subsidy fund through the
-ledger, once per order (purpose ``commerce_subsidy:<order id>``), as a verified care visit is.
+the voucher part goes back to the voucher and the resident's payment is refunded. The voucher part is
+paid to the merchant from the subsidy fund through the ledger only when the care visit delivering the
+order is verified at the elder's door (``visits``), once per order (purpose
+``commerce_subsidy:<order id>``); an order completed with no visit begun gives it back to the voucher.
 """
 
 from __future__ import annotations
@@ -194,8 +195,8 @@ def _refund_and_end(order: Order, status: str, why: str, reason: str) -> None:
     notices.order_refunded(order, why)
 
 
-def _pay_subsidy(order: Order) -> None:
-    """The voucher part of a completed order reaches the merchant from the subsidy fund, once per order."""
+def pay_subsidy(order: Order) -> None:
+    """The voucher part of a delivered order reaches the merchant from the subsidy fund, once per order."""
     if not order.voucher_held:
         return
     payment = payments.pay_from_subsidy(
@@ -253,13 +254,20 @@ def cancel_order(actor: Actor, order_id: uuid.UUID):
 
 
 def confirm_received(actor: Actor, order_id: uuid.UUID):
-    """I have my order (picked up or delivered): it is completed, and I may review it."""
+    """I have my order (picked up or delivered): it is completed, and I may review it.
+
+    A subsidised order whose care visit was never begun at the door gives its voucher part back; one
+    whose visit is under way keeps it held until the visit's verified end pays the merchant.
+    """
     order = _my_locked_order(actor, order_id)
     if order.status != OrderStatus.READY:
         raise OrderStateConflict()
     order.status, order.completed_at = OrderStatus.COMPLETED, utcnow()
     order.ended_at = order.completed_at
-    _pay_subsidy(order)
+    if order.voucher_held and order.visit_id is None:  # no visit at the door: the subsidy is not used
+        eldercare.give_back_to_voucher(order.person_id, order.subsidy_fen)
+        order.voucher_held = False
+        notices.subsidy_unused(order)
     db.session.flush()
     return with_facts(order, payment=_payment_of(order))
 
@@ -329,6 +337,10 @@ def mark_ready(actor: Actor, merchant_id: uuid.UUID, order_id: uuid.UUID) -> Ord
 def cancel_by_merchant(actor: Actor, merchant_id: uuid.UUID, order_id: uuid.UUID, reason: str) -> Order:
     """The merchant cannot fulfil an accepted order after all: it is cancelled and refunded in full."""
     order = _step(actor, merchant_id, order_id, (OrderStatus.ACCEPTED, OrderStatus.READY))
+    if order.visit_verified_at is not None:
+        raise OrderStateConflict(
+            gettext("The care visit was verified at the door: this order was delivered.")
+        )
     _refund_and_end(order, OrderStatus.REFUNDED, "merchant_cancelled", reason)
     return order
 

@@ -1,7 +1,8 @@
 """Elder care (智慧养老): profiles, daily check-ins, alerts on an escalation ladder, home cards.
 
 Other domains call these functions: ``home_cards`` for the home; commerce ``take_from_voucher`` and
-``give_back_to_voucher`` for an elder's subsidised order, ``register_voucher_redeemer`` for the report.
+``give_back_to_voucher`` for an elder's subsidised order, ``register_voucher_redeemer`` for the report,
+``begin_visit`` and ``finish_visit`` (as a ``VisitProvider``) for the order's visit at the door.
 The rules live in the modules by aggregate: ``profiles`` (the elder's record, their devices),
 ``alerts`` (SOS and sensors, the ladder, answering), ``checkins`` (平安打卡 and the sweep), ``cards``,
 ``visits`` (verified care visits and the care voucher).
@@ -39,7 +40,10 @@ from app.eldercare.services.visits import (  # noqa: F401
     MerchantSubsidy,
     ProviderSubsidy,
     SubsidyReport,
+    VisitProvider,
+    begin_visit,
     end_visit,
+    finish_visit,
     get_visit,
     give_back_to_voucher,
     install,

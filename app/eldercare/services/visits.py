@@ -8,6 +8,12 @@ paid; a verified one is paid once from the voucher, up to the service's subsidy 
 voucher paid goes to the provider through the payments ledger in the same transaction (payee
 ``care_provider:<client id>``, purpose ``eldercare_subsidy:<visit id>``: once per visit). The street
 office and civil affairs read what each provider redeemed from the ledger (:func:`subsidy_report`).
+
+A visit may serve a booking: a provider publishing its home visits as appointment services names the
+elder's booking at the first scan, which arrives it; the verified end fulfils it. A commerce merchant's
+staff record the visit of an elder-care order the same way (:func:`begin_visit`, :func:`finish_visit`
+with the merchant as provider, its scans named in the elder's scan log); commerce then pays the
+order's held subsidy at the verified end instead of the voucher's rate.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
+from app.appointments import services as appointments
 from app.core import access, audit
 from app.core.actors import Actor, MandateScope, Role
 from app.core.audit import AuditAction
@@ -59,67 +66,179 @@ def install() -> None:
     payments.register_purpose(SUBSIDY_DOMAIN, SCOPE, on_settled=lambda _outcome: None)
 
 
-def _scanned_elder(actor: Actor, code: str) -> uuid.UUID:
+@dataclass(frozen=True)
+class VisitProvider:
+    """Who makes a visit: a care provider's terminal (a machine client), or a merchant by its staff."""
+
+    kind: str  # care_provider | merchant
+    id: str  # the client id, or the merchant's id
+    name: str
+
+    @property
+    def scanner(self) -> identity.Scanner | None:
+        """How a merchant's staff are named in the elder's scan log (a terminal is named by its client)."""
+        return None if self.kind == CARE_PROVIDER else identity.Scanner(f"{self.kind}:{self.id}", self.name)
+
+
+CARE_PROVIDER = "care_provider"
+MERCHANT = "merchant"
+# How a verified visit is paid when another domain pays it (a commerce order's held subsidy): it
+# returns what was paid (fen) and the ledger's payment, or (0, None).
+VisitPayment = Callable[[CareVisit], tuple[int, "uuid.UUID | None"]]
+
+
+def _terminal(actor: Actor) -> VisitProvider:
+    """The calling care provider's terminal (scope ``eldercare:visits``)."""
+    require_scope(actor, policies.VISIT_SCOPE)
+    client = identity.client_by_id(actor.client_id)
+    return VisitProvider(CARE_PROVIDER, actor.client_id or "", client.name if client else "")
+
+
+def _check_provider(actor: Actor, provider: VisitProvider) -> None:
+    """A terminal carries the visit scope; a merchant's visit is made by a member (commerce checks whose)."""
+    if provider.kind == CARE_PROVIDER:
+        require_scope(actor, policies.VISIT_SCOPE)
+    else:
+        require_role(actor, Role.MERCHANT_OWNER, Role.MERCHANT_STAFF)
+
+
+def _scanned_elder(actor: Actor, code: str, provider: VisitProvider) -> uuid.UUID:
     """The person whose valid city code the caregiver scanned (422 for an invalid or stale one)."""
-    verification = identity.verify_city_code(actor, code, PURPOSE)
+    verification = identity.verify_city_code(actor, code, PURPOSE, scanner=provider.scanner)
     if not verification.valid:
         raise VisitScanRefused(reason=verification.reason)
     return verification.person_id
 
 
 def start_visit(
-    actor: Actor, *, visit_ref: str, service: str, caregiver: str, code: str, location: Point, notes: str = ""
+    actor: Actor,
+    *,
+    visit_ref: str,
+    service: str,
+    caregiver: str,
+    code: str,
+    location: Point,
+    notes: str = "",
+    appointment_id: uuid.UUID | None = None,
 ) -> CareVisit:
-    """The caregiver is at the door: the elder's code scanned starts the visit (the same ref again: it)."""
-    require_scope(actor, policies.VISIT_SCOPE)
-    existing = _visit_by_ref(actor.client_id, visit_ref)
+    """The caregiver is at the door: the elder's code scanned starts the visit (the same ref again: it).
+
+    Naming ``appointment_id`` (a booking of the elder at one of the provider's appointment services of
+    this care service, today) ties the visit to it: the booking is arrived now, fulfilled at the end.
+    """
+    provider = _terminal(actor)
+    visit, made = begin_visit(
+        actor, provider, visit_ref=visit_ref, service=service, caregiver=caregiver, code=code,
+        location=location, notes=notes,
+    )  # fmt: skip
+    if made and appointment_id is not None:
+        appointments.arrive_for_home_visit(
+            actor, appointment_id, person_id=visit.person_id, service_type=service, visit_id=visit.id
+        )
+        visit.appointment_id = appointment_id
+    return visit
+
+
+def begin_visit(
+    actor: Actor,
+    provider: VisitProvider,
+    *,
+    visit_ref: str,
+    service: str,
+    caregiver: str,
+    code: str,
+    location: Point,
+    notes: str = "",
+    recipient_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+) -> tuple[CareVisit, bool]:
+    """Start a visit of ``provider`` by the elder's code scanned at the door; (the visit, whether new).
+
+    The same ``visit_ref`` again returns the visit (nothing scanned). ``recipient_id``: the person the
+    visit must be for (a commerce order's elder; another person's code is ``visit-scan-mismatch``).
+    """
+    _check_provider(actor, provider)
+    if service not in SUBSIDY_RATES:
+        raise ValidationFailed(
+            {"service": [gettext("Choose one of: %(choices)s.", choices=", ".join(SUBSIDY_RATES))]}
+        )
+    existing = _visit_by_ref(provider, visit_ref)
     if existing is not None:
-        return existing
-    person_id = _scanned_elder(actor, code)
+        return existing, False
+    person_id = _scanned_elder(actor, code, provider)
+    if recipient_id is not None and person_id != recipient_id:
+        raise VisitScanMismatch()
     require_profile(person_id)
-    client = identity.client_by_id(actor.client_id)
     visit = CareVisit(
-        client_id=actor.client_id, provider_name=client.name if client else "", visit_ref=visit_ref,
+        client_id=provider.id, provider_kind=provider.kind, provider_name=provider.name, visit_ref=visit_ref,
         person_id=person_id, service=service, caregiver_name=caregiver.strip(), started_at=utcnow(),
         lat=location.lat, lng=location.lng, notes=notes.strip(), status=VisitStatus.IN_PROGRESS,
+        order_id=order_id,
     )  # fmt: skip
     try:
         with db.session.begin_nested():
             db.session.add(visit)
             db.session.flush()
     except IntegrityError:
-        return _visit_by_ref(actor.client_id, visit_ref)
+        return _visit_by_ref(provider, visit_ref), False
     audit.record(actor, person_id, AuditAction.CREATE, "care_visit", visit.id)
-    return visit
+    return visit, True
 
 
-def _visit_by_ref(client_id: str | None, visit_ref: str) -> CareVisit | None:
+def _visit_by_ref(provider: VisitProvider, visit_ref: str) -> CareVisit | None:
     return db.session.scalar(
-        db.select(CareVisit).where(CareVisit.client_id == client_id, CareVisit.visit_ref == visit_ref)
+        db.select(CareVisit).where(
+            CareVisit.client_id == provider.id,
+            CareVisit.provider_kind == provider.kind,
+            CareVisit.visit_ref == visit_ref,
+        )
     )
 
 
 def end_visit(actor: Actor, visit_id: uuid.UUID, *, code: str, location: Point) -> CareVisit:
     """The caregiver leaves: the same elder's code scanned again verifies the visit; the voucher pays once."""
-    require_scope(actor, policies.VISIT_SCOPE)
+    return finish_visit(actor, _terminal(actor), visit_id, code=code, location=location)
+
+
+def finish_visit(
+    actor: Actor,
+    provider: VisitProvider,
+    visit_id: uuid.UUID,
+    *,
+    code: str,
+    location: Point,
+    pay: VisitPayment | None = None,
+) -> CareVisit:
+    """Verify ``provider``'s visit by the same elder's code scanned again, under the visit's lock; pay once.
+
+    By default the voucher pays the service's subsidy rate to the provider; ``pay`` pays it instead
+    (a commerce order's subsidy, held since it was placed). A booking the visit serves is fulfilled.
+    """
+    _check_provider(actor, provider)
     visit = db.session.scalar(
         db.select(CareVisit)
         .where(CareVisit.id == visit_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if visit is None or visit.client_id != actor.client_id:
+    if visit is None or visit.client_id != provider.id or visit.provider_kind != provider.kind:
         raise NotFound()
     if visit.status != VisitStatus.IN_PROGRESS:
         raise VisitAlreadyEnded()
-    if _scanned_elder(actor, code) != visit.person_id:
+    if _scanned_elder(actor, code, provider) != visit.person_id:
         raise VisitScanMismatch()
     visit.ended_at, visit.end_lat, visit.end_lng = utcnow(), location.lat, location.lng
     visit.status = VisitStatus.VERIFIED
-    visit.subsidy_fen = _pay_from_voucher(visit)
+    if pay is not None:
+        visit.subsidy_fen, visit.payment_id = pay(visit)
+    else:
+        visit.subsidy_fen = _pay_from_voucher(visit)
+        db.session.flush()
+        if visit.subsidy_fen:
+            visit.payment_id = _pay_provider(visit).id
+    if visit.appointment_id is not None:
+        appointments.fulfil_home_visit(actor, visit.appointment_id)
     db.session.flush()
-    if visit.subsidy_fen:
-        visit.payment_id = _pay_provider(visit).id
     audit.record(actor, visit.person_id, AuditAction.PAY, "care_visit", visit.id)
     notices.visit_verified(visit)
     return visit
@@ -169,7 +288,9 @@ def _locked_voucher(person_id: uuid.UUID) -> CareVoucher:
 def provider_visits(actor: Actor, *, day: date | None, cursor: str | None, limit: int) -> Page:
     """The calling provider's visits, newest first (of one day in Asia/Shanghai when given): its report."""
     require_scope(actor, policies.VISIT_SCOPE)
-    stmt = db.select(CareVisit).where(CareVisit.client_id == actor.client_id)
+    stmt = db.select(CareVisit).where(
+        CareVisit.client_id == actor.client_id, CareVisit.provider_kind == CARE_PROVIDER
+    )
     if day is not None:
         start = datetime.combine(day, time(), SHANGHAI)
         stmt = stmt.where(CareVisit.started_at >= start, CareVisit.started_at < start + timedelta(days=1))

@@ -32,6 +32,7 @@ from app.identity.services.chats import (  # noqa: F401
     linked_chat,
 )
 from app.identity.services.citycodes import (  # noqa: F401
+    Scanner,
     flush_scan_buffer,
     my_city_code,
     my_city_code_scans,

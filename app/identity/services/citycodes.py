@@ -13,6 +13,7 @@ from app.identity import citycode, notices, oauth, otp, revocation, scanlog
 from app.identity.models import (
     AccountLinkCode,
 )
+from app.identity.scanlog import Scanner  # noqa: F401 - who scans at work, for other domains
 from app.identity.services.people import my_profile
 
 
@@ -40,10 +41,19 @@ def my_city_code_scans(actor: Actor, *, cursor: str | None, limit: int) -> Page:
 
 
 def verify_city_code(
-    actor: Actor, code: str, purpose: str, *, at: datetime | None = None
+    actor: Actor,
+    code: str,
+    purpose: str,
+    *,
+    at: datetime | None = None,
+    scanner: scanlog.Scanner | None = None,
 ) -> citycode.Verification:
-    """A scanner checks a code online (scope ``citycode:verify``); ``at``: when a gate read it offline."""
-    return citycode.verify_code(actor, code, purpose, now=at)
+    """A scanner checks a code online (scope ``citycode:verify``); ``at``: when a gate read it offline.
+
+    ``scanner``: a person at work scans (a merchant's staff, for a purpose admitting their role); the
+    holder's scan log names the business it says.
+    """
+    return citycode.verify_code(actor, code, purpose, now=at, scanner=scanner)
 
 
 def flush_scan_buffer(*, follow_ms: int | None = None, claim_idle_seconds: int | None = None) -> int:
