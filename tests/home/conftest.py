@@ -97,8 +97,9 @@ def _newer_domains(resident, elder, make_person):
     parking.bind(resident, "贵A55555")
     parking.stay(lot, "贵A55555", now - timedelta(hours=3), 90)
     parking.file("贵A55555")
-    # Appointments: a seat booked for tomorrow.
-    _, _, _, slots = clinic.publish(day=(now + timedelta(days=1)).astimezone(clinic.SHANGHAI).date())
+    # Appointments: a seat booked for the day after tomorrow: more than 24 hours ahead at any hour of
+    # the day, so the card is "soon" (tomorrow's first seat is within 24 hours after 08:00 Shanghai).
+    _, _, _, slots = clinic.publish(day=(now + timedelta(days=2)).astimezone(clinic.SHANGHAI).date())
     appointments.book(clinic.as_person(resident), slots[0].id)
     # Commerce: an order paid and made ready by the shop.
     owner = make_person(name="店主")
