@@ -201,6 +201,8 @@ class BaseConfig:
 
     # Community commerce: how often paid orders not accepted in time are declined and refunded.
     COMMERCE_SWEEP_SECONDS = _int("COMMERCE_SWEEP_SECONDS", 60)
+    # A care visit of an order begun and not verified this long after the elder confirmed lapses.
+    COMMERCE_VISIT_LAPSE_HOURS = _int("COMMERCE_VISIT_LAPSE_HOURS", 12)
 
     # Social insurance and housing fund: who is asked for a person's latest records (sandbox or webhook,
     # to these clients); alerts only for what happened within the window; a withdrawal from the housing

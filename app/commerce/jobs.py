@@ -1,4 +1,4 @@
-"""Commerce jobs: a periodic sweep declining (and refunding) paid orders not accepted in time."""
+"""Commerce jobs: a periodic sweep of orders not accepted in time and of care visits never verified."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ def decline_unanswered() -> int:
     return count
 
 
+def release_lapsed_subsidies() -> int:
+    """Give back the voucher parts held for care visits begun and never verified in time."""
+    count = services.release_lapsed_subsidies()
+    db.session.commit()
+    return count
+
+
 @jobs.periodic("COMMERCE_SWEEP_SECONDS", name="commerce.sweep")
 def sweep() -> None:
     """The periodic commerce sweep."""
     decline_unanswered()
+    release_lapsed_subsidies()

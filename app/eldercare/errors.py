@@ -93,3 +93,13 @@ class VisitAlreadyEnded(Conflict):
     code = "visit-already-ended"
     title = _l("Visit already ended")
     default_detail = _l("This visit has already been verified and paid.")
+
+
+class VisitLapsed(Conflict):
+    """The visit was begun and not verified at its end in time: it lapsed and is never paid."""
+
+    code = "visit-lapsed"
+    title = _l("Visit lapsed")
+    default_detail = _l(
+        "This visit was begun too long ago without being verified at its end; it lapsed and is not paid."
+    )

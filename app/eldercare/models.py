@@ -258,10 +258,11 @@ SERVICE_LABELS = {
 
 
 class VisitStatus(StrEnum):
-    """A care visit: begun at the door (the elder's code scanned), or verified at its end (scanned again)."""
+    """A care visit: begun at the door (her code scanned), verified at its end (scanned again), or lapsed."""
 
     IN_PROGRESS = "in_progress"
     VERIFIED = "verified"
+    LAPSED = "lapsed"  # begun and never verified in time: never paid, its end scan refused
 
 
 class CareVoucher(db.Model):

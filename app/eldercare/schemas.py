@@ -283,7 +283,10 @@ class CareVisitSchema(ma.Schema):
     recipient_id = ma.fields.UUID(dump_only=True, attribute="person_id")
     provider = ma.fields.String(dump_only=True, attribute="provider_name")
     caregiver = ma.fields.String(dump_only=True, attribute="caregiver_name")
-    status = ma.fields.String(dump_only=True, metadata={"description": "in_progress | verified"})
+    status = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "in_progress | verified | lapsed (never verified in time: not paid)"},
+    )
     started_at = ma.fields.DateTime(dump_only=True)
     ended_at = ma.fields.DateTime(dump_only=True, allow_none=True)
     minutes = ma.fields.Integer(dump_only=True, allow_none=True)

@@ -274,3 +274,39 @@ def test_a_visit_under_way_when_she_confirms_keeps_the_subsidy_held_until_its_ve
     assert ended.status_code == 200, ended.get_json()
     assert ended.get_json()["subsidy_payment_id"] and _subsidy_payments(db) == 1
     assert _balance(client, auth, elder) == 0
+
+
+def test_a_visit_never_verified_lapses_and_its_subsidy_goes_back_to_her_voucher(
+    client, auth, db, app, circle, station
+):
+    from datetime import timedelta
+
+    from app.commerce import jobs
+    from app.core import clock
+    from app.core.models import utcnow
+
+    elder = circle["elder"]
+    _top_up(client, auth, circle, 6000)
+    order = _accepted_order(client, auth, circle, station, key="bath-lapse")
+    started = _start(client, auth, station, order["id"], elder)
+    assert started.status_code == 201, started.get_json()
+    visit_id = started.get_json()["visit_id"]
+    ready = client.post(_merchant_url(station, order["id"], "ready"), headers=auth(station["owner"]))
+    assert ready.status_code == 200
+    done = client.post(f"{ORDERS}/{order['id']}/complete", headers=auth(elder)).get_json()
+    assert done["status"] == "completed" and _balance(client, auth, elder) == 0  # held: a visit under way
+
+    hours = app.config["COMMERCE_VISIT_LAPSE_HOURS"]
+    with clock.frozen(utcnow() + timedelta(hours=hours) - timedelta(minutes=5)):
+        assert jobs.release_lapsed_subsidies() == 0  # the caregiver may still scan out
+    with clock.frozen(utcnow() + timedelta(hours=hours, minutes=5)):
+        assert jobs.release_lapsed_subsidies() == 1
+        assert jobs.release_lapsed_subsidies() == 0  # once
+    assert _balance(client, auth, elder) == 6000
+    visit = client.get(f"/api/v1/eldercare/visits/{visit_id}", headers=auth(elder)).get_json()
+    assert (visit["status"], visit["payment_id"]) == ("lapsed", None)
+    late = _end(client, auth, station, order["id"], elder, "end-late")
+    assert late.status_code == 409 and late.get_json()["code"] == "visit-lapsed"
+    assert _subsidy_payments(db) == 0
+    told = db.session.scalars(db.select(OutboxMessage.template).where(OutboxMessage.recipient_id == elder.id))
+    assert "commerce_order_subsidy_unused" in set(told)

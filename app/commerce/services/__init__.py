@@ -73,4 +73,8 @@ from app.commerce.services.settlement import (  # noqa: F401
     settlement_by_day,
     settlement_csv,
 )
-from app.commerce.services.visits import end_order_visit, start_order_visit  # noqa: F401
+from app.commerce.services.visits import (  # noqa: F401
+    end_order_visit,
+    release_lapsed_subsidies,
+    start_order_visit,
+)

@@ -7,17 +7,27 @@ the visit starts and again when it ends. The scans are elder care's visit verifi
 (``eldercare.begin_visit`` / ``finish_visit``, purpose ``care_visit``, the merchant named in the elder's
 scan log), so the six facts of the visit are recorded exactly as a care provider's terminal records
 them. The end runs under the order's lock, then the visit's: two end scans at once pay once.
+
+A visit begun and not verified within ``COMMERCE_VISIT_LAPSE_HOURS`` of the elder confirming her order
+lapses (:func:`release_lapsed_subsidies`, the commerce sweep): its end scan is refused from then on, the
+voucher part held for it goes back to her voucher, and she is told, as for an order completed with no
+visit at all.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
+from flask import current_app
+
+from app.commerce import notices
 from app.commerce.errors import NotACareOrder, OrderStateConflict, VisitNotStarted
 from app.commerce.models import Listing, Merchant, Order, OrderStatus
-from app.commerce.services.orders import merchant_order, pay_subsidy
+from app.commerce.services.orders import _locked, merchant_order, pay_subsidy
 from app.core.actors import Actor
 from app.core.geo import Point
+from app.core.models import utcnow
 from app.eldercare import services as eldercare
 from app.extensions import db
 
@@ -82,3 +92,36 @@ def _pay_for_visit(order: Order) -> tuple[int, uuid.UUID | None]:
         return 0, None
     pay_subsidy(order)
     return order.subsidy_fen, order.subsidy_payment_id
+
+
+def release_lapsed_subsidies(now: datetime | None = None, batch: int = 100) -> int:
+    """Completed care orders whose visit was begun and never verified in time: their visits lapse.
+
+    The voucher part goes back and the elder is told (idempotent; the order's lock, then the visit's).
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=int(current_app.config["COMMERCE_VISIT_LAPSE_HOURS"]))
+    ids = list(
+        db.session.scalars(
+            db.select(Order.id)
+            .where(
+                Order.status == OrderStatus.COMPLETED,
+                Order.voucher_held.is_(True),
+                Order.visit_id.is_not(None),
+                Order.completed_at < cutoff,
+            )
+            .order_by(Order.completed_at)
+            .limit(batch)
+        )
+    )
+    released = 0
+    for order_id in ids:
+        order = _locked(order_id)
+        if not order.voucher_held or order.visit_id is None or not eldercare.lapse_visit(order.visit_id):
+            continue  # verified (and paid) or released meanwhile
+        eldercare.give_back_to_voucher(order.person_id, order.subsidy_fen)
+        order.voucher_held = False
+        notices.subsidy_unused(order)
+        released += 1
+    db.session.flush()
+    return released

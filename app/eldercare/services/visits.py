@@ -39,7 +39,7 @@ from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import require_role, require_scope
 from app.eldercare import notices, policies
-from app.eldercare.errors import VisitAlreadyEnded, VisitScanMismatch, VisitScanRefused
+from app.eldercare.errors import VisitAlreadyEnded, VisitLapsed, VisitScanMismatch, VisitScanRefused
 from app.eldercare.models import CareService, CareVisit, CareVoucher, VisitStatus
 from app.eldercare.services._shared import profile_of, require_profile
 from app.extensions import db
@@ -223,6 +223,8 @@ def finish_visit(
     )
     if visit is None or visit.client_id != provider.id or visit.provider_kind != provider.kind:
         raise NotFound()
+    if visit.status == VisitStatus.LAPSED:
+        raise VisitLapsed()
     if visit.status != VisitStatus.IN_PROGRESS:
         raise VisitAlreadyEnded()
     if _scanned_elder(actor, code, provider) != visit.person_id:
@@ -371,6 +373,25 @@ class VoucherRedeemer:
 
 
 _redeemers: dict[str, VoucherRedeemer] = {}
+
+
+def lapse_visit(visit_id: uuid.UUID) -> bool:
+    """A visit begun and never verified: it lapses, is never paid, and its end scan is refused.
+
+    True when it was still in progress (under its lock); a visit verified meanwhile is left as it is.
+    The caller holds whatever the visit's payment would have locked first (a commerce order's lock).
+    """
+    visit = db.session.scalar(
+        db.select(CareVisit)
+        .where(CareVisit.id == visit_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if visit is None or visit.status != VisitStatus.IN_PROGRESS:
+        return False
+    visit.status = VisitStatus.LAPSED  # no end: nobody scanned her code on leaving
+    db.session.flush()
+    return True
 
 
 def register_voucher_redeemer(
