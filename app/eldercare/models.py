@@ -75,6 +75,9 @@ class AlertStatus(StrEnum):
 
 
 ACTIVE_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.ARRIVED)
+# The arrival times a guardian answering a call is offered to choose from (the SOS notice's buttons in
+# Telegram, the bot's /care); the API takes any ``eta_minutes`` from 1 to 240.
+ETA_CHOICES = (10, 20, 30, 60)
 
 KIND_LABELS = {
     AlertKind.SOS: _l("Emergency call"),

@@ -1,7 +1,8 @@
 """What elder care tells people, each exactly once (outbox rows with a dedupe key).
 
 * an alert, to each rung of its ladder as it is called (urgent: quiet hours never hold it); in
-  Telegram it carries an **I am coming** button, which the bot answers as ``acknowledge``;
+  Telegram it carries **I am coming** buttons, one per arrival time offered (``ETA_CHOICES``),
+  which the bot answers as ``acknowledge``;
 * the elder: who answered and when they expect to arrive;
 * the elder: a gentle reminder to check in.
 """
@@ -13,12 +14,21 @@ import uuid
 from flask_babel import lazy_gettext as _l
 
 from app.core.i18n import DEFAULT_LOCALE, in_every_locale
-from app.eldercare.models import KIND_LABELS, SERVICE_LABELS, AlertKind, CareService
+from app.eldercare.models import ETA_CHOICES, KIND_LABELS, SERVICE_LABELS, AlertKind, CareService
 from app.notifications import services as notifications
 from app.notifications.services import Localized
 
 TOPIC = "eldercare"
-COMING_MINUTES = 20  # what the notice's I am coming button tells the elder (the bot's /care offers more)
+
+
+def _coming(minutes: int) -> notifications.Button:
+    """The notice's I am coming button for one arrival time: the bot's acknowledge (its eldercare feature)."""
+    return notifications.Button(
+        label=_l("🚗 I am coming (about %(minutes)s min)"),
+        data="sosack:%(alert_id)s:%(minutes)s",
+        fixed={"minutes": minutes},
+    )
+
 
 notifications.register_topic(TOPIC, label=_l("Elder care"), default_channels=("sms", "telegram"))
 notifications.register_template(
@@ -29,10 +39,7 @@ notifications.register_template(
         "%(kind)s from %(elder)s at %(time)s. Nobody has answered yet. Answer in the app "
         "(alert %(reference)s) if you can go, or call them now."
     ),
-    button=notifications.Button(
-        label=_l("🚗 I am coming (about %(minutes)s min)"),
-        data="sosack:%(alert_id)s:%(minutes)s",  # the bot's acknowledge (bots/telegram/features/eldercare.py)
-    ),
+    buttons=[[_coming(minutes) for minutes in ETA_CHOICES[i : i + 2]] for i in range(0, len(ETA_CHOICES), 2)],
 )
 notifications.register_template(
     "eldercare_visit_verified",
@@ -92,8 +99,7 @@ def _alert_params(alert, elder_name: str) -> dict:
         "elder": elder_name,
         "time": alert.raised_at,
         "reference": str(alert.id)[-8:],
-        "alert_id": alert.id.hex,  # the whole id, for the button that answers it
-        "minutes": COMING_MINUTES,
+        "alert_id": alert.id.hex,  # the whole id, for the buttons that answer it
     }
 
 

@@ -56,7 +56,7 @@ class Outgoing:
     locale: str = ""
     recipient: Recipient | None = None
     quiet_until: datetime | None = None  # the person's quiet hours hold SMS and Telegram until then
-    button: tuple[str, str] | None = None  # (label, callback data) of an inline button in Telegram
+    buttons: tuple = ()  # rows of (label, callback data): inline buttons in Telegram
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ class TelegramChannel:
     name = "telegram"
 
     def send(self, outgoing: Outgoing, delivery: Delivery) -> Sent:
-        """Send the title and body to the linked chat, with the notice's button if it has one."""
+        """Send the title and body to the linked chat, with the notice's buttons if it has any."""
         token = current_app.config.get("TELEGRAM_BOT_TOKEN")
         if not token:
             raise Skipped("no Telegram bot token is configured")
@@ -150,11 +150,11 @@ class TelegramChannel:
         if not chat_id:
             raise Skipped("the person has not linked a Telegram account")
         text = f"{outgoing.title}\n\n{outgoing.body}"
-        message_id = asyncio.run(_telegram_send(token, chat_id, text, outgoing.button))
+        message_id = asyncio.run(_telegram_send(token, chat_id, text, outgoing.buttons))
         return Sent(str(message_id))
 
 
-async def _telegram_send(token: str, chat_id: str, text: str, button: tuple[str, str] | None = None) -> int:
+async def _telegram_send(token: str, chat_id: str, text: str, buttons: tuple = ()) -> int:
     from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
     from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
     from telegram.request import HTTPXRequest
@@ -171,9 +171,11 @@ async def _telegram_send(token: str, chat_id: str, text: str, button: tuple[str,
     )
     try:
         markup = None
-        if button is not None:
-            label, data = button
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
+        if buttons:
+            keyboard = [
+                [InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons
+            ]
+            markup = InlineKeyboardMarkup(keyboard)
         message = await bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
     except (Forbidden, BadRequest, InvalidToken) as exc:
         raise ChannelFailed(f"telegram: {exc.__class__.__name__}: {exc}", retryable=False) from exc

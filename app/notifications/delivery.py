@@ -146,7 +146,7 @@ def _outgoing(message: OutboxMessage, now: datetime) -> Outgoing:
     rendered = render(message.template, message.params, locale)
     quiet_until = None if message.urgency == "urgent" else services.quiet_hours_end(found.person_id, now)
     return Outgoing(
-        message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until, rendered.button
+        message, rendered.title, rendered.body, rendered.locale, recipient, quiet_until, rendered.buttons
     )
 
 

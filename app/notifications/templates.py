@@ -3,8 +3,8 @@
 Domains register their topic and their own templates with ``register_topic`` and
 ``register_template`` (through ``services``) in their ``notices.py``, with ``_l(...)`` strings so
 Babel extracts them. A template may carry a ``Button`` that the Telegram channel sends with the
-message as an inline button (its label translated, its callback data filled from the parameters);
-other channels send only the title and body. Parameters are plain strings and numbers, or
+message as inline buttons (rows of them; each label translated, each callback data filled from the
+parameters); other channels send only the title and body. Parameters are plain strings and numbers, or
 ``Money``, ``datetime``, ``date`` and ``Localized`` values, which are stored as tagged JSON and
 formatted for the recipient (``¥12.50``, ``2026年6月1日``, ``Jun 1, 2026``).
 """
@@ -12,7 +12,7 @@ formatted for the recipient (``¥12.50``, ``2026年6月1日``, ``Jun 1, 2026``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -32,12 +32,14 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)")
 class Button:
     """An inline button a notice carries in Telegram: its label (``_l``) and callback data.
 
-    ``data`` names parameters as the texts do (``"sosack:%(alert_id)s:20"``), filled with their
-    stored values; the bot answers the press like any button of its own.
+    ``data`` names parameters as the texts do (``"sosack:%(alert_id)s:%(minutes)s"``), filled with
+    their stored values and ``fixed`` (plain values the button itself brings, for its label and data
+    alike: one of several choices); the bot answers the press like any button of its own.
     """
 
     label: object
     data: str
+    fixed: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -48,23 +50,25 @@ class Template:
     topic: str
     title: object
     body: object
-    button: Button | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of inline buttons in Telegram
 
     @property
     def placeholders(self) -> set[str]:
-        """The parameters the title, body and button need."""
-        button = (_msgid(self.button.label) + self.button.data) if self.button else ""
-        return set(_PLACEHOLDER.findall(_msgid(self.title) + _msgid(self.body) + button))
+        """The parameters the title, body and buttons need (not what a button brings itself)."""
+        needed = set(_PLACEHOLDER.findall(_msgid(self.title) + _msgid(self.body)))
+        for button in (button for row in self.buttons for button in row):
+            needed |= set(_PLACEHOLDER.findall(_msgid(button.label) + button.data)) - set(button.fixed)
+        return needed
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """A template rendered for one recipient (``button``: its label and callback data, if any)."""
+    """A template rendered for one recipient (``buttons``: rows of (label, callback data))."""
 
     title: str
     body: str
     locale: str
-    button: tuple[str, str] | None = None
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,15 +107,15 @@ def register_topic(name: str, *, label, default_channels: tuple[str, ...]) -> To
     return topic
 
 
-def register_template(name: str, *, topic: str, title, body, button: Button | None = None) -> Template:
+def register_template(name: str, *, topic: str, title, body, buttons=()) -> Template:
     """Add a template (title and body wrapped in ``_l``); registering the same name twice is an error.
 
-    Each domain registers its own, in its ``notices.py``, under its own topic; ``button`` is sent
-    with it in Telegram.
+    Each domain registers its own, in its ``notices.py``, under its own topic; ``buttons`` (rows of
+    ``Button``) are sent with it in Telegram.
     """
     if topic not in TOPICS:
         raise ValueError(f"unknown topic {topic!r}: register it first")
-    template = Template(name, topic, title, body, button)
+    template = Template(name, topic, title, body, tuple(tuple(row) for row in buttons))
     if name in TEMPLATES and TEMPLATES[name] != template:
         raise ValueError(f"template {name!r} is already registered")
     TEMPLATES[name] = template
@@ -160,18 +164,23 @@ def render(name: str, params: dict, locale: str | None) -> Rendered:
             title=gettext(_msgid(template.title), **values),
             body=gettext(_msgid(template.body), **values),
             locale=chosen,
-            button=_button(template.button, params, values),
+            buttons=_buttons(template.buttons, params, values),
         )
 
 
-def _button(button: Button | None, params: dict, values: dict) -> tuple[str, str] | None:
-    """The button's label in the recipient's language and its data; left off if Telegram cannot take it."""
-    if button is None:
-        return None
-    data = button.data % {key: value for key, value in params.items() if isinstance(value, str | int)}
+def _buttons(rows, params: dict, values: dict) -> tuple:
+    """Each row's buttons rendered; a button Telegram cannot take is left off, and so is an empty row."""
+    rendered = (tuple(filter(None, (_button(button, params, values) for button in row))) for row in rows)
+    return tuple(row for row in rendered if row)
+
+
+def _button(button: Button, params: dict, values: dict) -> tuple[str, str] | None:
+    """The button's label in the recipient's language and its data; None if Telegram cannot take it."""
+    plain = {key: value for key, value in params.items() if isinstance(value, str | int)}
+    data = button.data % {**plain, **button.fixed}
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
-    return gettext(_msgid(button.label), **values), data
+    return gettext(_msgid(button.label), **{**values, **button.fixed}), data
 
 
 def warm_up() -> None:

@@ -182,8 +182,15 @@ def test_the_sos_notice_has_an_i_am_coming_button_that_answers_it(
             markup = to_daughter["reply_markup"]
             markup = json.loads(markup) if isinstance(markup, str) else markup
             assert markup["inline_keyboard"] == [
-                [{"text": "🚗 我马上到（约 20 分钟）", "callback_data": f"sosack:{alert.id.hex}:20"}]
-            ]
+                [
+                    {"text": "🚗 我马上到（约 10 分钟）", "callback_data": f"sosack:{alert.id.hex}:10"},
+                    {"text": "🚗 我马上到（约 20 分钟）", "callback_data": f"sosack:{alert.id.hex}:20"},
+                ],
+                [
+                    {"text": "🚗 我马上到（约 30 分钟）", "callback_data": f"sosack:{alert.id.hex}:30"},
+                    {"text": "🚗 我马上到（约 60 分钟）", "callback_data": f"sosack:{alert.id.hex}:60"},
+                ],
+            ]  # a small choice of when, each the same answer as /care's
             (sms,) = db.session.scalars(db.select(SandboxSms).where(SandboxSms.phone == son.phone))
             assert sms.body == (
                 "[Yimatong] Emergency call: 李奶奶 needs help: Emergency call from 李奶奶 at Jun 1, 2026, "
@@ -191,13 +198,13 @@ def test_the_sos_notice_has_an_i_am_coming_button_that_answers_it(
                 "if you can go, or call them now."
             )  # the text message as it always was: no button, no long id
 
-            bot(daughter_chat.press(markup["inline_keyboard"][0][0]["callback_data"]))  # she presses it
-            assert bot.request.last_text() == "谢谢。已告知对方您约 20 分钟后到达，不再呼叫其他人。"
+            bot(daughter_chat.press(markup["inline_keyboard"][1][0]["callback_data"]))  # she presses 30 min
+            assert bot.request.last_text() == "谢谢。已告知对方您约 30 分钟后到达，不再呼叫其他人。"
             to_elder = [m["text"] for m in telegram.sent if str(m["chat_id"]) == "8921"]
-            assert to_elder[-1] == "女儿正在赶来\n\n女儿已响应您的求助，预计20分钟内到达。"
+            assert to_elder[-1] == "女儿正在赶来\n\n女儿已响应您的求助，预计30分钟内到达。"
         db.session.refresh(alert)
         answered = (alert.status, alert.acknowledged_by_id, alert.eta_minutes)
-        assert answered == ("acknowledged", daughter.id, 20)
+        assert answered == ("acknowledged", daughter.id, 30)
         assert alert.next_step_at is None  # nobody else is called
 
         stranger = link(Chat(8923, language_code="en"), other_resident)

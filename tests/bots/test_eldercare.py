@@ -121,11 +121,17 @@ def test_a_guardian_answers_the_sos_she_was_sent_in_the_chat(app, bot, link, db,
             assert bot.request.last_buttons()[0] == ("打开：智慧养老", "care:")
             bot(daughter_chat.press("care:"))
             assert bot.request.last_text() == "🆘 李奶奶：紧急呼救，10:00。\n还没有人响应。您能过去吗？"
-            assert bot.request.last_buttons() == [
-                ("我马上到：10 分钟", f"sosack:{alert.id.hex}:10"),
-                ("我马上到：20 分钟", f"sosack:{alert.id.hex}:20"),
-                ("我马上到：40 分钟", f"sosack:{alert.id.hex}:40"),
-            ]
+            assert [
+                [b["callback_data"] for b in row] for row in bot.request.last_markup()["inline_keyboard"]
+            ] == [
+                [f"sosack:{alert.id.hex}:10", f"sosack:{alert.id.hex}:20"],
+                [f"sosack:{alert.id.hex}:30", f"sosack:{alert.id.hex}:60"],
+            ]  # two to a row: the same choices as the notice's buttons
+            assert bot.request.last_buttons()[2] == ("我马上到：30 分钟", f"sosack:{alert.id.hex}:30")
+            bot(daughter_chat.press(f"sosack:{alert.id.hex}:45"))  # a time never offered: answers nothing
+            assert bot.request.last_text() == "该按钮已失效。发送 /menu 重新开始。"
+            db.session.refresh(alert)
+            assert alert.status == "open"
             bot(daughter_chat.press(f"sosack:{alert.id.hex}:20"))
             assert bot.request.last_text() == "谢谢。已告知对方您约 20 分钟后到达，不再呼叫其他人。"
             to_elder = [m["text"] for m in telegram.sent if str(m["chat_id"]) == "8811"]

@@ -179,3 +179,82 @@ def test_a_fine_is_appealed_from_the_chat(bot, link, db, resident, other_residen
         bot(chat.press("vaplok:"))  # parking takes one appeal per fine: its refusal, in words
         assert bot.request.last_text().startswith("無法申訴")
         assert len(db.session.scalars(db.select(ViolationDispute)).all()) == 1
+
+
+def test_frictionless_pay_is_switched_and_a_plate_unbound_after_confirming(
+    bot, link, db, resident, other_resident
+):
+    from app.parking.models import Plate
+
+    with clock.frozen(NOON):
+        lot = helpers.make_lot("bot-unbind-lot")
+        mine = helpers.bind(resident, "贵A12345")
+        theirs = helpers.bind(other_resident, "贵B22222")
+        helpers.stay(lot, "贵A12345", datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI), 70)
+        mine_id, theirs_id = mine.id, theirs.id
+        db.session.commit()
+        chat = link(Chat(8511), resident)
+        bot(chat.text("/plates"))
+        assert bot.request.last_buttons() == [
+            ("贵A12345 · 无感支付未开启", "plate:" + mine_id.hex),
+            ("绑定车牌", "plateadd:"),
+        ]  # never another resident's plate
+        bot(chat.press("plate:" + mine_id.hex))
+        assert bot.request.last_text() == "贵A12345\n车主：李**\n无感支付：未开启"
+
+        bot(chat.press(bot.request.button("pfric:")))
+        assert bot.request.last_text().startswith("确认开启 贵A12345 的无感支付？车辆驶离停车场时")
+        db.session.refresh(mine)
+        assert mine.frictionless is False  # nothing changes before the confirmation
+        switch_on = bot.request.button("pfricok:")
+        bot(chat.press(switch_on))
+        assert bot.request.last_text() == "贵A12345 的无感支付已开启。"
+        bot(chat.press(switch_on))  # pressed twice: the same setting, the same answer
+        assert bot.request.sent_texts()[-1] == bot.request.sent_texts()[-2]
+        db.session.refresh(mine)
+        assert mine.frictionless is True
+
+        chat_en = link(Chat(8512, language_code="en"), resident)  # the same person's chat, now in English
+        bot(chat_en.press("plate:" + mine_id.hex))
+        assert "Frictionless pay (无感支付): on" in bot.request.last_text()
+        bot(chat_en.press(bot.request.button("pfric:")))
+        assert bot.request.last_text().startswith("Turn frictionless pay off for 贵A12345?")
+        bot(chat_en.press(bot.request.button("pfricok:")))
+        assert bot.request.last_text() == "Frictionless pay is off for 贵A12345."
+        db.session.refresh(mine)
+        assert mine.frictionless is False
+
+        stranger = link(Chat(8513, language_code="en"), other_resident)
+        for pressed in (f"plate:{mine_id.hex}", f"pfric:{mine_id.hex}:1", f"pfricok:{mine_id.hex}:1"):
+            bot(stranger.press(pressed))  # another resident's plate: as if it did not exist
+            assert bot.request.last_text() == "Not found: The requested resource was not found."
+        for pressed in (f"punbind:{mine_id.hex}", f"punbindok:{mine_id.hex}"):
+            bot(stranger.press(pressed))
+            assert bot.request.last_text() == "Not found: The requested resource was not found."
+        db.session.refresh(mine)
+        assert mine.frictionless is False and db.session.get(Plate, mine_id) is not None
+
+        link(chat, resident)  # back to the Chinese chat
+        bot(chat.press("plate:" + mine_id.hex))
+        bot(chat.press(bot.request.button("punbind:")))
+        assert bot.request.last_text().startswith("确认解绑 贵A12345？以往的停车和违法记录仍保留")
+        assert bot.request.last_buttons() == [
+            ("确认解绑", "punbindok:" + mine_id.hex),
+            ("保留", "plate:" + mine_id.hex),
+        ]
+        assert db.session.get(Plate, mine_id) is not None  # nothing before the confirmation
+        unbind = bot.request.button("punbindok:")
+        bot(chat.press(unbind))
+        assert bot.request.last_text() == "已解绑 贵A12345。"
+        db.session.expire_all()
+        assert db.session.get(Plate, mine_id) is None
+        assert db.session.get(Plate, theirs_id) is not None
+        bot(chat.press(unbind))  # pressed again: the plate is not mine any more, as the API's 404
+        assert bot.request.last_text() == "未找到: 未找到请求的资源。"
+        bot(chat.text("/plates"))
+        assert bot.request.last_buttons() == [("绑定车牌", "plateadd:")]
+        bot(chat.text("/parking"))  # its past stay stays in my history
+        assert "bot-unbind-lot停车场 · 贵A12345" in bot.request.last_buttons()[0][0]
+        bot(chat.press(f"punbindok:{theirs_id.hex}"))  # another resident's plate: never unbound
+        assert bot.request.last_text() == "未找到: 未找到请求的资源。"
+        assert db.session.get(Plate, theirs_id) is not None

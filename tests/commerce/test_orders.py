@@ -64,6 +64,27 @@ def test_the_resident_cancels_before_acceptance_unpaid_or_paid_but_not_after(res
     assert accepted.status == OrderStatus.REFUNDED and accepted.refunded.fen == 500 and water.stock == 10
 
 
+def test_a_cancellation_the_rules_no_longer_allow_says_why(client, auth, resident, owner, shop, water):
+    def cancel(order, **headers):
+        return client.post(f"/api/v1/commerce/orders/{order.id}/cancel", headers=auth(resident, **headers))
+
+    paid = helpers.paid_order(resident, water)
+    assert cancel(paid).get_json()["refunded"]["amount_fen"] == 500
+    again = cancel(paid, **{"Accept-Language": "en"})
+    assert again.status_code == 409 and again.get_json()["code"] == "order-state-conflict"
+    assert again.get_json()["detail"] == "This order has ended already (Cancelled)."
+
+    done = helpers.paid_order(resident, water)
+    services.accept_order(person_actor(owner), shop.id, done.id)
+    assert cancel(done).get_json()["detail"] == "商户已接单，如需取消请联系商户。"
+    services.mark_ready(person_actor(owner), shop.id, done.id)
+    services.confirm_received(person_actor(resident), done.id)
+    db.session.commit()
+    refused = cancel(done, **{"Accept-Language": "zh-TW"})
+    assert refused.status_code == 409 and refused.get_json()["detail"] == "此訂單已完成，無法再取消。"
+    assert _intent(paid).refunded_fen == 500 and _intent(done).refunded_fen == 0
+
+
 def test_stock_runs_out_and_a_withdrawn_or_closed_listing_cannot_be_ordered(resident, owner, shop, water):
     with pytest.raises(OutOfStock):
         helpers.order(resident, water, quantity=11)

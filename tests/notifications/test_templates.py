@@ -76,3 +76,32 @@ def test_registering_a_different_template_under_a_taken_name_fails():
 def test_every_template_renders_in_every_language(app):
     with app.app_context():
         templates.warm_up()  # what a worker does before its first job; fails on a broken translation
+
+
+def test_the_sos_notice_offers_each_arrival_time_as_a_button_and_drops_one_telegram_cannot_take(app):
+    template = get_template("eldercare_sos")
+    assert "minutes" not in template.placeholders  # each button brings its own
+    params = encode_params(
+        template,
+        {
+            "kind": Localized({"zh_Hans": "紧急呼救", "zh_Hant": "緊急呼救", "en": "Emergency call"}),
+            "elder": "李奶奶",
+            "time": shanghai(2026, 6, 1, 10),
+            "reference": "1234abcd",
+            "alert_id": "a" * 32,
+        },
+    )
+    with app.app_context():
+        rendered = render("eldercare_sos", params, "en")
+        too_long = render("eldercare_sos", {**params, "alert_id": "a" * 60}, "en")
+    assert rendered.buttons == (
+        (
+            ("🚗 I am coming (about 10 min)", "sosack:" + "a" * 32 + ":10"),
+            ("🚗 I am coming (about 20 min)", "sosack:" + "a" * 32 + ":20"),
+        ),
+        (
+            ("🚗 I am coming (about 30 min)", "sosack:" + "a" * 32 + ":30"),
+            ("🚗 I am coming (about 60 min)", "sosack:" + "a" * 32 + ":60"),
+        ),
+    )
+    assert too_long.buttons == ()  # over Telegram's 64 bytes: left off, the message still goes

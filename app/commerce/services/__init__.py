@@ -46,6 +46,7 @@ from app.commerce.services.orders import (  # noqa: F401
     accept_order,
     cancel_by_merchant,
     cancel_order,
+    cancel_refusal,
     confirm_received,
     decline_order,
     decline_unanswered,
@@ -57,6 +58,7 @@ from app.commerce.services.orders import (  # noqa: F401
     merchant_orders,
     on_payment_settled,
     place_order,
+    refund_on_cancel,
 )
 from app.commerce.services.photos import (  # noqa: F401
     add_listing_photo,

@@ -239,17 +239,38 @@ def _my_locked_order(actor: Actor, order_id: uuid.UUID, action=AuditAction.CHANG
     )
 
 
+def cancel_refusal(order) -> OrderStateConflict | None:
+    """Why the resident can no longer cancel the order (None: they can, until the merchant accepts it)."""
+    if order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID):
+        return None
+    if order.status in (OrderStatus.ACCEPTED, OrderStatus.READY):
+        return OrderStateConflict(gettext("The merchant has accepted this order: ask them to cancel it."))
+    if order.status == OrderStatus.COMPLETED:
+        return OrderStateConflict(gettext("This order is completed: it can no longer be cancelled."))
+    return OrderStateConflict(
+        gettext("This order has ended already (%(status)s).", status=order.status_label)
+    )
+
+
+def refund_on_cancel(order) -> Money:
+    """What cancelling the order now gives back: the resident's whole payment once paid, else nothing."""
+    if order.status == OrderStatus.PAID and order.payment_id is not None:
+        return order.to_pay
+    return Money(0, order.currency)
+
+
 def cancel_order(actor: Actor, order_id: uuid.UUID):
     """Cancel my order before the merchant accepts it: an unpaid one is closed, a paid one refunded."""
     order = _my_locked_order(actor, order_id)
+    refusal = cancel_refusal(order)
+    if refusal is not None:
+        raise refusal
     if order.status == OrderStatus.AWAITING_PAYMENT:
         payments.cancel_intent(actor, order.payment_id)  # its purpose hears it: the order is cancelled
         db.session.refresh(order)
-    elif order.status == OrderStatus.PAID:
+    else:
         _refund_and_end(order, OrderStatus.CANCELLED, "cancelled", "")
         notices.cancelled_by_resident(order, member_ids(order.merchant_id))
-    else:
-        raise OrderStateConflict(gettext("The merchant has accepted this order: ask them to cancel it."))
     return with_facts(order, payment=_payment_of(order))
 
 

@@ -11,6 +11,7 @@ The rules live in the modules by aggregate: ``profiles`` (the elder's record, th
 from __future__ import annotations
 
 from app.eldercare.services.alerts import (  # noqa: F401
+    ETA_CHOICES,
     acknowledge,
     centre_alerts,
     climb,

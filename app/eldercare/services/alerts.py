@@ -31,8 +31,9 @@ from app.eldercare.errors import (
     NotTheResponder,
     UnknownDevice,
 )
-from app.eldercare.models import (
+from app.eldercare.models import (  # noqa: F401 (ETA_CHOICES: offered through services)
     ACTIVE_STATUSES,
+    ETA_CHOICES,
     Alert,
     AlertEvent,
     AlertKind,

@@ -83,11 +83,12 @@ def set_frictionless(actor: Actor, plate_id: uuid.UUID, enabled: bool) -> Plate:
     return plate
 
 
-def unbind_plate(actor: Actor, plate_id: uuid.UUID) -> None:
-    """Remove a plate; its past stays and paid fines stay in the history."""
+def unbind_plate(actor: Actor, plate_id: uuid.UUID) -> Plate:
+    """Remove a plate (returned as it was); its past stays and paid fines stay in the history."""
     plate = get_plate(actor, plate_id, lock=True, action=AuditAction.DELETE)
     db.session.delete(plate)
     db.session.flush()
+    return plate
 
 
 def holder_of(number: str) -> Plate | None:

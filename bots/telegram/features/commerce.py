@@ -4,7 +4,9 @@ An order is a short conversation: a listing of the merchant's page → how many 
 delivery (and where to) → the order exactly as it will be placed → **Confirm order**, whose button
 carries what is ordered and a fresh key: the order and its payment are opened under
 ``idempotency.run_once`` with that key, as the API's ``Idempotency-Key``, so a second press gets
-the first answer and never a second order.
+the first answer and never a second order. An order is cancelled after one more question that says
+what comes back (commerce's ``refund_on_cancel``); commerce's own rules decide whether it still can
+be (``cancel_refusal``, the refusal ``cancel_order`` raises), and refund it.
 """
 
 from __future__ import annotations
@@ -237,8 +239,51 @@ def show_order(turn: Turn, argument: str) -> Reply:
     buttons = []
     if order.status == "ready":
         buttons.append((gettext("I have received it"), "orderok:" + order.id.hex))
+    if commerce.cancel_refusal(order) is None:
+        buttons.append((gettext("Cancel this order"), "ocancel:" + order.id.hex))
     buttons.append((gettext("My orders"), "orders:"))
     return Reply("\n".join(lines), one_per_row(buttons))
+
+
+def ask_cancel(turn: Turn, argument: str) -> Reply:
+    """A Cancel this order button: what cancelling gives back, and once more the question."""
+    order = commerce.get_order(turn.resident, uuid_of(argument))
+    refusal = commerce.cancel_refusal(order)
+    if refusal is not None:  # accepted meanwhile, or over: commerce's reason, in words
+        raise refusal
+    lines = [
+        gettext(
+            "Cancel %(title)s ×%(quantity)s from %(merchant)s?",
+            title=order.title,
+            quantity=order.quantity,
+            merchant=order.merchant.name,
+        )
+    ]
+    refund = commerce.refund_on_cancel(order)
+    if refund.fen:
+        lines.append(gettext("You are refunded %(amount)s, all you paid.", amount=money(refund)))
+    else:
+        lines.append(gettext("Nothing has been charged; its payment is stopped."))
+    if order.voucher_held:
+        lines.append(gettext("%(amount)s goes back on the care voucher.", amount=money(order.subsidy)))
+    yes, keep = (
+        (gettext("Yes, cancel it"), "ocancelok:" + argument),
+        (gettext("Keep it"), "order:" + argument),
+    )
+    return Reply("\n".join(lines), [[yes], [keep]])
+
+
+def cancel(turn: Turn, argument: str) -> Reply:
+    """The cancellation confirmed: commerce's rules (before the merchant accepts; refunded in full)."""
+    order = commerce.cancel_order(turn.resident, uuid_of(argument))
+    lines = [gettext("Cancelled: %(title)s ×%(quantity)s.", title=order.title, quantity=order.quantity)]
+    if order.refunded_fen:
+        lines.append(gettext("%(amount)s is on its way back to you.", amount=money(order.refunded)))
+    else:
+        lines.append(gettext("Nothing was charged."))
+    if order.subsidy_fen:
+        lines.append(gettext("%(amount)s is back on the care voucher.", amount=money(order.subsidy)))
+    return Reply("\n".join(lines), [[(gettext("My orders"), "orders:")]])
 
 
 def received(turn: Turn, argument: str) -> Reply:
@@ -264,9 +309,11 @@ FEATURE = Feature(
         "orders": my_orders,
         "order": show_order,
         "orderok": received,
+        "ocancel": ask_cancel,
+        "ocancelok": cancel,
     },
     steps={f"{FLOW}.near": nearby, f"{FLOW}.address": delivery_address},
-    help=lambda: gettext("/nearby community services near me, and order · /orders my orders"),
+    help=lambda: gettext("/nearby community services near me, and order · /orders my orders, cancel one"),
     menu=(lambda: gettext("Community services"), "near:"),
     opens={"commerce": "orders:"},
 )

@@ -23,7 +23,8 @@ from bots.telegram.registry import Feature
 from bots.telegram.replies import Reply, uuid_of
 
 NOTE = "telegram"  # what the alert's note says about where it was raised
-ETAS = (10, 20, 40)  # the minutes a guardian answering may choose
+ETAS = eldercare.ETA_CHOICES  # the minutes a guardian answering may choose (the SOS notice's buttons too)
+PER_ROW = 2
 
 
 def _buttons(alert=None) -> list:
@@ -83,12 +84,11 @@ def _calls_reply(calls: list) -> Reply:
             lines += _alert_lines(alert)
             continue
         lines.append(gettext("Nobody has answered yet. Can you go?"))
-        buttons.append(
-            [
-                (gettext("I am coming: %(minutes)s min", minutes=eta), f"sosack:{alert.id.hex}:{eta}")
-                for eta in ETAS
-            ]
-        )
+        choices = [
+            (gettext("I am coming: %(minutes)s min", minutes=eta), f"sosack:{alert.id.hex}:{eta}")
+            for eta in ETAS
+        ]
+        buttons += [choices[i : i + PER_ROW] for i in range(0, len(choices), PER_ROW)]
     return Reply("\n".join(lines), buttons)
 
 
@@ -120,10 +120,15 @@ def panel(turn: Turn, _arguments: str) -> Reply:
 
 
 def answer_call(turn: Turn, argument: str) -> Reply:
-    """I am coming: the guardian answers as themself (the first answer is kept; later ones are told who)."""
+    """I am coming: the guardian answers as themself (the first answer is kept; later ones are told who).
+
+    The minutes are one of the choices offered (``/care`` and the SOS notice's buttons); any other
+    number is a button no longer offered, and answers nothing.
+    """
     alert_hex, _, minutes = argument.partition(":")
-    eta = int(minutes) if minutes.isdigit() and int(minutes) in ETAS else ETAS[0]
-    alert = eldercare.acknowledge(turn.person, uuid_of(alert_hex), eta_minutes=eta)
+    if not minutes.isdigit() or int(minutes) not in ETAS:
+        return Reply(gettext("That button is no longer in use. Send /menu to start again."), ok=False)
+    alert = eldercare.acknowledge(turn.person, uuid_of(alert_hex), eta_minutes=int(minutes))
     return Reply(
         gettext(
             "Thank you. They are told you are coming in about %(minutes)s minutes; "

@@ -1,7 +1,9 @@
 """Parking (智慧停车): free spaces near a shared location, my stays and debts paid once, my violations.
 
 Plates are bound in a short conversation (the number, then the holder's name, which the vehicle
-registry confirms), and an unpaid fine is appealed in another (why, in a few words, then send).
+registry confirms), and an unpaid fine is appealed in another (why, in a few words, then send). A
+plate's frictionless pay is switched, and a plate unbound, after one more question; each button
+names the plate, which parking loads again as the acting resident (404 for anyone else's).
 """
 
 from __future__ import annotations
@@ -246,17 +248,105 @@ def pay(turn: Turn, argument: str) -> Reply:
 # --- plates -------------------------------------------------------------------------------------
 
 
+def _frictionless(plate) -> str:
+    return gettext("frictionless pay on") if plate.frictionless else gettext("frictionless pay off")
+
+
 def my_plates(turn: Turn, _argument: str) -> Reply:
-    """``/plates``: the plates bound to me (at most three), and a button to bind another."""
+    """``/plates``: the plates bound to me (at most three), each a button, and a button to bind another."""
     plates = parking.list_plates(turn.resident)
     if plates:
         lines = [gettext("Your plates:")]
-        for plate in plates:
-            pay = gettext("frictionless pay on") if plate.frictionless else gettext("frictionless pay off")
-            lines.append(f"• {plate.number} · {plate.holder_name_masked} · {pay}")
+        lines += [
+            f"• {plate.number} · {plate.holder_name_masked} · {_frictionless(plate)}" for plate in plates
+        ]
     else:
         lines = [gettext("No plate is bound to you yet. Bind one to see its stays and fines here.")]
-    return Reply("\n".join(lines), [[(gettext("Bind a plate"), "plateadd:")]])
+    buttons = [(f"{plate.number} · {_frictionless(plate)}", "plate:" + plate.id.hex) for plate in plates]
+    buttons.append((gettext("Bind a plate"), "plateadd:"))
+    return Reply("\n".join(lines), one_per_row(buttons))
+
+
+def show_plate(turn: Turn, argument: str) -> Reply:
+    """A plate button: the plate, its holder (masked) and frictionless pay; switch it, or unbind the plate."""
+    plate = parking.get_plate(turn.resident, uuid_of(argument))
+    lines = [
+        plate.number,
+        gettext("Holder: %(name)s", name=plate.holder_name_masked),
+        gettext("Frictionless pay (无感支付): on")
+        if plate.frictionless
+        else gettext("Frictionless pay (无感支付): off"),
+    ]
+    switch = (
+        gettext("Turn frictionless pay off") if plate.frictionless else gettext("Turn frictionless pay on")
+    )
+    buttons = [
+        (switch, f"pfric:{plate.id.hex}:{0 if plate.frictionless else 1}"),
+        (gettext("Unbind this plate"), "punbind:" + plate.id.hex),
+        (gettext("My plates"), "plates:"),
+    ]
+    return Reply("\n".join(lines), one_per_row(buttons))
+
+
+def _switch_wanted(argument: str) -> tuple[str, bool] | None:
+    plate_hex, _, wanted = argument.partition(":")
+    return (plate_hex, wanted == "1") if wanted in ("0", "1") else None
+
+
+def ask_frictionless(turn: Turn, argument: str) -> Reply:
+    """A Turn frictionless pay on/off button: say what it means for the plate, and ask once more."""
+    wanted = _switch_wanted(argument)
+    if wanted is None:
+        return _stale()
+    plate = parking.get_plate(turn.resident, uuid_of(wanted[0]))
+    if wanted[1]:
+        text = gettext(
+            "Turn frictionless pay on for %(plate)s? When it leaves a car park, the stay is charged to you "
+            "at once, without stopping to pay.",
+            plate=plate.number,
+        )
+        yes = gettext("Yes, turn it on")
+    else:
+        text = gettext(
+            "Turn frictionless pay off for %(plate)s? Its stays are then left for you to pay (/parking).",
+            plate=plate.number,
+        )
+        yes = gettext("Yes, turn it off")
+    return Reply(text, [[(yes, "pfricok:" + argument)], [(gettext("Cancel"), "plate:" + plate.id.hex)]])
+
+
+def switch_frictionless(turn: Turn, argument: str) -> Reply:
+    """The switch confirmed: frictionless pay on or off (pressing it again sets the same)."""
+    wanted = _switch_wanted(argument)
+    if wanted is None:
+        return _stale()
+    plate = parking.set_frictionless(turn.resident, uuid_of(wanted[0]), wanted[1])
+    if plate.frictionless:
+        text = gettext("Frictionless pay is on for %(plate)s.", plate=plate.number)
+    else:
+        text = gettext("Frictionless pay is off for %(plate)s.", plate=plate.number)
+    return Reply(text, [[(gettext("My plates"), "plates:")]])
+
+
+def ask_unbind(turn: Turn, argument: str) -> Reply:
+    """An Unbind this plate button: ask once more (the plate must be mine)."""
+    plate = parking.get_plate(turn.resident, uuid_of(argument))
+    text = gettext(
+        "Unbind %(plate)s? Its past stays and fines stay in your history; new ones will no longer come "
+        "to you, and its frictionless pay ends.",
+        plate=plate.number,
+    )
+    yes, keep = (
+        (gettext("Yes, unbind it"), "punbindok:" + argument),
+        (gettext("Keep it"), "plate:" + argument),
+    )
+    return Reply(text, [[yes], [keep]])
+
+
+def unbind(turn: Turn, argument: str) -> Reply:
+    """The unbinding confirmed: the plate is no longer mine (a second press: it is not found)."""
+    plate = parking.unbind_plate(turn.resident, uuid_of(argument))
+    return Reply(gettext("%(plate)s is unbound.", plate=plate.number), [[(gettext("My plates"), "plates:")]])
 
 
 def ask_plate(turn: Turn, _argument: str) -> Reply:
@@ -364,6 +454,11 @@ FEATURE = Feature(
         "ppay": confirm_payment,
         "ppayok": pay,
         "plates": my_plates,
+        "plate": show_plate,
+        "pfric": ask_frictionless,
+        "pfricok": switch_frictionless,
+        "punbind": ask_unbind,
+        "punbindok": unbind,
         "plateadd": ask_plate,
         "vapl": ask_appeal_kind,
         "vaplk": appeal_kind,
@@ -377,7 +472,7 @@ FEATURE = Feature(
     },
     help=lambda: gettext(
         "/parking my stays and what I owe, lots nearby · /violations my traffic fines, pay or appeal · "
-        "/plates bind a plate"
+        "/plates bind or unbind a plate, frictionless pay"
     ),
     menu=(lambda: gettext("Parking"), "parking:"),
     opens={"parking": "parking:"},
