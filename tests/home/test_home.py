@@ -7,6 +7,8 @@ from datetime import timedelta
 from app.core import clock
 from app.core.cards import card_sources
 from app.core.models import utcnow
+from app.home import services
+from app.home.schemas import HomeSchema
 from tests.bills import helpers as bills
 from tests.statements import Statements
 
@@ -66,6 +68,21 @@ def test_a_resident_with_something_everywhere_sees_each_card_once_in_order(clien
     assert titles["bills_overdue"] == "1 bill overdue" and titles["complaints_to_rate"] == "1 reply to rate"
     hant = home(client, auth(resident), **{"Accept-Language": "zh-Hant"})
     assert hant["mine"]["cards"][0]["title"] == "1 筆帳單已逾期"
+
+
+def test_the_home_is_written_as_its_documented_schema_dumps_it(app, client, auth, everything):
+    resident = everything["resident"]
+    headers = auth(resident, **{"Accept-Language": "en"})
+    opened = client.post("/api/v1/me/services/utility_bills/visits", headers=headers)
+    assert opened.status_code == 200, opened.get_json()
+    with clock.frozen(utcnow()):
+        answer = client.get("/api/v1/me/home", headers=headers)
+        with app.test_request_context(headers={"Accept-Language": "en"}):
+            documented = HomeSchema().dump(services.home_of(bills.person_actor(resident)))
+            expected = app.json.response(documented).get_data(as_text=True)
+    body = answer.get_json()
+    assert body["shortcuts"][0]["my_last_used_at"] and body["on_behalf"][0]["cards"]  # every part present
+    assert answer.get_data(as_text=True) == expected  # the same JSON, key for key and in order
 
 
 def test_the_elder_s_access_log_has_the_guardian_s_looks_once_an_hour(client, auth, everything):
