@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import weakref
@@ -65,9 +66,19 @@ def _begin_before_writing(conn, _cursor, statement, _parameters, _context, _exec
     dbapi_connection = conn.connection.dbapi_connection
     if not dbapi_connection.autocommit:
         return  # the transaction has begun
-    if _PLAIN_SELECT.match(statement) and not _OPENS_A_TRANSACTION.search(statement):
+    if _reads_only(statement):
         return
     dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
+
+
+@functools.lru_cache(maxsize=1024)
+def _reads_only(statement: str) -> bool:
+    """A plain ``SELECT`` that opens no transaction; kept per statement text.
+
+    The search runs over the whole text: 0.3 ms for the home's gathered statement (10 KB) on every
+    visit, and the same few hundred statements are what a worker runs all day.
+    """
+    return bool(_PLAIN_SELECT.match(statement)) and not _OPENS_A_TRANSACTION.search(statement)
 
 
 class RoutingSession(FlaskSession):
