@@ -148,14 +148,31 @@ _SHARED_PARAMS = ("person_id", "now")
 
 
 def _renamed(statement, prefix: str):
-    """``statement`` with its bound names prefixed, but ``person_id`` and ``now`` (shared by all)."""
-    from sqlalchemy import bindparam
-    from sqlalchemy.sql import visitors
-    from sqlalchemy.sql.elements import BindParameter
+    """``statement`` with its bound names prefixed, but ``person_id`` and ``now`` (shared by all).
+
+    An ``IN`` of fixed values (``status.in_([...])``) becomes an ``IN`` of one bound value each:
+    SQLAlchemy renders an expanding ``IN`` again at every execution (of the whole statement's text),
+    the plain one once, when it compiles the statement.
+    """
+    from sqlalchemy import bindparam, literal
+    from sqlalchemy.sql import operators, visitors
+    from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
     def replace(element):
         if isinstance(element, BindParameter) and not element.unique and element.key not in _SHARED_PARAMS:
             return bindparam(prefix + element.key, type_=element.type)
+        if (
+            isinstance(element, BinaryExpression)
+            and element.operator in (operators.in_op, operators.not_in_op)
+            and isinstance(element.right, BindParameter)
+            and element.right.expanding
+            and element.right.unique
+            and element.right.callable is None
+            and element.right.value
+        ):
+            values = [literal(value, type_=element.right.type) for value in element.right.value]
+            left = element.left
+            return left.in_(values) if element.operator is operators.in_op else left.not_in(values)
         return None
 
     return visitors.replacement_traverse(statement, {}, replace)
@@ -203,7 +220,12 @@ def gather(providers: list[Callable], person_id: uuid.UUID, now: datetime) -> li
         values: dict = {"person_id": person_id, "now": now}
         for prefix, query, _, _ in built.slices:
             values.update({prefix + k: v for k, v in (query.params(now) if query.params else {}).items()})
-        row = tuple(db.session.execute(built.statement, values).one())
+        # Through the session's connection for the statement (the bind the session would pick, a
+        # replica included): the statement's columns are plain values, and the ORM's result set-up
+        # for its fifty-odd columns cost the worker more than the row itself.
+        statement = built.statement
+        connection = db.session.connection(bind_arguments={"clause": statement})
+        row = tuple(connection.execute(statement, values).one())
         for _, query, start, end in built.slices:
             cards.extend(query.build(row[start:end], person_id, now))
     for provider in providers:

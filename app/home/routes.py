@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask import jsonify
+
 from app.core.api import ApiBlueprint, current_actor, optional_actor
 from app.home import services
-from app.home.schemas import HomeSchema, ServiceDirectorySchema, ServiceQuerySchema, ServiceSchema
+from app.home.schemas import HomeSchema, ServiceDirectorySchema, ServiceQuerySchema, ServiceSchema, home_view
 
 blp = ApiBlueprint("home", __name__, description="One door (一网通办): the service directory and my home")
 
@@ -39,4 +41,4 @@ def home():
     cards within the mandate's scopes (each look is written to their access log). With
     ``X-On-Behalf-Of``, only that person's section. An empty home is a home with no cards.
     """
-    return services.home_of(current_actor())
+    return jsonify(home_view(services.home_of(current_actor())))  # what HomeSchema documents

@@ -104,7 +104,11 @@ class HomeSectionSchema(ma.Schema):
 
 
 class HomeSchema(ma.Schema):
-    """The home: my cards, my shortcuts, and the cards of those I act for."""
+    """The home: my cards, my shortcuts, and the cards of those I act for.
+
+    It documents the answer; :func:`home_view` writes it (what ``HomeSchema().dump`` gives, without
+    a schema instance per card and field on every visit of the app).
+    """
 
     generated_at = ma.fields.DateTime(dump_only=True)
     mine = ma.fields.Nested(HomeSectionSchema, dump_only=True, allow_none=True)
@@ -114,3 +118,70 @@ class HomeSchema(ma.Schema):
         dump_only=True,
         metadata={"description": "A section for each person whose mandate I hold, within its scopes"},
     )
+
+
+# --- the home's answer, written by plain functions ---------------------------------------------------
+# The home is read every time the app opens, and dumping its twenty-odd cards and eight shortcuts
+# through the schemas above cost the worker more than building them. These functions write the
+# same JSON, key for key and in the schemas' order; tests/home/test_home.py checks them against
+# ``HomeSchema().dump`` of a home with a card from every domain, an elder's section and shortcuts.
+
+
+def _moment(value):
+    return None if value is None else value.isoformat()
+
+
+def card_view(card) -> dict:
+    """What ``HomeCardSchema().dump(card)`` gives."""
+    amount = card.amount
+    return {
+        "domain": card.domain,
+        "kind": card.kind,
+        "urgency": card.urgency.name.lower(),
+        "title": str(card.title),
+        "body": str(card.body),
+        "count": int(card.count),
+        "due_at": _moment(card.due_at),
+        "amount": None if amount is None else {"amount_fen": int(amount.fen), "currency": amount.currency},
+        "target": card.target,
+    }
+
+
+def section_view(section) -> dict:
+    """What ``HomeSectionSchema().dump(section)`` gives."""
+    return {
+        "person_id": str(section.person_id),
+        "display_name": section.display_name,
+        "scopes": [str(scope) for scope in section.scopes],
+        "cards": [card_view(card) for card in section.cards],
+    }
+
+
+def service_view(service: dict) -> dict:
+    """What ``ServiceSchema().dump(service)`` gives, for an entry of the directory."""
+    category = service["category"]
+    return {
+        "code": service["code"],
+        "name": service["name"],
+        "description": service["description"],
+        "category": {"code": category["code"], "name": category["name"]},
+        "keywords": list(service["keywords"]),
+        "provider": service["provider"],
+        "real_name_required": bool(service["real_name_required"]),
+        "domain": service["domain"],
+        "target": service["target"],
+        "popularity": int(service["popularity"]),
+        "my_visits": int(service["my_visits"]),
+        "my_last_used_at": _moment(service["my_last_used_at"]),
+    }
+
+
+def home_view(home: dict) -> dict:
+    """What ``HomeSchema().dump(home)`` gives."""
+    mine = home["mine"]
+    return {
+        "generated_at": _moment(home["generated_at"]),
+        "mine": None if mine is None else section_view(mine),
+        "shortcuts": [service_view(service) for service in home["shortcuts"]],
+        "on_behalf": [section_view(section) for section in home["on_behalf"]],
+    }

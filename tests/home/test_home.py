@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import event
+
+from app import extensions
 from app.core import clock
 from app.core.cards import card_sources
 from app.core.models import utcnow
+from app.home import services
+from app.home.schemas import HomeSchema
 from tests.bills import helpers as bills
 from tests.statements import Statements
 
@@ -66,6 +72,45 @@ def test_a_resident_with_something_everywhere_sees_each_card_once_in_order(clien
     assert titles["bills_overdue"] == "1 bill overdue" and titles["complaints_to_rate"] == "1 reply to rate"
     hant = home(client, auth(resident), **{"Accept-Language": "zh-Hant"})
     assert hant["mine"]["cards"][0]["title"] == "1 筆帳單已逾期"
+
+
+def test_the_home_is_written_as_its_documented_schema_dumps_it(app, client, auth, everything):
+    resident = everything["resident"]
+    headers = auth(resident, **{"Accept-Language": "en"})
+    opened = client.post("/api/v1/me/services/utility_bills/visits", headers=headers)
+    assert opened.status_code == 200, opened.get_json()
+    with clock.frozen(utcnow()):
+        answer = client.get("/api/v1/me/home", headers=headers)
+        with app.test_request_context(headers={"Accept-Language": "en"}):
+            documented = HomeSchema().dump(services.home_of(bills.person_actor(resident)))
+            expected = app.json.response(documented).get_data(as_text=True)
+    body = answer.get_json()
+    assert body["shortcuts"][0]["my_last_used_at"] and body["on_behalf"][0]["cards"]  # every part present
+    assert answer.get_data(as_text=True) == expected  # the same JSON, key for key and in order
+
+
+def test_psycopg_keeps_the_home_s_statements_converted(client, auth, everything):
+    engine = extensions.db.engine
+    if engine.dialect.driver != "psycopg":
+        pytest.skip("PostgreSQL through psycopg only")
+    from psycopg import _queries
+
+    assert _queries.MAX_CACHED_STATEMENT_LENGTH >= extensions.LONGEST_CACHED_STATEMENT
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= extensions.MOST_CACHED_PARAMETERS
+    seen = []
+
+    def note(_connection, _cursor, statement, parameters, *_):
+        seen.append((statement, parameters or ()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        home(client, auth(everything["resident"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert max(len(statement) for statement, _ in seen) > 4096  # the resident's gathered statement
+    for statement, parameters in seen:  # else psycopg works each out again on every visit
+        assert len(statement.encode()) <= extensions.LONGEST_CACHED_STATEMENT, statement[:200]
+        assert len(parameters) <= extensions.MOST_CACHED_PARAMETERS, statement[:200]
 
 
 def test_the_elder_s_access_log_has_the_guardian_s_looks_once_an_hour(client, auth, everything):
