@@ -24,6 +24,7 @@ from app.core.views import WithFacts, with_facts
 from app.extensions import db
 from app.transit.fares import fare_table  # noqa: F401
 from app.transit.models import PaymentState, Tap, TransitLine, Trip, TripStatus
+from app.transit.services import network
 from app.transit.services.concessions import (  # noqa: F401
     MyConcessions,
     attest_student,
@@ -63,10 +64,12 @@ SCOPE = MandateScope.TRANSIT
 def list_trips(actor: Actor, *, cursor: str | None, limit: int, status: str | None = None) -> Page:
     """The rider's trips, newest first (by status when given)."""
     person_id = access.list_owner(actor, SCOPE, "transit_trip")
-    stmt = db.select(Trip).where(Trip.person_id == person_id)
+    stmt = db.select(Trip).where(Trip.person_id == person_id).options(*network.UNJOINED)
     if status:
         stmt = stmt.where(Trip.status == status)
-    return paginate(stmt, Trip.id, cursor=cursor, limit=limit)
+    page = paginate(stmt, Trip.id, cursor=cursor, limit=limit)
+    page.items = network.trip_views(page.items)
+    return page
 
 
 def get_trip(actor: Actor, trip_id: uuid.UUID) -> Trip:

@@ -14,6 +14,7 @@ import uuid
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defaultload
 
 from app.complaints import services as complaints
 from app.core import access, audit
@@ -26,11 +27,13 @@ from app.core.models import utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_for, require_scope
+from app.core.views import with_facts
 from app.extensions import db
 from app.payments import services as payments
 from app.transit import notices, policies
 from app.transit.errors import FareDisputeDecided, FareDisputeExists, FareNotDisputable
 from app.transit.models import DisputeStatus, FareDispute, PaymentState, Trip
+from app.transit.services import network
 
 SCOPE = MandateScope.TRANSIT
 COMPLAINT_CATEGORY = "0405"  # 12345 category 公交地铁票价: a fare the rider says is wrong
@@ -61,8 +64,8 @@ def raise_dispute(
 def list_disputes(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     """The rider's fare disputes, newest first."""
     person_id = access.list_owner(actor, SCOPE, "transit_fare_dispute")
-    stmt = db.select(FareDispute).where(FareDispute.person_id == person_id)
-    return paginate(stmt, FareDispute.id, cursor=cursor, limit=limit)
+    stmt = db.select(FareDispute).where(FareDispute.person_id == person_id).options(*_UNJOINED)
+    return _with_trips(paginate(stmt, FareDispute.id, cursor=cursor, limit=limit))
 
 
 def get_dispute(actor: Actor, dispute_id: uuid.UUID) -> FareDispute:
@@ -75,12 +78,22 @@ def get_dispute(actor: Actor, dispute_id: uuid.UUID) -> FareDispute:
 def disputes_to_review(actor: Actor, *, status: str | None, cursor: str | None, limit: int) -> Page:
     """The clearing house's queue, oldest first (each dispute shown is written to its rider's log)."""
     require_scope(actor, policies.DISPUTE_SCOPE)
-    stmt = db.select(FareDispute)
+    stmt = db.select(FareDispute).options(*_UNJOINED)
     if status is not None:
         stmt = stmt.where(FareDispute.status == status)
     page = paginate(stmt, FareDispute.id, cursor=cursor, limit=limit, newest_first=False)
     for dispute in page.items:
         audit.record(actor, dispute.person_id, AuditAction.READ, "transit_fare_dispute", dispute.id)
+    return _with_trips(page)
+
+
+# a page of disputes joins each one's trip, and names the trip's line and stations from the network
+_UNJOINED = tuple(defaultload(FareDispute.trip).options(option) for option in network.UNJOINED)
+
+
+def _with_trips(page: Page) -> Page:
+    known = network.trip_views([dispute.trip for dispute in page.items])
+    page.items = [with_facts(dispute, trip=trip) for dispute, trip in zip(page.items, known, strict=True)]
     return page
 
 
