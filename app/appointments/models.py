@@ -164,6 +164,7 @@ class Appointment(IdMixin, db.Model):
         Index("ix_appointments_person", "person_id", "id"),
         Index("ix_appointments_person_start", "person_id", "starts_at"),
         Index("ix_appointments_service_day", "service_id", "local_date", "queue_number"),
+        Index("ix_appointments_provider_day", "provider_id", "local_date", "id"),  # a desk's day: one range
         Index(
             "uq_appointments_active_seat",
             "slot_id",
@@ -178,7 +179,7 @@ class Appointment(IdMixin, db.Model):
     booked_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a guardian under a mandate
     slot_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_slots.id"), index=True)
     service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_services.id"))
-    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_providers.id"), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_providers.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date)

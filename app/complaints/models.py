@@ -71,7 +71,11 @@ class Complaint(IdMixin, db.Model):
 
     __tablename__ = "complaints"
     # A period's complaints (metrics, the routing dry run) read as one range, in chunks by (created_at, id).
-    __table_args__ = (Index("ix_complaints_created_at_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_complaints_created_at_id", "created_at", "id"),
+        # a department's work list, newest first: one range of it (complaint_assists' for what it assists)
+        Index("ix_complaints_lead_department_id_id", "lead_department_id", "id"),
+    )
 
     tracking_number: Mapped[str] = mapped_column(String(24), unique=True)
     channel: Mapped[str] = mapped_column(String(12))  # app | hotline | telegram | open311
@@ -97,9 +101,7 @@ class Complaint(IdMixin, db.Model):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lead_department_id: Mapped[uuid.UUID | None] = mapped_column(
-        Uuid, ForeignKey("departments.id"), index=True
-    )
+    lead_department_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("departments.id"))
     routing_rule_number: Mapped[int | None] = mapped_column(Integer)
     # Why it went where it went, as data: {"rule": n, "rule_name", "matched": [[kind, value]], "department"}
     # or {"queue": "dispatcher"}; put into words for the reader (texts.routing_explanation).
@@ -170,7 +172,10 @@ class ComplaintAssist(IdMixin, db.Model):
     """A department assisting the lead department on a complaint."""
 
     __tablename__ = "complaint_assists"
-    __table_args__ = (UniqueConstraint("complaint_id", "department_id"),)
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "department_id"),
+        Index("ix_complaint_assists_department_id_complaint_id", "department_id", "complaint_id"),
+    )
 
     complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
     department_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("departments.id"))
@@ -244,6 +249,7 @@ class DeadlineExtension(IdMixin, db.Model):
     """A department's request for more time, approved or refused by a supervisor."""
 
     __tablename__ = "complaint_extensions"
+    __table_args__ = (Index("ix_complaint_extensions_status_id", "status", "id"),)  # the supervisor's queue
 
     complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaints.id"), index=True)
     requested_by_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))

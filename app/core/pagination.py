@@ -11,7 +11,7 @@ from typing import Any
 import marshmallow as ma
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select
+from sqlalchemy import Select, select, union_all
 
 from app.core.errors import ValidationFailed
 from app.core.validation import Range
@@ -58,15 +58,40 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 def paginate(stmt: Select, id_column, *, cursor: str | None, limit: int, newest_first: bool = True) -> Page:
     """Run ``stmt`` one page at a time, keyed on a UUIDv7 id column."""
-    if cursor:
-        last = decode_cursor(cursor)
-        stmt = stmt.where(id_column < last if newest_first else id_column > last)
-    stmt = stmt.order_by(id_column.desc() if newest_first else id_column.asc()).limit(limit + 1)
-    rows = list(db.session.scalars(stmt))
+    rows = list(db.session.scalars(_one_page(stmt, id_column, cursor, limit, newest_first)))
     has_more = len(rows) > limit
     items = rows[:limit]
     next_cursor = encode_cursor(items[-1].id) if has_more and items else None
     return Page(items=items, next_cursor=next_cursor, limit=limit)
+
+
+def paginate_any(
+    stmt: Select,
+    id_column,
+    branches: list[Select],
+    *,
+    cursor: str | None,
+    limit: int,
+    newest_first: bool = True,
+) -> Page:
+    """``stmt`` a page at a time, kept to the ids any of ``branches`` (each one id column) selects.
+
+    Each branch is cut to one page by its own keyset range before the union, so a page costs one page
+    per branch, each an index range, where an ``OR`` across them would walk the whole table.
+    """
+    ranged = []
+    for branch in branches:
+        page = _one_page(branch, branch.selected_columns[0], cursor, limit, newest_first).subquery()
+        ranged.append(select(*page.c))
+    stmt = stmt.where(id_column.in_(union_all(*ranged)))
+    return paginate(stmt, id_column, cursor=cursor, limit=limit, newest_first=newest_first)
+
+
+def _one_page(stmt: Select, id_column, cursor: str | None, limit: int, newest_first: bool) -> Select:
+    if cursor:
+        last = decode_cursor(cursor)
+        stmt = stmt.where(id_column < last if newest_first else id_column > last)
+    return stmt.order_by(id_column.desc() if newest_first else id_column.asc()).limit(limit + 1)
 
 
 _PAGE_SCHEMAS: dict[type, type[ma.Schema]] = {}

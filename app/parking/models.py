@@ -498,7 +498,8 @@ class ParkingDispute(IdMixin, DisputeMixin, db.Model):
     """A driver's dispute of one stay; the operator answers by a deadline (a new fee), else 12345."""
 
     __tablename__ = "parking_disputes"
-    __table_args__ = (Index("ix_parking_disputes_operator_status", "operator_client_id", "status"),)
+    # the operator's queue by status, oldest first: one range of it
+    __table_args__ = (Index("ix_parking_disputes_operator_status_id", "operator_client_id", "status", "id"),)
 
     session_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_sessions.id"), unique=True)
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
@@ -531,7 +532,10 @@ class ViolationDispute(IdMixin, DisputeMixin, db.Model):
     """
 
     __tablename__ = "traffic_violation_disputes"
-    __table_args__ = (Index("ix_traffic_violation_disputes_police_status", "police_client_id", "status"),)
+    # the police's queue by status, oldest first: one range of it
+    __table_args__ = (
+        Index("ix_traffic_violation_disputes_police_status_id", "police_client_id", "status", "id"),
+    )
 
     violation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("traffic_violations.id"), unique=True)
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)

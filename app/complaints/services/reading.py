@@ -32,7 +32,7 @@ from app.core.audit import AuditAction
 from app.core.cards import Card, Urgency, folded
 from app.core.errors import NotFound
 from app.core.models import UTCDateTime, utcnow
-from app.core.pagination import Page, paginate
+from app.core.pagination import Page, paginate, paginate_any
 from app.core.policy import require_role
 from app.core.views import WithFacts, with_facts
 from app.extensions import db
@@ -122,24 +122,30 @@ def staff_queue(
 ) -> Page:
     """Work lists: the dispatcher queue (status=submitted), a department's work, overdue items."""
     require_role(actor, *STAFF_READERS, Role.DEPARTMENT_HANDLER)
-    stmt = db.select(Complaint).where(Complaint.merged_into_id.is_(None)).options(*LIST_LOADING)
-    if not actor.has_role(*STAFF_READERS):
-        mine = list(actor.department_ids)
-        assisted = db.select(ComplaintAssist.complaint_id).where(ComplaintAssist.department_id.in_(mine))
-        stmt = stmt.where(or_(Complaint.lead_department_id.in_(mine), Complaint.id.in_(assisted)))
+    shown = [Complaint.merged_into_id.is_(None)]
     if status:
-        stmt = stmt.where(Complaint.status == status)
+        shown.append(Complaint.status == status)
     if department_id:
-        stmt = stmt.where(Complaint.lead_department_id == department_id)
+        shown.append(Complaint.lead_department_id == department_id)
     if overdue:
         now = utcnow()
-        stmt = stmt.where(
+        shown.append(
             or_(
                 (Complaint.status == SUBMITTED) & (Complaint.dispatch_due < now),
                 (Complaint.status.in_((DISPATCHED, ACCEPTED, IN_PROGRESS))) & (Complaint.feedback_due < now),
             )
         )
-    return page_of_views(paginate(stmt, Complaint.id, cursor=cursor, limit=limit))
+    stmt = db.select(Complaint).where(*shown).options(*LIST_LOADING)
+    if actor.has_role(*STAFF_READERS):
+        return page_of_views(paginate(stmt, Complaint.id, cursor=cursor, limit=limit))
+    mine = list(actor.department_ids)  # a handler: what my departments lead, and what they assist on
+    led = db.select(Complaint.id).where(Complaint.lead_department_id.in_(mine), *shown)
+    assisted = (
+        db.select(ComplaintAssist.complaint_id)
+        .join(Complaint, Complaint.id == ComplaintAssist.complaint_id)
+        .where(ComplaintAssist.department_id.in_(mine), *shown)
+    )
+    return page_of_views(paginate_any(stmt, Complaint.id, [led, assisted], cursor=cursor, limit=limit))
 
 
 def followers_of(complaint: Complaint) -> list[uuid.UUID]:
