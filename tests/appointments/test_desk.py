@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.core import clock
 from tests.appointments import helpers
 from tests.appointments.helpers import THURSDAY, at
+from tests.statements import Statements
 
 BOOK = "/api/v1/appointments"
 INSTITUTION = "/api/v1/appointments/institution"
@@ -84,3 +85,20 @@ def test_another_hospital_and_residents_reach_no_desk(client, auth, make_person,
         assert resident_list.status_code == 403
         mine = client.get(f"{BOOK}/{bookings[0]}", headers=auth(people[0])).get_json()
         assert mine["status"] == "booked"
+
+
+def test_a_desk_day_costs_the_same_statements_for_one_booking_as_for_two(client, auth, make_person, hospital):
+    provider, _, _, _ = _booked(client, auth, make_person)
+    counts = []
+    with clock.frozen(at(THURSDAY, "08:20")):
+        hospital = helpers.hospital_headers(client)
+        for limit in (1, 2):
+            path = f"{INSTITUTION}/providers/{provider.id}/appointments?limit={limit}"
+            client.get(path, headers=hospital)  # warm: the token's key
+            with Statements() as seen:
+                day = client.get(path, headers=hospital)
+            assert day.status_code == 200, day.get_json()
+            counts.append((len(day.get_json()["items"]), seen.count))
+    (one, for_one), (two, for_two) = counts
+    assert (one, two) == (1, 2)
+    assert for_two == for_one  # the residents' names in one statement, not one each

@@ -136,8 +136,9 @@ def desk_day(
         stmt = stmt.where(Appointment.status == status)
     page = paginate(stmt, Appointment.id, cursor=cursor, limit=limit, newest_first=False)
     views = []
+    people = identity.people_by_id(item.person_id for item in page.items)  # one statement for the page
     for item in page.items:
-        person = identity.get_person(item.person_id)
+        person = people[item.person_id]
         audit.record(actor, item.person_id, AuditAction.READ, "appointment", item.id, "the day at the desk")
         name = mask_name(person.legal_name or person.display_name)
         views.append(with_facts(item, service=item.slot.service, resident_name=name))

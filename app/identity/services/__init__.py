@@ -75,6 +75,7 @@ from app.identity.services.people import (  # noqa: F401
     my_profile_view,
     national_id_hash_of,
     national_id_hash_statement,
+    people_by_id,
     people_by_national_id_hash,
     people_with_role,
     person_by_phone,
