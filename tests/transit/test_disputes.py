@@ -15,6 +15,7 @@ from app.payments import sandbox
 from app.payments.models import PaymentRefund
 from app.transit import services
 from tests.eldercare.helpers import national_id
+from tests.statements import Statements
 from tests.transit import helpers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -107,8 +108,11 @@ def test_a_disputed_fare_is_refunded_once_and_the_rider_told(client, scanner, re
         assert twice.status_code == 409 and twice.get_json()["code"] == "fare-dispute-exists"
 
         clearing = helpers.institution(client, helpers.CLEARING, "transit_clearing")
-        queue = client.get("/api/v1/transit/clearing/disputes?status=open", headers=clearing).get_json()
+        with Statements() as seen:
+            queue = client.get("/api/v1/transit/clearing/disputes?status=open", headers=clearing).get_json()
         assert [item["id"] for item in queue["items"]] == [dispute["id"]]
+        assert queue["items"][0]["trip"]["entry_station"]["name"] == "窦官"  # named from the network
+        assert not [s for s in seen.seen if "transit_stations" in s or "transit_lines" in s], seen.seen
         decision = {
             "accepted": True,
             "answer": "核实出站记录缺失，按北京路站收费。",
