@@ -1,18 +1,23 @@
-"""A resident's lists at 10k and at 1M rows: does each page stay flat as its table grows? (PostgreSQL)
+"""Every list at 10k and at 1M rows: does each page stay flat as its table grows? (PostgreSQL)
 
 ``python -m bench.lists --database-url postgresql+psycopg://postgres@127.0.0.1:5432/yimatong_bench_lists``
-migrates and seeds that database (its tables are dropped first) and gives the home bench's resident
-(``bench/home.py``: a row in every domain) and the demo resident their own rows. Then, for each list
-in :data:`LISTS` (``--lists`` picks some) and each size (10,000 and 1,000,000 by default; ``--sizes``),
-it fills the list's table with OTHER people's rows up to that many — one ``INSERT ... SELECT`` over
-``generate_series`` cloning the resident's own row with a new id, a new owner (one of 500 filler
-people, or an account, plate or insured person nobody here has) and fresh values for the columns a
-unique constraint holds — runs ``ANALYZE``, and reads the resident's first page (``limit=20``)
-in-process (the app's test client, no HTTP server: the figure is the app and the database) after a
-warm-up, in five rounds. It checks that the page holds as many items as before the fill (the
-resident's own, and nobody else's), prints p50 (of every request) and CPU per request (the best
-round's mean: a shared machine only adds to it) at each size and their ratios (target ≤ 1.3), and
-the plan PostgreSQL chose at the largest size for the page's query (caught with a
+runs two tables, each on the database freshly migrated and seeded (its tables are dropped first):
+:data:`LISTS`, a resident's lists, and :data:`STAFF_LISTS`, what hotline staff, a department, a parking
+operator, the traffic police, a merchant, a provider's desk, the community worker and a care provider
+page through (``--tables`` picks one, ``--lists`` some entries). The seed gives the home bench's resident
+(``bench/home.py``: a row in every domain) and the demo resident their own rows, and for the staff
+table :func:`seed_staff` adds what those readers see. Then, for each entry and each size (10,000 and
+1,000,000 by default; ``--sizes``), it fills the list's table with rows the page must not show up to
+that many — one ``INSERT ... SELECT`` over ``generate_series`` cloning the reader's own row with a new
+id, a new owner (one of 500 filler people, or an account, plate, insured person, department, operator
+or merchant nobody here reads as) or a finished state, and fresh values for the columns a unique
+constraint holds — runs ``VACUUM (ANALYZE)`` (so autovacuum does not start on them mid-measurement), and
+reads the first page (``limit=20``) in-process (the app's test client, no HTTP server: the figure is the
+app and the database) after a warm-up, in five rounds.
+Entries sharing one clone are measured on the same fill. It checks that the page holds as many items
+as before the fill (the reader's own, and nobody else's), prints p50 (of every request) and CPU per
+request (the best round's mean: a shared machine only adds to it) at each size and their ratios
+(target ≤ 1.3), and the plan PostgreSQL chose at the largest size for the page's query (caught with a
 ``before_cursor_execute`` hook), with a verdict: ``index`` unless the plan scans the table or
 filters away more than a thousand rows.
 """
@@ -20,12 +25,15 @@ filters away more than a thousand rows.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench import home
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_RESIDENT = "+8613800000001"
@@ -52,8 +60,16 @@ class ListBench:
     path: str  # the resident's first page
     clone: Clone
     before: tuple[Clone, ...] = ()  # rows each clone refers to, made first with the same g
-    who: str = "resident"  # or "elder" (bench/home.py's), or "demo" (the demo resident)
+    who: str = "resident"  # who reads the page: a key of READERS
     once: tuple[Clone, ...] = ()  # made once, 500 rows (g = 1..500), before the first fill
+    anchor: str = ""  # whose person id :me is in the templates (a person reader's own by default)
+    params: dict[str, str] = field(default_factory=dict)  # {name} in the path: SQL over :me, one value
+    after: str = ""  # SQL run after each fill, with :first and :last (the fill's row numbers)
+    after_table: str = ""  # the table ``after`` writes, analysed with the others
+
+    def me(self) -> str:
+        """Whose person id :me is."""
+        return self.anchor or self.who
 
     def fill_sql(self, clone: Clone, columns: list[str], first: int, last: int) -> str:
         values = {"id": "gen_random_uuid()", "created_at": NEWER, **clone.overrides}
@@ -119,6 +135,13 @@ LISTS: tuple[ListBench, ...] = (
                 "id": _uuid("bench-complaint"),
             },
         ),  # fmt: skip
+        after=(
+            "INSERT INTO complaint_subscriptions (id, created_at, complaint_id, person_id) "
+            "SELECT gen_random_uuid(), c.created_at, c.id, c.reporter_id FROM complaints c "
+            "WHERE c.tracking_number BETWEEN 'BENCH' || lpad(CAST(:first AS text), 12, '0') "
+            "AND 'BENCH' || lpad(CAST(:last AS text), 12, '0')"
+        ),  # the list reads a person's subscriptions: one per clone
+        after_table="complaint_subscriptions",
     ),
     ListBench(
         "parking stays",
@@ -192,7 +215,258 @@ LISTS: tuple[ListBench, ...] = (
             ),  # fmt: skip
         ),
     ),
+    ListBench(
+        "city-code scans",
+        "/api/v1/me/citycode/scans?limit=20",
+        Clone("citycode_scans", "person_id = :me", {"person_id": OTHER, "jti": "'bench-' || g"}),
+    ),
 )
+
+
+# --- the lists staff, institutions and merchants page through ------------------------------------------
+# The reader's own rows are made by seed_staff() through the services; the fill is rows the page must
+# not show: another department's, operator's, police client's, provider's or merchant's, or the reader's
+# own in a finished state (half and half where the list is a queue by status).
+OTHER_DEPARTMENT = (
+    "(SELECT d.id FROM departments d WHERE d.id <> t.lead_department_id ORDER BY d.code LIMIT 1 OFFSET g % 5)"
+)
+OTHER_MERCHANT = (
+    "(SELECT m.id FROM commerce_merchants m WHERE m.id <> t.merchant_id ORDER BY m.id LIMIT 1 OFFSET g % 4)"
+)
+
+
+def _half(other: str, mine: str) -> str:
+    """Every other row ``other``, the rest ``mine``."""
+    return f"CASE WHEN g % 2 = 0 THEN {other} ELSE {mine} END"
+
+
+STAFF_COMPLAINT = Clone(
+    "complaints",
+    "reporter_id = :me AND status = 'dispatched'",
+    {
+        "reporter_id": OTHER,
+        "tracking_number": "'STAFF' || lpad(g::text, 12, '0')",
+        "lead_department_id": OTHER_DEPARTMENT,
+        "status": "'resolved'",
+    },
+)
+
+STAFF_LISTS: tuple[ListBench, ...] = (
+    ListBench(
+        "hotline queue (dispatcher, dispatched)",
+        "/api/v1/staff/complaints?status=dispatched&limit=20",
+        STAFF_COMPLAINT,
+        who="dispatcher",
+        anchor="resident",
+    ),
+    ListBench(
+        "department work list (handler)",
+        "/api/v1/staff/complaints?limit=20",
+        STAFF_COMPLAINT,
+        who="handler",
+        anchor="resident",
+    ),
+    ListBench(
+        "deadline extensions (supervisor)",
+        "/api/v1/staff/complaints/extensions?limit=20",
+        Clone("complaint_extensions", "status = 'pending'", {"status": "'approved'"}),
+        who="supervisor",
+        anchor="resident",
+    ),
+    ListBench(
+        "operator anomalies",
+        "/api/v1/operator/anomalies?status=open&limit=20",
+        Clone("parking_anomalies", "status = 'open'", {"status": "'resolved'"}),
+        who="operator",
+        anchor="resident",
+    ),
+    ListBench(
+        "operator disputes",
+        "/api/v1/operator/disputes?status=open&limit=20",
+        Clone(
+            "parking_disputes",
+            "person_id = :me",
+            {
+                "session_id": _uuid("bench-stay"),
+                "person_id": OTHER,
+                "operator_client_id": _half("'bench-operator-' || (g % 50)", "t.operator_client_id"),
+                "status": _half("t.status", "'rejected'"),
+            },
+        ),  # fmt: skip
+        before=(
+            Clone(
+                "parking_sessions",
+                "id IN (SELECT session_id FROM parking_disputes WHERE person_id = :me)",
+                {
+                    "id": _uuid("bench-stay"),
+                    "person_id": OTHER,
+                    "plate": "'贵Z' || lpad((g % 100000)::text, 5, '0')",
+                },
+            ),
+        ),
+        who="operator",
+        anchor="resident",
+    ),
+    ListBench(
+        "police appeals",
+        "/api/v1/police/appeals?status=open&limit=20",
+        Clone(
+            "traffic_violation_disputes",
+            "person_id = :me",
+            {
+                "violation_id": _uuid("bench-fine"),
+                "person_id": OTHER,
+                "police_client_id": _half("'bench-police-' || (g % 20)", "t.police_client_id"),
+                "status": _half("t.status", "'rejected'"),
+            },
+        ),  # fmt: skip
+        before=(
+            Clone(
+                "traffic_violations",
+                "id IN (SELECT violation_id FROM traffic_violation_disputes WHERE person_id = :me)",
+                {
+                    "id": _uuid("bench-fine"),
+                    "reference": "'BENCH-' || g",
+                    "plate": "'贵Z' || lpad((g % 100000)::text, 5, '0')",
+                },
+            ),  # fmt: skip
+        ),
+        who="police",
+        anchor="resident",
+    ),
+    ListBench(
+        "merchant orders",
+        "/api/v1/merchant/merchants/{merchant}/orders?limit=20",
+        Clone(
+            "commerce_orders",
+            "person_id = :me",
+            {"person_id": OTHER, "placed_by_id": OTHER, "merchant_id": OTHER_MERCHANT},
+        ),
+        who="shopkeeper",
+        anchor="resident",
+        params={"merchant": "SELECT merchant_id FROM commerce_orders WHERE person_id = :me LIMIT 1"},
+    ),
+    ListBench(
+        "provider's day (appointments desk)",
+        "/api/v1/appointments/institution/providers/{provider}/appointments?date={day}&limit=20",
+        Clone(
+            "appointments",
+            "person_id = :me",
+            {
+                "person_id": OTHER,
+                "booked_by_id": "NULL",
+                "confirmation_serial": "'S' || g",
+                "local_date": "t.local_date - (1 + g % 3650)",
+                "starts_at": "t.starts_at - make_interval(days => 1 + g % 3650)",
+                "ends_at": "t.ends_at - make_interval(days => 1 + g % 3650)",
+                "status": "'fulfilled'",
+            },
+        ),  # fmt: skip
+        who="service hall",
+        anchor="resident",
+        params={
+            "provider": "SELECT provider_id FROM appointments WHERE person_id = :me LIMIT 1",
+            "day": "SELECT local_date FROM appointments WHERE person_id = :me LIMIT 1",
+        },
+    ),
+    ListBench(
+        "elder-care centre alerts (worker, open)",
+        "/api/v1/staff/eldercare/alerts?status=open&limit=20",
+        Clone("elder_alerts", "person_id = :me", {"person_id": OTHER, "status": "'resolved'"}),
+        who="worker",
+        anchor="elder",
+    ),
+    ListBench(
+        "care provider visits",
+        "/api/v1/eldercare/provider/visits?limit=20",
+        Clone(
+            "elder_care_visits",
+            "person_id = :me",
+            {"person_id": OTHER, "client_id": "'bench-care-' || (g % 20)", "visit_ref": "'bench-' || g"},
+        ),
+        who="care provider",
+        anchor="elder",
+    ),
+)
+
+
+# who reads a list: a person (by phone: the bench's, the demo's staff) or an institution's client
+READERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "resident": ("person", home.RESIDENT_PHONE, ()),
+    "elder": ("person", home.ELDER_PHONE, ()),
+    "demo": ("person", DEMO_RESIDENT, ()),
+    "dispatcher": ("person", "+8613800000003", ()),  # the demo's 赵强（派单员）
+    "handler": ("person", home.HANDLER_PHONE, ()),  # 陈静, city management's handler
+    "supervisor": ("person", "+8613800000005", ()),  # 刘洋（督办）
+    "worker": ("person", "+8613800000007", ()),  # 孙丽, the community worker
+    "shopkeeper": ("person", home.SHOPKEEPER_PHONE, ()),  # owner of the bench shop
+    "operator": ("client", "demo-parking-operator", ("parking:write",)),
+    "police": ("client", "demo-traffic-police", ("violations:write",)),
+    "service hall": ("client", "demo-service-hall", ("appointments:write",)),
+    "care provider": ("client", "demo-care-provider", ("eldercare:visits",)),
+}
+
+
+def seed_staff() -> None:
+    """What the staff lists show, made through the services on top of bench/home.py's rows.
+
+    An extension of the resident's open report asked by its handler, an exit without an entry at the
+    operator's lot, the resident's dispute of their unpaid stay and appeal of their fine, a care visit
+    to the elder started with her code, and a transit scan of the resident's code (their scan log).
+    """
+    import uuid
+    from datetime import timedelta
+
+    from app.complaints import services as complaints
+    from app.complaints.models import Complaint
+    from app.core.actors import Actor, ActorKind
+    from app.core.geo import Point
+    from app.core.models import utcnow
+    from app.eldercare import services as eldercare
+    from app.extensions import db
+    from app.identity import services as identity
+    from app.parking import services as parking
+    from app.parking.demo import DEMO_OPERATOR
+
+    resident = identity.person_by_phone(home.RESIDENT_PHONE)
+    elder = identity.person_by_phone(home.ELDER_PHONE)
+    handler = identity.person_by_phone(home.HANDLER_PHONE)
+    complaint = db.session.scalars(
+        db.select(Complaint).where(Complaint.reporter_id == resident.id, Complaint.status == "dispatched")
+    ).first()
+    as_handler = Actor(
+        kind=ActorKind.PERSON, person_id=handler.id, roles=frozenset({"department_handler"}),
+        department_ids=frozenset({complaint.lead_department_id}),
+    )  # fmt: skip
+    complaints.request_extension(
+        as_handler, complaint.id, complaint.feedback_due + timedelta(days=5), "需要协调"
+    )
+    operator = Actor(kind=ActorKind.CLIENT, client_id=DEMO_OPERATOR, scopes=frozenset({parking.WRITE_SCOPE}))
+    parking.record_gate_event(
+        operator, "gy-huaguoyuan", f"bench-{uuid.uuid4()}", "exit", "贵A99999", "G1", utcnow()
+    )
+    me = Actor(kind=ActorKind.PERSON, person_id=resident.id)
+    stay = parking.list_sessions(me, status=None, cursor=None, limit=1).items[0]
+    parking.raise_dispute(me, stay.id, "wrong_fee", "月卡未抵扣", [])
+    fine = parking.list_violations(me, status=None, cursor=None, limit=1).items[0]
+    parking.appeal_violation(me, fine.id, "wrong_facts", "当时车辆不在现场", [])
+    provider = Actor(
+        kind=ActorKind.CLIENT, client_id="demo-care-provider",
+        scopes=frozenset({"eldercare:visits", "citycode:verify"}),
+    )  # fmt: skip
+    code = identity.my_city_code(Actor(kind=ActorKind.PERSON, person_id=elder.id)).code
+    eldercare.start_visit(
+        provider, visit_ref="bench-visit", service="meal_help", caregiver="压测护理员", code=code,
+        location=Point(26.5561, 106.6906),
+    )  # fmt: skip
+    scanner = Actor(
+        kind=ActorKind.CLIENT, client_id="demo-gate-scanner", scopes=frozenset({"citycode:verify"})
+    )
+    identity.verify_city_code(scanner, identity.my_city_code(me).code, "transit")
+    db.session.commit()
+
+
+TABLES = {"resident": LISTS, "staff": STAFF_LISTS}
 
 
 def main() -> None:
@@ -200,37 +474,21 @@ def main() -> None:
     parser.add_argument("--database-url", required=True, help="a PostgreSQL database for this benchmark")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--lists", nargs="+", choices=[entry.name for entry in LISTS], metavar="LIST")
+    parser.add_argument("--tables", nargs="+", choices=list(TABLES), default=list(TABLES))
+    names = [entry.name for table in TABLES.values() for entry in table]
+    parser.add_argument("--lists", nargs="+", choices=names, metavar="LIST")
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         sys.exit("bench/lists.py needs PostgreSQL (--database-url postgresql+psycopg://...)")
     os.environ.update(DATABASE_URL=args.database_url, ACCESS_TOKEN_TTL_SECONDS="3600")  # noqa: S106 - a lifetime
     os.environ.pop("REDIS_URL", None)
     sys.path.insert(0, str(ROOT))
-
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.core.demo import seed_demo
-    from app.extensions import db
-    from bench import home
-    from bench.run import reset_database
-
-    reset_database(args.database_url)
-    app = create_app()
-    with app.app_context():
-        upgrade()
-        seed_demo()
-        db.session.commit()
-    home.seed()
-    with app.app_context():
-        people = _people(app)
-    client = app.test_client()
-    chosen = [entry for entry in LISTS if not args.lists or entry.name in args.lists]
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}; sizes {args.sizes}", flush=True)
     rows = []
-    for entry in chosen:
-        rows.append(_bench(app, client, entry, people[entry.who], sorted(args.sizes), args.requests))
+    for table in args.tables:
+        chosen = [entry for entry in TABLES[table] if not args.lists or entry.name in args.lists]
+        if chosen:  # each table on a database of its own: its fills would show in the other's pages
+            rows += _bench_table(args.database_url, chosen, sorted(args.sizes), args.requests)
     print(f"\nload average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}")
     print("\n| list | rows | p50 ms | CPU ms/req | rows | p50 ms | CPU ms/req ", end="")
     print("| p50 ratio | CPU ratio | plan |")
@@ -239,54 +497,106 @@ def main() -> None:
         print(line)
 
 
-def _people(app) -> dict:
-    """The token and person id of each reader, and the 500 filler people who own everyone else's rows."""
+def _bench_table(database_url: str, chosen: list[ListBench], sizes: list[int], requests: int) -> list[str]:
+    """Reset, migrate and seed the database, then bench the entries; entries sharing a clone, together."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.core.demo import seed_demo
+    from app.extensions import db
+    from bench.run import reset_database
+
+    reset_database(database_url)
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        db.session.commit()
+    home.seed()
+    with app.app_context():
+        if any(entry in STAFF_LISTS for entry in chosen):
+            seed_staff()
+        readers = _readers()
+    client = app.test_client()
+    rows = []
+    for _, group in itertools.groupby(chosen, key=lambda entry: id(entry.clone)):
+        rows += _bench(app, client, list(group), readers, sizes, requests)
+    return rows
+
+
+def _readers() -> dict:
+    """The headers and person id of each reader, and the 500 filler people who own everyone else's rows."""
     from app.extensions import db
     from app.identity import services as identity
     from app.identity import tokens
-    from bench import home
 
     for n in range(FILLER_PEOPLE):
         identity.get_or_create_person(f"+86139000{n:05d}")
     readers = {}
-    phones = {"resident": home.RESIDENT_PHONE, "elder": home.ELDER_PHONE, "demo": DEMO_RESIDENT}
-    for who, phone in phones.items():
-        person = identity.person_by_phone(phone)
+    for who, (kind, name, scopes) in READERS.items():
+        if kind == "client":
+            token = tokens.issue_client_token(name, scopes)
+            readers[who] = ({"Authorization": f"Bearer {token}"}, None)
+            continue
+        person = identity.person_by_phone(name)
         token = tokens.issue_access_token(person, client_id="yimatong-app", scopes=("openid",))
         readers[who] = ({"Authorization": f"Bearer {token}"}, person.id)
     db.session.commit()
     return readers
 
 
-def _bench(app, client, entry: ListBench, reader, sizes: list[int], requests: int) -> str:
-    headers, person_id = reader
-    own = _page(client, entry, headers)
-    if not own:
-        raise RuntimeError(f"{entry.name}: the reader has no rows of their own to clone")
-    figures = {}
+def _bench(app, client, entries: list[ListBench], readers, sizes: list[int], requests: int) -> list[str]:
+    first = entries[0]
+    person_id = readers[first.me()][1]
     with app.app_context():
-        _fill_once(entry, person_id)
+        paths = {entry.name: _path(entry, readers[entry.me()][1]) for entry in entries}
+    own = {entry.name: _page(client, paths[entry.name], readers[entry.who][0]) for entry in entries}
+    for entry in entries:
+        if not own[entry.name]:
+            raise RuntimeError(f"{entry.name}: the reader has no rows of their own to clone")
+    figures = {entry.name: {} for entry in entries}
+    with app.app_context():
+        _fill_once(first, person_id)
     for size in sizes:
         with app.app_context():
-            filled = _fill_to(entry, person_id, size)
-        figures[filled] = _measure(client, entry, headers, requests, len(own))
-        p50, cpu = figures[filled]
-        print(f"{entry.name:>24} {filled:>9,} rows: p50 {p50:6.2f} ms  cpu/req {cpu:5.2f} ms", flush=True)
-    small, large = min(figures), max(figures)
-    with app.app_context():
-        plan = _plan(client, entry, headers)
-    verdict = plan_verdict(plan, entry.clone.table)
-    print(f"  plan at {large:,} ({verdict}):\n    " + "\n    ".join(plan.splitlines()), flush=True)
-    (sp, sc), (lp, lc) = figures[small], figures[large]
-    return (
-        f"| {entry.name} | {small:,} | {sp:.2f} | {sc:.2f} | {large:,} | {lp:.2f} | {lc:.2f} "
-        f"| {lp / sp:.2f} | {lc / sc:.2f} | {verdict} |"
-    )
+            filled = _fill_to(first, person_id, size)
+        for entry in entries:
+            headers = readers[entry.who][0]
+            figures[entry.name][filled] = _measure(
+                client, entry, paths[entry.name], headers, requests, len(own[entry.name])
+            )
+            p50, cpu = figures[entry.name][filled]
+            print(f"{entry.name:>40} {filled:>9,} rows: p50 {p50:6.2f} ms  cpu/req {cpu:5.2f} ms", flush=True)
+    rows = []
+    for entry in entries:
+        measured = figures[entry.name]
+        small, large = min(measured), max(measured)
+        with app.app_context():
+            plan = _plan(client, entry, paths[entry.name], readers[entry.who][0])
+        verdict = plan_verdict(plan, entry.clone.table)
+        print(
+            f"  {entry.name}: plan at {large:,} ({verdict}):\n    " + "\n    ".join(plan.splitlines()),
+            flush=True,
+        )
+        (sp, sc), (lp, lc) = measured[small], measured[large]
+        rows.append(
+            f"| {entry.name} | {small:,} | {sp:.2f} | {sc:.2f} | {large:,} | {lp:.2f} | {lc:.2f} "
+            f"| {lp / sp:.2f} | {lc / sc:.2f} | {verdict} |"
+        )
+    return rows
 
 
-def _page(client, entry: ListBench, headers) -> list:
-    response = client.get(entry.path, headers=headers)
-    assert response.status_code == 200, (entry.path, response.get_json())
+def _path(entry: ListBench, person_id) -> str:
+    """The entry's path with its {params} filled from the database."""
+    from app.extensions import db
+
+    values = {name: db.session.scalar(db.text(sql), {"me": person_id}) for name, sql in entry.params.items()}
+    return entry.path.format(**values)
+
+
+def _page(client, path: str, headers) -> list:
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200, (path, response.get_json())
     return response.get_json()["items"]
 
 
@@ -328,29 +638,23 @@ def _fill_to(entry: ListBench, person_id, size: int) -> int:
         first, last = have + 1, size  # g numbers the clones: unique values grow with it
         for clone in (*entry.before, entry.clone):
             _execute(entry.fill_sql(clone, _columns(clone.table), first, last), person_id)
-        if table == "complaints":  # the list reads a person's subscriptions: one per clone
-            db.session.execute(
-                db.text(
-                    "INSERT INTO complaint_subscriptions (id, created_at, complaint_id, person_id) "
-                    "SELECT gen_random_uuid(), c.created_at, c.id, c.reporter_id FROM complaints c "
-                    "WHERE c.tracking_number BETWEEN :first AND :last"
-                ),
-                {"first": f"BENCH{first:012d}", "last": f"BENCH{last:012d}"},
-            )
+        if entry.after:
+            db.session.execute(db.text(entry.after), {"first": first, "last": last})
         db.session.commit()
-        for clone in (*entry.before, entry.clone):
-            db.session.execute(db.text(f"ANALYZE {clone.table}"))
-        if table == "complaints":
-            db.session.execute(db.text("ANALYZE complaint_subscriptions"))
-        db.session.commit()
+        # VACUUM as well as ANALYZE: autovacuum would otherwise start on the fresh million rows while the
+        # page is measured (two cores: it takes one), and the visibility map lets index-only scans skip rows
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for analysed in (*(clone.table for clone in (*entry.before, entry.clone)), entry.after_table):
+                if analysed:
+                    connection.execute(db.text(f"VACUUM (ANALYZE) {analysed}"))
         print(f"  {table}: filled {size - have:,} rows in {time.perf_counter() - started:.0f} s", flush=True)
     return db.session.scalar(db.text(f"SELECT count(*) FROM {table}"))  # noqa: S608 - our own table names
 
 
-def _measure(client, entry: ListBench, headers, requests: int, own: int) -> tuple[float, float]:
+def _measure(client, entry: ListBench, path: str, headers, requests: int, own: int) -> tuple[float, float]:
     started = time.perf_counter()
     for _ in range(20):
-        _page(client, entry, headers)
+        _page(client, path, headers)
     if time.perf_counter() - started > 5:  # over 250 ms a page: the plan says why, a few will do
         requests = ROUNDS
     walls, cpus = [], []
@@ -359,16 +663,16 @@ def _measure(client, entry: ListBench, headers, requests: int, own: int) -> tupl
         cpu_started = time.process_time()
         for _ in range(per_round):
             started = time.perf_counter()
-            items = _page(client, entry, headers)
+            items = _page(client, path, headers)
             walls.append((time.perf_counter() - started) * 1000)
             assert len(items) == own, (
-                f"{entry.name}: the resident's own {own}, and nobody else's ({len(items)})"
+                f"{entry.name}: the reader's own {own}, and nobody else's ({len(items)})"
             )
         cpus.append((time.process_time() - cpu_started) * 1000 / per_round)
     return statistics.median(walls), min(cpus)
 
 
-def _plan(client, entry: ListBench, headers) -> str:
+def _plan(client, entry: ListBench, path: str, headers) -> str:
     """EXPLAIN ANALYZE of the page's query: the statement naming the table with a LIMIT."""
     from sqlalchemy import event
 
@@ -382,7 +686,7 @@ def _plan(client, entry: ListBench, headers) -> str:
 
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
-        _page(client, entry, headers)
+        _page(client, path, headers)
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
     if not captured:

@@ -1,22 +1,31 @@
-"""The table of bench/lists.py: every entry reads a list route that exists, and clones real columns."""
+"""The tables of bench/lists.py: every entry reads a list route that exists, and clones real columns."""
+
+import re
+import uuid
 
 import pytest
 
 from app.extensions import db
-from bench.lists import LISTS, ListBench, plan_verdict
+from bench.lists import LISTS, READERS, STAFF_LISTS, TABLES, ListBench, plan_verdict
+
+EVERY = (*LISTS, *STAFF_LISTS)
 
 
 def test_every_entry_names_a_list_route_of_the_app(app):
-    rules = {rule.rule: rule for rule in app.url_map.iter_rules()}
-    for entry in LISTS:
-        path = entry.path.split("?")[0]
-        assert path in rules, f"{entry.name}: {path} is not a route"
-        assert "GET" in rules[path].methods
+    adapter = app.url_map.bind("localhost")
+    for entry in EVERY:
+        path = re.sub(r"\{\w+\}", str(uuid.uuid4()), entry.path.split("?")[0])
+        endpoint, _ = adapter.match(path, method="GET")  # raises unless a GET route serves it
+        assert endpoint, entry.name
+        named = set(re.findall(r"\{(\w+)\}", entry.path))
+        assert named == set(entry.params), (
+            f"{entry.name}: the path names {named}, params give {set(entry.params)}"
+        )
 
 
 def test_every_clone_writes_columns_its_table_has(app):
     tables = db.metadata.tables
-    for entry in LISTS:
+    for entry in EVERY:
         for clone in (*entry.once, *entry.before, entry.clone):
             assert clone.table in tables, f"{entry.name}: no table {clone.table}"
             columns = set(tables[clone.table].columns.keys())
@@ -68,3 +77,16 @@ def test_a_plan_is_index_backed_unless_it_scans_or_filters_the_table(plan, verdi
 def test_an_entry_is_read_by_the_resident_unless_it_says_otherwise():
     assert {entry.who for entry in LISTS} <= {"resident", "elder", "demo"}
     assert ListBench("x", "/api/v1/x", LISTS[0].clone).who == "resident"
+    assert ListBench("x", "/api/v1/x", LISTS[0].clone).me() == "resident"
+
+
+def test_the_staff_lists_are_read_by_their_staff_or_institution_and_anchored_on_a_person():
+    names = {entry.name for entry in STAFF_LISTS}
+    assert len(names) == len(STAFF_LISTS) and not names & {entry.name for entry in LISTS}
+    for entry in STAFF_LISTS:
+        assert entry.who in READERS and entry.me() in READERS, entry.name
+        assert READERS[entry.me()][0] == "person", f"{entry.name}: :me is a person's id"
+    assert {"dispatcher", "handler", "operator", "police", "shopkeeper", "service hall", "worker"} <= {
+        entry.who for entry in STAFF_LISTS
+    }
+    assert set(TABLES) == {"resident", "staff"}
