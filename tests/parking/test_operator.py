@@ -16,6 +16,7 @@ from app.parking.errors import EventIdReused, NotTheOperator
 from app.parking.models import GateAnomaly, GateEvent, ParkingLot, ParkingSession, SessionStatus
 from app.payments.models import PaymentIntent
 from tests.parking import helpers
+from tests.statements import Statements
 
 MORNING = datetime(2026, 12, 1, 8, 0, tzinfo=SHANGHAI)
 
@@ -101,8 +102,11 @@ def test_an_entry_arriving_after_its_exit_completes_the_stay(db, lot):
 
 def test_the_operator_resolves_an_exit_without_entry_with_the_entry_time(client, db, lot, operator_headers):
     exited = helpers.gate(lot, "exit", "贵A10001", MORNING + timedelta(hours=1))
-    listed = client.get("/api/v1/operator/anomalies?status=open", headers=operator_headers).get_json()
+    with Statements() as seen:
+        listed = client.get("/api/v1/operator/anomalies?status=open", headers=operator_headers).get_json()
     assert [item["id"] for item in listed["items"]] == [str(exited.anomaly_id)]
+    (page,) = [statement for statement in seen.seen if "FROM parking_anomalies" in statement]
+    assert page.count("JOIN parking_lots") == 1  # the lot shown is the lot filtered by
     resolved = client.post(
         f"/api/v1/operator/anomalies/{exited.anomaly_id}/resolve",
         headers=operator_headers,

@@ -13,6 +13,7 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from app.core.actors import Actor
 from app.core.calendar import business_date
@@ -352,7 +353,8 @@ def list_anomalies(actor: Actor, *, status: str | None, cursor: str | None, limi
     """Anomalies at the acting operator's lots, oldest first."""
     stmt = (
         db.select(GateAnomaly)
-        .join(ParkingLot, ParkingLot.id == GateAnomaly.lot_id)
+        .join(GateAnomaly.lot)
+        .options(contains_eager(GateAnomaly.lot))  # the lot it shows is the lot it is filtered by: one join
         .where(ParkingLot.operator_client_id == actor.client_id)
     )
     if status is not None:
