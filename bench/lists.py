@@ -411,8 +411,8 @@ def seed_staff() -> None:
     """What the staff lists show, made through the services on top of bench/home.py's rows.
 
     An extension of the resident's open report asked by its handler, an exit without an entry at the
-    operator's lot, the resident's dispute of their unpaid stay and appeal of their fine, a care visit
-    to the elder started with her code, and a transit scan of the resident's code (their scan log).
+    operator's lot, the resident's dispute of their unpaid stay and appeal of their fine, and a care
+    visit to the elder started with her code.
     """
     import uuid
     from datetime import timedelta
@@ -459,6 +459,16 @@ def seed_staff() -> None:
         provider, visit_ref="bench-visit", service="meal_help", caregiver="压测护理员", code=code,
         location=Point(26.5561, 106.6906),
     )  # fmt: skip
+    db.session.commit()
+
+
+def seed_scan() -> None:
+    """A transit gate's online check of the resident's city code: a row of their scan log."""
+    from app.core.actors import Actor, ActorKind
+    from app.extensions import db
+    from app.identity import services as identity
+
+    me = Actor(kind=ActorKind.PERSON, person_id=identity.person_by_phone(home.RESIDENT_PHONE).id)
     scanner = Actor(
         kind=ActorKind.CLIENT, client_id="demo-gate-scanner", scopes=frozenset({"citycode:verify"})
     )
@@ -514,6 +524,7 @@ def _bench_table(database_url: str, chosen: list[ListBench], sizes: list[int], r
         db.session.commit()
     home.seed()
     with app.app_context():
+        seed_scan()
         if any(entry in STAFF_LISTS for entry in chosen):
             seed_staff()
         readers = _readers()
