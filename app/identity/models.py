@@ -383,7 +383,8 @@ class CityCodeScan(IdMixin, db.Model):
     """One online verification of a person's city code: which scanner, for what, and the outcome."""
 
     __tablename__ = "citycode_scans"
-    __table_args__ = (Index("ix_citycode_scans_person_created", "person_id", "created_at"),)
+    # the holder's scan log, newest first: one range of it (ids are UUIDv7, in the order of the scans)
+    __table_args__ = (Index("ix_citycode_scans_person_id_id", "person_id", "id"),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
     client_id: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""Staff lists: a page is one range (a department's work and what it assists, extensions to decide, a desk's day, operators' and police queues)
+"""Lists at 1M rows: a page is one range (a department's work and what it assists, extensions to decide, a desk's day, operators' and police queues, a scan log)
 
 Revision ID: 5c2e8f1a7b3d
 Revises: 4b7e1c9d2a6f
@@ -39,9 +39,15 @@ def upgrade():
             'ix_traffic_violation_disputes_police_status_id', ['police_client_id', 'status', 'id'], unique=False
         )
         batch_op.drop_index('ix_traffic_violation_disputes_police_status')
+    with op.batch_alter_table('citycode_scans', schema=None) as batch_op:
+        batch_op.create_index('ix_citycode_scans_person_id_id', ['person_id', 'id'], unique=False)
+        batch_op.drop_index('ix_citycode_scans_person_created')
 
 
 def downgrade():
+    with op.batch_alter_table('citycode_scans', schema=None) as batch_op:
+        batch_op.create_index('ix_citycode_scans_person_created', ['person_id', 'created_at'], unique=False)
+        batch_op.drop_index('ix_citycode_scans_person_id_id')
     with op.batch_alter_table('traffic_violation_disputes', schema=None) as batch_op:
         batch_op.create_index(
             'ix_traffic_violation_disputes_police_status', ['police_client_id', 'status'], unique=False
