@@ -1,7 +1,7 @@
 """Lists at 1M rows: a page is one range (a department's work and what it assists, extensions to decide, a desk's day, operators' and police queues, a scan log)
 
 Revision ID: 5c2e8f1a7b3d
-Revises: 4b7e1c9d2a6f
+Revises: c3d8e2a4b7f1
 Create Date: 2026-12-02 01:20:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c2e8f1a7b3d'
-down_revision = '4b7e1c9d2a6f'
+down_revision = 'c3d8e2a4b7f1'
 branch_labels = None
 depends_on = None
 
