@@ -2,7 +2,7 @@
 
 gunicorn listens on the loopback only, behind nginx (``deploy/nginx/yimatong.conf.template``), which
 reads every request in full, slow clients included, before it reaches a worker: a sync worker then
-never waits on a client. Limits here are a second line behind nginx's. See docs/deployment.md.
+never waits on a client. Limits here are a second line behind nginx's. See docs/deploy.md.
 
 Metrics: every worker counts into files in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh directory per
 start unless set; emptied when gunicorn starts), so ``/metrics`` on any worker adds up the node.

@@ -1,6 +1,6 @@
 """Several app nodes on one PostgreSQL and one Redis, behind one nginx, with RQ workers beside them.
 
-``Cluster`` builds what docs/deployment.md describes, on one machine: a database of its own (migrated,
+``Cluster`` builds what docs/deploy.md describes, on one machine: a database of its own (migrated,
 demo data loaded), N gunicorn nodes started with ``deploy/gunicorn.conf.py`` (each its own process
 group, metrics directory and node name, JSON logs), one nginx rendered from the shipped template
 with every node in its upstream block, and RQ workers (``flask rq worker``). Every process gets the

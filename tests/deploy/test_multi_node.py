@@ -1,6 +1,6 @@
 """Past one machine, on one machine: two app nodes behind nginx, one PostgreSQL, one Redis, two workers.
 
-What docs/deployment.md promises, checked against real processes: gunicorn nodes started with the
+What docs/deploy.md promises, checked against real processes: gunicorn nodes started with the
 shipped ``deploy/gunicorn.conf.py`` (two sync workers each, JSON logs, metrics per node), nginx from
 the shipped template with both nodes in its upstream, RQ workers beside them, all on a database of
 their own (a copy of the suite's migrated one, then the demo city).
@@ -235,7 +235,7 @@ def test_a_node_and_a_worker_killed_under_load_lose_nothing(cluster):
     assert bills
 
     # The worker killed is the one not running RQ's scheduler: the other takes a dead scheduler's
-    # place only once its lock expires (61 s), which docs/deployment.md states; here the point is
+    # place only once its lock expires (61 s), which docs/deploy.md states; here the point is
     # the deliveries the dead worker held.
     holder = redis.Redis.from_url(REDIS_URL).get("rq:scheduler-lock:scheduled")
     names = ["worker-1", "worker-2"]

@@ -1,6 +1,6 @@
 """Read replicas, on a real streaming replica of the test server started here (tests/deploy/replica.py).
 
-What docs/deployment.md promises about ``DATABASE_REPLICA_URLS``, checked with the replica's replay
+What docs/deploy.md promises about ``DATABASE_REPLICA_URLS``, checked with the replica's replay
 paused so that it is provably behind the primary:
 
 * a marked read (the public parking search) is answered from the replica: it shows the lot as it was

@@ -124,7 +124,8 @@ def start_visit(
     """The caregiver is at the door: the elder's code scanned starts the visit (the same ref again: it).
 
     Naming ``appointment_id`` (a booking of the elder at one of the provider's appointment services of
-    this care service, today) ties the visit to it: the booking is arrived now, fulfilled at the end.
+    this care service, on any day: her scan at the door consents) ties the visit to it: the booking is
+    arrived now, fulfilled at the end.
     """
     provider = _terminal(actor)
     visit, made = begin_visit(
