@@ -23,17 +23,6 @@ DOOR = {"lat": 26.5565, "lng": 106.6910, "coord_system": "gcj02"}
 
 
 @pytest.fixture
-def circle(db, make_person):
-    """李奶奶 (78) with 60 yuan on her voucher to come, her grandson under a commerce mandate, her worker."""
-    elder = care.verified(make_person)
-    guardian, worker = make_person(name="李小明"), care.worker(make_person)
-    care.guard(elder, guardian, scopes=("commerce", "eldercare"))
-    care.profile(elder, worker=worker)
-    db.session.commit()
-    return {"elder": elder, "guardian": guardian, "worker": worker}
-
-
-@pytest.fixture
 def station(client, auth, db, make_person):
     """A verified elder-care station, its owner, a staff member, and its bathing help (80 yuan, eligible)."""
     owner, staff = make_person(name="站长"), make_person(name="护理员小周")

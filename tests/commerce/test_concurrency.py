@@ -88,25 +88,10 @@ def test_one_key_sent_twenty_times_at_once_places_one_order_and_one_charge(commi
 def test_two_orders_at_once_against_a_voucher_that_covers_one_subsidise_one_and_never_go_below_zero(
     committed,
 ):
-    from app.core.money import Money
-    from app.eldercare import services as eldercare
     from app.eldercare.models import CareVoucher
-    from tests.eldercare import helpers as care
 
     def make():
-        elder = identity.get_or_create_person(f"+86133{uuid.uuid4().int % 10**8:08d}", "李奶奶")[0]
-        identity.verify_real_name(care.person_actor(elder), "李奶奶", care.national_id())
-        worker = identity.get_or_create_person(f"+86132{uuid.uuid4().int % 10**8:08d}", "孙丽")[0]
-        identity.grant_role(Actor.system(), worker, Role.COMMUNITY_WORKER)
-        db.session.flush()
-        care.profile(elder, worker=worker)
-        worker_actor = Actor(
-            kind=ActorKind.PERSON, person_id=worker.id, roles=frozenset({Role.COMMUNITY_WORKER})
-        )
-        eldercare.top_up_voucher(worker_actor, elder.id, Money(6000))
-        owner = identity.get_or_create_person(f"+86135{uuid.uuid4().int % 10**8:08d}", "站长")[0]
-        station = helpers.verified_merchant(owner, category="eldercare")
-        bathing = helpers.listing(station, owner, stock=None, price_fen=6000, subsidy_eligible=True)
+        elder, owner, station, bathing = _elder_and_care_station()
         db.session.flush()
         token = tokens.issue_access_token(elder, client_id="concurrency-test", scopes=["openid"])
         return elder.id, bathing.id, token
@@ -124,6 +109,29 @@ def test_two_orders_at_once_against_a_voucher_that_covers_one_subsidise_one_and_
     assert held == 6000, "the voucher paid for one order, once"
 
 
+def _elder_and_care_station():
+    """李奶奶 with 60 yuan on her voucher and a station's bathing help (60 yuan, subsidy-eligible).
+
+    Made in the caller's unit: (the elder, the station's owner, the station, the listing).
+    """
+    from app.core.money import Money
+    from app.eldercare import services as eldercare
+    from tests.eldercare import helpers as care
+
+    elder = identity.get_or_create_person(f"+86133{uuid.uuid4().int % 10**8:08d}", "李奶奶")[0]
+    identity.verify_real_name(care.person_actor(elder), "李奶奶", care.national_id())
+    worker = identity.get_or_create_person(f"+86132{uuid.uuid4().int % 10**8:08d}", "孙丽")[0]
+    identity.grant_role(Actor.system(), worker, Role.COMMUNITY_WORKER)
+    db.session.flush()
+    care.profile(elder, worker=worker)
+    worker_actor = Actor(kind=ActorKind.PERSON, person_id=worker.id, roles=frozenset({Role.COMMUNITY_WORKER}))
+    eldercare.top_up_voucher(worker_actor, elder.id, Money(6000))
+    owner = identity.get_or_create_person(f"+86135{uuid.uuid4().int % 10**8:08d}", "站长")[0]
+    station = helpers.verified_merchant(owner, category="eldercare")
+    bathing = helpers.listing(station, owner, stock=None, price_fen=6000, subsidy_eligible=True)
+    return elder, owner, station, bathing
+
+
 def _order_body(app, token: str, listing_id, key: str):
     response = app.test_client().post(
         "/api/v1/commerce/orders",
@@ -136,26 +144,12 @@ def _order_body(app, token: str, listing_id, key: str):
 def test_two_end_scans_of_one_care_visit_at_once_pay_the_merchant_once(committed):
     from app.commerce import services as commerce
     from app.core.geo import Point
-    from app.core.money import Money
-    from app.eldercare import services as eldercare
     from app.payments.models import LedgerJournal
     from tests.eldercare import helpers as care
     from tests.transit.helpers import code_for
 
     def make():
-        elder = identity.get_or_create_person(f"+86133{uuid.uuid4().int % 10**8:08d}", "李奶奶")[0]
-        identity.verify_real_name(care.person_actor(elder), "李奶奶", care.national_id())
-        worker = identity.get_or_create_person(f"+86132{uuid.uuid4().int % 10**8:08d}", "孙丽")[0]
-        identity.grant_role(Actor.system(), worker, Role.COMMUNITY_WORKER)
-        db.session.flush()
-        care.profile(elder, worker=worker)
-        worker_actor = Actor(
-            kind=ActorKind.PERSON, person_id=worker.id, roles=frozenset({Role.COMMUNITY_WORKER})
-        )
-        eldercare.top_up_voucher(worker_actor, elder.id, Money(6000))
-        owner = identity.get_or_create_person(f"+86135{uuid.uuid4().int % 10**8:08d}", "站长")[0]
-        station = helpers.verified_merchant(owner, category="eldercare")
-        bathing = helpers.listing(station, owner, stock=None, price_fen=6000, subsidy_eligible=True)
+        elder, owner, station, bathing = _elder_and_care_station()
         order = commerce.place_order(care.person_actor(elder), bathing.id, 1, "delivery", "race-bath",
                                      delivery_address="3栋").record  # fmt: skip
         as_owner = Actor(

@@ -25,17 +25,6 @@ DOOR = {"lat": 26.5565, "lng": 106.6910, "coord_system": "gcj02"}
 
 
 @pytest.fixture
-def circle(db, make_person):
-    """李奶奶 (78) with 80 yuan on her voucher, her grandson under a commerce mandate, her worker."""
-    elder = care.verified(make_person)
-    guardian, worker = make_person(name="李小明"), care.worker(make_person)
-    care.guard(elder, guardian, scopes=("commerce", "eldercare"))
-    care.profile(elder, worker=worker)
-    db.session.commit()
-    return {"elder": elder, "guardian": guardian, "worker": worker}
-
-
-@pytest.fixture
 def station(db, make_person):
     """A verified elder-care service station and its owner."""
     owner = make_person(name="站长")
