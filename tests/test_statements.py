@@ -49,11 +49,11 @@ def test_me_is_the_caller_and_their_channels_in_two_statements(client, auth, dem
 HOME_STATEMENTS = [
     "the caller (person, roles, token revocation)",
     "every domain's cards for me, in one statement",
-    "the people whose mandates I hold",
-    "the elder's look written to their access log at most hourly: the last look",
+    "the people whose mandates I hold and my service visits (the shortcuts), in one statement",
     "the elder's cards within the mandate's scopes, in one statement",
-    "my service visits (the shortcuts)",
 ]
+# Not among them: the elder's access log, written at most hourly, asked for the last look once and
+# then known to the worker until the hour is over (the warm-up's two visits write it and read it).
 
 
 def test_the_home_with_a_card_from_every_domain_and_an_elder_is_a_fixed_few_statements(
@@ -62,7 +62,8 @@ def test_the_home_with_a_card_from_every_domain_and_an_elder_is_a_fixed_few_stat
     everything,  # noqa: F811 - the fixture imported above
 ):
     headers = auth(everything["resident"])
-    client.get("/api/v1/me/home", headers=headers)  # warm: the token's key, the catalogue
+    for _ in range(2):  # warm: the token's key, the catalogue, the elder's last look
+        client.get("/api/v1/me/home", headers=headers)
     with Statements() as seen:
         body = client.get("/api/v1/me/home", headers=headers).get_json()
     assert len(body["mine"]["cards"]) >= 14 and len(body["on_behalf"]) == 1

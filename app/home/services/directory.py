@@ -270,7 +270,12 @@ def list_services(actor: Actor | None, *, query: str | None = None, category: st
 
 def shortcuts(person_id: uuid.UUID, limit: int = 8) -> list[dict]:
     """The home's service shortcuts (千人千面): the person's most recent services, then popular ones."""
-    (mine, popularity), locale = _uses_of(person_id), current_locale()
+    return shortcuts_from(db.session.execute(USES, {"person_id": person_id}), limit)
+
+
+def shortcuts_from(rows, limit: int = 8) -> list[dict]:
+    """The shortcuts from :data:`USES`' rows (the home runs that statement inside its own)."""
+    (mine, popularity), locale = _uses_from(rows), current_locale()
     ranked = _ranked(installed(), mine, popularity, {})[:limit]
     return [s.view(locale, mine.get(s.code), popularity.get(s.code, 0)) for s in ranked]
 
@@ -293,7 +298,8 @@ def _ranked(services: list[Service], mine: dict[str, _Use], popularity: dict[str
 
 # Built once: the home runs them on every visit (see docs/adding-a-domain.md, "hot statements").
 _POPULARITY = db.select(ServicePopularity.service_code, ServicePopularity.visits)
-_USES = union_all(
+# Every service's popularity, and the person's (``person_id``) visits: (code, popularity, visits, last).
+USES = union_all(
     db.select(
         ServicePopularity.service_code,
         ServicePopularity.visits.label("popularity"),
@@ -311,8 +317,12 @@ _USES = union_all(
 
 def _uses_of(person_id: uuid.UUID) -> tuple[dict[str, _Use], dict[str, int]]:
     """The person's use of each service and every service's popularity (one query for both)."""
+    return _uses_from(db.session.execute(USES, {"person_id": person_id}))
+
+
+def _uses_from(rows) -> tuple[dict[str, _Use], dict[str, int]]:
     mine, popularity = {}, {}
-    for code, popular, visits, last in db.session.execute(_USES, {"person_id": person_id}):
+    for code, popular, visits, last in rows:
         if popular is not None:
             popularity[code] = popular
         else:

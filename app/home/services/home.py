@@ -3,8 +3,9 @@
 Each domain registers a card provider (``app.core.cards.register_cards``) declaring its one-row
 statement (``app.core.cards.folded``); the home runs all of them as one statement for the resident
 and one for each person whose mandate they hold (at most ``MAX_PRINCIPALS``), over the providers
-the mandate's scopes cover. So a home costs a fixed handful of statements plus one per elder,
-whatever the resident has (``tests/test_statements.py`` pins it).
+the mandate's scopes cover; the mandates held and the shortcuts' uses come in one more. So a home
+costs a fixed handful of statements plus one per elder, whatever the resident has
+(``tests/test_statements.py`` pins it).
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy import JSON, Integer, String, Uuid, cast, null, union_all
+
 from app.core import audit
 from app.core.actors import Actor, ActorKind, MandateScope
 from app.core.audit import AuditAction
 from app.core.cards import Card, CardSource, card_sources, gather
-from app.core.models import utcnow
+from app.core.models import UTCDateTime, utcnow
 from app.core.policy import require_person
-from app.home.services.directory import shortcuts
+from app.extensions import db
+from app.home.services.directory import USES, shortcuts_from
 from app.identity import services as identity
 
 MAX_PRINCIPALS = 10
@@ -34,6 +38,34 @@ class Section:
     display_name: str | None
     cards: list[Card]
     scopes: list[str] = field(default_factory=list)
+
+
+def _lists():
+    """The shortcuts' uses and the mandates held, as one statement: (use columns, principal columns).
+
+    Each half's columns are ``NULL`` in the other's rows, typed so that the first half's columns
+    read both halves' values.
+    """
+    uses, held = USES.subquery("uses"), identity.PRINCIPALS.subquery("held")
+    return union_all(
+        db.select(
+            *uses.c,
+            cast(null(), Uuid).label("grantor_id"),
+            cast(null(), JSON).label("scopes"),
+            cast(null(), String).label("display_name"),
+            cast(null(), Uuid).label("mandate_id"),
+        ),
+        db.select(
+            cast(null(), String),
+            cast(null(), Integer),
+            cast(null(), Integer),
+            cast(null(), UTCDateTime),
+            *held.c,
+        ),
+    )
+
+
+_LISTS = _lists()  # built once: every home runs it
 
 
 def cards_of(person_id: uuid.UUID, scopes: frozenset[MandateScope] | None = None) -> list[Card]:
@@ -73,8 +105,12 @@ def home_of(actor: Actor) -> dict:
         section = Section(person_id, principal.display_name, cards_of(person_id, scopes), sorted(scopes))
         return {"generated_at": utcnow(), "mine": None, "shortcuts": [], "on_behalf": [section]}
     mine = Section(person_id, None, cards_of(person_id))
+    values = {"person_id": person_id, "grantee_id": person_id, "moment": utcnow(), "limit": MAX_PRINCIPALS}
+    uses, held = [], []
+    for row in db.session.execute(_LISTS, values):
+        (uses if row[4] is None else held).append(row)
     others = []
-    for principal in identity.principals_of(person_id, limit=MAX_PRINCIPALS):
+    for principal in identity.principals_from(row[4:] for row in held):
         scopes = frozenset(MandateScope(scope) for scope in principal.scopes)
         audit.record(
             actor,
@@ -89,6 +125,6 @@ def home_of(actor: Actor) -> dict:
     return {
         "generated_at": utcnow(),
         "mine": mine,
-        "shortcuts": shortcuts(person_id),
+        "shortcuts": shortcuts_from(row[:4] for row in uses),
         "on_behalf": others,
     }

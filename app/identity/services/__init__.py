@@ -51,6 +51,7 @@ from app.identity.services.links import (  # noqa: F401
     remove_link,
 )
 from app.identity.services.mandates import (  # noqa: F401
+    PRINCIPALS,
     Principal,
     accept_mandate,
     active_mandate,
@@ -60,6 +61,7 @@ from app.identity.services.mandates import (  # noqa: F401
     home_cards,
     list_mandates,
     mandate_status,
+    principals_from,
     principals_of,
     register_mandate_for,
     revoke_mandate,

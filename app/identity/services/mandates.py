@@ -225,8 +225,10 @@ def active_mandate(
 
 # Built once: the home runs these on every visit (see docs/adding-a-domain.md, "hot statements").
 _MOMENT = bindparam("moment", type_=UTCDateTime)
-_PRINCIPALS = (
-    db.select(Mandate.grantor_id, Mandate.scopes, Person.display_name)
+# The people whose mandates a grantee holds now, bound by ``grantee_id``, ``moment`` and ``limit``
+# (rows for :func:`principals_from`; the home runs it inside its own statement).
+PRINCIPALS = (
+    db.select(Mandate.grantor_id, Mandate.scopes, Person.display_name, Mandate.id.label("mandate_id"))
     .join(Person, Person.id == Mandate.grantor_id)
     .where(
         Mandate.grantee_id == bindparam("grantee_id"),
@@ -282,9 +284,13 @@ class Principal:
 def principals_of(grantee_id: uuid.UUID, limit: int = 10) -> list[Principal]:
     """The people whose mandates the person holds now (at most ``limit``, one query)."""
     params = {"grantee_id": grantee_id, "moment": utcnow(), "limit": limit}
-    rows = db.session.execute(_PRINCIPALS, params).all()
+    return principals_from(db.session.execute(PRINCIPALS, params).all())
+
+
+def principals_from(rows) -> list[Principal]:
+    """:data:`PRINCIPALS`' rows (grantor, scopes, name, mandate) as principals, one per grantor."""
     merged: dict[uuid.UUID, Principal] = {}
-    for grantor_id, scopes, name in rows:
+    for grantor_id, scopes, name, _ in sorted(rows, key=lambda row: row[3]):
         known = merged[grantor_id].scopes if grantor_id in merged else frozenset()
         merged[grantor_id] = Principal(grantor_id, name, known | frozenset(scopes))
     return list(merged.values())
