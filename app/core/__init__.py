@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
         ping_when_idle(db.engine, int(app.config.get("DATABASE_PING_IDLE_SECONDS", 10)))
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.install_request_domain(babel, app)
     limiter.init_app(app)
     api.init_app(app, spec_kwargs=_spec_kwargs())
     errors.register_error_handlers(app)

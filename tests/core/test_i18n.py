@@ -75,3 +75,16 @@ def test_catalog_is_complete(catalog, locale):
     assert not untranslated, f"untranslated in {where}: {untranslated}"
     assert not fuzzy, f"fuzzy in {where}: {fuzzy}"
     assert not missing, f"not in the {where} catalog (run `flask translate update`): {missing}"
+
+
+def test_a_request_s_messages_follow_a_forced_locale_and_come_back(app):
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        assert gettext("Conflict") == "衝突"
+        with force_locale("en"):
+            assert gettext("Conflict") == "Conflict"
+            with force_locale("zh_Hans"):
+                assert gettext("Conflict") == "冲突"
+            assert gettext("Conflict") == "Conflict"
+        assert gettext("Conflict") == "衝突"
