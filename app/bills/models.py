@@ -138,6 +138,7 @@ class UtilityAccount(IdMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("person_id", "biller_id", "account_number"),
         Index("ix_utility_accounts_biller_number", "biller_id", "account_number"),
+        Index("ix_utility_accounts_biller_status_id", "biller_id", "status", "id"),  # bindings to decide
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
@@ -289,10 +290,13 @@ class BillDispute(IdMixin, DisputeMixin, db.Model):
     """A resident's dispute about one bill payment; the biller answers by a deadline, else 12345."""
 
     __tablename__ = "bill_disputes"
-    __table_args__ = (Index("ix_bill_disputes_biller_status", "biller_id", "status"),)
+    __table_args__ = (
+        Index("ix_bill_disputes_biller_status_id", "biller_id", "status", "id"),  # a biller's queue
+        Index("ix_bill_disputes_person_id_id", "person_id", "id"),  # the resident's: a page a range
+    )
 
     payment_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
     raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     biller_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("billers.id"))
     kind: Mapped[str] = mapped_column(String(20))

@@ -98,7 +98,10 @@ class AuditEntry(IdMixin, db.Model):
     resource_id: Mapped[str | None] = mapped_column(String(64))  # which one, when it is one record
     reason: Mapped[str] = mapped_column(String(255), default="")
 
-    __table_args__ = (Index("ix_audit_entries_subject_created", "subject_person_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_audit_entries_subject_created", "subject_person_id", "created_at"),  # the last look
+        Index("ix_audit_entries_subject_id", "subject_person_id", "id"),  # a person's log, a page a range
+    )
 
 
 class CalendarDay(db.Model):

@@ -176,7 +176,10 @@ class CheckIn(IdMixin, db.Model):
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
-    __table_args__ = (UniqueConstraint("person_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("person_id", "day"),
+        Index("ix_elder_checkins_person_id_id", "person_id", "id"),  # the elder's days, a page a range
+    )
 
 
 class Alert(IdMixin, db.Model):

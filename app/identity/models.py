@@ -344,9 +344,14 @@ class Mandate(IdMixin, db.Model):
     """Authority a person (grantor) gives another (grantee) to act for them, by scope and time (帮办代办)."""
 
     __tablename__ = "mandates"
-    __table_args__ = (Index("ix_mandates_grantee_grantor", "grantee_id", "grantor_id"),)
+    __table_args__ = (
+        Index("ix_mandates_grantee_grantor", "grantee_id", "grantor_id"),
+        # the mandates a person granted, or received: a page is one range of either
+        Index("ix_mandates_grantor_id_id", "grantor_id", "id"),
+        Index("ix_mandates_grantee_id_id", "grantee_id", "id"),
+    )
 
-    grantor_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    grantor_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
     # None while the grantee has no account: the mandate is an invitation to ``invitee_phone``.
     grantee_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
     invitee_phone: Mapped[str | None] = mapped_column(String(20), index=True)

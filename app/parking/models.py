@@ -499,10 +499,13 @@ class ParkingDispute(IdMixin, DisputeMixin, db.Model):
 
     __tablename__ = "parking_disputes"
     # the operator's queue by status, oldest first: one range of it
-    __table_args__ = (Index("ix_parking_disputes_operator_status_id", "operator_client_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_parking_disputes_operator_status_id", "operator_client_id", "status", "id"),
+        Index("ix_parking_disputes_person_id_id", "person_id", "id"),  # the driver's: a page a range
+    )
 
     session_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_sessions.id"), unique=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
     raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     operator_client_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
@@ -535,10 +538,11 @@ class ViolationDispute(IdMixin, DisputeMixin, db.Model):
     # the police's queue by status, oldest first: one range of it
     __table_args__ = (
         Index("ix_traffic_violation_disputes_police_status_id", "police_client_id", "status", "id"),
+        Index("ix_traffic_violation_disputes_person_id_id", "person_id", "id"),
     )
 
     violation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("traffic_violations.id"), unique=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"))
     raised_by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     police_client_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
