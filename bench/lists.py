@@ -220,6 +220,38 @@ LISTS: tuple[ListBench, ...] = (
         "/api/v1/me/citycode/scans?limit=20",
         Clone("citycode_scans", "person_id = :me", {"person_id": OTHER, "jti": "'bench-' || g"}),
     ),
+    ListBench(
+        "access log (a guardian's looks)",
+        "/api/v1/me/access-log?limit=20",
+        Clone("audit_entries", "subject_person_id = :me", {"subject_person_id": OTHER}),
+    ),
+    ListBench(
+        "mandates received",
+        "/api/v1/me/mandates?direction=received&limit=20",
+        Clone("mandates", "grantee_id = :me", {"grantee_id": OTHER, "grantor_id": OTHER}),
+    ),
+    ListBench(
+        "mandates granted",
+        "/api/v1/me/mandates?direction=granted&limit=20",
+        Clone("mandates", "grantor_id = :me", {"grantee_id": OTHER, "grantor_id": OTHER}),
+        who="elder",
+    ),
+    ListBench(
+        "gate passages",
+        "/api/v1/access/events?limit=20",
+        Clone("access_events", "person_id = :me", {"person_id": OTHER, "scan_id": "'bench-' || g"}),
+    ),
+    ListBench(
+        "visitor passes",
+        "/api/v1/access/passes?limit=20",
+        Clone("access_visitor_passes", "person_id = :me", {"person_id": OTHER, "token": "'bench-' || g"}),
+    ),
+    ListBench(
+        "elder's check-ins",
+        "/api/v1/eldercare/checkins?limit=20",
+        Clone("elder_checkins", "person_id = :me", {"person_id": OTHER, "day": "t.day - g"}),
+        who="elder",
+    ),
 )
 
 
@@ -250,6 +282,56 @@ STAFF_COMPLAINT = Clone(
         "status": "'resolved'",
     },
 )
+
+# Clones two lists page through: an institution's queue and the resident's own.
+OPERATOR_DISPUTE = Clone(
+    "parking_disputes",
+    "person_id = :me",
+    {
+        "session_id": _uuid("bench-stay"),
+        "person_id": OTHER,
+        "operator_client_id": _half("'bench-operator-' || (g % 50)", "t.operator_client_id"),
+        "status": _half("t.status", "'rejected'"),
+    },
+)
+OPERATOR_DISPUTE_STAYS = (
+    Clone(
+        "parking_sessions",
+        "id IN (SELECT session_id FROM parking_disputes WHERE person_id = :me)",
+        {
+            "id": _uuid("bench-stay"),
+            "person_id": OTHER,
+            "plate": "'贵Z' || lpad((g % 100000)::text, 5, '0')",
+        },
+    ),
+)
+POLICE_APPEAL = Clone(
+    "traffic_violation_disputes",
+    "person_id = :me",
+    {
+        "violation_id": _uuid("bench-fine"),
+        "person_id": OTHER,
+        "police_client_id": _half("'bench-police-' || (g % 20)", "t.police_client_id"),
+        "status": _half("t.status", "'rejected'"),
+    },
+)
+POLICE_APPEAL_FINES = (
+    Clone(
+        "traffic_violations",
+        "id IN (SELECT violation_id FROM traffic_violation_disputes WHERE person_id = :me)",
+        {
+            "id": _uuid("bench-fine"),
+            "reference": "'BENCH-' || g",
+            "plate": "'贵Z' || lpad((g % 100000)::text, 5, '0')",
+        },
+    ),  # fmt: skip
+)
+CARE_VISIT = Clone(
+    "elder_care_visits",
+    "person_id = :me",
+    {"person_id": OTHER, "client_id": "'bench-care-' || (g % 20)", "visit_ref": "'bench-' || g"},
+)
+
 
 STAFF_LISTS: tuple[ListBench, ...] = (
     ListBench(
@@ -283,57 +365,23 @@ STAFF_LISTS: tuple[ListBench, ...] = (
     ListBench(
         "operator disputes",
         "/api/v1/operator/disputes?status=open&limit=20",
-        Clone(
-            "parking_disputes",
-            "person_id = :me",
-            {
-                "session_id": _uuid("bench-stay"),
-                "person_id": OTHER,
-                "operator_client_id": _half("'bench-operator-' || (g % 50)", "t.operator_client_id"),
-                "status": _half("t.status", "'rejected'"),
-            },
-        ),  # fmt: skip
-        before=(
-            Clone(
-                "parking_sessions",
-                "id IN (SELECT session_id FROM parking_disputes WHERE person_id = :me)",
-                {
-                    "id": _uuid("bench-stay"),
-                    "person_id": OTHER,
-                    "plate": "'贵Z' || lpad((g % 100000)::text, 5, '0')",
-                },
-            ),
-        ),
+        OPERATOR_DISPUTE,
+        before=OPERATOR_DISPUTE_STAYS,
         who="operator",
         anchor="resident",
     ),
     ListBench(
+        "driver's disputes", "/api/v1/parking/disputes?limit=20", OPERATOR_DISPUTE, OPERATOR_DISPUTE_STAYS
+    ),
+    ListBench(
         "police appeals",
         "/api/v1/police/appeals?status=open&limit=20",
-        Clone(
-            "traffic_violation_disputes",
-            "person_id = :me",
-            {
-                "violation_id": _uuid("bench-fine"),
-                "person_id": OTHER,
-                "police_client_id": _half("'bench-police-' || (g % 20)", "t.police_client_id"),
-                "status": _half("t.status", "'rejected'"),
-            },
-        ),  # fmt: skip
-        before=(
-            Clone(
-                "traffic_violations",
-                "id IN (SELECT violation_id FROM traffic_violation_disputes WHERE person_id = :me)",
-                {
-                    "id": _uuid("bench-fine"),
-                    "reference": "'BENCH-' || g",
-                    "plate": "'贵Z' || lpad((g % 100000)::text, 5, '0')",
-                },
-            ),  # fmt: skip
-        ),
+        POLICE_APPEAL,
+        before=POLICE_APPEAL_FINES,
         who="police",
         anchor="resident",
     ),
+    ListBench("driver's appeals", "/api/v1/violations/appeals?limit=20", POLICE_APPEAL, POLICE_APPEAL_FINES),
     ListBench(
         "merchant orders",
         "/api/v1/merchant/merchants/{merchant}/orders?limit=20",
@@ -379,14 +427,11 @@ STAFF_LISTS: tuple[ListBench, ...] = (
     ListBench(
         "care provider visits",
         "/api/v1/eldercare/provider/visits?limit=20",
-        Clone(
-            "elder_care_visits",
-            "person_id = :me",
-            {"person_id": OTHER, "client_id": "'bench-care-' || (g % 20)", "visit_ref": "'bench-' || g"},
-        ),
+        CARE_VISIT,
         who="care provider",
         anchor="elder",
     ),
+    ListBench("elder's care visits", "/api/v1/eldercare/visits?limit=20", CARE_VISIT, who="elder"),
 )
 
 
@@ -476,6 +521,21 @@ def seed_scan() -> None:
     db.session.commit()
 
 
+def seed_passages() -> None:
+    """The resident's city code read at the museum's entrance, and the elder's check-in today."""
+    from app.access import services as access
+    from app.core.actors import Actor, ActorKind
+    from app.eldercare import services as eldercare
+    from app.extensions import db
+    from app.identity import services as identity
+
+    me = Actor(kind=ActorKind.PERSON, person_id=identity.person_by_phone(home.RESIDENT_PHONE).id)
+    venue = Actor(kind=ActorKind.CLIENT, client_id="demo-venue-gate", scopes=frozenset({"citycode:verify"}))
+    access.scan_at_venue(venue, "GZMUS", identity.my_city_code(me).code, scan_id="bench-museum")
+    eldercare.check_in(Actor(kind=ActorKind.PERSON, person_id=identity.person_by_phone(home.ELDER_PHONE).id))
+    db.session.commit()
+
+
 TABLES = {"resident": LISTS, "staff": STAFF_LISTS}
 
 
@@ -525,8 +585,8 @@ def _bench_table(database_url: str, chosen: list[ListBench], sizes: list[int], r
     home.seed()
     with app.app_context():
         seed_scan()
-        if any(entry in STAFF_LISTS for entry in chosen):
-            seed_staff()
+        seed_staff()
+        seed_passages()
         readers = _readers()
     client = app.test_client()
     rows = []

@@ -43,7 +43,21 @@ def test_the_resident_facing_lists_are_all_in_the_table():
         "eldercare alerts",
         "social-security records",
     }
+    expected |= {"access log (a guardian's looks)", "mandates received", "gate passages", "visitor passes"}
+    expected |= {"mandates granted", "elder's check-ins"}
     assert expected <= names
+    read_by_residents = {entry.name for entry in STAFF_LISTS if entry.who in ("resident", "elder")}
+    assert read_by_residents == {"driver's disputes", "driver's appeals", "elder's care visits"}
+
+
+def test_lists_reading_one_clone_stand_together_so_its_table_is_filled_once():
+    for table in TABLES.values():
+        seen, last = set(), None
+        for entry in table:
+            if id(entry.clone) != last:
+                assert id(entry.clone) not in seen, f"{entry.name}: its clone's other lists are further up"
+                seen.add(id(entry.clone))
+            last = id(entry.clone)
 
 
 def test_a_fill_clones_the_template_with_a_new_id_a_row_number_and_other_owners():
