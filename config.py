@@ -231,6 +231,9 @@ class BaseConfig:
     ELDERCARE_STEP_MINUTES = _int("ELDERCARE_STEP_MINUTES", 5)
     ELDERCARE_CHECKIN_GRACE_MINUTES = _int("ELDERCARE_CHECKIN_GRACE_MINUTES", 60)
     ELDERCARE_SWEEP_SECONDS = _int("ELDERCARE_SWEEP_SECONDS", 300)
+    # A provider's visit begun and not ended (the elder's code scanned on leaving) within this many
+    # hours lapses: it is not verified and never paid.
+    ELDERCARE_VISIT_LAPSE_HOURS = _int("ELDERCARE_VISIT_LAPSE_HOURS", 12)
     ELDERCARE_MIN_AGE = _int("ELDERCARE_MIN_AGE", 60)
     # Observability: JSON log lines (production's default) or the usual text; this node's name in logs
     # (the host name when unset); a bearer token Prometheus must send to /metrics (unset: open outside

@@ -305,6 +305,7 @@ class CareVisit(IdMixin, db.Model):
         UniqueConstraint("client_id", "visit_ref"),
         Index("ix_elder_care_visits_person_id_id", "person_id", "id"),
         Index("ix_elder_care_visits_client_id_id", "client_id", "id"),
+        Index("ix_elder_care_visits_status_started", "status", "started_at"),  # unfinished ones lapse
     )
 
     client_id: Mapped[str] = mapped_column(String(64))  # the provider: its client id, or the merchant's id

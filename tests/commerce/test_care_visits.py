@@ -273,6 +273,7 @@ def test_a_visit_never_verified_lapses_and_its_subsidy_goes_back_to_her_voucher(
     from app.commerce import jobs
     from app.core import clock
     from app.core.models import utcnow
+    from app.eldercare import jobs as eldercare_jobs
 
     elder = circle["elder"]
     _top_up(client, auth, circle, 6000)
@@ -289,6 +290,7 @@ def test_a_visit_never_verified_lapses_and_its_subsidy_goes_back_to_her_voucher(
     with clock.frozen(utcnow() + timedelta(hours=hours) - timedelta(minutes=5)):
         assert jobs.release_lapsed_subsidies() == 0  # the caregiver may still scan out
     with clock.frozen(utcnow() + timedelta(hours=hours, minutes=5)):
+        assert eldercare_jobs.lapse_unfinished_visits() == 0  # an order's visit is commerce's to lapse
         assert jobs.release_lapsed_subsidies() == 1
         assert jobs.release_lapsed_subsidies() == 0  # once
     assert _balance(client, auth, elder) == 6000

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.core import clock
+from app.eldercare import services
 from app.identity import clients
 from app.notifications.models import OutboxMessage
 from tests.eldercare import helpers
@@ -75,6 +76,33 @@ def test_a_visit_scanned_in_and_out_is_verified_and_paid_once_from_the_voucher(c
         db.select(OutboxMessage.template).where(OutboxMessage.recipient_id == elder.id)
     ).all()
     assert "eldercare_visit_verified" in told
+
+
+def test_a_visit_never_ended_lapses_after_the_set_hours_and_is_never_paid(client, auth, family, app, db):
+    from app.core.jobs import PERIODIC
+    from app.eldercare import jobs
+
+    assert PERIODIC["eldercare.visits"].func == "app.eldercare.jobs.lapse_unfinished_visits"
+    elder = family["elder"]
+    _top_up(client, auth, family, 3000)
+    visit = _start(client, _provider(client), elder, ref="V-LAPSE").get_json()
+    hours = app.config["ELDERCARE_VISIT_LAPSE_HOURS"]
+    with clock.frozen(helpers.DAYTIME + timedelta(hours=hours) - timedelta(minutes=5)):
+        assert jobs.lapse_unfinished_visits() == 0  # the caregiver may still scan out
+        still = client.get(f"/api/v1/eldercare/visits/{visit['id']}", headers=auth(elder)).get_json()
+    with clock.frozen(helpers.DAYTIME + timedelta(hours=hours, minutes=5)):
+        assert services.lapse_unfinished_visits() == 1
+        assert services.lapse_unfinished_visits() == 0  # once
+        provider = _provider(client)
+        late = client.post(
+            f"{VISITS}/{visit['id']}/end", json={"code": code_for(elder), "location": DOOR}, headers=provider
+        )
+        lapsed = client.get(f"/api/v1/eldercare/visits/{visit['id']}", headers=auth(elder)).get_json()
+        voucher = client.get("/api/v1/eldercare/voucher", headers=auth(elder)).get_json()
+    assert still["status"] == "in_progress", still
+    assert late.status_code == 409 and late.get_json()["code"] == "visit-lapsed"
+    assert (lapsed["status"], lapsed["payment_id"], lapsed["subsidy"]["amount_fen"]) == ("lapsed", None, 0)
+    assert voucher["balance"]["amount_fen"] == 3000
 
 
 def test_a_visit_is_refused_without_a_valid_scan_of_the_same_elder(client, auth, family, make_person):

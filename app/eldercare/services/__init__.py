@@ -48,6 +48,7 @@ from app.eldercare.services.visits import (  # noqa: F401
     get_visit,
     give_back_to_voucher,
     install,
+    lapse_unfinished_visits,
     lapse_visit,
     list_visits,
     my_voucher,

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
@@ -393,6 +394,29 @@ def lapse_visit(visit_id: uuid.UUID) -> bool:
     visit.status = VisitStatus.LAPSED  # no end: nobody scanned her code on leaving
     db.session.flush()
     return True
+
+
+def lapse_unfinished_visits(now: datetime | None = None, batch: int = 200) -> int:
+    """A provider's visits begun more than ``ELDERCARE_VISIT_LAPSE_HOURS`` ago and never ended lapse.
+
+    Nobody scanned the elder's code on leaving, so the visit is not verified and never paid; its
+    end scan is refused from then on (409 ``visit-lapsed``). A visit delivering a commerce order is
+    left to commerce's sweep, which lapses it under the order's lock and gives its subsidy back.
+    Idempotent; at most ``batch`` visits a run, the oldest first.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=int(current_app.config["ELDERCARE_VISIT_LAPSE_HOURS"]))
+    ids = db.session.scalars(
+        db.select(CareVisit.id)
+        .where(
+            CareVisit.status == VisitStatus.IN_PROGRESS,
+            CareVisit.started_at < cutoff,
+            CareVisit.order_id.is_(None),
+        )
+        .order_by(CareVisit.started_at)
+        .limit(batch)
+    ).all()
+    return sum(1 for visit_id in ids if lapse_visit(visit_id))
 
 
 def register_voucher_redeemer(
