@@ -13,7 +13,7 @@ from app.home.services.directory import (  # noqa: F401
     record_visit,
     relevance,
     service_by_code,
-    shortcuts,
+    shortcuts_from,
 )
 from app.home.services.home import (  # noqa: F401
     GLANCE,

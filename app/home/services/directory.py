@@ -268,13 +268,11 @@ def list_services(actor: Actor | None, *, query: str | None = None, category: st
     return {"categories": categories, "items": items}
 
 
-def shortcuts(person_id: uuid.UUID, limit: int = 8) -> list[dict]:
-    """The home's service shortcuts (千人千面): the person's most recent services, then popular ones."""
-    return shortcuts_from(db.session.execute(USES, {"person_id": person_id}), limit)
-
-
 def shortcuts_from(rows, limit: int = 8) -> list[dict]:
-    """The shortcuts from :data:`USES`' rows (the home runs that statement inside its own)."""
+    """The home's service shortcuts (千人千面) from :data:`USES`' rows: recent first, then popular.
+
+    The home runs that statement inside its own.
+    """
     (mine, popularity), locale = _uses_from(rows), current_locale()
     ranked = _ranked(installed(), mine, popularity, {})[:limit]
     return [s.view(locale, mine.get(s.code), popularity.get(s.code, 0)) for s in ranked]
