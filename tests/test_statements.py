@@ -46,6 +46,30 @@ def test_me_is_the_caller_and_their_channels_in_two_statements(client, auth, dem
     assert count == 2
 
 
+def test_me_shows_roles_and_a_change_of_name_at_once_from_the_one_caller_read(client, auth, demo):
+    handler = person_by_phone("+8613800000004")  # the demo's urban-management handler
+    headers = auth(handler)
+    changed = client.patch("/api/v1/me", json={"display_name": "新名字"}, headers=headers)
+    assert changed.status_code == 200, changed.get_json()
+    count, body = counted(client, "/api/v1/me", headers)
+    assert (body["display_name"], count) == ("新名字", 2)
+    grant = handler.roles[0]
+    assert body["roles"] == [
+        {
+            "id": str(grant.id),
+            "role": "department_handler",
+            "department_id": str(grant.department_id),
+            "merchant_id": None,
+        }
+    ]
+
+
+def test_a_fresh_city_code_is_the_caller_read_and_no_other_statement(client, auth, demo):
+    resident = person_by_phone(DEMO_RESIDENT)
+    count, body = counted(client, "/api/v1/me/citycode", auth(resident))
+    assert body["code"] and count == 1, "the signing key is held by the process; the holder is the caller"
+
+
 HOME_STATEMENTS = [
     "the caller (person, roles, token revocation)",
     "every domain's cards for me, in one statement",

@@ -146,9 +146,16 @@ def _revoked_before_epoch(person: Person) -> int | None:
     return math.ceil(person.citycode_revoked_before.timestamp())
 
 
+def has_subject(person) -> bool:
+    """Whether the person (entity or the request's read of them) holds a well-formed code key."""
+    return person.citycode_subject is not None and len(person.citycode_subject) == _encoded_length(
+        SUBJECT_KEY_BYTES
+    )
+
+
 def subject_of(person: Person) -> str:
     """The person's random code key (never shown as such: codes carry it encrypted)."""
-    if person.citycode_subject is None or len(person.citycode_subject) != _encoded_length(SUBJECT_KEY_BYTES):
+    if not has_subject(person):
         person.citycode_subject = new_citycode_key()  # a row made outside the model; people get one at birth
         db.session.flush()
     return person.citycode_subject

@@ -69,11 +69,20 @@ def client_by_id(client_id: str | None) -> OAuthClient | None:
     """The enabled client with this ``client_id``, if any."""
     if not client_id or not CLIENT_ID_PATTERN.fullmatch(client_id):
         return None
-    caller = db.session.info.get("caller_client")  # the request's own client, loaded to authenticate it
-    if caller is not None and caller.client_id == client_id:
-        return caller if caller.disabled_at is None else None
     client = db.session.scalar(db.select(OAuthClient).where(OAuthClient.client_id == client_id))
     return client if client is not None and client.disabled_at is None else None
+
+
+def client_name(client_id: str | None) -> str | None:
+    """The name of the enabled client with this ``client_id`` (what a scan log or a visit names).
+
+    The request's own client is answered from its authentication's read, not a second query.
+    """
+    caller = db.session.info.get("caller_client")
+    if caller is not None and caller.client_id == client_id:
+        return caller.name
+    client = client_by_id(client_id)
+    return client.name if client is not None else None
 
 
 def register_client(

@@ -40,7 +40,7 @@ from app.core.ids import new_id
 from app.core.models import upsert_insert, utcnow
 from app.core.uow import checkpoint
 from app.extensions import db, get_redis
-from app.identity.clients import client_by_id
+from app.identity.clients import client_name
 from app.identity.errors import ReplayCheckUnavailable
 from app.identity.models import CityCodeScan
 
@@ -83,8 +83,7 @@ def _scan(actor: Actor, person_id, purpose: str, jti: str, scanner: Scanner | No
     if scanner is not None:
         scanner_id, name = scanner.id, scanner.name
     else:
-        client = client_by_id(actor.client_id)
-        scanner_id, name = actor.client_id or "", client.name if client is not None else ""
+        scanner_id, name = actor.client_id or "", client_name(actor.client_id) or ""
     return {
         "id": new_id(),
         "created_at": utcnow(),

@@ -12,13 +12,13 @@ away, a language changed, a client disabled or a token revoked takes effect on t
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app, has_request_context, request
 from flask_babel import gettext
 from joserfc.errors import JoseError
 from sqlalchemy import Uuid, bindparam
-from sqlalchemy.orm import joinedload
 
 from app.core.actors import Actor, ActorKind
 from app.core.errors import Unauthenticated
@@ -26,7 +26,7 @@ from app.core.ids import new_id
 from app.core.models import utcnow
 from app.extensions import db
 from app.identity import keys, revocation
-from app.identity.models import OAuthClient, Person
+from app.identity.models import OAuthClient, Person, RoleGrant
 
 ACCESS_PURPOSE = keys.ACCESS
 ACCESS_TYPE = "at+jwt"
@@ -62,6 +62,14 @@ def accepted_issuers() -> tuple[str, ...]:
     if config.get("OIDC_ISSUER"):
         return (issuer(),)
     return (issuer(), config["LOCAL_URL"])
+
+
+def _accepted_issuer(name) -> bool:
+    """``name in accepted_issuers()``, without working out the request's URL when the local one matches."""
+    config = current_app.config
+    if not config.get("OIDC_ISSUER") and name == config["LOCAL_URL"]:
+        return True
+    return name in accepted_issuers()
 
 
 def _base_claims(subject: str, audience: str, client_id: str, scopes, now: datetime | None) -> dict:
@@ -153,7 +161,7 @@ def _decode(token: str):
 def _check_claims(header: dict, claims: dict, now: datetime, audiences: tuple[str, ...]) -> None:
     if header.get("typ") != ACCESS_TYPE:
         raise Unauthenticated(gettext("The access token is invalid."))
-    if claims.get("iss") not in accepted_issuers():
+    if not _accepted_issuer(claims.get("iss")):
         if not current_app.config.get("OIDC_ISSUER") and isinstance(claims.get("iss"), str):
             # Outside production the usual cause is a token printed for another port: say so.
             raise Unauthenticated(
@@ -190,29 +198,99 @@ def authenticate(token: str) -> Actor:
         person_id = uuid.UUID(str(claims["sub"]))
     except (KeyError, ValueError) as exc:
         raise Unauthenticated(gettext("The access token is invalid.")) from exc
-    row = (
-        db.session.execute(_CALLER, {"person_id": person_id, **revocation.parameters(claims)})
-        .unique()
-        .one_or_none()
-    )
-    if row is None:
+    rows = db.session.execute(_CALLER, {"person_id": person_id, **revocation.parameters(claims)}).all()
+    if not rows:
         raise Unauthenticated(gettext("The access token is invalid."))
-    person, is_revoked = row
-    if is_revoked:
+    if rows[0].revoked:
         raise Unauthenticated(gettext("The access token has been revoked."))
-    # The session's identity map holds objects weakly: keep the caller for this unit of work, so a
-    # route reading the signed-in person again (``/me``) is answered from memory, not a second query.
-    db.session.info["caller"] = person
-    return actor_from_claims(claims, person)
+    caller = Caller.from_rows(rows)
+    # Kept for the unit of work: a route showing the signed-in person (``/me``, a fresh city code)
+    # answers from this read, not a second query; a route changing them loads the entity.
+    db.session.info["caller"] = caller
+    return actor_from_claims(claims, caller)
 
 
-# Built once (a statement object keeps its compiled form and cache key): every API call runs one.
-_CALLER = (
-    db.select(Person, revocation.REVOKED)
-    .options(joinedload(Person.roles))
-    .where(Person.id == bindparam("person_id", type_=Uuid))
+@dataclass(frozen=True, slots=True)
+class CallerGrant:
+    """A role the caller holds, as the authentication read it."""
+
+    id: uuid.UUID
+    role: str
+    department_id: uuid.UUID | None
+    merchant_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The signed-in person as the request's authentication read them, read-only.
+
+    Plain columns, not the ``Person`` entity: the read every API call makes costs a fraction of an
+    ORM load. It holds what deciding access, ``/me`` and a fresh city code need.
+    """
+
+    id: uuid.UUID
+    phone: str
+    display_name: str
+    locale: str | None
+    legal_name: str | None
+    national_id: str | None
+    verified_at: datetime | None
+    created_at: datetime
+    citycode_subject: str | None
+    citycode_revoked_before: datetime | None
+    roles: tuple[CallerGrant, ...]
+
+    @classmethod
+    def from_rows(cls, rows) -> Caller:
+        """One row per role grant (one row with no grant for a person without roles)."""
+        first = rows[0]
+        grants = tuple(
+            CallerGrant(row.grant_id, row.role, row.department_id, row.merchant_id)
+            for row in rows
+            if row.grant_id is not None
+        )
+        return cls(*(getattr(first, name) for name in _CALLER_FIELDS), roles=grants)
+
+
+_PEOPLE, _GRANTS = Person.__table__.c, RoleGrant.__table__.c
+_CALLER_FIELDS = (
+    "id",
+    "phone",
+    "display_name",
+    "locale",
+    "legal_name",
+    "national_id",
+    "verified_at",
+    "created_at",
+    "citycode_subject",
+    "citycode_revoked_before",
 )
-_CLIENT = db.select(OAuthClient, revocation.REVOKED).where(OAuthClient.client_id == bindparam("client_id"))
+# Built once (a statement object keeps its compiled form and cache key): every API call runs one.
+# Table columns, so the session hands it to the connection without the ORM's loading.
+_CALLER = (
+    db.select(
+        *(_PEOPLE[name] for name in _CALLER_FIELDS),
+        _GRANTS.id.label("grant_id"),
+        _GRANTS.role,
+        _GRANTS.department_id,
+        _GRANTS.merchant_id,
+        revocation.REVOKED.label("revoked"),
+    )
+    .select_from(Person.__table__.outerjoin(RoleGrant.__table__, _GRANTS.person_id == _PEOPLE.id))
+    .where(_PEOPLE.id == bindparam("person_id", type_=Uuid))
+)
+_CLIENTS = OAuthClient.__table__.c
+_CLIENT = db.select(
+    _CLIENTS.client_id, _CLIENTS.name, _CLIENTS.disabled_at, revocation.REVOKED.label("revoked")
+).where(_CLIENTS.client_id == bindparam("client_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class CallerClient:
+    """The institution's client behind a client-credentials token, as its authentication read it."""
+
+    client_id: str
+    name: str
 
 
 def _client_actor(claims: dict) -> Actor:
@@ -220,11 +298,12 @@ def _client_actor(claims: dict) -> Actor:
         _CLIENT,
         {"client_id": str(claims.get("client_id")), **revocation.parameters({"jti": claims.get("jti")})},
     ).one_or_none()
-    if row is None or row[0].disabled_at is not None:
+    if row is None or row.disabled_at is not None:
         raise Unauthenticated(gettext("The access token is invalid."))
-    if row[1]:
+    if row.revoked:
         raise Unauthenticated(gettext("The access token has been revoked."))
-    db.session.info["caller_client"] = row[0]  # what a scan log names, without reading it again
+    # What a scan log or a care visit names, without reading the client again.
+    db.session.info["caller_client"] = CallerClient(row.client_id, row.name)
     return actor_from_claims(claims)
 
 
@@ -238,7 +317,7 @@ def _kind_of(claims: dict) -> ActorKind:
     return kind
 
 
-def actor_from_claims(claims: dict, person: Person | None = None) -> Actor:
+def actor_from_claims(claims: dict, person: Person | Caller | None = None) -> Actor:
     """Build the Actor of a verified token: an institution's client, or a person.
 
     A person's roles and language are ``person``'s current ones (none when ``person`` is not given).

@@ -91,8 +91,7 @@ VisitPayment = Callable[[CareVisit], tuple[int, "uuid.UUID | None"]]
 def _terminal(actor: Actor) -> VisitProvider:
     """The calling care provider's terminal (scope ``eldercare:visits``)."""
     require_scope(actor, policies.VISIT_SCOPE)
-    client = identity.client_by_id(actor.client_id)
-    return VisitProvider(CARE_PROVIDER, actor.client_id or "", client.name if client else "")
+    return VisitProvider(CARE_PROVIDER, actor.client_id or "", identity.client_name(actor.client_id) or "")
 
 
 def _check_provider(actor: Actor, provider: VisitProvider) -> None:
@@ -492,5 +491,4 @@ def _merchant_rows(start: date, end: date) -> list[MerchantSubsidy]:
 
 
 def _provider_name(client_id: str) -> str:
-    client = identity.client_by_id(client_id)
-    return client.name if client else client_id
+    return identity.client_name(client_id) or client_id

@@ -22,6 +22,7 @@ from app.identity.services._shared import (  # noqa: F401
     acceptable_redirect,
     client_actor_for_api_key,
     client_by_id,
+    client_name,
     upsert_client,
 )
 from app.identity.services.chats import (  # noqa: F401

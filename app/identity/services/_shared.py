@@ -37,5 +37,8 @@ client_actor_for_api_key = clients.client_actor_for_api_key
 client_by_id = clients.client_by_id
 
 
+client_name = clients.client_name
+
+
 upsert_client = clients.upsert_client  # the demo's fixed institutions (not in production)
 acceptable_redirect = clients.acceptable_redirect  # https, loopback http or an app's own scheme

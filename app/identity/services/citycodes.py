@@ -14,12 +14,15 @@ from app.identity.models import (
     AccountLinkCode,
 )
 from app.identity.scanlog import Scanner  # noqa: F401 - who scans at work, for other domains
-from app.identity.services.people import my_profile
+from app.identity.services.people import my_profile, my_profile_as_read
 
 
 def my_city_code(actor: Actor) -> citycode.IssuedCode:
     """A fresh city code for the signed-in person."""
-    return citycode.issue_code(my_profile(actor))
+    person = my_profile_as_read(actor)
+    if not citycode.has_subject(person):
+        person = my_profile(actor)  # a row made outside the model: it gets its key now
+    return citycode.issue_code(person)
 
 
 def report_lost_phone(actor: Actor) -> tuple[datetime, int]:

@@ -26,6 +26,7 @@ from app.identity.models import (
     Person,
     RoleGrant,
 )
+from app.identity.tokens import Caller
 from app.notifications import services as notifications
 
 # What else happens when a person is created (mandates: invitations waiting for the number are claimed).
@@ -61,9 +62,6 @@ def people_by_id(person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
 
 def get_person(person_id: uuid.UUID) -> Person:
     """One person with their roles, in one round trip (404 if unknown)."""
-    caller = db.session.info.get("caller")  # loaded with the roles by the request's authentication
-    if caller is not None and caller.id == person_id:
-        return caller
     person = db.session.get(Person, person_id, options=[joinedload(Person.roles)])
     if person is None:
         raise NotFound()
@@ -71,8 +69,17 @@ def get_person(person_id: uuid.UUID) -> Person:
 
 
 def my_profile(actor: Actor) -> Person:
-    """The signed-in person's own record."""
+    """The signed-in person's own record (the entity, to change it)."""
     return get_person(require_person(actor))
+
+
+def my_profile_as_read(actor: Actor) -> Person | Caller:
+    """The signed-in person to show, not change: what the request's authentication read, if it did."""
+    person_id = require_person(actor)
+    caller = db.session.info.get("caller")
+    if isinstance(caller, Caller) and caller.id == person_id:
+        return caller
+    return get_person(person_id)
 
 
 def update_preferences(
@@ -96,14 +103,14 @@ def update_preferences(
     return profile_of(person)
 
 
-def profile_of(person: Person) -> WithFacts:
+def profile_of(person: Person | Caller) -> WithFacts:
     """The person with where their notifications go (the inbox always), as ``/me`` shows them."""
     return with_facts(person, notification_channels=notifications.channels_everywhere(person.id))
 
 
 def my_profile_view(actor: Actor) -> WithFacts:
     """The signed-in person as ``/me`` shows them."""
-    return profile_of(my_profile(actor))
+    return profile_of(my_profile_as_read(actor))
 
 
 def verify_real_name(actor: Actor, legal_name: str, national_id: str) -> Person:
