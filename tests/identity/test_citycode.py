@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import segno
 from joserfc import jws, jwt
 from joserfc.errors import BadSignatureError, ExpiredTokenError
 from joserfc.jwk import KeySet, OKPKey
@@ -64,6 +66,9 @@ def test_code_is_a_short_lived_eddsa_jws_naming_only_a_pseudonymous_subject(clie
     assert issued["qr_svg"].startswith("<svg")
     png = base64.b64decode(issued["qr_png"].removeprefix("data:image/png;base64,"))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    expected, qr = io.BytesIO(), segno.make(issued["code"], error="m", micro=False, mask=citycode.QR_MASK)
+    qr.save(expected, kind="png", scale=4, border=2)
+    assert png == expected.getvalue(), "the image is the QR of exactly this code"
     again = _fresh_code(client, auth, resident)
     assert _segments(again["code"])[1]["jti"] != claims["jti"], "every code has its own jti"
     assert _segments(again["code"])[1]["sub"] != claims["sub"], "a new subject in every code (unlinkable)"
