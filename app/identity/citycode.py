@@ -53,6 +53,7 @@ SUBJECT_KEY_BYTES = 8  # the person's random code key, inside the encrypted subj
 # resident's screen. Any mask decodes; the scores only steer away from large blocks and finder-like
 # runs, which a payload of base64url signature bytes rarely has under any mask.
 QR_MASK = 2
+QR_IMAGES = frozenset({"svg", "png"})  # what a fresh code comes with unless fewer are asked for
 
 
 class Purpose:
@@ -116,13 +117,13 @@ class IssuedCode:
     code: str
     issued_at: datetime
     expires_at: datetime
-    svg: str
-    png: bytes
+    svg: str | None = None
+    png: bytes | None = None
 
     @property
-    def png_data_uri(self) -> str:
-        """The PNG as a ``data:`` URI, ready for an ``<img>``."""
-        return "data:image/png;base64," + base64.b64encode(self.png).decode()
+    def png_data_uri(self) -> str | None:
+        """The PNG as a ``data:`` URI, ready for an ``<img>`` (None when it was not asked for)."""
+        return None if self.png is None else "data:image/png;base64," + base64.b64encode(self.png).decode()
 
 
 @dataclass
@@ -213,8 +214,12 @@ def _encoded_length(size: int) -> int:
     return math.ceil(size * 4 / 3)
 
 
-def issue_code(person: Person, now: datetime | None = None) -> IssuedCode:
-    """Sign a fresh code for ``person``: ``sub`` (new in every code), ``iat``, ``exp``, ``jti``."""
+def issue_code(person: Person, now: datetime | None = None, images: frozenset[str] = QR_IMAGES) -> IssuedCode:
+    """Sign a fresh code for ``person``: ``sub`` (new in every code), ``iat``, ``exp``, ``jti``.
+
+    ``images``: the QR images to draw with it (``svg``, ``png``); an app that draws the QR itself
+    asks for none, and the code then costs a signature instead of about 12 ms of drawing.
+    """
     issued = math.floor((now or utcnow()).timestamp())
     floor = _revoked_before_epoch(person)
     if floor is not None and issued < floor:
@@ -226,15 +231,21 @@ def issue_code(person: Person, now: datetime | None = None) -> IssuedCode:
         "jti": secrets.token_urlsafe(12),
     }
     code = keys.sign(keys.CITYCODE, {}, claims, default_type=None)
-    qr = segno.make(code, error="m", micro=False, mask=QR_MASK)
-    png = io.BytesIO()
-    qr.save(png, kind="png", scale=4, border=2)
+    svg = png = None
+    if images:
+        qr = segno.make(code, error="m", micro=False, mask=QR_MASK)
+        if "svg" in images:
+            svg = qr.svg_inline(scale=4, border=2)
+        if "png" in images:
+            drawn = io.BytesIO()
+            qr.save(drawn, kind="png", scale=4, border=2)
+            png = drawn.getvalue()
     return IssuedCode(
         code=code,
         issued_at=datetime.fromtimestamp(issued, UTC),
         expires_at=datetime.fromtimestamp(claims["exp"], UTC),
-        svg=qr.svg_inline(scale=4, border=2),
-        png=png.getvalue(),
+        svg=svg,
+        png=png,
     )
 
 

@@ -12,6 +12,7 @@ from app.extensions import limiter
 from app.identity import citycode, keys, otp, services
 from app.identity.schemas import (
     AuditEntrySchema,
+    CityCodeArgsSchema,
     CityCodeRevokedSchema,
     CityCodeSchema,
     JwksSchema,
@@ -199,10 +200,11 @@ def accept_mandate(mandate_id: uuid.UUID):
 
 @blp.route("/me/citycode")
 @blp.auth(kinds=PERSON_ONLY)
+@blp.arguments(CityCodeArgsSchema, location="query")
 @blp.response(200, CityCodeSchema)
-def get_city_code():
+def get_city_code(args):
     """A fresh city code (valid about a minute) as a compact JWS and as SVG and PNG QR images."""
-    issued = services.my_city_code(current_actor())
+    issued = services.my_city_code(current_actor(), images=args["images"])
     return issued, 200, NO_STORE
 
 

@@ -247,10 +247,34 @@ class CityCodeSchema(ma.Schema):
     )
     issued_at = ma.fields.DateTime(required=True)
     expires_at = ma.fields.DateTime(required=True)
-    qr_svg = ma.fields.String(required=True, attribute="svg", metadata={"description": "Inline SVG"})
-    qr_png = ma.fields.String(
-        required=True, attribute="png_data_uri", metadata={"description": "PNG as a data: URI"}
+    qr_svg = ma.fields.String(
+        attribute="svg",
+        allow_none=True,
+        metadata={"description": "Inline SVG; null unless `images` asks for it"},
     )
+    qr_png = ma.fields.String(
+        attribute="png_data_uri",
+        allow_none=True,
+        metadata={"description": "PNG as a data: URI; null unless `images` asks for it"},
+    )
+
+
+class CityCodeArgsSchema(StrictSchema):
+    """Which QR images come with a fresh code."""
+
+    images = ma.fields.String(
+        load_default="svg,png",
+        validate=ma.validate.OneOf(("svg,png", "png,svg", "svg", "png", "none")),
+        metadata={
+            "description": "The QR images to draw: `svg,png` (the default), `svg`, `png`, or `none` for an "
+            "app that draws the QR of `code` itself (a code is then a signature, not a drawing, to make)"
+        },
+    )
+
+    @ma.post_load
+    def _as_set(self, data, **_kwargs):
+        data["images"] = frozenset() if data["images"] == "none" else frozenset(data["images"].split(","))
+        return data
 
 
 class CityCodeRevokedSchema(ma.Schema):

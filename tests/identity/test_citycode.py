@@ -51,6 +51,21 @@ def _segments(code: str) -> list[dict | bytes]:
     ]
 
 
+def test_an_app_drawing_the_qr_itself_asks_for_no_images_and_the_code_still_verifies(
+    client, auth, resident, scanner
+):
+    headers = auth(resident)
+    bare = client.get("/api/v1/me/citycode?images=none", headers=headers)
+    assert bare.status_code == 200, bare.get_json()
+    assert (bare.json["qr_svg"], bare.json["qr_png"]) == (None, None)
+    assert _verify(client, scanner[0], bare.json["code"]).json["valid"] is True
+    svg_only = client.get("/api/v1/me/citycode?images=svg", headers=headers).json
+    assert svg_only["qr_svg"].startswith("<svg") and svg_only["qr_png"] is None
+    refused = client.get("/api/v1/me/citycode?images=gif", headers={**headers, "Accept-Language": "en"})
+    assert refused.status_code == 422 and refused.mimetype == "application/problem+json"
+    assert refused.json["errors"]["images"] == ["Must be one of: svg,png, png,svg, svg, png, none."]
+
+
 def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 

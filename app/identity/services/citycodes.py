@@ -17,12 +17,12 @@ from app.identity.scanlog import Scanner  # noqa: F401 - who scans at work, for 
 from app.identity.services.people import my_profile, my_profile_as_read
 
 
-def my_city_code(actor: Actor) -> citycode.IssuedCode:
-    """A fresh city code for the signed-in person."""
+def my_city_code(actor: Actor, images: frozenset[str] = citycode.QR_IMAGES) -> citycode.IssuedCode:
+    """A fresh city code for the signed-in person, with the QR images asked for (both by default)."""
     person = my_profile_as_read(actor)
     if not citycode.has_subject(person):
         person = my_profile(actor)  # a row made outside the model: it gets its key now
-    return citycode.issue_code(person)
+    return citycode.issue_code(person, images=images)
 
 
 def report_lost_phone(actor: Actor) -> tuple[datetime, int]:

@@ -12,7 +12,7 @@ from bots.telegram.replies import Reply
 
 def show_code(turn: Turn, _arguments: str) -> Reply:
     """``/code``: a new city code as a QR image; it works for about a minute."""
-    issued = identity.my_city_code(turn.resident)
+    issued = identity.my_city_code(turn.resident, images=frozenset({"png"}))  # sent as a photo
     caption = gettext(
         "Your city code. Show it at the gate or counter; it works until %(time)s. "
         "Press Refresh for a new one.",
