@@ -203,7 +203,7 @@ def accept_mandate(mandate_id: uuid.UUID):
 @blp.arguments(CityCodeArgsSchema, location="query")
 @blp.response(200, CityCodeSchema)
 def get_city_code(args):
-    """A fresh city code (valid about a minute) as a compact JWS and as SVG and PNG QR images."""
+    """A fresh city code (valid about a minute) as a compact JWS, with the SVG and PNG QR images asked for."""
     issued = services.my_city_code(current_actor(), images=args["images"])
     return issued, 200, NO_STORE
 
