@@ -34,6 +34,7 @@ from app.identity import tokens
 from app.identity.models import Person, RoleGrant
 from app.notifications import services
 from app.notifications.models import Delivery, InboxItem, OutboxMessage, WebhookEndpoint
+from app.notifications.services import outbox
 from tests.notifications.test_webhooks import verify
 from tests.workers import Worker, wait_until
 
@@ -378,6 +379,16 @@ def test_relays_run_twice_or_at_once_deliver_each_message_once(live):
         wait_until(lambda: all(live.delivered(m) for m in messages), what="every message")
     assert [(live.inbox(p), live.sms(p)) for p in people] == [(5, 5)] * len(people)
     assert {live.message(m).attempts for m in messages} == {1}
+
+
+def test_a_sweep_between_another_sweeps_commit_and_its_jobs_reaching_redis_relays_nothing(live):
+    person = live.person()
+    with mock.patch("app.core.jobs.handover._send_to_redis"):  # committed, never relayed
+        message_id = live.dispatched(person, f"window-{uuid.uuid4().hex[:8]}")
+        assert services.sweep_outbox() == 1  # relayed and committed; its job is still on its way
+    assert services.sweep_outbox() == 0, "the first sweep's hand-over is under way: no second job"
+    live.redis.delete(f"{outbox.HAND_OVER_PREFIX}{message_id}")  # as after HAND_OVER_SECONDS
+    assert services.sweep_outbox() == 1, "a hand-over that never arrived is swept again"
 
 
 # ---------------------------------------------------------------- a failing channel

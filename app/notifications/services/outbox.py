@@ -18,7 +18,7 @@ from app.core.ids import new_id
 from app.core.models import upsert_insert, utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import require_role
-from app.extensions import db
+from app.extensions import db, get_redis
 from app.notifications.models import (
     Delivery,
     MessageStatus,
@@ -148,8 +148,9 @@ def sweep_outbox(now: datetime | None = None, limit: int = 500) -> int:
     """Hand over messages that were committed but never queued, lost, held until now or whose worker died.
 
     Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (on PostgreSQL), so any number of
-    sweeps can run at once; a message whose RQ job is still queued, scheduled or running is left
-    alone, so running the sweep twice queues nothing twice. Returns how many it handed over.
+    sweeps can run at once; a message whose RQ job is still queued, scheduled or running, or that
+    another sweep has just relayed (:data:`HAND_OVER_PREFIX`), is left alone, so running the sweep
+    twice queues nothing twice. Returns how many it handed over.
     """
     moment = now or utcnow()
     grace = timedelta(seconds=current_app.config["NOTIFY_SWEEP_GRACE_SECONDS"])
@@ -165,11 +166,27 @@ def sweep_outbox(now: datetime | None = None, limit: int = 500) -> int:
     for message in db.session.scalars(stmt).all():
         if message.status == MessageStatus.PENDING and jobs.job_status(message.job_id) in jobs.ALIVE_STATES:
             continue
+        if not _take_hand_over(message.id):
+            continue  # another sweep relayed it and committed, and its job is on its way to Redis
         message.job_seq += 1
         _relay(message)
         handed += 1
     db.session.commit()
     return handed
+
+
+# The row lock ends at a sweep's commit and its jobs reach Redis just after: another sweep reading the
+# row in between would find no live job and relay it again. A sweep marks each message it relays for
+# a few seconds, far longer than that hand-over takes; a relay that never arrives is swept again after.
+HAND_OVER_PREFIX = "ymt:outbox:handing-over:"
+HAND_OVER_SECONDS = 5
+
+
+def _take_hand_over(message_id: uuid.UUID) -> bool:
+    redis = None if jobs.is_inline() else get_redis()
+    if redis is None:
+        return True  # jobs run inline: the relay is done before the row is let go
+    return bool(redis.set(f"{HAND_OVER_PREFIX}{message_id}", "1", nx=True, ex=HAND_OVER_SECONDS))
 
 
 def retry_message(actor: Actor, message_id: uuid.UUID) -> OutboxMessage:
