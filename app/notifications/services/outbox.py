@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext
+from redis.exceptions import RedisError
 from sqlalchemy import update
 
 from app.core import audit, jobs
@@ -186,7 +187,10 @@ def _take_hand_over(message_id: uuid.UUID) -> bool:
     redis = None if jobs.is_inline() else get_redis()
     if redis is None:
         return True  # jobs run inline: the relay is done before the row is let go
-    return bool(redis.set(f"{HAND_OVER_PREFIX}{message_id}", "1", nx=True, ex=HAND_OVER_SECONDS))
+    try:
+        return bool(redis.set(f"{HAND_OVER_PREFIX}{message_id}", "1", nx=True, ex=HAND_OVER_SECONDS))
+    except RedisError:
+        return True  # Redis unreachable: the relay waits in the table for a later sweep, as before
 
 
 def retry_message(actor: Actor, message_id: uuid.UUID) -> OutboxMessage:
