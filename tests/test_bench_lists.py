@@ -1,12 +1,19 @@
-"""The tables of bench/lists.py: every entry reads a list route that exists, and clones real columns."""
+"""The tables of bench/lists.py: every entry reads a list route that exists, and clones real columns;
+on PostgreSQL, every crowded list's page costs the same statements for one item as for twenty."""
 
+import os
 import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from bench.lists import LISTS, READERS, STAFF_LISTS, TABLES, ListBench, plan_verdict
+from bench.lists import CROWDS, LISTS, NOT_AT_SCALE, READERS, STAFF_LISTS, TABLES, ListBench, plan_verdict
 
 EVERY = (*LISTS, *STAFF_LISTS)
 
@@ -104,3 +111,52 @@ def test_the_staff_lists_are_read_by_their_staff_or_institution_and_anchored_on_
         entry.who for entry in STAFF_LISTS
     }
     assert set(TABLES) == {"resident", "staff"}
+
+
+def test_every_paginated_list_of_the_api_is_benched_or_says_why_not(client):
+    """A list of /openapi.json (a GET taking a ``cursor``) is in a table of bench/lists.py or in
+    NOT_AT_SCALE with its reason: a new list cannot skip the million-row check unnoticed."""
+    spec = client.get("/openapi.json").get_json()
+    lists = {
+        re.sub(r"\{\w+\}", "{}", path)
+        for path, operations in spec["paths"].items()
+        if any(p.get("name") == "cursor" for p in operations.get("get", {}).get("parameters", []))
+    }
+    benched = {re.sub(r"\{\w+\}", "{}", entry.path.split("?")[0]) for entry in EVERY}
+    exempt = {re.sub(r"\{\w+\}", "{}", path) for path in NOT_AT_SCALE}
+    assert len(lists) > 40, "the spec's lists were not found"
+    assert lists - benched - exempt == set(), "lists neither benched nor said why not"
+    assert exempt <= lists and not exempt & benched, "NOT_AT_SCALE names a benched or unknown list"
+
+
+def test_a_crowd_makes_rows_the_readers_own_by_the_columns_their_fill_changed():
+    """Each crowded list names its entry, and its columns are ones the fill overrides to keep rows off
+    the page (the crowd takes the template's values back in them)."""
+    entries = {entry.name: entry for entry in EVERY}
+    assert set(CROWDS) <= set(entries), set(CROWDS) - set(entries)
+    for name, columns in CROWDS.items():
+        assert columns and set(columns) <= set(entries[name].clone.overrides), (name, columns)
+
+
+@pytest.mark.postgres
+def test_every_crowded_page_is_the_same_statements_for_one_item_as_for_twenty():
+    """Issue 12's pin for every list at once: ``bench/lists.py --statements`` seeds its world on a
+    database of its own, makes each crowded list's rows the reader's, and fails on a query per item."""
+    url = make_url(os.environ["DATABASE_URL"])
+    name = f"{url.database}_lists"
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    target = url.set(database=name).render_as_string(hide_password=False)
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "bench.lists", "--database-url", target, "--statements"],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    report = [line for line in run.stdout.splitlines() if "statements for" in line or "NOT CONSTANT" in line]
+    assert run.returncode == 0, "\n".join(report) or run.stderr[-3000:]
+    assert len(report) - 1 >= len(CROWDS), f"{len(report) - 1} lists checked of {len(CROWDS)}"
