@@ -148,7 +148,7 @@ class Merchant(IdMixin, Located, db.Model):
     __tablename__ = "commerce_merchants"
     __table_args__ = (
         CheckConstraint("rating_count >= 0", name="rating_count_not_negative"),
-        Index("ix_commerce_merchants_status", "status"),
+        Index("ix_commerce_merchants_status_id", "status", "id"),  # the street office's queue: one range
     )
 
     name: Mapped[str] = mapped_column(String(60))
@@ -213,7 +213,7 @@ class Listing(IdMixin, Located, db.Model):
     __table_args__ = (
         CheckConstraint("price_fen > 0", name="price_positive"),
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
-        Index("ix_commerce_listings_merchant", "merchant_id"),
+        Index("ix_commerce_listings_merchant_id_id", "merchant_id", "id"),  # a shop's listings: one range
     )
 
     merchant_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("commerce_merchants.id"))
@@ -276,7 +276,8 @@ class Order(IdMixin, db.Model):
         CheckConstraint("subsidy_fen >= 0 AND subsidy_fen <= amount_fen", name="subsidy_within_amount"),
         Index("ix_commerce_orders_person_status", "person_id", "status"),
         Index("ix_commerce_orders_person_id_id", "person_id", "id"),  # my orders, newest first: one range
-        Index("ix_commerce_orders_merchant_status", "merchant_id", "status"),
+        Index("ix_commerce_orders_merchant_id_id", "merchant_id", "id"),  # a shop's orders: one range
+        Index("ix_commerce_orders_merchant_status_id", "merchant_id", "status", "id"),  # ... in one status
         Index("ix_commerce_orders_status_accept_by", "status", "accept_by"),
     )
 
@@ -359,7 +360,7 @@ class Review(IdMixin, db.Model):
     __tablename__ = "commerce_reviews"
     __table_args__ = (
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_one_to_five"),
-        Index("ix_commerce_reviews_merchant", "merchant_id"),
+        Index("ix_commerce_reviews_merchant_id_id", "merchant_id", "id"),  # a shop's reviews: one range
     )
 
     order_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("commerce_orders.id"), unique=True)

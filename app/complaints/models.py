@@ -75,6 +75,7 @@ class Complaint(IdMixin, db.Model):
         Index("ix_complaints_created_at_id", "created_at", "id"),
         # a department's work list, newest first: one range of it (complaint_assists' for what it assists)
         Index("ix_complaints_lead_department_id_id", "lead_department_id", "id"),
+        Index("ix_complaints_status_id", "status", "id"),  # a queue by status (the dispatcher's): one range
     )
 
     tracking_number: Mapped[str] = mapped_column(String(24), unique=True)
@@ -93,7 +94,7 @@ class Complaint(IdMixin, db.Model):
     contact_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     identity_visible: Mapped[bool] = mapped_column(Boolean, default=False)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # ix_complaints_status_id
     sla_class: Mapped[str] = mapped_column(String(12))
     dispatch_due: Mapped[datetime] = mapped_column(UTCDateTime)
     feedback_due: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -98,12 +98,13 @@ class ElderProfile(IdMixin, db.Model):
     """An elder's care record: how they live, what they need, who to call, who looks after them."""
 
     __tablename__ = "elder_profiles"
+    __table_args__ = (Index("ix_elder_profiles_worker_id_id", "worker_id", "id"),)  # a worker's elders
 
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), unique=True)
     living_situation: Mapped[str] = mapped_column(String(20))
     care_level: Mapped[str] = mapped_column(String(20))
     conditions: Mapped[str | None] = mapped_column(EncryptedText)  # JSON list, encrypted at rest
-    worker_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
+    worker_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"))
     checkin_by: Mapped[time | None] = mapped_column(Time)  # Asia/Shanghai; None: no daily check-in
     easy_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # 长辈模式
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -40,7 +40,10 @@ class OutboxMessage(IdMixin, db.Model):
     """A notification written in the transaction of the change it reports; relayed after commit."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_due_at", "status", "due_at"),  # the sweep
+        Index("ix_outbox_messages_status_id", "status", "id"),  # the administrators' list by status
+    )
 
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
