@@ -96,7 +96,9 @@ class HomeSectionSchema(ma.Schema):
     """A person's cards."""
 
     person_id = ma.fields.UUID(dump_only=True)
-    display_name = ma.fields.String(dump_only=True, allow_none=True)
+    display_name = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "The person's name as they chose it"}
+    )
     scopes = ma.fields.List(
         ma.fields.String(), dump_only=True, metadata={"description": "The mandate's scopes (someone else's)"}
     )

@@ -147,7 +147,12 @@ def test_one_resident_never_sees_another_s_cards(client, auth, everything, other
 
 def test_a_resident_with_nothing_sees_an_empty_home(client, auth, resident):
     body = home(client, auth(resident))
-    assert body["mine"] == {"person_id": str(resident.id), "display_name": None, "scopes": [], "cards": []}
+    assert body["mine"] == {
+        "person_id": str(resident.id),
+        "display_name": resident.display_name,
+        "scopes": [],
+        "cards": [],
+    }
     assert body["on_behalf"] == [] and len(body["shortcuts"]) == 8
     assert client.get("/api/v1/me/home").status_code == 401
 

@@ -104,7 +104,7 @@ def home_of(actor: Actor) -> dict:
         principal = identity.get_person(person_id)
         section = Section(person_id, principal.display_name, cards_of(person_id, scopes), sorted(scopes))
         return {"generated_at": utcnow(), "mine": None, "shortcuts": [], "on_behalf": [section]}
-    mine = Section(person_id, None, cards_of(person_id))
+    mine = Section(person_id, identity.my_profile_as_read(actor).display_name, cards_of(person_id))
     values = {"person_id": person_id, "grantee_id": person_id, "moment": utcnow(), "limit": MAX_PRINCIPALS}
     uses, held = [], []
     for row in db.session.execute(_LISTS, values):

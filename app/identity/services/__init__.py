@@ -75,6 +75,7 @@ from app.identity.services.people import (  # noqa: F401
     get_person,
     is_real_name_verified,
     my_profile,
+    my_profile_as_read,
     my_profile_view,
     national_id_hash_of,
     national_id_hash_statement,
