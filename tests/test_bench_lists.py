@@ -13,7 +13,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from bench.lists import CROWDS, LISTS, NOT_AT_SCALE, READERS, STAFF_LISTS, TABLES, ListBench, plan_verdict
+from bench.lists import (
+    CROWD_WHERE,
+    CROWDS,
+    LISTS,
+    NOT_AT_SCALE,
+    READERS,
+    STAFF_LISTS,
+    TABLES,
+    ListBench,
+    plan_verdict,
+)
 
 EVERY = (*LISTS, *STAFF_LISTS)
 
@@ -134,6 +144,7 @@ def test_a_crowd_makes_rows_the_readers_own_by_the_columns_their_fill_changed():
     the page (the crowd takes the template's values back in them)."""
     entries = {entry.name: entry for entry in EVERY}
     assert set(CROWDS) <= set(entries), set(CROWDS) - set(entries)
+    assert set(CROWD_WHERE) <= set(CROWDS), set(CROWD_WHERE) - set(CROWDS)
     for name, columns in CROWDS.items():
         assert columns and set(columns) <= set(entries[name].clone.overrides), (name, columns)
 
