@@ -1287,13 +1287,28 @@ def _plan(client, entry: ListBench, path: str, headers) -> str:
 
 
 def plan_verdict(plan: str, table: str) -> str:
-    """``index`` unless the plan reads the table whole or throws away more than a thousand rows."""
+    """``index`` unless the plan reads the table whole or throws away more than a thousand rows;
+    ``index, sorts N`` when it sorts more than a page's rows to find the page (N grows with the owner's
+    rows: flat as the table grows, not as the owner's share of it does)."""
     if f"Seq Scan on {table}" in plan:
         return "SEQ SCAN"
-    for line in plan.splitlines():
+    lines = plan.splitlines()
+    sorted_rows = 0
+    for n, line in enumerate(lines):
         if "Rows Removed by Filter:" in line and int(line.rsplit(":", 1)[1]) > 1000:
             return "FILTERS"
-    return "index"
+        if "->  Sort (" in line or line.startswith("Sort ("):
+            below = [rows for rows in map(_actual_rows, lines[n + 1 :]) if rows is not None]
+            sorted_rows = max(sorted_rows, below[0] if below else 0)
+    return f"index, sorts {sorted_rows:,}" if sorted_rows > 2 * PAGE else "index"
+
+
+def _actual_rows(line: str) -> int | None:
+    """N of a plan node's ``(actual rows=N loops=L)``, times its loops; None for a line that is no node."""
+    if "(actual rows=" not in line:
+        return None
+    rows, loops = line.split("(actual rows=", 1)[1].split(" loops=")
+    return int(rows) * int(loops.rstrip(")"))
 
 
 if __name__ == "__main__":

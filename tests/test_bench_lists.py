@@ -99,6 +99,16 @@ def test_a_fill_clones_the_template_with_a_new_id_a_row_number_and_other_owners(
             "FILTERS",
         ),
         ("Limit\n  ->  Index Scan using ix on bills\n        Rows Removed by Filter: 12", "index"),
+        (
+            "Limit (actual rows=21 loops=1)\n  ->  Sort (actual rows=21 loops=1)\n        Sort Key: id DESC\n"
+            "        ->  Bitmap Heap Scan on bills (actual rows=1001 loops=1)",
+            "index, sorts 1,001",
+        ),
+        (
+            "Limit (actual rows=2 loops=1)\n  ->  Sort (actual rows=2 loops=1)\n"
+            "    ->  Index Scan (actual rows=2 loops=1)",
+            "index",
+        ),
     ],
 )
 def test_a_plan_is_index_backed_unless_it_scans_or_filters_the_table(plan, verdict):
