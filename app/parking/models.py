@@ -424,9 +424,20 @@ class GateAnomaly(IdMixin, db.Model):
     """Events that did not add up (an exit without entry, a second entry), for the operator to resolve."""
 
     __tablename__ = "parking_anomalies"
-    __table_args__ = (Index("ix_parking_anomalies_lot_status", "lot_id", "status"),)
+    __table_args__ = (
+        Index(
+            "ix_parking_anomalies_lot_status", "lot_id", "status"
+        ),  # the gate's: an exit waiting for its entry
+        Index(
+            "ix_parking_anomalies_operator_id", "operator_client_id", "id"
+        ),  # the operator's list: one range
+        Index(
+            "ix_parking_anomalies_operator_status_id", "operator_client_id", "status", "id"
+        ),  # ... by status
+    )
 
     lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_lots.id"))
+    operator_client_id: Mapped[str] = mapped_column(String(64))  # the lot's operator, who reported the event
     kind: Mapped[str] = mapped_column(String(20))
     plate: Mapped[str] = mapped_column(String(8))
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -335,6 +335,7 @@ def _move_occupancy(lot: ParkingLot, change: int) -> None:
 def _anomaly(event: GateEvent, kind: AnomalyKind, session_id: uuid.UUID | None) -> GateAnomaly:
     anomaly = GateAnomaly(
         lot_id=event.lot_id,
+        operator_client_id=event.client_id,  # the lot's operator: its gate reported the event
         kind=kind,
         plate=event.plate,
         event_id=event.id,
@@ -354,8 +355,8 @@ def list_anomalies(actor: Actor, *, status: str | None, cursor: str | None, limi
     stmt = (
         db.select(GateAnomaly)
         .join(GateAnomaly.lot)
-        .options(contains_eager(GateAnomaly.lot))  # the lot it shows is the lot it is filtered by: one join
-        .where(ParkingLot.operator_client_id == actor.client_id)
+        .options(contains_eager(GateAnomaly.lot))  # the lot it shows: one join
+        .where(GateAnomaly.operator_client_id == actor.client_id)  # one index range, however many lots
     )
     if status is not None:
         stmt = stmt.where(GateAnomaly.status == status)
@@ -369,7 +370,7 @@ def resolve_anomaly(
     anomaly = db.session.get(GateAnomaly, anomaly_id, with_for_update=True, populate_existing=True)
     if anomaly is None:
         raise NotFound()
-    if not is_client(actor, anomaly.lot.operator_client_id, WRITE_SCOPE):
+    if not is_client(actor, anomaly.operator_client_id, WRITE_SCOPE):
         raise NotTheOperator()
     if anomaly.status != AnomalyStatus.OPEN:
         raise AnomalyResolved()
