@@ -292,6 +292,7 @@ class BillDispute(IdMixin, DisputeMixin, db.Model):
     __tablename__ = "bill_disputes"
     __table_args__ = (
         Index("ix_bill_disputes_biller_status_id", "biller_id", "status", "id"),  # a biller's queue
+        Index("ix_bill_disputes_biller_id", "biller_id", "id"),  # ... of any status
         Index("ix_bill_disputes_person_id_id", "person_id", "id"),  # the resident's: a page a range
     )
 

@@ -512,6 +512,7 @@ class ParkingDispute(IdMixin, DisputeMixin, db.Model):
     # the operator's queue by status, oldest first: one range of it
     __table_args__ = (
         Index("ix_parking_disputes_operator_status_id", "operator_client_id", "status", "id"),
+        Index("ix_parking_disputes_operator_id", "operator_client_id", "id"),  # the operator's, any status
         Index("ix_parking_disputes_person_id_id", "person_id", "id"),  # the driver's: a page a range
     )
 
@@ -549,6 +550,7 @@ class ViolationDispute(IdMixin, DisputeMixin, db.Model):
     # the police's queue by status, oldest first: one range of it
     __table_args__ = (
         Index("ix_traffic_violation_disputes_police_status_id", "police_client_id", "status", "id"),
+        Index("ix_traffic_violation_disputes_police_id", "police_client_id", "id"),  # any status
         Index("ix_traffic_violation_disputes_person_id_id", "person_id", "id"),
     )
 
