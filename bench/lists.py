@@ -866,7 +866,7 @@ CROWDS: dict[str, tuple[str, ...]] = {
     "police appeals": ("police_client_id", "status"),
     "driver's appeals": ("person_id",),
     "merchant orders": ("merchant_id",),
-    "provider's day (appointments desk)": ("local_date", "starts_at", "ends_at", "status"),  # a clinic's day
+    "provider's day (appointments desk)": ("local_date", "starts_at", "ends_at"),  # a clinic's busy day
     "elder-care centre alerts (worker, open)": ("status",),
     "care provider visits": ("client_id",),
     "elder's care visits": ("person_id",),
