@@ -559,7 +559,7 @@ STAFF_LISTS: tuple[ListBench, ...] = (
         "/api/v1/biller/account-bindings?limit=20",
         Clone(
             "utility_accounts",
-            "status = 'pending'",
+            "person_id = :me AND status = 'pending'",  # the resident's binding (the fill's are pending too)
             {
                 "person_id": OTHER,
                 "account_number": "'G' || lpad(g::text, 9, '0')",
