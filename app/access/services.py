@@ -37,7 +37,7 @@ from app.core.actors import Actor, MandateScope, Role
 from app.core.cards import Card, Urgency, folded
 from app.core.errors import NotFound, ValidationFailed
 from app.core.models import UTCDateTime, utcnow
-from app.core.pagination import Page, paginate
+from app.core.pagination import Page, paginate, paginate_any
 from app.core.policy import acting_for, require_role
 from app.extensions import db
 from app.identity import services as identity
@@ -275,15 +275,24 @@ def revoke_pass(actor: Actor, pass_id: uuid.UUID) -> VisitorPass:
 def pass_events(actor: Actor, pass_id: uuid.UUID, *, cursor: str | None, limit: int) -> Page:
     """Every scan of one of the resident's passes, newest first."""
     visitor_pass = get_pass(actor, pass_id)
-    stmt = db.select(AccessEvent).where(AccessEvent.pass_id == visitor_pass.id)
-    return paginate(stmt, AccessEvent.id, cursor=cursor, limit=limit)
+    return _events_page(AccessEvent.pass_id == visitor_pass.id, cursor=cursor, limit=limit)
 
 
 def my_events(actor: Actor, *, cursor: str | None, limit: int) -> Page:
     """Every scan of the resident's city code or of a pass they issued, newest first."""
     person_id = access.list_owner(actor, SCOPE, "access_event")
-    stmt = db.select(AccessEvent).where(AccessEvent.person_id == person_id)
-    return paginate(stmt, AccessEvent.id, cursor=cursor, limit=limit)
+    return _events_page(AccessEvent.person_id == person_id, cursor=cursor, limit=limit)
+
+
+def _events_page(owned, *, cursor: str | None, limit: int) -> Page:
+    """A page of scans: first its ids, one index range, then those rows with their gate, venue and pass.
+
+    Joined first and cut after, the page ran on PostgreSQL's generic plan once psycopg prepared it,
+    planned for the average owner (a scan or two): a carer's pass read a thousand times had all
+    thousand joined and sorted for every page (4 ms, against 0.2).
+    """
+    ids = db.select(AccessEvent.id).where(owned)
+    return paginate_any(db.select(AccessEvent), AccessEvent.id, [ids], cursor=cursor, limit=limit)
 
 
 def venues() -> list[Venue]:
