@@ -9,8 +9,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from bench.lists import (
@@ -24,6 +22,7 @@ from bench.lists import (
     ListBench,
     plan_verdict,
 )
+from tests.databases import fresh_database
 
 EVERY = (*LISTS, *STAFF_LISTS)
 
@@ -163,16 +162,7 @@ def test_a_crowd_makes_rows_the_readers_own_by_the_columns_their_fill_changed():
 def test_every_crowded_page_is_the_same_statements_for_one_item_as_for_twenty():
     """Issue 12's pin for every list at once: ``bench/lists.py --statements`` seeds its world on a
     database of its own, makes each crowded list's rows the reader's, and fails on a query per item."""
-    url = make_url(os.environ["DATABASE_URL"])
-    name = f"{url.database}_lists"
-    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-    target = url.set(database=name).render_as_string(hide_password=False)
+    target = fresh_database(os.environ["DATABASE_URL"], "lists")
     root = Path(__file__).resolve().parent.parent
     run = subprocess.run(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "bench.lists", "--database-url", target, "--statements"],

@@ -14,10 +14,9 @@ import socket
 import subprocess
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from tests import readme
+from tests.databases import fresh_database
 
 pytestmark = pytest.mark.readme
 
@@ -168,20 +167,6 @@ def test_the_readme_on_the_embedded_demo(checkout, newcomer_env, capsys):
 # ---------------------------------------------------------------- PostgreSQL and Redis
 
 
-def _fresh_database(suite_url: str) -> str:
-    """A new, empty database beside the suite's, for the README's production block."""
-    url = make_url(suite_url)
-    name = f"{url.database}_readme"
-    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_the_readme_on_postgresql_and_redis(checkout, newcomer_env, capsys):
@@ -190,7 +175,11 @@ def test_the_readme_on_postgresql_and_redis(checkout, newcomer_env, capsys):
     blocks = readme.readme_blocks()
     (production,) = [b for b in blocks if b.is_production]
     port = readme.free_port()
-    values = {"DATABASE_URL": _fresh_database(DATABASE_URL), "REDIS_URL": REDIS_URL, "PORT": str(port)}
+    values = {
+        "DATABASE_URL": fresh_database(DATABASE_URL, "readme"),
+        "REDIS_URL": REDIS_URL,
+        "PORT": str(port),
+    }
     redis.Redis.from_url(REDIS_URL).flushdb()
     shutil.rmtree(checkout / "instance", ignore_errors=True)
     session = readme.Session(checkout, newcomer_env)
