@@ -424,16 +424,12 @@ class GateAnomaly(IdMixin, db.Model):
     """Events that did not add up (an exit without entry, a second entry), for the operator to resolve."""
 
     __tablename__ = "parking_anomalies"
+    # the gate's look-up (an exit waiting for its entry), and the operator's list, any status or one:
+    # each one index range, however many lots the operator runs
     __table_args__ = (
-        Index(
-            "ix_parking_anomalies_lot_status", "lot_id", "status"
-        ),  # the gate's: an exit waiting for its entry
-        Index(
-            "ix_parking_anomalies_operator_id", "operator_client_id", "id"
-        ),  # the operator's list: one range
-        Index(
-            "ix_parking_anomalies_operator_status_id", "operator_client_id", "status", "id"
-        ),  # ... by status
+        Index("ix_parking_anomalies_lot_status", "lot_id", "status"),
+        Index("ix_parking_anomalies_operator_id", "operator_client_id", "id"),
+        Index("ix_parking_anomalies_operator_status_id", "operator_client_id", "status", "id"),
     )
 
     lot_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("parking_lots.id"))
