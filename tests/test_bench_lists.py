@@ -160,7 +160,7 @@ def test_a_crowd_makes_rows_the_readers_own_by_the_columns_their_fill_changed():
 
 @pytest.mark.postgres
 def test_every_crowded_page_is_the_same_statements_for_one_item_as_for_twenty():
-    """Issue 12's pin for every list at once: ``bench/lists.py --statements`` seeds its world on a
+    """The statements pin for every list at once: ``bench/lists.py --statements`` seeds its world on a
     database of its own, makes each crowded list's rows the reader's, and fails on a query per item."""
     target = fresh_database(os.environ["DATABASE_URL"], "lists")
     root = Path(__file__).resolve().parent.parent
