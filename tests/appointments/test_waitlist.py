@@ -13,6 +13,7 @@ from app.extensions import db
 from app.notifications.models import OutboxMessage
 from tests.appointments import helpers
 from tests.appointments.helpers import as_person
+from tests.statements import Statements
 
 
 def _notices(person, template):
@@ -109,3 +110,25 @@ def test_a_withdrawn_plan_cancels_bookings_and_offers_another_time(db, make_pers
     assert booking.alternative_slot_id == later[0].id
     assert all(slot.status == "busy-unavailable" for slot in slots)
     assert len(_notices(person, "appointment_cancelled_by_provider")) == 1
+
+
+def test_a_page_of_my_waitlist_shows_each_place_in_the_same_statements_for_one_as_for_three(
+    db, make_person, monday
+):
+    _, _, _, slots = helpers.publish(seats=1, day_end="10:00", rules={"per_day": 5, "per_week": 10})
+    first, second, third = (helpers.verified(make_person, name) for name in ("甲", "乙", "丙"))
+    for slot in slots[:3]:
+        services.book(as_person(first), slot.id)
+    services.join_waitlist(as_person(third), slots[0].id)  # ahead of the second on the first slot
+    for slot in slots[:3]:
+        services.join_waitlist(as_person(second), slot.id)
+    db.session.flush()
+
+    def page(limit):
+        with Statements() as seen:
+            items = services.my_waitlist(as_person(second), cursor=None, limit=limit).items
+        return [item.position for item in items], seen.count
+
+    (one, few), (three, many) = page(1), page(3)
+    assert three == [1, 1, 2] and one == [1]  # newest first: the first slot's place, behind the third, last
+    assert few == many, f"{few} statements for one place, {many} for three"
