@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import uuid
+from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
@@ -328,12 +329,61 @@ def test_a_worker_killed_mid_delivery_delivers_exactly_once_after_a_new_worker_s
         lock_engine.dispose()
 
 
-def _backend_waiting_on(engine, table: str) -> int | None:
+@pytest.mark.parametrize("mode", ["--fork", "--no-fork"])
+def test_a_worker_killed_between_starting_a_delivery_and_claiming_it_is_relayed_after_a_lease(live, mode):
+    person = live.person()
+    lock_engine = sa.create_engine(DATABASE_URL)
+    first = None
+    try:
+        with lock_engine.connect() as locker:
+            with mock.patch("app.core.jobs.handover._send_to_redis"):  # committed, not yet relayed
+                message_id = live.dispatched(person, f"unclaimed-{uuid.uuid4().hex[:8]}")
+            assert services.sweep_outbox() == 1  # its job queued, no worker yet
+            # Hold the message's row so the worker's job stops at its first statement, the claim.
+            locker.exec_driver_sql(
+                "SELECT 1 FROM outbox_messages WHERE id = %(id)s FOR UPDATE", {"id": message_id}
+            )
+            first = live.worker(mode, "notifications")
+            blocked = wait_until(
+                lambda: _backend_waiting_on(lock_engine, "outbox_messages", "update"),
+                what="the job at its claim",
+            )
+            first.kill()
+            locker.rollback()
+        wait_until(
+            lambda: not _backend_alive(lock_engine, blocked), what="the killed worker's connection to end"
+        )
+        job_id = live.message(message_id).job_id
+        assert jobs.job_status(job_id) == "started"  # as RQ will say for a minute or more
+        assert live.message(message_id).status == "pending"  # never claimed
+
+        with mock.patch.dict(live.app.config, {"NOTIFY_LEASE_SECONDS": 60}):
+            assert services.sweep_outbox() == 0, "started within a lease: taken to be alive"
+        with mock.patch.dict(live.app.config, {"NOTIFY_LEASE_SECONDS": 2}):
+            wait_until(lambda: _started_more_than(live, job_id, 2), what="a lease since the job started")
+            live.redis.delete(f"{outbox.HAND_OVER_PREFIX}{message_id}")  # as after HAND_OVER_SECONDS
+            assert services.sweep_outbox() == 1, "started a lease ago and never claimed: relayed"
+        assert live.message(message_id).job_id != job_id
+        with live.worker(mode, "notifications"):
+            wait_until(lambda: live.delivered(message_id), what="delivery by the new worker")
+        assert (live.inbox(person), live.sms(person)) == (1, 1)
+    finally:
+        if first is not None:
+            print(first.stop())
+        lock_engine.dispose()
+
+
+def _started_more_than(live, job_id: str, seconds: float) -> bool:
+    job = Job.fetch(job_id, connection=live.redis, serializer=JSONSerializer)
+    return time.time() - job.started_at.replace(tzinfo=UTC).timestamp() > seconds
+
+
+def _backend_waiting_on(engine, table: str, verb: str = "insert into") -> int | None:
     with engine.connect() as conn:  # a fresh transaction: pg_stat_activity is a snapshot per transaction
         return conn.exec_driver_sql(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND wait_event_type = 'Lock' AND query ILIKE %(pattern)s",
-            {"pattern": f"%insert into {table}%"},
+            {"pattern": f"%{verb} {table}%"},
         ).scalar()
 
 

@@ -32,6 +32,7 @@ from app.core.jobs.api import (  # noqa: F401
     enqueue,
     enqueue_at,
     enqueue_in,
+    job_alive,
     job_status,
     on_worker_start,
     periodic,

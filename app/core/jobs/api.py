@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 
 from app.core.jobs._shared import (
+    ALIVE_STATES,
     DEFAULT,
     PERIODIC,
     SCHEDULED,
@@ -78,6 +79,33 @@ def on_worker_start(func: Callable[[], None]) -> Callable[[], None]:
 
 def job_status(job_id: str) -> str | None:
     """RQ's status of a job (queued, scheduled, started, finished, failed, ...); None if unknown."""
+    job = _fetch(job_id)
+    if job is None:
+        return None
+    status = job.get_status(refresh=False)
+    return getattr(status, "value", status)
+
+
+def job_alive(job_id: str, *, started_within: timedelta | None = None) -> bool:
+    """Whether the job is still on its way: queued, scheduled or deferred, or started and running.
+
+    A worker killed outright (SIGKILL, a machine gone) leaves its job ``started`` in Redis until RQ's
+    registry cleanup, a minute or more later. A caller whose job acts at once when it starts (claims
+    a row, say) passes ``started_within``: a job started longer ago than that which has left no sign
+    of it is taken for dead. False without Redis (nothing is ever on its way there).
+    """
+    job = _fetch(job_id)
+    if job is None:
+        return False
+    status = job.get_status(refresh=False)
+    status = getattr(status, "value", status)
+    if status != "started" or started_within is None or job.started_at is None:
+        return status in ALIVE_STATES
+    started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
+    return utcnow() - started < started_within
+
+
+def _fetch(job_id: str):
     if is_inline():
         return None
     from rq.exceptions import NoSuchJobError
@@ -85,8 +113,6 @@ def job_status(job_id: str) -> str | None:
     from rq.serializers import JSONSerializer
 
     try:
-        job = Job.fetch(job_id, connection=_redis(current_app), serializer=JSONSerializer)
+        return Job.fetch(job_id, connection=_redis(current_app), serializer=JSONSerializer)
     except NoSuchJobError:
         return None
-    status = job.get_status(refresh=False)
-    return getattr(status, "value", status)

@@ -151,7 +151,10 @@ def sweep_outbox(now: datetime | None = None, limit: int = 500) -> int:
     Rows are claimed with ``SELECT ... FOR UPDATE SKIP LOCKED`` (on PostgreSQL), so any number of
     sweeps can run at once; a message whose RQ job is still queued, scheduled or running, or that
     another sweep has just relayed (:data:`HAND_OVER_PREFIX`), is left alone, so running the sweep
-    twice queues nothing twice. Returns how many it handed over.
+    twice queues nothing twice. A job RQ still calls started that left its message pending for longer
+    than a lease died before its claim (a killed worker's, which RQ reports as started for a minute or
+    more) and is relayed; were it alive after all, the claim's lease keeps the two from both sending.
+    Returns how many it handed over.
     """
     moment = now or utcnow()
     grace = timedelta(seconds=current_app.config["NOTIFY_SWEEP_GRACE_SECONDS"])
@@ -163,9 +166,13 @@ def sweep_outbox(now: datetime | None = None, limit: int = 500) -> int:
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)  # the locked rows as they are now, not as once loaded
     )
+    # A delivery claims its message as it starts: a job started longer ago than a lease that left
+    # the message pending died with its worker before its claim.
+    claims_within = timedelta(seconds=current_app.config["NOTIFY_LEASE_SECONDS"])
     handed = 0
     for message in db.session.scalars(stmt).all():
-        if message.status == MessageStatus.PENDING and jobs.job_status(message.job_id) in jobs.ALIVE_STATES:
+        pending = message.status == MessageStatus.PENDING
+        if pending and jobs.job_alive(message.job_id, started_within=claims_within):
             continue
         if not _take_hand_over(message.id):
             continue  # another sweep relayed it and committed, and its job is on its way to Redis
