@@ -188,6 +188,18 @@ def test_a_deferred_job_that_always_fails_is_kept_as_failed_and_not_run_again(db
     assert "failed for good after 3 attempt(s)" in caplog.text
 
 
+def test_failed_deferred_jobs_are_counted_apart_from_due_ones(client, db, calls):
+    with clock.frozen(T0):
+        jobs.enqueue(job_probe.explode, job_id="counted-failed")
+        jobs.enqueue_in(timedelta(minutes=1), job_probe.record, "waiting", job_id="counted-due")
+        db.session.commit()
+        clock.advance(timedelta(minutes=2))  # both rows' run_at has passed; no tick has run
+        text = client.get("/metrics").get_data(as_text=True)
+    assert 'yimatong_deferred_jobs{figure="total"} 2.0' in text
+    assert 'yimatong_deferred_jobs{figure="due"} 1.0' in text  # a failed job is not due
+    assert 'yimatong_deferred_jobs{figure="failed"} 1.0' in text
+
+
 def test_an_inline_job_that_fails_waits_for_its_retry_and_the_tick_completes_it(db, calls):
     with clock.frozen(T0):
         jobs.enqueue(job_probe.fail_times, "send", 1, retry=jobs.RetryPolicy(2, (30, 120)))
