@@ -164,6 +164,8 @@ class BaseConfig:
     JOBS_REDIS_RETRY_SECONDS = _int(
         "JOBS_REDIS_RETRY_SECONDS", 5
     )  # after a failure, don't try Redis for this long
+    # Without Redis: how long a tick holds a deferred job it runs; longer than any job takes.
+    JOBS_DEFERRED_LEASE_SECONDS = _int("JOBS_DEFERRED_LEASE_SECONDS", 600)
     JOBS_ALLOWED_MODULES = ("app.",)  # a job names a function; only these modules' functions run
 
     # Notifications: the outbox relay, retries and quiet hours.

@@ -160,9 +160,9 @@ def rq_tick(every):
             if moment - last_run.get(name, -1e12) >= entry.interval(current_app.config)
         ]
         last_run.update(dict.fromkeys(due, moment))
-        ran = jobs.run_due(periodic_names=due)
+        done = jobs.run_due(periodic_names=due)
         if not every:
-            click.echo(f"{ran} job(s) run")
+            click.echo(f"{done.ran} job(s) run, {done.failed} failed")
             return
         time.sleep(every)
 

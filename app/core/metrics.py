@@ -182,15 +182,19 @@ def _queue_samples() -> Iterable[Sample]:
 
 
 def _deferred_samples() -> Iterable[Sample]:
-    """Jobs kept in the database for later (no Redis), and how many are already due."""
+    """Jobs kept in the database (no Redis), how many are due to run, and how many failed for good."""
     from app.core.jobs import DeferredJob
     from app.core.models import utcnow
     from app.extensions import db
 
-    total = db.session.scalar(db.select(db.func.count()).select_from(DeferredJob))
-    due = db.session.scalar(db.select(db.func.count()).where(DeferredJob.run_at <= utcnow()))
+    count = db.select(db.func.count()).select_from(DeferredJob)
+    total = db.session.scalar(count)
+    waiting = count.where(DeferredJob.failed_at.is_(None))
+    due = db.session.scalar(waiting.where(DeferredJob.run_at <= utcnow()))
+    failed = db.session.scalar(count.where(DeferredJob.failed_at.is_not(None)))
     yield ("total",), total
     yield ("due",), due
+    yield ("failed",), failed
 
 
 def init_app(app: Flask) -> None:
@@ -203,7 +207,7 @@ def init_app(app: Flask) -> None:
     )
     register_sampler(
         "yimatong_deferred_jobs",
-        "Jobs kept in the database without Redis (total, due).",
+        "Jobs kept in the database without Redis (total, due, failed).",
         _deferred_samples,
         ("figure",),
     )

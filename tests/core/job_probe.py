@@ -1,10 +1,14 @@
 """Jobs the job-machinery tests enqueue: they leave traces a test can look for."""
 
+import time
+
 from flask import current_app, g
 
 from app.extensions import get_redis
 
 CALLS: list[tuple] = []
+
+RUNS: dict[str, int] = {}
 
 
 def record(*args) -> None:
@@ -24,6 +28,20 @@ def enqueue_follow_up(value: str) -> None:
 def explode() -> None:
     """A job that always fails."""
     raise RuntimeError("boom")
+
+
+def fail_times(key: str, times: int) -> None:
+    """Fail the first ``times`` runs under ``key``, then succeed (runs counted in this process)."""
+    RUNS[key] = RUNS.get(key, 0) + 1
+    CALLS.append(((key, RUNS[key]), None))
+    if RUNS[key] <= times:
+        raise RuntimeError(f"run {RUNS[key]} of {key} fails")
+
+
+def slow_record(*args) -> None:
+    """Remember the call after a moment's work (so that jobs run by two ticks overlap)."""
+    time.sleep(0.005)
+    CALLS.append((args, None))
 
 
 def mark(key: str) -> None:

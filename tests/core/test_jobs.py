@@ -26,8 +26,10 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 @pytest.fixture(autouse=True)
 def calls():
     job_probe.CALLS.clear()
+    job_probe.RUNS.clear()
     yield job_probe.CALLS
     job_probe.CALLS.clear()
+    job_probe.RUNS.clear()
 
 
 def test_a_job_runs_only_after_the_commit(db, calls):
@@ -87,10 +89,12 @@ def test_later_jobs_wait_in_the_database_without_redis(db, calls):
         jobs.enqueue_at(now + timedelta(hours=1), job_probe.record, "reminder", job_id="reminder-1")  # dedupe
         db.session.commit()
     assert calls == []
-    assert jobs.run_due(now=now + timedelta(minutes=59)) == 0
-    assert jobs.run_due(now=now + timedelta(hours=1)) == 1
+    assert jobs.run_due(now=now + timedelta(minutes=59)) == jobs.DueRun(ran=0)
+    assert jobs.run_due(now=now + timedelta(hours=1)) == jobs.DueRun(ran=1)
     assert [args for args, _ in calls] == [("reminder",)]
     assert _db.session.scalars(_db.select(jobs.DeferredJob)).all() == []
+    assert jobs.run_due(now=now + timedelta(days=1)) == jobs.DueRun(ran=0)  # a job done is not run again
+    assert [args for args, _ in calls] == [("reminder",)]
 
 
 def test_periodic_work_is_registered_with_its_interval(app):
@@ -101,8 +105,198 @@ def test_periodic_work_is_registered_with_its_interval(app):
 
 def test_run_due_runs_the_named_periodic_jobs(app, db, calls):
     with mock.patch.dict(jobs.PERIODIC, {"probe": jobs.Periodic("probe", "tests.core.job_probe.record", 5)}):
-        assert jobs.run_due(periodic_names=["probe"]) == 1
+        assert jobs.run_due(periodic_names=["probe"]) == jobs.DueRun(ran=1)
     assert [args for args, _ in calls] == [()]
+
+
+# ---------------------------------------------------------------- failures without Redis
+
+T0 = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+
+
+def _kept(job_id: str | None = None) -> list[jobs.DeferredJob]:
+    _db.session.expire_all()
+    stmt = _db.select(jobs.DeferredJob).order_by(jobs.DeferredJob.run_at)
+    if job_id is not None:
+        stmt = stmt.where(jobs.DeferredJob.job_id == job_id)
+    return list(_db.session.scalars(stmt))
+
+
+def _runs(calls) -> list:
+    return [args for args, _ in calls]
+
+
+@pytest.mark.parametrize(
+    ("policy", "delays"),
+    [
+        (jobs.RetryPolicy(3), [10, 60, 300, None]),
+        (jobs.RetryPolicy(3, (5, 30)), [5, 5, 30, None]),
+        (jobs.RetryPolicy(2, (1,)), [1, 1, None]),
+        (jobs.RetryPolicy(1, ()), [0, None]),
+    ],
+)
+def test_retries_without_redis_wait_as_rq_waits(policy, delays):
+    assert [policy.delay_after(attempts) for attempts in range(1, len(delays) + 1)] == delays
+    job = Job(connection=redis.Redis(), serializer=JSONSerializer)  # never connects: RQ's arithmetic only
+    job.retry_intervals = list(policy.intervals) or None
+    for attempts, delay in enumerate(delays[:-1], start=1):
+        job.retries_left = policy.max - (attempts - 1)
+        assert job.get_retry_interval() == delay, attempts
+
+
+def test_a_deferred_job_that_fails_is_retried_per_its_policy_until_it_succeeds(db, calls):
+    due = T0 + timedelta(hours=1)
+    with clock.frozen(T0):
+        policy = jobs.RetryPolicy(3, (10, 60, 300))
+        jobs.enqueue_at(due, job_probe.fail_times, "ladder", 2, job_id="flaky-step", retry=policy)
+        db.session.commit()
+        (waiting,) = _kept()
+        assert (waiting.attempts, waiting.retry_max, waiting.retry_intervals) == (0, 3, [10, 60, 300])
+
+        assert jobs.run_due(now=due) == jobs.DueRun(ran=1, failed=1)
+        (row,) = _kept("flaky-step")
+        assert (row.attempts, row.run_at, row.failed_at, row.locked_until) == (
+            1,
+            due + timedelta(seconds=10),
+            None,
+            None,
+        )
+        assert row.last_error == "RuntimeError: run 1 of ladder fails"
+        assert jobs.run_due(now=due + timedelta(seconds=9)) == jobs.DueRun(ran=0)
+        assert jobs.run_due(now=due + timedelta(seconds=10)) == jobs.DueRun(ran=1, failed=1)
+        (row,) = _kept("flaky-step")
+        assert (row.attempts, row.run_at) == (2, due + timedelta(seconds=70))
+        assert jobs.run_due(now=due + timedelta(seconds=70)) == jobs.DueRun(ran=1)
+
+    assert _runs(calls) == [("ladder", 1), ("ladder", 2), ("ladder", 3)]
+    assert _kept() == []
+
+
+def test_a_deferred_job_that_always_fails_is_kept_as_failed_and_not_run_again(db, calls, caplog):
+    due = T0 + timedelta(hours=1)
+    with clock.frozen(T0):
+        jobs.enqueue_at(
+            due, job_probe.fail_times, "doomed", 99, job_id="doomed", retry=jobs.RetryPolicy(2, (10,))
+        )
+        db.session.commit()
+        outcomes = [jobs.run_due(now=due + timedelta(seconds=s)) for s in (0, 10, 20, 3600)]
+    assert outcomes == [jobs.DueRun(1, 1), jobs.DueRun(1, 1), jobs.DueRun(1, 1), jobs.DueRun(0, 0)]
+    assert _runs(calls) == [("doomed", 1), ("doomed", 2), ("doomed", 3)]  # the first run and two retries
+    (row,) = _kept("doomed")
+    assert (row.attempts, row.failed_at, row.locked_until) == (3, T0, None)
+    assert row.last_error == "RuntimeError: run 3 of doomed fails"
+    assert "failed for good after 3 attempt(s)" in caplog.text
+
+
+def test_failed_deferred_jobs_are_counted_apart_from_due_ones(client, db, calls):
+    with clock.frozen(T0):
+        jobs.enqueue(job_probe.explode, job_id="counted-failed")
+        jobs.enqueue_in(timedelta(minutes=1), job_probe.record, "waiting", job_id="counted-due")
+        db.session.commit()
+        clock.advance(timedelta(minutes=2))  # both rows' run_at has passed; no tick has run
+        text = client.get("/metrics").get_data(as_text=True)
+    assert 'yimatong_deferred_jobs{figure="total"} 2.0' in text
+    assert 'yimatong_deferred_jobs{figure="due"} 1.0' in text  # a failed job is not due
+    assert 'yimatong_deferred_jobs{figure="failed"} 1.0' in text
+
+
+def test_an_inline_job_that_fails_waits_for_its_retry_and_the_tick_completes_it(db, calls):
+    with clock.frozen(T0):
+        jobs.enqueue(job_probe.fail_times, "send", 1, retry=jobs.RetryPolicy(2, (30, 120)))
+        db.session.commit()
+        assert _runs(calls) == [("send", 1)]
+        (row,) = _kept()
+        assert (row.func, row.args, row.attempts, row.run_at, row.failed_at) == (
+            "tests.core.job_probe.fail_times",
+            ["send", 1],
+            1,
+            T0 + timedelta(seconds=30),  # RQ's first interval of a policy of two retries
+            None,
+        )
+        assert jobs.run_due(now=T0 + timedelta(seconds=29)) == jobs.DueRun(ran=0)
+        assert jobs.run_due(now=T0 + timedelta(seconds=30)) == jobs.DueRun(ran=1)
+    assert _runs(calls) == [("send", 1), ("send", 2)]
+    assert _kept() == []
+
+
+@pytest.mark.parametrize("when", ["now", "later"])
+def test_a_job_without_a_retry_policy_that_fails_is_kept_as_failed(db, calls, when):
+    with clock.frozen(T0):
+        if when == "now":
+            jobs.enqueue(job_probe.explode, job_id="no-policy")
+        else:
+            jobs.enqueue_in(timedelta(minutes=5), job_probe.explode, job_id="no-policy")
+        db.session.commit()
+        ran = jobs.run_due(now=T0 + timedelta(minutes=5))
+        assert ran == (jobs.DueRun(0, 0) if when == "now" else jobs.DueRun(1, 1))
+        (row,) = _kept("no-policy")
+        assert (row.func, row.attempts, row.failed_at, row.retry_max) == (
+            "tests.core.job_probe.explode",
+            1,
+            T0,
+            None,
+        )
+        assert row.last_error == "RuntimeError: boom"
+        assert jobs.run_due(now=T0 + timedelta(days=7)) == jobs.DueRun(ran=0)
+    assert _kept("no-policy")[0].attempts == 1
+
+
+def test_a_job_asked_for_again_after_it_failed_takes_the_failed_row_s_place(db, calls):
+    with clock.frozen(T0):
+        jobs.enqueue(job_probe.fail_times, "again", 1, job_id="remind-1")
+        db.session.commit()
+        assert _kept("remind-1")[0].failed_at == T0
+        jobs.enqueue_in(timedelta(hours=1), job_probe.fail_times, "again", 1, job_id="remind-1")
+        db.session.commit()
+        (row,) = _kept()
+        assert (row.failed_at, row.last_error, row.attempts, row.run_at) == (
+            None,
+            None,
+            0,
+            T0 + timedelta(hours=1),
+        )
+        assert jobs.run_due(now=T0 + timedelta(hours=1)) == jobs.DueRun(ran=1)
+    assert _runs(calls) == [("again", 1), ("again", 2)]
+    assert _kept() == []
+
+
+def test_a_job_whose_tick_died_runs_again_once_the_lease_has_expired(app, db, calls):
+    due = T0 + timedelta(hours=1)
+    with clock.frozen(T0):
+        jobs.enqueue_at(due, job_probe.record, "survivor", job_id="survivor")
+        db.session.commit()
+        with mock.patch("app.core.jobs.worker.execute", side_effect=SystemExit), pytest.raises(SystemExit):
+            jobs.run_due(now=due)  # the process ends while the job runs
+        (row,) = _kept("survivor")
+        lease = timedelta(seconds=app.config["JOBS_DEFERRED_LEASE_SECONDS"])
+        assert (row.attempts, row.locked_until) == (1, T0 + lease)
+        assert jobs.run_due(now=due) == jobs.DueRun(ran=0)  # another tick leaves a leased job alone
+        clock.advance(lease)
+        assert jobs.run_due(now=due) == jobs.DueRun(ran=1)
+    assert _runs(calls) == [("survivor",)]
+    assert _kept() == []
+
+
+@pytest.mark.postgres
+def test_two_ticks_at_once_run_each_due_job_once(committed, calls):
+    now = clock.utcnow()
+    due = now + timedelta(hours=1)
+
+    def enqueue_all():
+        for i in range(40):
+            jobs.enqueue_at(due, job_probe.slow_record, "race", i, job_id=f"race-ok-{i}")
+        for i in range(5):
+            jobs.enqueue_at(due, job_probe.fail_times, f"race-{i}", 99, job_id=f"race-bad-{i}")
+
+    committed.run(enqueue_all)
+    outcomes = committed.concurrently(2, lambda _i: jobs.run_due(now=due))
+    assert all(isinstance(o, jobs.DueRun) for o in outcomes), outcomes
+    assert sum(o.ran for o in outcomes) == 45 and sum(o.failed for o in outcomes) == 5
+    assert sorted(args for args, _ in calls if args[0] == "race") == [("race", i) for i in range(40)]
+    assert sorted(args for args, _ in calls if args[0] != "race") == [(f"race-{i}", 1) for i in range(5)]
+    kept = jobs.DeferredJob.job_id.like("race-%")
+    assert committed.count(jobs.DeferredJob, kept) == 5
+    assert committed.count(jobs.DeferredJob, kept, jobs.DeferredJob.failed_at.is_not(None)) == 5
 
 
 @pytest.mark.parametrize(

@@ -80,6 +80,6 @@ def test_an_elder_who_checked_in_is_left_in_peace(client, auth, db, make_person,
 def test_the_sweep_runs_as_a_periodic_job(db, make_person, daytime):
     elder, _ = elder_with_checkin(db, make_person)
     clock.set_to(shanghai(2026, 6, 1, 9, 45))
-    assert jobs.run_due(periodic_names=["eldercare.checkins"]) == 1
+    assert jobs.run_due(periodic_names=["eldercare.checkins"]).ran == 1
     _db.session.expire_all()
     assert called(template="eldercare_checkin_missed") == [elder.id]

@@ -110,9 +110,9 @@ def test_quiet_hours_hold_sms_and_telegram_until_morning(app, db, resident, tele
     ]
 
     clock.return_value = shanghai(2026, 6, 1, 23, 59)
-    assert jobs.run_due(now=clock.return_value) == 0  # not yet
+    assert jobs.run_due(now=clock.return_value).ran == 0  # not yet
     clock.return_value = shanghai(2026, 6, 2, 7, 1)
-    assert jobs.run_due(now=clock.return_value) == 1
+    assert jobs.run_due(now=clock.return_value).ran == 1
     assert _deliveries(message)["telegram"].status == "delivered" and len(telegram.sent) == 1
     assert _status(message) == "delivered"
 

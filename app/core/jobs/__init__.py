@@ -6,8 +6,9 @@ Nothing leaves before the caller's transaction commits: requests wait in the ses
 handed over in SQLAlchemy's ``after_commit`` event; a rollback discards them. With ``REDIS_URL``
 they go to RQ (named queues, JSON serializer, job ids for dedupe, retries with backoff, failure
 TTL); without it (``JOBS_INLINE``) each job runs right after the commit, in its own app context,
-through the same ``execute`` a worker uses. ``flask rq worker`` runs the workers; ``flask rq tick``
-runs periodic and deferred work on a machine without Redis.
+through the same ``execute`` a worker uses, and a job that fails waits in the database for its
+retry, as RQ would retry it, or is kept there as failed. ``flask rq worker`` runs the workers;
+``flask rq tick`` runs periodic and deferred work on a machine without Redis.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from app.core.jobs.running import (  # noqa: F401
     set_app_factory,
 )
 from app.core.jobs.worker import (  # noqa: F401
+    DueRun,
     WorkerOptions,
     periodic_job_id,
     run_due,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.models import IdMixin, UTCDateTime
@@ -65,6 +65,18 @@ class RetryPolicy:
     max: int
     intervals: tuple[int, ...] = (10, 60, 300)
 
+    def delay_after(self, attempts: int) -> int | None:
+        """Seconds to wait after ``attempts`` runs have failed, or None when no retry is left.
+
+        Counted as RQ counts: the first run plus ``max`` retries, the intervals matched from the end.
+        """
+        retries_left = self.max - (attempts - 1)
+        if retries_left < 1:
+            return None
+        if not self.intervals:
+            return 0
+        return int(self.intervals[max(len(self.intervals) - retries_left, 0)])
+
 
 @dataclass(frozen=True)
 class JobRequest:
@@ -103,16 +115,37 @@ PERIODIC: dict[str, Periodic] = {}
 WORKER_START: list[Callable[[], None]] = []
 
 
+ERROR_LENGTH = 1000  # of a failed deferred job's last error
+
+
 class DeferredJob(IdMixin, db.Model):
-    """A job due later, kept in the database when there is no Redis (``flask rq tick`` runs it)."""
+    """A job kept in the database when there is no Redis: due later, to be retried, or failed.
+
+    ``flask rq tick`` (``run_due``) runs it once ``run_at`` has come. ``attempts`` counts the runs
+    begun, ``retry_max``/``retry_intervals`` are its retry policy; while a tick runs it,
+    ``locked_until`` is that tick's lease. A job that failed with no retry left keeps its row with
+    ``failed_at`` and ``last_error`` and is not run again.
+    """
 
     __tablename__ = "deferred_jobs"
+    __table_args__ = (Index("ix_deferred_jobs_due", "failed_at", "run_at"),)
 
     job_id: Mapped[str] = mapped_column(String(200), unique=True)
     func: Mapped[str] = mapped_column(String(200))
     args: Mapped[list] = mapped_column(JSON, default=list)
     queue: Mapped[str] = mapped_column(String(30))
-    run_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_max: Mapped[int | None] = mapped_column(Integer)
+    retry_intervals: Mapped[list | None] = mapped_column(JSON)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(ERROR_LENGTH))
+
+
+def describe_error(error: BaseException) -> str:
+    """A failure as a failed job keeps it: the exception's class and message, truncated."""
+    return f"{type(error).__qualname__}: {error}"[:ERROR_LENGTH]
 
 
 def is_inline(app: Flask | None = None) -> bool:

@@ -6,6 +6,7 @@ import contextvars
 import dataclasses
 import time
 import uuid
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
@@ -21,6 +22,7 @@ from app.core.jobs._shared import (
     JobRequest,
     _inline_backlog,
     _redis_down_until,
+    describe_error,
     is_inline,
     log,
 )
@@ -165,25 +167,61 @@ def _run_inline(app: Flask, requests: list[JobRequest]) -> None:
 
 def _run_one_inline(app: Flask, request: JobRequest, backlog: list) -> None:
     _inline_backlog.set(backlog)
+    if request.run_at is not None and request.run_at > utcnow():
+        try:
+            _keep(app, request, run_at=request.run_at)
+        except Exception:  # noqa: BLE001 - the caller's commit has happened; never fail it afterwards
+            log.exception("could not keep job %s%s for later", request.func, list(request.args))
+        return
     try:
-        if request.run_at is not None and request.run_at > utcnow():
-            _defer(app, request)
-        else:
-            execute(request.func, list(request.args), app=app, request_id=request.request_id)
-    except Exception:  # noqa: BLE001 - an inline job fails like a worker's job: logged, not raised
+        execute(request.func, list(request.args), app=app, request_id=request.request_id)
+    except Exception as error:  # noqa: BLE001 - an inline job fails like a worker's job: kept, not raised
         log.exception("inline job %s%s failed", request.func, list(request.args))
+        _keep_failed(app, request, error)
 
 
-def _defer(app: Flask, request: JobRequest) -> None:
+def _keep_failed(app: Flask, request: JobRequest, error: Exception) -> None:
+    """A failed inline job waits for its retry in the database, as on RQ, or is kept as failed."""
+    now = utcnow()
+    delay = request.retry.delay_after(1) if request.retry else None
+    try:
+        if delay is None:
+            _keep(app, request, run_at=now, attempts=1, failed_at=now, error=describe_error(error))
+        else:
+            _keep(app, request, run_at=now + timedelta(seconds=delay), attempts=1)
+    except Exception:  # noqa: BLE001 - the caller's commit has happened; never fail it afterwards
+        log.exception("could not keep the failed job %s%s", request.func, list(request.args))
+
+
+def _keep(
+    app: Flask,
+    request: JobRequest,
+    *,
+    run_at: datetime,
+    attempts: int = 0,
+    failed_at: datetime | None = None,
+    error: str | None = None,
+) -> None:
+    """Keep a job in the database (``deferred_jobs``) until ``run_at``, or as failed.
+
+    A job with the id of one that already waits or runs is the same job: it is not kept twice. A
+    job asked for again after it failed takes the failed row's place.
+    """
     with app.app_context(), unit_of_work():
         job_id = request.job_id or f"deferred-{uuid.uuid4()}"
-        if db.session.scalar(db.select(DeferredJob.id).where(DeferredJob.job_id == job_id)) is None:
-            db.session.add(
-                DeferredJob(
-                    job_id=job_id,
-                    func=request.func,
-                    args=list(request.args),
-                    queue=request.queue,
-                    run_at=request.run_at,
-                )
-            )
+        row = db.session.scalar(db.select(DeferredJob).where(DeferredJob.job_id == job_id).with_for_update())
+        if row is not None and row.failed_at is None:
+            return
+        if row is None:
+            row = DeferredJob(job_id=job_id)
+            db.session.add(row)
+        row.func = request.func
+        row.args = list(request.args)
+        row.queue = request.queue
+        row.run_at = run_at
+        row.attempts = attempts
+        row.retry_max = request.retry.max if request.retry else None
+        row.retry_intervals = list(request.retry.intervals) if request.retry else None
+        row.locked_until = None
+        row.failed_at = failed_at
+        row.last_error = error

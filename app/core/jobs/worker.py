@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
+from sqlalchemy import or_
 from sqlalchemy.orm import configure_mappers
 
-from app.core.jobs._shared import PERIODIC, QUEUES, WORKER_START, DeferredJob, JobRequest, is_inline, log
+from app.core.jobs._shared import (
+    PERIODIC,
+    QUEUES,
+    WORKER_START,
+    DeferredJob,
+    JobRequest,
+    RetryPolicy,
+    describe_error,
+    is_inline,
+    log,
+)
 from app.core.jobs.handover import submit
 from app.core.jobs.running import _redis, _resolve, bind_process_app, execute
 from app.core.models import utcnow
@@ -56,33 +68,134 @@ def periodic_job_id(name: str, slot: int, kind: str = "run") -> str:
     return f"periodic-{kind}-{re.sub(r'[^A-Za-z0-9_-]', '_', name)}-{slot}"
 
 
-def run_due(now: datetime | None = None, *, periodic_names: Iterable[str] = ()) -> int:
-    """Without Redis: run deferred jobs that are due and the named periodic jobs; returns how many ran."""
+@dataclass(frozen=True)
+class DueRun:
+    """What one ``run_due`` did: the jobs it ran (periodic and deferred), and how many of them failed."""
+
+    ran: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: uuid.UUID
+    func: str
+    args: list
+    attempts: int
+    retry: RetryPolicy | None
+    lease: datetime
+
+
+def run_due(now: datetime | None = None, *, periodic_names: Iterable[str] = ()) -> DueRun:
+    """Without Redis: run the named periodic jobs and the deferred jobs due at ``now``.
+
+    Each due row is claimed on its own: ``SELECT ... FOR UPDATE SKIP LOCKED`` (on PostgreSQL; SQLite
+    has one writer at a time) and, in the same commit, a lease (``locked_until``,
+    ``JOBS_DEFERRED_LEASE_SECONDS`` on the clock) and one more attempt. Only then does the job run,
+    in its own unit of work. A job that succeeds has its row deleted; one that fails keeps it, due
+    again after its retry policy's next interval (counted from ``now`` if given, else from the
+    failure), or kept as failed (``failed_at``, ``last_error``) once no retry is left, and never run
+    again. Any number of ticks may run at once: a row under a live lease is left alone, so a job
+    runs once per due time.
+
+    The guarantee is at least once, not exactly once: if the process dies while a job runs (or a job
+    outlives its lease), its row stays and the job runs again once the lease has expired. So a job
+    is never lost, and a job that succeeds is not run again unless that happened; as on RQ, a job
+    must be safe to run twice.
+    """
     moment = now or utcnow()
-    ran = 0
+    ran = failed = 0
     for name in periodic_names:
-        _run_quietly(PERIODIC[name].func, [])
         ran += 1
-    while True:
-        stmt = db.select(DeferredJob).where(DeferredJob.run_at <= moment).order_by(DeferredJob.run_at)
-        due = db.session.scalars(stmt.limit(100).with_for_update(skip_locked=True)).all()
-        if not due:
-            end_reading()  # hold no transaction (on SQLite: the write lock) while the caller waits
-            return ran
-        batch = [(job.func, list(job.args)) for job in due]
-        for job in due:
-            db.session.delete(job)
-        checkpoint()
-        for func, args in batch:
-            _run_quietly(func, args)
-            ran += 1
+        failed += _run_quietly(PERIODIC[name].func, []) is not None
+    while (job := _claim(moment)) is not None:
+        ran += 1
+        error = _run_quietly(job.func, job.args)
+        if error is None:
+            _forget(job)
+        else:
+            failed += 1
+            _record_failure(job, error, moment if now is not None else utcnow())
+    end_reading()  # hold no transaction (on SQLite: the write lock) while the caller waits
+    if failed:
+        log.warning("ran %d due job(s), %d failed", ran, failed)
+    elif ran:
+        log.info("ran %d due job(s)", ran)
+    return DueRun(ran, failed)
 
 
-def _run_quietly(func: str, args: list) -> None:
+_UNSYNCED = {"synchronize_session": False}  # the tick loads no row objects into its session
+
+
+def _claim(moment: datetime) -> _Claimed | None:
+    """The next due job, leased to this tick (committed before it runs), or None."""
+    clock_now = utcnow()
+    stmt = (
+        db.select(
+            DeferredJob.id,
+            DeferredJob.func,
+            DeferredJob.args,
+            DeferredJob.attempts,
+            DeferredJob.retry_max,
+            DeferredJob.retry_intervals,
+        )
+        .where(
+            DeferredJob.failed_at.is_(None),
+            DeferredJob.run_at <= moment,
+            or_(DeferredJob.locked_until.is_(None), DeferredJob.locked_until <= clock_now),
+        )
+        .order_by(DeferredJob.run_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    row = db.session.execute(stmt).first()
+    if row is None:
+        return None
+    lease = clock_now + timedelta(seconds=current_app.config["JOBS_DEFERRED_LEASE_SECONDS"])
+    retry = None if row.retry_max is None else RetryPolicy(row.retry_max, tuple(row.retry_intervals or ()))
+    job = _Claimed(row.id, row.func, list(row.args), row.attempts + 1, retry, lease)
+    claim = (
+        db.update(DeferredJob)
+        .where(DeferredJob.id == job.id)
+        .values(locked_until=lease, attempts=job.attempts)
+    )
+    db.session.execute(claim, execution_options=_UNSYNCED)
+    checkpoint()
+    return job
+
+
+def _held(job: _Claimed):
+    """The row, while it is still this tick's (no other tick took it over after the lease expired)."""
+    return (DeferredJob.id == job.id) & (DeferredJob.locked_until == job.lease)
+
+
+def _forget(job: _Claimed) -> None:
+    db.session.execute(db.delete(DeferredJob).where(_held(job)), execution_options=_UNSYNCED)
+    checkpoint()
+
+
+def _record_failure(job: _Claimed, error: Exception, at: datetime) -> None:
+    delay = job.retry.delay_after(job.attempts) if job.retry else None
+    if delay is None:
+        values = {"failed_at": utcnow(), "last_error": describe_error(error)}
+        log.error(
+            "job %s%s failed for good after %d attempt(s); kept as failed", job.func, job.args, job.attempts
+        )
+    else:
+        values = {"run_at": at + timedelta(seconds=delay), "last_error": describe_error(error)}
+    stmt = db.update(DeferredJob).where(_held(job)).values(locked_until=None, **values)
+    db.session.execute(stmt, execution_options=_UNSYNCED)
+    checkpoint()
+
+
+def _run_quietly(func: str, args: list) -> Exception | None:
+    """Run one job; the exception it failed with, or None when it succeeded."""
     try:
         execute(func, args)
-    except Exception:  # noqa: BLE001 - one failing job does not stop the others
+    except Exception as error:  # noqa: BLE001 - one failing job does not stop the others
         log.exception("job %s%s failed", func, args)
+        return error
+    return None
 
 
 @dataclass
