@@ -641,6 +641,7 @@ def build_targets(
                 Target(scenario.name, url, scenario.method, None, [], script, scenario.expect, app.pid, False)
             )
             continue
+        server = bare if scenario.served_by == "bare" else app
         headers = list(scenario.headers)
         if scenario.phone:
             headers.append(f"Authorization: Bearer {tokens[scenario.phone]}")
@@ -653,13 +654,13 @@ def build_targets(
         targets.append(
             Target(
                 scenario.name,
-                app.url + scenario.path,
+                server.url + scenario.path,
                 scenario.method,
                 scenario.body,
                 headers,
                 script,
                 scenario.expect,
-                server_pid=app.pid,
+                server_pid=server.pid,
             )
         )
     return targets

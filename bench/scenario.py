@@ -22,3 +22,6 @@ class Scenario:
     # settings once the database is ready; it prepares the data and returns a wrk Lua script that
     # writes each request itself. Such a scenario is not probed; any error response stops the run.
     prepare: str | None = None
+    # "app" (the real app) or "bare": a floor (bench/scenarios_floor.py) is served by the baseline's
+    # own server, bare Flask doing a path's database work through the bare driver.
+    served_by: str = "app"

@@ -222,3 +222,44 @@ def test_the_served_app_and_the_signing_commands_agree_on_token_lifetimes():
     assert MAX_TOKEN_SECONDS == MAX_ACCESS_TOKEN_SECONDS
     env = app_environment("sqlite:////tmp/x.db", None)
     assert env["ACCESS_TOKEN_TTL_SECONDS"] == str(MAX_ACCESS_TOKEN_SECONDS)
+
+
+def test_a_floor_is_loaded_on_the_baseline_server_and_every_other_scenario_on_the_app(tmp_path):
+    from bench.run import SCENARIOS, Server, build_targets
+
+    app, bare = Server("http://127.0.0.1:1", 11), Server("http://127.0.0.1:2", 22)
+    floors = [s for s in SCENARIOS.values() if s.name.startswith("floor_")]
+    assert {s.served_by for s in floors} == {"bare"}
+    targets = build_targets([SCENARIOS["me"], *floors], app, bare, {"13800000001": "t"}, tmp_path)
+    assert [(t.url.split("/")[2], t.server_pid) for t in targets[1:]] == [("127.0.0.1:1", 11)] + [
+        ("127.0.0.1:2", 22)
+    ] * len(floors)
+
+
+@pytest.mark.postgres
+def test_a_floor_does_the_statements_and_commits_it_names(monkeypatch):
+    """The bare app's floors on the suite's database: reads answer, writes insert as many rows as named."""
+    import os
+
+    from bench import bare_app
+    from tests.databases import fresh_database
+
+    monkeypatch.setenv("DATABASE_URL", fresh_database(os.environ["DATABASE_URL"], "floors"))
+    monkeypatch.setattr(bare_app, "_connection", {})
+    client = bare_app.app.test_client()
+    try:
+        assert client.get("/floor/read?statements=2").get_json()["statements"] == 2
+        connection = bare_app._connection["connection"]
+
+        def rows() -> int:
+            return connection.execute(f"SELECT count(*) FROM {bare_app.FLOOR_TABLE}").fetchone()[0]  # noqa: S608
+
+        before = rows()
+        answer = client.post("/floor/write?statements=8&commits=3")
+        assert answer.status_code == 201 and answer.get_json() == {"statements": 8, "commits": 3}
+        assert rows() == before + 8
+        assert client.post("/floor/write?statements=2&commits=3").status_code == 400
+        assert client.post("/floor/write?statements=0").status_code == 400
+    finally:
+        if "connection" in bare_app._connection:
+            bare_app._connection["connection"].close()
