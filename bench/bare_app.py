@@ -22,6 +22,8 @@ from flask import Flask, abort, request
 app = Flask(__name__)
 
 FLOOR_TABLE = "bench_floor_rows"
+_READ = f"SELECT id, created_at, payload FROM {FLOOR_TABLE} WHERE id = %s"  # noqa: S608 - a constant
+_WRITE = f"INSERT INTO {FLOOR_TABLE} (id, created_at, payload) VALUES (%s, %s, %s)"  # noqa: S608
 MAX_STATEMENTS = 64
 _connection: dict[str, object] = {}
 
@@ -39,10 +41,7 @@ def floor_read():
     connection = _database()
     row_id = _connection["row_id"]
     for _ in range(statements):
-        row = connection.execute(
-            f"SELECT id, created_at, payload FROM {FLOOR_TABLE} WHERE id = %s",
-            (row_id,),  # noqa: S608
-        ).fetchone()
+        row = connection.execute(_READ, (row_id,)).fetchone()
     return {"id": str(row[0]), "created_at": row[1].isoformat(), "statements": statements}
 
 
@@ -59,10 +58,7 @@ def floor_write():
         share = statements // commits + (1 if transaction < statements % commits else 0)
         with connection.transaction():
             for _ in range(share):
-                connection.execute(
-                    f"INSERT INTO {FLOOR_TABLE} (id, created_at, payload) VALUES (%s, %s, %s)",  # noqa: S608
-                    (uuid.uuid4(), now, f'{{"step": {done}}}'),
-                )
+                connection.execute(_WRITE, (uuid.uuid4(), now, f'{{"step": {done}}}'))
                 done += 1
     return {"statements": done, "commits": commits}, 201
 
@@ -95,10 +91,7 @@ def _database():
             "(id uuid PRIMARY KEY, created_at timestamptz NOT NULL, payload jsonb NOT NULL)"
         )
     row_id = uuid.uuid4()  # this worker's row to read
-    connection.execute(
-        f"INSERT INTO {FLOOR_TABLE} (id, created_at, payload) VALUES (%s, now(), %s)",  # noqa: S608
-        (row_id, '{"read": true}'),
-    )
+    connection.execute(_WRITE, (row_id, datetime.now(UTC), '{"read": true}'))
     _connection["row_id"] = row_id
     _connection["connection"] = connection
     return connection
