@@ -9,6 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.core.flaskapp import CityFlask
 from app.core.i18n import localize_validation_messages
 from app.core.validation import load_json, refuse_unstorable_text, typed_json_values
 from config import BaseConfig, ProductionConfig, config_for
@@ -54,7 +55,7 @@ def create_app(config: type[BaseConfig] | str | None = None, **overrides) -> Fla
     config_cls = config if isinstance(config, type) else config_for(config)
     if issubclass(config_cls, ProductionConfig):
         config_cls.check()
-    app = Flask(__name__, instance_relative_config=True)
+    app = CityFlask(__name__, instance_relative_config=True)
     app.config.from_object(config_cls)
     app.config.update(overrides)
     app.config["DOMAINS"] = DOMAINS

@@ -8,6 +8,7 @@ import time
 import weakref
 
 import flask
+from flask.globals import request_ctx
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_qualified_name, get_remote_address
@@ -34,7 +35,8 @@ class Base(DeclarativeBase):
 
 
 REPLICA_BIND = "yimatong.replica"  # session.info: the replica engine of a request marked replica_ok
-# session.info: this unit's transaction begins at its first write (app.core.uow, PostgreSQL)
+# The request's WSGI environ: its transaction begins at its first write (app.core.uow, PostgreSQL).
+# Kept on the request, not the session, so a request that never touches the database makes no session.
 LAZY_UNIT = "yimatong.lazy-unit"
 _LAZY = "yimatong_transaction_at_first_write"  # the execution option marking the engine copy
 _lazy_copies: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
@@ -95,7 +97,7 @@ class RoutingSession(FlaskSession):
         if replica is not None and bind is None and _plain_read(clause):
             return replica
         engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
-        if bind is None and self.info.get(LAZY_UNIT):
+        if bind is None and flask.has_request_context() and flask.request.environ.get(LAZY_UNIT):
             return lazy_transactions(engine)
         return engine
 
@@ -106,6 +108,11 @@ def _plain_read(clause) -> bool:
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
+
+
+def has_session() -> bool:
+    """Whether this app context has made its session yet (asking ``db.session`` would make one)."""
+    return db.session.registry.has()
 
 
 _CHECKED_IN = "yimatong.checked_in"
@@ -169,6 +176,9 @@ migrate = Migrate()
 babel = Babel()
 
 
+_GATED = "yimatong.limiter-hooks-gated"
+
+
 class EndpointLimiter(Limiter):
     """Flask-Limiter that skips, at the request's start, the endpoints no limit applies to.
 
@@ -182,6 +192,31 @@ class EndpointLimiter(Limiter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._limited: dict[str, bool] = {}
+
+    def init_app(self, app: flask.Flask) -> None:
+        """Flask-Limiter's hooks; its response and teardown hooks run only where a limit was checked.
+
+        Checking a limit (the request hook on a limited endpoint, a decorated view) makes the
+        request's limiter context, which holds the headers to send and the deductions to make; a
+        request without one has nothing for those hooks to do, and they cost more than a small
+        API call's view.
+        """
+        super().init_app(app)
+        if app.extensions.setdefault(_GATED, set()) & {id(self)}:
+            return
+        app.extensions[_GATED].add(id(self))
+        inject, release = Limiter._Limiter__inject_headers, self._Limiter__release_context
+        after = app.after_request_funcs.get(None, [])
+        teardown = app.teardown_request_funcs.get(None, [])
+        gated = 0
+        for index, hook in enumerate(after):
+            if isinstance(hook, functools.partial) and hook.func is inject and hook.args == (self,):
+                after[index], gated = _when_limited(hook, passthrough=True), gated + 1
+        for index, hook in enumerate(teardown):
+            if hook == release:
+                teardown[index], gated = _when_limited(hook, passthrough=False), gated + 1
+        if gated != 2:
+            raise RuntimeError("Flask-Limiter's request hooks are not where this version put them")
 
     def _check_request_limit(self, callable_name: str | None = None, in_middleware: bool = True) -> None:
         if in_middleware and callable_name is None:
@@ -201,6 +236,18 @@ class EndpointLimiter(Limiter):
             return True
         view = flask.current_app.view_functions.get(endpoint)
         return view is None or get_qualified_name(view) in self._marked_for_limiting
+
+
+def _when_limited(hook, *, passthrough: bool):
+    """``hook``, run only in a request that checked a limit (otherwise the response goes as it is)."""
+
+    @functools.wraps(hook)
+    def gated(argument=None):
+        if hasattr(request_ctx._get_current_object(), "_limiter_request_context"):
+            return hook(argument)
+        return argument if passthrough else None
+
+    return gated
 
 
 limiter = EndpointLimiter(key_func=get_remote_address, default_limits=[])

@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.core import metrics
-from app.extensions import REPLICA_BIND, db, get_redis
+from app.extensions import REPLICA_BIND, db, get_redis, has_session
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,7 @@ def _connected(replica: Replica) -> bool:
 
 
 def _forget_route(_error=None) -> None:
-    if "sqlalchemy" in current_app.extensions:
+    if "sqlalchemy" in current_app.extensions and has_session():
         db.session.info.pop(REPLICA_BIND, None)
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.core.errors import AppError, Conflict, problem_response
-from app.extensions import LAZY_UNIT, db
+from app.extensions import LAZY_UNIT, db, has_session
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +100,16 @@ def init_app(app: Flask) -> None:
     uri = str(app.config.get("SQLALCHEMY_DATABASE_URI") or "")
     if app.config.get("TRANSACTION_AT_FIRST_WRITE", True) and uri.startswith("postgresql"):
         app.before_request(_begin_request)
-        app.teardown_request(_forget_unit)
     app.after_request(_end_request)
 
 
 def _begin_request() -> None:
-    db.session.info[LAZY_UNIT] = True
-
-
-def _forget_unit(_error=None) -> None:
-    db.session.info.pop(LAZY_UNIT, None)
+    request.environ[LAZY_UNIT] = True
 
 
 def _end_request(response):
+    if not has_session():
+        return response  # the request never touched the database: nothing to commit or roll back
     if response.status_code < 400 or (response.status_code < 500 and _keeps_refusals()):
         return _commit_request(response)
     rollback()

@@ -22,6 +22,23 @@ def test_healthz_answers_without_touching_dependencies(client):
     assert response.get_json() == {"status": "ok", "checks": {}}
 
 
+def test_a_request_that_touches_no_table_makes_no_database_session_and_no_limiter_context(app, monkeypatch):
+    """Every request pays for what it uses: /healthz opens no session and checks no rate limit."""
+    made = []
+    registry = _db.session.registry
+    create = registry.createfunc
+    monkeypatch.setattr(registry, "createfunc", lambda: made.append("session") or create())
+    client = app.test_client()
+    healthz = client.get("/healthz")
+    assert healthz.status_code == 200 and made == []
+    assert not any(name.startswith("X-RateLimit") for name, _ in healthz.headers)
+
+    assert client.get("/readyz").status_code == 200
+    assert made == ["session"]  # the check can see a session being made
+    limited = client.get("/api/v1/bills/receipts/verify", query_string={"code": "NOSUCHCODE"})
+    assert limited.headers["X-RateLimit-Limit"] == "30"  # a limited view still tells its limit
+
+
 def test_readyz_reports_the_database(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "REDIS_URL", None)
     response = client.get("/readyz")
