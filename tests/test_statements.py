@@ -199,6 +199,7 @@ def test_an_intake_reads_no_reference_data_once_the_process_has_it(client, auth,
     )
     assert not [s for s in seen.seen if any(table in s for table in reference)], "\n\n".join(seen.seen)
     assert seen.count == len(INTAKE_STATEMENTS), "\n\n".join(seen.seen)
+    assert not seen.compiled, "every statement of a second intake comes compiled from the cache"
 
 
 def test_a_street_added_is_located_by_the_next_intake_without_a_restart(client, auth, demo):
@@ -245,6 +246,7 @@ def test_a_bill_payment_is_eight_statements_and_two_commits(client, auth, reside
     assert paid.status_code == 201, paid.get_json()
     assert seen.count == len(PAYMENT_STATEMENTS), "\n\n".join(seen.seen)
     assert len(commits) == 2, "the key's claim, then the payment with its stored response"
+    assert not seen.compiled, "every statement of a second payment, the upserts too, comes from the cache"
     again = client.post("/api/v1/bills/payments", json=requests[1][0], headers=requests[1][1])
     assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == paid.get_json()["id"]
 

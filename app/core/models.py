@@ -6,12 +6,12 @@ import uuid
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Date, DateTime, Index, String, Uuid
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.i18n import pick
 from app.core.ids import new_id
+from app.core.upsert import insert_for
 from app.extensions import db
 
 utcnow = clock.utcnow  # aware UTC now; the only clock the database sees
@@ -21,10 +21,10 @@ def upsert_insert(target):
     """An INSERT on ``target`` (a model or table) that can say ``on_conflict_do_*``, on either engine.
 
     For rows two requests may create at once (a counter, a dedupe key): the database settles the
-    race, not a read before the write.
+    race, not a read before the write. Compiled once per shape, like any other statement
+    (app.core.upsert).
     """
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(target)
+    return insert_for(db.session.get_bind().dialect.name, target)
 
 
 class UTCDateTime(db.TypeDecorator):
