@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -177,3 +181,26 @@ def test_notify_send_at_night_says_the_message_waits_for_the_morning(flask_cli, 
     assert held.exit_code == 0, held.output
     assert "held for the person's quiet hours until 2026-12-02 07:00" in held.output
     assert "delivered" in urgent.output
+
+
+def test_the_tick_on_a_fresh_embedded_database_runs_every_periodic_job_without_a_failure(tmp_path):
+    """As a newcomer's machine runs it: its own process, a SQLite file, no Redis (the lock is real)."""
+    env = {
+        **os.environ,
+        "FLASK_APP": "wsgi.py",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'tick.db'}",
+        "REDIS_URL": "",
+        "JOBS_INLINE": "",
+    }
+    root = Path(__file__).resolve().parent.parent
+    for _ in range(2):  # the first run also migrates the new database
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "rq", "tick"],
+            env=env,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip().endswith("job(s) run, 0 failed"), done.stdout + done.stderr[-2000:]

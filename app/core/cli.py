@@ -167,6 +167,38 @@ def rq_tick(every):
         time.sleep(every)
 
 
+@rq_cli.command("failed")
+@click.option(
+    "--retry", "retry", multiple=True, metavar="JOB_ID", help="Run this failed job again (repeatable)."
+)
+@click.option("--retry-all", is_flag=True, help="Run every failed job again.")
+@click.option(
+    "--purge", type=click.IntRange(min=0), metavar="DAYS", help="Delete jobs failed over DAYS days ago."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="How many to list.")
+def rq_failed(retry, retry_all, purge, limit):
+    """Failed jobs (no retry left), newest first; run them again or delete old ones (RQ or no Redis)."""
+    from datetime import timedelta
+
+    from app.core import jobs
+
+    if retry and retry_all:
+        raise click.UsageError("give --retry JOB_ID or --retry-all, not both")
+    if retry or retry_all:
+        count = jobs.retry_failed(None if retry_all else retry)
+        where = "`flask rq tick` runs them" if jobs.is_inline() else "a worker runs them"
+        click.echo(f"{count} failed job(s) due again; {where}")
+        return
+    if purge is not None:
+        click.echo(f"{jobs.purge_failed(timedelta(days=purge))} failed job(s) deleted")
+        return
+    found = jobs.failed_jobs(limit)
+    for job in found:
+        when = job.failed_at.isoformat(timespec="seconds") if job.failed_at else "?"
+        click.echo(f"{job.job_id}  {when}  {job.queue}  {job.func}{tuple(job.args)}\n    {job.error}")
+    click.echo(f"{len(found)} failed job(s)")
+
+
 @rq_cli.command("info")
 def rq_info():
     """Queue lengths, scheduled, running and failed jobs per queue."""

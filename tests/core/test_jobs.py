@@ -436,3 +436,71 @@ def test_a_worker_runs_jobs_retries_with_backoff_and_keeps_what_fails(app, db, r
     assert rq_mode.get(key + ":inline") == b"False"  # a worker queues the jobs its jobs enqueue
     failed = Job.fetch("explode", connection=rq_mode, serializer=JSONSerializer)
     assert "RuntimeError: boom" in failed.latest_result().exc_string
+
+
+def _rq(app, *args: str):
+    result = app.test_cli_runner().invoke(args=["rq", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_an_operator_lists_failed_jobs_runs_one_again_and_it_completes(app, db, calls):
+    with clock.frozen(T0):
+        jobs.enqueue(job_probe.fail_times, "retried", 1, job_id="failed-once")
+        jobs.enqueue(job_probe.explode, job_id="failed-always")
+        db.session.commit()
+        clock.advance(timedelta(minutes=1))
+        listed = _rq(app, "failed")
+        assert "failed-once" in listed and "failed-always" in listed
+        assert "RuntimeError: boom" in listed and "2 failed job(s)" in listed
+        assert [job.job_id for job in jobs.failed_jobs()] == ["failed-always", "failed-once"]  # newest first
+        assert "1 failed job(s) due again" in _rq(app, "failed", "--retry", "failed-once")
+        (row,) = _kept("failed-once")
+        assert (row.failed_at, row.attempts, row.run_at) == (None, 0, T0 + timedelta(minutes=1))
+        assert jobs.run_due() == jobs.DueRun(ran=1)  # its second run succeeds: the row goes
+    assert _runs(calls) == [("retried", 1), ("retried", 2)]
+    assert _kept("failed-once") == [] and [job.job_id for job in jobs.failed_jobs()] == ["failed-always"]
+
+
+def test_retrying_all_and_purging_old_failed_jobs(app, db, calls):
+    with clock.frozen(T0):
+        jobs.enqueue(job_probe.explode, job_id="old-failure")
+        db.session.commit()
+        clock.advance(timedelta(days=3))
+        jobs.enqueue(job_probe.explode, job_id="new-failure")
+        db.session.commit()
+        assert "1 failed job(s) deleted" in _rq(app, "failed", "--purge", "2")
+        assert [job.job_id for job in jobs.failed_jobs()] == ["new-failure"]
+        assert "1 failed job(s) due again" in _rq(app, "failed", "--retry-all")
+        assert jobs.run_due() == jobs.DueRun(1, 1)  # it fails again, with its policy afresh: kept
+    assert [job.job_id for job in jobs.failed_jobs()] == ["new-failure"]
+    result = app.test_cli_runner().invoke(args=["rq", "failed", "--retry", "x", "--retry-all"])
+    assert result.exit_code != 0 and "not both" in result.output
+
+
+def test_the_tick_lets_failed_jobs_go_after_the_failure_ttl_as_rq_does(app, db, calls):
+    with clock.frozen(T0):
+        jobs.enqueue(job_probe.explode, job_id="expiring")
+        db.session.commit()
+        ttl = timedelta(seconds=app.config["JOBS_FAILURE_TTL"])
+        clock.advance(ttl - timedelta(minutes=1))
+        jobs.run_due()
+        assert [job.job_id for job in jobs.failed_jobs()] == ["expiring"]
+        clock.advance(timedelta(minutes=2))
+        jobs.run_due()
+        assert jobs.failed_jobs() == []
+
+
+@redis_only
+def test_on_rq_an_operator_sees_a_failed_job_and_runs_it_again(app, db, rq_mode, calls):
+    key = f"probe:{uuid.uuid4().hex}"
+    jobs.enqueue(job_probe.flaky, key, job_id="flaky-once")  # fails its first run, no retry policy
+    db.session.commit()
+    with Worker(DATABASE_URL or app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL, "--no-fork", "default"):
+        wait_until(lambda: [job.job_id for job in jobs.failed_jobs()] == ["flaky-once"], what="the failure")
+        (failed,) = jobs.failed_jobs()
+        assert (failed.func, failed.queue) == ("tests.core.job_probe.flaky", "default")
+        assert "flaky-once" in _rq(app, "failed")
+        assert "1 failed job(s) due again; a worker runs them" in _rq(app, "failed", "--retry", "flaky-once")
+        wait_until(lambda: rq_mode.get(key) == b"2", what="the second run")
+    assert jobs.failed_jobs() == []

@@ -38,6 +38,12 @@ from app.core.jobs.api import (  # noqa: F401
     on_worker_start,
     periodic,
 )
+from app.core.jobs.failed import (  # noqa: F401
+    FailedJob,
+    failed_jobs,
+    purge_failed,
+    retry_failed,
+)
 from app.core.jobs.handover import (  # noqa: F401
     submit,
 )

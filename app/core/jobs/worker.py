@@ -23,6 +23,7 @@ from app.core.jobs._shared import (
     is_inline,
     log,
 )
+from app.core.jobs.failed import purge_expired_deferred
 from app.core.jobs.handover import submit
 from app.core.jobs.running import _redis, _resolve, bind_process_app, execute
 from app.core.models import utcnow
@@ -104,6 +105,8 @@ def run_due(now: datetime | None = None, *, periodic_names: Iterable[str] = ()) 
     must be safe to run twice.
     """
     moment = now or utcnow()
+    purge_expired_deferred()  # failed rows past JOBS_FAILURE_TTL, as RQ's registry lets them go
+    checkpoint()  # committed before any job runs (on SQLite the DELETE holds the write lock)
     ran = failed = 0
     for name in periodic_names:
         ran += 1
