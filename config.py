@@ -227,6 +227,8 @@ class BaseConfig:
     APPOINTMENTS_PROVIDER = _env("APPOINTMENTS_PROVIDER", "sandbox")
     APPOINTMENTS_SWEEP_SECONDS = _int("APPOINTMENTS_SWEEP_SECONDS", 60)
     APPOINTMENTS_NOSHOW_GRACE_MINUTES = _int("APPOINTMENTS_NOSHOW_GRACE_MINUTES", 30)
+    # A check-in the desk never marked done is fulfilled by the sweep this long after its slot.
+    APPOINTMENTS_ARRIVED_CLOSE_HOURS = _int("APPOINTMENTS_ARRIVED_CLOSE_HOURS", 12)
     # Elder care: an unanswered alert calls the next rung of its ladder every this many minutes; a
     # missed daily check-in is reminded at the set time and becomes an alert this many minutes later;
     # the check-in sweep runs this often; profiles are for residents of at least this age.

@@ -2,7 +2,7 @@
 
 ``expire_offer`` and ``remind`` are scheduled by the services (``app.core.jobs.enqueue_at``) for the
 moment they are due; ``sweep`` runs every ``APPOINTMENTS_SWEEP_SECONDS`` as the backstop for a lost
-job and marks no-shows.
+job, marks no-shows and closes check-ins the desk never closed.
 """
 
 from __future__ import annotations
@@ -27,12 +27,14 @@ def remind(appointment_id: str, which: str) -> None:
 
 
 def sweep_appointments() -> dict[str, int]:
-    """Expired offers passed on, and bookings nobody came for marked as no-shows."""
+    """Expired offers passed on, bookings nobody came for marked as no-shows, forgotten check-ins closed."""
     expired = services.expire_offers()
     db.session.commit()
     missed = services.mark_noshows()
     db.session.commit()
-    return {"offers_expired": expired, "noshows": missed}
+    closed = services.close_arrived()
+    db.session.commit()
+    return {"offers_expired": expired, "noshows": missed, "closed": closed}
 
 
 @jobs.periodic("APPOINTMENTS_SWEEP_SECONDS", name="appointments.sweep")

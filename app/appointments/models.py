@@ -165,6 +165,13 @@ class Appointment(IdMixin, db.Model):
         Index("ix_appointments_person_start", "person_id", "starts_at"),
         Index("ix_appointments_service_day", "service_id", "local_date", "queue_number"),
         Index("ix_appointments_provider_day", "provider_id", "local_date", "id"),  # a desk's day: one range
+        Index(  # the sweep's two questions: booked and past (no-shows), arrived and long past (closed)
+            "ix_appointments_open_end",
+            "status",
+            "ends_at",
+            postgresql_where=text("status IN ('booked', 'arrived')"),
+            sqlite_where=text("status IN ('booked', 'arrived')"),
+        ),
         Index(
             "uq_appointments_active_seat",
             "slot_id",

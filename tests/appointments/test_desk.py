@@ -1,7 +1,10 @@
-"""The provider's desk: the day's bookings, a check-in by the booking, a no-show marked by hand."""
+"""The provider's desk: the day's bookings, a check-in by the booking, a no-show, a visit closed."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from app.appointments.jobs import sweep_appointments
 from app.core import clock
 from tests.appointments import helpers
 from tests.appointments.helpers import THURSDAY, at
@@ -102,3 +105,25 @@ def test_a_desk_day_costs_the_same_statements_for_one_booking_as_for_two(client,
     (one, for_one), (two, for_two) = counts
     assert (one, two) == (1, 2)
     assert for_two == for_one  # the residents' names in one statement, not one each
+
+
+def test_a_check_in_the_desk_never_closes_is_fulfilled_by_the_sweep_the_morning_after(
+    client, auth, make_person, hospital
+):
+    _, _, people, bookings = _booked(client, auth, make_person, names=("王小二",))
+    with clock.frozen(at(THURSDAY, "08:10")):
+        hospital = helpers.hospital_headers(client)
+        arrived = client.post(f"{INSTITUTION}/appointments/{bookings[0]}/arrive", headers=hospital)
+        assert arrived.status_code == 200, arrived.get_json()
+        ends = arrived.get_json()["end"]
+    mine = f"{BOOK}/{bookings[0]}"
+    with clock.frozen(at(THURSDAY, "20:00")):  # under 12 hours after the slot: the desk may still close it
+        assert sweep_appointments()["closed"] == 0
+        assert client.get(mine, headers=auth(people[0])).get_json()["status"] == "arrived"
+    with clock.frozen(at(THURSDAY, "08:10") + timedelta(hours=25)):
+        assert sweep_appointments() == {"offers_expired": 0, "noshows": 0, "closed": 1}
+        seen = client.get(mine, headers=auth(people[0])).get_json()
+        assert seen["status"] == "fulfilled" and seen["end"] == ends
+        assert [event["kind"] for event in seen["timeline"]] == ["booked", "arrived", "fulfilled"]
+        assert seen["timeline"][-1]["by"] == "system"
+        assert sweep_appointments()["closed"] == 0  # once

@@ -33,6 +33,7 @@ from app.appointments.services.booking import (  # noqa: F401
 from app.appointments.services.desk import (  # noqa: F401
     arrive_for_home_visit,
     check_in,
+    close_arrived,
     desk_check_in,
     desk_day,
     fulfil,

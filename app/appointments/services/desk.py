@@ -211,6 +211,33 @@ def mark_noshows(limit: int = 500) -> int:
     return len(due)
 
 
+def close_arrived(limit: int = 500) -> int:
+    """Check-ins the provider never marked done, long after their slot: fulfilled (how many).
+
+    A desk closes each visit (``fulfil``); one it forgets would stay ``arrived`` for ever and keep its
+    seat active. ``APPOINTMENTS_ARRIVED_CLOSE_HOURS`` after the slot's end the sweep closes it, as a
+    hospital's system closes the day, with a ``fulfilled`` event by the system on the timeline. A home
+    visit's booking is left to its visit, which fulfils it when the visit is verified.
+    """
+    after = timedelta(hours=current_app.config["APPOINTMENTS_ARRIVED_CLOSE_HOURS"])
+    due = db.session.scalars(
+        db.select(Appointment)
+        .where(
+            Appointment.status == AppointmentStatus.ARRIVED,
+            Appointment.ends_at <= utcnow() - after,
+            Appointment.visit_id.is_(None),
+        )
+        .order_by(Appointment.ends_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    system = Actor.system()
+    for appointment in due:
+        appointment.status = AppointmentStatus.FULFILLED
+        add_event(appointment, "fulfilled", system)
+    return len(due)
+
+
 def remind(appointment_id: uuid.UUID, which: str) -> bool:
     """Remind the resident of a booking still booked (``day`` or ``hour`` before; once each)."""
     appointment = db.session.get(Appointment, appointment_id)
