@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 
 from app.access.errors import PassNotActive, TooManyPasses, UnknownGate
 from app.access.models import (
@@ -36,7 +35,7 @@ from app.core import access
 from app.core.actors import Actor, MandateScope, Role
 from app.core.cards import Card, Urgency, folded
 from app.core.errors import NotFound, ValidationFailed
-from app.core.models import UTCDateTime, utcnow
+from app.core.models import UTCDateTime, add_new, utcnow
 from app.core.pagination import Page, paginate, paginate_any
 from app.core.policy import acting_for, require_role
 from app.extensions import db
@@ -97,11 +96,7 @@ def _claim(actor: Actor, scan_id: str | None, direction: str, **where) -> tuple[
     if existing is not None:
         return existing, False
     event = AccessEvent(client_id=actor.client_id or "", scan_id=scan_id, direction=direction, **where)
-    try:
-        with db.session.begin_nested():
-            db.session.add(event)
-            db.session.flush()
-    except IntegrityError:  # the same scan sent at the same moment: its first answer, once committed
+    if not add_new(event):  # the same scan sent at the same moment: its first answer, once committed
         return _event_by_scan(actor.client_id, scan_id), False
     return event, True
 
@@ -309,14 +304,8 @@ def get_card(actor: Actor, venue_id: uuid.UUID) -> VenueCard:
     existing = _card_of(venue.id, person_id)
     if existing is not None:
         return existing
-    try:
-        with db.session.begin_nested():
-            card = VenueCard(
-                venue_id=venue.id, person_id=person_id, card_no=f"{secrets.randbelow(10**12):012d}"
-            )
-            db.session.add(card)
-            db.session.flush()
-    except IntegrityError:
+    card = VenueCard(venue_id=venue.id, person_id=person_id, card_no=f"{secrets.randbelow(10**12):012d}")
+    if not add_new(card):
         return _card_of(venue.id, person_id)
     return card
 

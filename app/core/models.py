@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core import clock
 from app.core.i18n import pick
 from app.core.ids import new_id
-from app.core.upsert import insert_for
+from app.core.upsert import add_new, insert_for  # noqa: F401 - add_new: a new row unless it repeats a key
 from app.extensions import db
 
 utcnow = clock.utcnow  # aware UTC now; the only clock the database sees

@@ -11,17 +11,25 @@ which a cached statement takes afresh from each execution.
 Conflict targets are constraint names or column names (what the app uses); an expression as an
 index element (a functional index) is refused rather than cached by a key that could not tell two
 such targets apart. Values in ``DO UPDATE … SET`` may be plain Python values or SQL expressions.
+
+:func:`add_new` is the one way to insert a new entity that may repeat a unique key (a gate's retry,
+a second claim on a bill): one ``INSERT … ON CONFLICT DO NOTHING`` instead of a savepoint around a
+flush.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import exc, schema
+from sqlalchemy import exc, inspect, schema
 from sqlalchemy.dialects.postgresql import dml as postgresql_dml
 from sqlalchemy.dialects.sqlite import dml as sqlite_dml
+from sqlalchemy.orm import RelationshipDirection, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.base import _generative
 from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
+
+from app.extensions import db
 
 _TARGET = [
     ("_target_names", InternalTraversal.dp_plain_obj),
@@ -121,3 +129,63 @@ class SqliteInsert(sqlite_dml.Insert):
 def insert_for(dialect_name: str, target):
     """An ``INSERT`` on ``target`` that can say ``on_conflict_do_*`` and is compiled once per shape."""
     return (PostgresInsert if dialect_name == "postgresql" else SqliteInsert)(target)
+
+
+def add_new(entity) -> bool:
+    """Insert a new entity unless it would repeat a unique key: one statement, no savepoint.
+
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` every column, in place of "a savepoint, add, flush,
+    catch ``IntegrityError``": the database settles a race between two requests, a duplicate leaves
+    the transaction usable (a failed ``INSERT`` outside a savepoint would abort it), and the
+    savepoint's two round trips go. True when the row was inserted: the entity is then persistent in
+    the session with its columns as stored (defaults included), as after a flush. False when a row with
+    one of its unique keys (any unique constraint or index, partial ones included) exists: the entity
+    stays transient, and the caller reads the row that won.
+
+    The entity may carry column attributes and many-to-one relationships to objects with their keys;
+    any other violation (a foreign key, a check, a missing value) raises, as its flush would.
+    """
+    state = inspect(entity)
+    if not state.transient:
+        raise ValueError("add_new takes a new entity, not one a session knows")
+    mapper = state.mapper
+    table = mapper.local_table
+    if mapper.inherits is not None:
+        raise TypeError("add_new inserts into one table; this entity's mapping spans several")
+    given = state.dict
+    values = {prop.columns[0].key: given[prop.key] for prop in mapper.column_attrs if prop.key in given}
+    for relationship in mapper.relationships:
+        if relationship.key not in state.dict:
+            continue
+        if relationship.direction is not RelationshipDirection.MANYTOONE:
+            raise TypeError(f"add_new sets many-to-one relationships only, not {relationship.key}")
+        target = state.dict[relationship.key]
+        for local, remote in relationship.local_remote_pairs:
+            values[local.key] = None if target is None else _key_of(target, remote)
+    session = db.session
+    statement = (
+        insert_for(session.get_bind().dialect.name, table)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(*table.columns)
+    )
+    row = session.execute(statement).first()
+    if row is None:
+        return False
+    for prop in mapper.column_attrs:
+        set_committed_value(entity, prop.key, row._mapping[prop.columns[0]])
+    make_transient_to_detached(entity)
+    session.add(entity)
+    return True
+
+
+def _key_of(target, column):
+    """The value of ``column`` on ``target``, a related object that must have it already."""
+    target_state = inspect(target)
+    mapper = target_state.mapper
+    if target_state.identity is not None and column in mapper.primary_key:
+        return target_state.identity[list(mapper.primary_key).index(column)]  # no load, even if expired
+    value = getattr(target, mapper.get_property_by_column(column).key)
+    if value is None:
+        raise ValueError("add_new relates to an object without its key: flush that object first")
+    return value

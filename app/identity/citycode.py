@@ -26,14 +26,13 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from redis.exceptions import RedisError
 from sqlalchemy import bindparam
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from app.core import audit
 from app.core.actors import Actor, ActorKind, Role
 from app.core.audit import AuditAction
 from app.core.errors import Forbidden, ValidationFailed
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.pagination import Page, paginate
 from app.core.pii import derived_key, mask_national_id
 from app.core.policy import require_scope
@@ -418,14 +417,7 @@ def _spend(
 
 
 def _first_sighting_in_database(jti: str, expires_at: datetime) -> bool:
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                CityCodeSeen(jti=jti, expires_at=expires_at + timedelta(seconds=CLOCK_SKEW_SECONDS))
-            )
-        return True
-    except IntegrityError:
-        return False
+    return add_new(CityCodeSeen(jti=jti, expires_at=expires_at + timedelta(seconds=CLOCK_SKEW_SECONDS)))
 
 
 def scans_of(person_id, *, cursor: str | None, limit: int) -> Page:

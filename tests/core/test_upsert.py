@@ -1,4 +1,4 @@
-"""Upserts compiled once: a cache key that tells their shapes apart and never freezes a value."""
+"""Upserts compiled once (a cache key that tells shapes apart, never freezes a value), and add_new."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine.default import CACHE_HIT
 
-from app.core.models import upsert_insert
+from app.city.models import District, Street
+from app.core.models import add_new, upsert_insert
 from app.home.models import ServicePopularity
+from tests.statements import Statements
 
 TABLE = ServicePopularity.__table__
 
@@ -96,3 +98,54 @@ def test_an_expression_as_conflict_target_is_refused_not_cached_loosely(db):
         upsert_insert(TABLE).values(service_code="a").on_conflict_do_nothing(
             index_elements=[TABLE.c.service_code + "x"]
         )
+
+
+def _district(db, code="520199"):
+    district = District(code=code, name_zh_hans="测试区", name_zh_hant="測試區", name_en="Test")
+    db.session.add(district)
+    db.session.flush()
+    return district
+
+
+def test_add_new_inserts_an_entity_as_a_flush_would_and_keeps_it_in_the_session(db):
+    district = _district(db)
+    street = Street(
+        code="520199001", district=district, name_zh_hans="测试街道", name_zh_hant="街", name_en="S"
+    )
+    with Statements() as seen:
+        assert add_new(street) is True
+    assert seen.count == 1 and "ON CONFLICT DO NOTHING" in seen.seen[0]
+    assert street.id is not None and street.created_at is not None  # the column defaults, as stored
+    assert street.district_id == district.id and street in db.session
+    street.center_lat = 26.5
+    db.session.flush()  # an ordinary entity of the session now: a change is an UPDATE
+    db.session.expire_all()
+    assert db.session.get(Street, street.id).center_lat == 26.5
+
+
+def test_add_new_of_a_repeated_key_inserts_nothing_and_the_transaction_goes_on(db):
+    district = _district(db)
+    first = Street(
+        code="520199002", district_id=district.id, name_zh_hans="一", name_zh_hant="街", name_en="S"
+    )
+    second = Street(
+        code="520199002", district_id=district.id, name_zh_hans="二", name_zh_hant="街", name_en="S"
+    )
+    assert add_new(first) is True
+    assert add_new(second) is False  # no savepoint, and the transaction is still usable (PostgreSQL)
+    assert second not in db.session and second.id is None
+    names = db.session.scalars(db.select(Street.name_zh_hans).where(Street.code == "520199002")).all()
+    assert names == ["一"]
+
+
+def test_add_new_refuses_an_entity_the_session_knows_and_a_relation_without_its_key(db):
+    district = _district(db)
+    known = Street(
+        code="520199003", district_id=district.id, name_zh_hans="三", name_zh_hant="街", name_en="S"
+    )
+    db.session.add(known)
+    with pytest.raises(ValueError, match="new entity"):
+        add_new(known)
+    unsaved = District(code="520198", name_zh_hans="未存", name_zh_hant="未存", name_en="Unsaved")
+    with pytest.raises(ValueError, match="without its key"):
+        add_new(Street(code="520199004", district=unsaved, name_zh_hans="四", name_zh_hant="街", name_en="S"))

@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from app.bills import notices
 from app.bills.errors import (
@@ -33,7 +32,7 @@ from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI, load_calendar
 from app.core.errors import NotFound
 from app.core.i18n import in_every_locale
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_for
@@ -71,12 +70,8 @@ def raise_dispute(
         evidence=_evidence(intent, biller, bills),
         answer_due_at=answer_deadline(now),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(dispute)
-            db.session.flush()
-    except IntegrityError:
-        raise DisputeExists() from None
+    if not add_new(dispute):
+        raise DisputeExists()
     notices.dispute_opened(dispute)
     return dispute
 

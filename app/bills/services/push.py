@@ -8,7 +8,6 @@ from datetime import datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from app.bills import notices
 from app.bills.errors import (
@@ -28,7 +27,7 @@ from app.bills.services.bills import _require_confirmed, holders_of
 from app.bills.services.registry import biller_for_client
 from app.core.actors import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.money import Money
 from app.extensions import db
 from app.payments import services as payments
@@ -110,11 +109,7 @@ def _upsert_bill(biller: Biller, item: dict) -> tuple[str, Bill | None]:
         bill.currency, bill.status = item["amount"].currency, BillStatus.UNPAID
         for name, value in values.items():
             setattr(bill, name, value)
-        try:
-            with db.session.begin_nested():
-                db.session.add(bill)
-                db.session.flush()
-        except IntegrityError:  # the same bill pushed at the same moment by another request
+        if not add_new(bill):  # the same bill pushed at the same moment by another request
             bill = _bill_by_number(biller.id, item["bill_no"], lock=True)
             return _change_bill(bill, item, values)
         notices.bill_issued(bill, holders_of(bill))

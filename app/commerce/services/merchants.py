@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
 
 from app.commerce import notices
 from app.commerce.errors import AlreadyMember, CreditCodeTaken, LastOwner
@@ -17,7 +16,7 @@ from app.core.actors import Actor, Role
 from app.core.audit import AuditAction
 from app.core.errors import NotFound, ValidationFailed
 from app.core.geo import Point
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import is_system, own_person, require_role
 from app.extensions import db
@@ -32,12 +31,8 @@ def register_merchant(actor: Actor, location: Point, **fields) -> Merchant:
     person_id = own_person(actor)
     merchant = Merchant(status=MerchantStatus.PENDING, registered_by_id=person_id, **fields)
     merchant.place_at(location)
-    try:
-        with db.session.begin_nested():
-            db.session.add(merchant)
-            db.session.flush()
-    except IntegrityError:
-        raise CreditCodeTaken() from None
+    if not add_new(merchant):
+        raise CreditCodeTaken()
     _add_member(actor, merchant, identity.get_person(person_id), MemberRole.OWNER)
     return merchant
 
@@ -46,12 +41,8 @@ def _add_member(actor: Actor, merchant: Merchant, person, role: str) -> Merchant
     member = MerchantMember(
         merchant_id=merchant.id, person_id=person.id, role=role, added_by_id=actor.person_id
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(member)
-            db.session.flush()
-    except IntegrityError:
-        raise AlreadyMember() from None
+    if not add_new(member):
+        raise AlreadyMember()
     identity.grant_role(Actor.system(), person, MERCHANT_ROLE[role], merchant_id=merchant.id)
     return member
 

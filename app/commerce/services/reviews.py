@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError
-
 from app.commerce.errors import AlreadyReviewed, NotReviewable
 from app.commerce.models import Merchant, Order, OrderStatus, Review
 from app.commerce.services._shared import MANDATE_SCOPE, merchant_for_member
@@ -13,7 +11,7 @@ from app.core import access
 from app.core.actors import Actor
 from app.core.audit import AuditAction
 from app.core.errors import NotFound
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.pagination import Page, paginate
 from app.extensions import db
 
@@ -31,12 +29,8 @@ def review_order(actor: Actor, order_id: uuid.UUID, rating: int, text: str = "")
     review = Review(
         order_id=order.id, merchant_id=order.merchant_id, person_id=order.person_id, rating=rating, text=text
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(review)
-            db.session.flush()
-    except IntegrityError:
-        raise AlreadyReviewed() from None
+    if not add_new(review):
+        raise AlreadyReviewed()
     db.session.execute(
         db.update(Merchant)
         .where(Merchant.id == order.merchant_id)

@@ -25,7 +25,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
 
 from app.appointments import services as appointments
 from app.core import access, audit
@@ -35,7 +34,7 @@ from app.core.calendar import SHANGHAI
 from app.core.errors import NotFound, ValidationFailed
 from app.core.geo import Point
 from app.core.i18n import in_every_locale
-from app.core.models import upsert_insert, utcnow
+from app.core.models import add_new, upsert_insert, utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import require_role, require_scope
@@ -176,11 +175,7 @@ def begin_visit(
         lat=location.lat, lng=location.lng, notes=notes.strip(), status=VisitStatus.IN_PROGRESS,
         order_id=order_id,
     )  # fmt: skip
-    try:
-        with db.session.begin_nested():
-            db.session.add(visit)
-            db.session.flush()
-    except IntegrityError:
+    if not add_new(visit):
         return _visit_by_ref(provider, visit_ref), False
     audit.record(actor, person_id, AuditAction.CREATE, "care_visit", visit.id)
     return visit, True

@@ -12,13 +12,12 @@ import uuid
 from datetime import datetime, time, timedelta
 
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from app.core.actors import Actor
 from app.core.calendar import business_date
 from app.core.errors import NotFound, ValidationFailed
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.pagination import Page, paginate
 from app.core.policy import is_client
 from app.core.views import WithFacts, with_facts
@@ -80,15 +79,8 @@ def record_gate_event(
         outcome="received",
         **fields,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(event)
-            db.session.flush()
-    except IntegrityError:
-        existing = _event(actor.client_id, event_id)
-        if existing is None:
-            raise
-        return _replayed(existing, fields)
+    if not add_new(event):  # the gate's retry raced its first send: one of them recorded it
+        return _replayed(_event(actor.client_id, event_id), fields)
     if direction == Direction.ENTRY:
         _enter(event, lot, driver)
     else:
@@ -149,11 +141,7 @@ def _enter(event: GateEvent, lot: ParkingLot, driver: uuid.UUID | None = None) -
         entry_gate=event.gate,
         status=SessionStatus.PARKED,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(session)
-            db.session.flush()
-    except IntegrityError:
+    if not add_new(session):  # the plate is parked here already
         parked = _parked_session(lot, event.plate, lock=False)
         anomaly = _anomaly(event, AnomalyKind.DOUBLE_ENTRY, parked.id if parked else None)
         event.outcome, event.anomaly_id = EventOutcome.ANOMALY, anomaly.id

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
 
 from app.core import access
 from app.core.actors import Actor
 from app.core.audit import AuditAction
 from app.core.errors import ValidationFailed
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.policy import acting_for
 from app.extensions import db
 from app.parking.errors import PlateAlreadyBound, PlateNotConfirmed
@@ -66,12 +65,8 @@ def bind_plate(actor: Actor, number: str, holder_name: str, frictionless: bool =
         verified_at=utcnow(),
         bound_by_id=actor.person_id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(record)
-            db.session.flush()
-    except IntegrityError:
-        raise PlateAlreadyBound() from None
+    if not add_new(record):
+        raise PlateAlreadyBound()
     return record
 
 

@@ -12,14 +12,13 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext, ngettext
 from sqlalchemy import bindparam
-from sqlalchemy.exc import IntegrityError
 
 from app.core import access
 from app.core.actors import Actor
 from app.core.calendar import business_date
 from app.core.cards import Card, Urgency, folded
 from app.core.errors import Conflict, NotFound
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_for, is_client
@@ -73,15 +72,8 @@ def file_violation(
         pay_by=TRAFFIC_FINE.last_free_day(business_date()),
         **fields,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(violation)
-            db.session.flush()
-    except IntegrityError:
-        existing = _filed(actor.client_id, reference)
-        if existing is None:
-            raise
-        return _same_filing(existing, fields), False
+    if not add_new(violation):  # the same filing sent twice at once: one of them recorded it
+        return _same_filing(_filed(actor.client_id, reference), fields), False
     holder = holder_of(violation.plate)
     if holder is not None:
         notices.violation_filed(violation, holder.person_id)

@@ -7,14 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy.exc import IntegrityError
 
 from app.core import access, audit
 from app.core.actors import Actor, ActorKind
 from app.core.audit import AuditAction
 from app.core.errors import ValidationFailed
 from app.core.idempotency import check_key
-from app.core.models import utcnow
+from app.core.models import add_new, upsert_insert, utcnow
 from app.core.money import MAX_FEN, Money
 from app.core.pagination import Page, paginate
 from app.core.policy import require_person
@@ -137,17 +136,25 @@ def _checked_request(payee: Payee, amount: Money, purpose: Purpose, key: str) ->
 
 
 def _insert_with_claims(intent: PaymentIntent, purpose: Purpose) -> bool:
-    """Insert the intent and claim each purpose id (in sorted order), or nothing at all."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(intent)
-            db.session.flush()
-            for ref in purpose.ids:
-                db.session.add(PaymentClaim(domain=purpose.domain, ref=ref, intent_id=intent.id))
-                db.session.flush()
-    except IntegrityError:
+    """Insert the intent and claim each purpose id (in sorted order), or nothing at all.
+
+    Two statements and no savepoint: the intent unless it repeats a unique key (the payer's key), then
+    every claim in one ``INSERT … ON CONFLICT DO NOTHING``. If another intent holds one of the ids,
+    the claims just made and the intent are deleted again before the caller says why.
+    """
+    if not add_new(intent):
         return False
-    return True
+    claims = [{"domain": purpose.domain, "ref": ref, "intent_id": intent.id} for ref in purpose.ids]
+    claim = (
+        upsert_insert(PaymentClaim.__table__).on_conflict_do_nothing().returning(PaymentClaim.__table__.c.ref)
+    )
+    claimed = db.session.execute(claim, claims).all()  # one statement (insertmanyvalues), compiled once
+    if len(claimed) == len(purpose.ids):
+        return True
+    db.session.execute(db.delete(PaymentClaim).where(PaymentClaim.intent_id == intent.id))
+    db.session.delete(intent)
+    db.session.flush()
+    return False
 
 
 def _purpose_taken(purpose: Purpose) -> Exception:

@@ -13,7 +13,6 @@ import uuid
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload
 
 from app.complaints import services as complaints
@@ -23,7 +22,7 @@ from app.core.audit import AuditAction
 from app.core.calendar import SHANGHAI
 from app.core.errors import NotFound, ValidationFailed
 from app.core.i18n import in_every_locale
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.money import Money
 from app.core.pagination import Page, paginate
 from app.core.policy import acting_for, require_scope
@@ -52,12 +51,8 @@ def raise_dispute(
         description=description.strip()[:500], exit_station_code=exit_station, fare_fen=trip.fare_fen,
         status=DisputeStatus.OPEN,
     )  # fmt: skip
-    try:
-        with db.session.begin_nested():
-            db.session.add(dispute)
-            db.session.flush()
-    except IntegrityError:
-        raise FareDisputeExists() from None
+    if not add_new(dispute):
+        raise FareDisputeExists()
     return dispute
 
 

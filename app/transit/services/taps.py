@@ -12,11 +12,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from app.core.actors import Actor
 from app.core.calendar import business_date
-from app.core.models import utcnow
+from app.core.models import add_new, utcnow
 from app.core.views import WithFacts, with_facts
 from app.extensions import db
 from app.identity import services as identity
@@ -69,11 +67,7 @@ def record_tap(actor: Actor, request: TapRequest, *, offline: bool = False) -> t
         offline=offline,
         code_digest=hashlib.sha256(request.code.strip().encode()).hexdigest(),
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(tap)
-            db.session.flush()
-    except IntegrityError:
+    if not add_new(tap):  # the gate sent this tap before (a retry racing its first send)
         return _tap_by_id(actor.client_id, request.tap_id), False
     _judge(actor, tap, request.code, at=tapped_at if offline else None)
     if tap.outcome == TapOutcome.ACCEPTED:
