@@ -19,6 +19,8 @@ flush.
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import exc, inspect, schema
 from sqlalchemy.dialects.postgresql import dml as postgresql_dml
 from sqlalchemy.dialects.sqlite import dml as sqlite_dml
@@ -163,13 +165,8 @@ def add_new(entity) -> bool:
         for local, remote in relationship.local_remote_pairs:
             values[local.key] = None if target is None else _key_of(target, remote)
     session = db.session
-    statement = (
-        insert_for(session.get_bind().dialect.name, table)
-        .values(**values)
-        .on_conflict_do_nothing()
-        .returning(*table.columns)
-    )
-    row = session.execute(statement).first()
+    statement = _adding(session.get_bind().dialect.name, table)
+    row = session.execute(statement, values).first()
     if row is None:
         return False
     for prop in mapper.column_attrs:
@@ -177,6 +174,12 @@ def add_new(entity) -> bool:
     make_transient_to_detached(entity)
     session.add(entity)
     return True
+
+
+@functools.cache
+def _adding(dialect_name: str, table):
+    """The statement :func:`add_new` runs on ``table``, built once; its values come as parameters."""
+    return insert_for(dialect_name, table).on_conflict_do_nothing().returning(*table.columns)
 
 
 def _key_of(target, column):

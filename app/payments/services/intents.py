@@ -148,7 +148,8 @@ def _insert_with_claims(intent: PaymentIntent, purpose: Purpose) -> bool:
     claim = (
         upsert_insert(PaymentClaim.__table__).on_conflict_do_nothing().returning(PaymentClaim.__table__.c.ref)
     )
-    claimed = db.session.execute(claim, claims).all()  # one statement (insertmanyvalues), compiled once
+    # One statement either way: a single row's parameters, or several rows as one multi-row INSERT.
+    claimed = db.session.execute(claim, claims[0] if len(claims) == 1 else claims).all()
     if len(claimed) == len(purpose.ids):
         return True
     db.session.execute(db.delete(PaymentClaim).where(PaymentClaim.intent_id == intent.id))
