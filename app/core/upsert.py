@@ -159,9 +159,11 @@ def add_new(entity) -> bool:
     for relationship in mapper.relationships:
         if relationship.key not in state.dict:
             continue
-        if relationship.direction is not RelationshipDirection.MANYTOONE:
-            raise TypeError(f"add_new sets many-to-one relationships only, not {relationship.key}")
         target = state.dict[relationship.key]
+        if relationship.direction is not RelationshipDirection.MANYTOONE:
+            if not target:
+                continue  # an empty collection, only read so far: nothing to insert with the row
+            raise TypeError(f"add_new sets many-to-one relationships only, not {relationship.key}")
         for local, remote in relationship.local_remote_pairs:
             values[local.key] = None if target is None else _key_of(target, remote)
     session = db.session

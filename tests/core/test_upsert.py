@@ -146,6 +146,12 @@ def test_add_new_refuses_an_entity_the_session_knows_and_a_relation_without_its_
     db.session.add(known)
     with pytest.raises(ValueError, match="new entity"):
         add_new(known)
+    with_children = District(code="520196", name_zh_hans="六", name_zh_hant="六", name_en="Six")
+    assert with_children.streets == [] and add_new(with_children)  # an empty collection is no obstacle
+    with_children = District(code="520195", name_zh_hans="七", name_zh_hant="七", name_en="Seven")
+    with_children.streets.append(Street(code="520199007", name_zh_hans="七", name_zh_hant="街", name_en="S"))
+    with pytest.raises(TypeError, match="many-to-one relationships only"):
+        add_new(with_children)
     unsaved = District(code="520198", name_zh_hans="未存", name_zh_hant="未存", name_en="Unsaved")
     with pytest.raises(ValueError, match="without its key"):
         add_new(Street(code="520199004", district=unsaved, name_zh_hans="四", name_zh_hant="街", name_en="S"))

@@ -197,18 +197,7 @@ def provider_appointment(actor: Actor, appointment_id: uuid.UUID) -> Appointment
 def mark_noshows(limit: int = 500) -> int:
     """Bookings nobody checked in for by their slot's end and the grace: no-shows (how many)."""
     grace = timedelta(minutes=current_app.config["APPOINTMENTS_NOSHOW_GRACE_MINUTES"])
-    due = db.session.scalars(
-        db.select(Appointment)
-        .where(Appointment.status == AppointmentStatus.BOOKED, Appointment.ends_at <= utcnow() - grace)
-        .order_by(Appointment.ends_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    system = Actor.system()
-    for appointment in due:
-        appointment.status = AppointmentStatus.NOSHOW
-        add_event(appointment, "noshow", system)
-    return len(due)
+    return _move_ended(AppointmentStatus.BOOKED, grace, AppointmentStatus.NOSHOW, "noshow", limit)
 
 
 def close_arrived(limit: int = 500) -> int:
@@ -220,21 +209,29 @@ def close_arrived(limit: int = 500) -> int:
     visit's booking is left to its visit, which fulfils it when the visit is verified.
     """
     after = timedelta(hours=current_app.config["APPOINTMENTS_ARRIVED_CLOSE_HOURS"])
+    return _move_ended(
+        AppointmentStatus.ARRIVED,
+        after,
+        AppointmentStatus.FULFILLED,
+        "fulfilled",
+        limit,
+        Appointment.visit_id.is_(None),
+    )
+
+
+def _move_ended(status, after: timedelta, to, event: str, limit: int, *where) -> int:
+    """Appointments in ``status`` whose slot ended ``after`` ago or more, moved to ``to`` by the system."""
     due = db.session.scalars(
         db.select(Appointment)
-        .where(
-            Appointment.status == AppointmentStatus.ARRIVED,
-            Appointment.ends_at <= utcnow() - after,
-            Appointment.visit_id.is_(None),
-        )
+        .where(Appointment.status == status, Appointment.ends_at <= utcnow() - after, *where)
         .order_by(Appointment.ends_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     system = Actor.system()
     for appointment in due:
-        appointment.status = AppointmentStatus.FULFILLED
-        add_event(appointment, "fulfilled", system)
+        appointment.status = to
+        add_event(appointment, event, system)
     return len(due)
 
 
