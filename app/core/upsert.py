@@ -84,48 +84,38 @@ class _SqliteDoUpdate(sqlite_dml.OnConflictDoUpdate):
     _traverse_internals = _TARGET + _UPDATE
 
 
-class PostgresInsert(postgresql_dml.Insert):
-    """PostgreSQL's ``INSERT`` with a cache key, ``ON CONFLICT`` included."""
+class _OnConflictKeyed:
+    """``on_conflict_do_*`` that make the dialect's clause its cacheable twin (``_twins``)."""
 
-    inherit_cache = True
+    _twins: tuple[type, type]  # the DO NOTHING and DO UPDATE classes with a cache key
 
     @_generative
     def on_conflict_do_nothing(self, *args, **kwargs):
-        """As :meth:`sqlalchemy.dialects.postgresql.Insert.on_conflict_do_nothing`."""
-        self._post_values_clause = _keyed(
-            self, postgresql_dml.OnConflictDoNothing(*args, **kwargs), _PostgresDoNothing
-        )
+        """As the dialect's ``Insert.on_conflict_do_nothing``."""
+        twin = self._twins[0]
+        self._post_values_clause = _keyed(self, twin.__base__(*args, **kwargs), twin)
         return self
 
     @_generative
     def on_conflict_do_update(self, *args, **kwargs):
-        """As :meth:`sqlalchemy.dialects.postgresql.Insert.on_conflict_do_update`."""
-        self._post_values_clause = _keyed(
-            self, postgresql_dml.OnConflictDoUpdate(*args, **kwargs), _PostgresDoUpdate
-        )
+        """As the dialect's ``Insert.on_conflict_do_update``."""
+        twin = self._twins[1]
+        self._post_values_clause = _keyed(self, twin.__base__(*args, **kwargs), twin)
         return self
 
 
-class SqliteInsert(sqlite_dml.Insert):
+class PostgresInsert(_OnConflictKeyed, postgresql_dml.Insert):
+    """PostgreSQL's ``INSERT`` with a cache key, ``ON CONFLICT`` included."""
+
+    inherit_cache = True  # SQLAlchemy reads it from each class's own namespace
+    _twins = (_PostgresDoNothing, _PostgresDoUpdate)
+
+
+class SqliteInsert(_OnConflictKeyed, sqlite_dml.Insert):
     """SQLite's ``INSERT`` with a cache key, ``ON CONFLICT`` included."""
 
     inherit_cache = True
-
-    @_generative
-    def on_conflict_do_nothing(self, *args, **kwargs):
-        """As :meth:`sqlalchemy.dialects.sqlite.Insert.on_conflict_do_nothing`."""
-        self._post_values_clause = _keyed(
-            self, sqlite_dml.OnConflictDoNothing(*args, **kwargs), _SqliteDoNothing
-        )
-        return self
-
-    @_generative
-    def on_conflict_do_update(self, *args, **kwargs):
-        """As :meth:`sqlalchemy.dialects.sqlite.Insert.on_conflict_do_update`."""
-        self._post_values_clause = _keyed(
-            self, sqlite_dml.OnConflictDoUpdate(*args, **kwargs), _SqliteDoUpdate
-        )
-        return self
+    _twins = (_SqliteDoNothing, _SqliteDoUpdate)
 
 
 def insert_for(dialect_name: str, target):
